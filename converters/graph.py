@@ -1,0 +1,219 @@
+"""The op graph and its lowering: MXNet nodes -> one Python callable over TF tensors.
+
+A graph is a set of :class:`Node` objects (``op == 'null'`` for variables) reachable from a list
+of head entries ``(node, output_index)``. :class:`GraphFunction` walks it once, in the same
+depth-first post-order MXNet (nnvm) uses -- which fixes ``list_arguments()`` order -- and returns a
+callable ``values, is_train -> (outputs, updates)`` that is traced into ``tf.function``s.
+"""
+import tensorflow as tf
+
+from . import registry
+from .base import MXNetError
+
+
+class Node:
+    """One node of an MXNet graph: an op applied to input entries, or a variable ('null')."""
+    __slots__ = ('op', 'name', 'attrs', 'inputs', '_params', '_opdef', '__weakref__')
+
+    def __init__(self, op, name, attrs=None, inputs=()):
+        self.op = op
+        self.name = name
+        self.attrs = dict(attrs or {})
+        self.inputs = list(inputs)
+        self._params = None
+        self._opdef = None
+
+    @property
+    def is_variable(self):
+        return self.op == 'null'
+
+    @property
+    def opdef(self):
+        if self._opdef is None:
+            self._opdef = registry.lookup(self.op, self.name)
+        return self._opdef
+
+    @property
+    def params(self):
+        if self._params is None:
+            self._params = self.opdef.parse(self.attrs, self.name)
+        return self._params
+
+    def set_attr(self, key, value):
+        self.attrs[key] = value
+        self._params = None
+
+    def input_names(self):
+        if self.is_variable:
+            return []
+        return self.opdef.input_names(self.params, len(self.inputs))
+
+    def aux_indices(self):
+        """Input positions that are auxiliary states."""
+        if self.is_variable:
+            return ()
+        names = self.input_names()
+        aux = set(self.opdef.aux_names(self.params))
+        return tuple(i for i, n in enumerate(names) if n in aux)
+
+    def num_outputs(self):
+        return 1 if self.is_variable else self.opdef.num_outputs(self.params)
+
+    def output_names(self):
+        """Visible output names, e.g. ['fc1_output'] (a variable's is its own name)."""
+        if self.is_variable:
+            return [self.name]
+        return ['%s_%s' % (self.name, o) for o in self.opdef.output_names(self.params)]
+
+    def num_visible_outputs(self):
+        return 1 if self.is_variable else len(self.opdef.output_names(self.params))
+
+    def __repr__(self):
+        return '<Node %s %s>' % (self.op, self.name)
+
+
+def topo_order(heads):
+    """Nodes reachable from heads in nnvm's DFS post-order (inputs visited in order)."""
+    seen = set()
+    order = []
+    for head, _ in heads:
+        if id(head) in seen:
+            continue
+        seen.add(id(head))
+        stack = [(head, iter(head.inputs))]
+        while stack:
+            node, it = stack[-1]
+            for child, _ in it:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def classify_variables(order):
+    """(argument nodes, auxiliary-state nodes) in topological order, as MXNet lists them."""
+    mutable = set()
+    for node in order:
+        if not node.is_variable:
+            for i in node.aux_indices():
+                if i < len(node.inputs):
+                    mutable.add(id(node.inputs[i][0]))
+    args = [n for n in order if n.is_variable and id(n) not in mutable]
+    aux = [n for n in order if n.is_variable and id(n) in mutable]
+    return args, aux
+
+
+def check_ops(order):
+    """Raise one MXNetError naming every op tfmod lacks, with the nodes that use it."""
+    missing = {}
+    for node in order:
+        if not node.is_variable and registry.get(node.op) is None:
+            missing.setdefault(node.op, []).append(node.name)
+    if missing:
+        lines = ['  %s: used by %s' % (op, ', '.join(repr(n) for n in nodes))
+                 for op, nodes in sorted(missing.items())]
+        raise MXNetError('The symbol uses %d operator(s) tfmod does not implement:\n%s'
+                         % (len(missing), '\n'.join(lines)))
+
+
+def node_error(node, exc, in_shapes=None):
+    """An MXNetError that names the node and op for an exception raised in its lowering."""
+    if isinstance(exc, MXNetError) and 'operator' in str(exc) and node.name in str(exc):
+        return exc
+    msg = str(exc).strip().split('\n')[0]
+    shapes = ''
+    if in_shapes is not None:
+        names = node.input_names()
+        parts = ['%s=%s' % (names[i] if i < len(names) else i, s) for i, s in enumerate(in_shapes)]
+        shapes = ' with inputs (%s)' % ', '.join(parts)
+    return MXNetError('Error in operator %s (%s)%s: %s' % (node.name, node.op, shapes, msg))
+
+
+class LowerContext:
+    """What a lowering may ask of the graph: train mode, randomness, state updates."""
+    __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'in_names')
+
+    def __init__(self, is_train, node, seed, index):
+        self.is_train = is_train
+        self.node = node
+        self.updates = []
+        self._seed = seed
+        self._index = index
+
+    @property
+    def name(self):
+        return self.node.name
+
+    def update(self, input_index, value):
+        """Set the variable feeding input ``input_index`` to ``value`` (aux states, fixed gamma)."""
+        self.updates.append((input_index, value))
+
+    def seed(self, k=0):
+        """A stateless-RNG seed (shape [2], int32) unique to this node and call."""
+        base = self._seed if self._seed is not None else tf.constant([0, 0], tf.int32)
+        return base + tf.constant([self._index * 16 + k, self._index], tf.int32)
+
+
+class GraphFunction:
+    """A graph lowered to TF: ``fn(values, is_train, seed) -> (outputs, updates)``.
+
+    ``values`` maps every argument and auxiliary-state name to a tensor. ``outputs`` follow the
+    heads; ``updates`` maps variable names to their new values (aux states after training, fixed
+    BatchNorm gammas). ``internals=True`` also returns every visible node output by name.
+    """
+
+    def __init__(self, heads, placement=None):
+        self.heads = list(heads)
+        self.order = topo_order(self.heads)
+        check_ops(self.order)
+        args, aux = classify_variables(self.order)
+        self.arg_names = [n.name for n in args]
+        self.aux_names = [n.name for n in aux]
+        self.placement = placement or {}
+        self._index = {id(n): i for i, n in enumerate(self.order)}
+        self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.order)
+
+    def __call__(self, values, is_train=False, seed=None, internals=False):
+        env = {}
+        updates = {}
+        collected = {} if internals else None
+        for i, node in enumerate(self.order):
+            if node.is_variable:
+                try:
+                    env[id(node)] = (values[node.name],)
+                except KeyError:
+                    raise MXNetError('no value bound for variable %r' % node.name) from None
+                continue
+            ins = [env[id(src)][k] for src, k in node.inputs]
+            ctx = LowerContext(is_train, node, seed, i)
+            dev = self.placement.get(node.name)
+            try:
+                if dev is not None:
+                    with tf.device(dev):
+                        out = node.opdef.lower(ctx, node.params, *ins)
+                else:
+                    out = node.opdef.lower(ctx, node.params, *ins)
+            except (ValueError, TypeError, IndexError, tf.errors.OpError, MXNetError) as e:
+                raise node_error(node, e, [tuple(t.shape) for t in ins]) from None
+            if not isinstance(out, (tuple, list)):
+                out = (out,)
+            env[id(node)] = tuple(out)
+            for idx, val in ctx.updates:
+                src = node.inputs[idx][0]
+                if src.is_variable:
+                    updates[src.name] = val
+            if collected is not None:
+                for name, t in zip(node.output_names(), out):
+                    collected[name] = t
+        outputs = [env[id(n)][k] for n, k in self.heads]
+        if internals:
+            return outputs, updates, collected
+        return outputs, updates
+
+    def needs_head_grads(self):
+        """Per head: does its gradient depend on a head gradient (False for loss layers)?"""
+        return [bool(not n.is_variable and n.opdef.needs_head_grad) for n, _ in self.heads]

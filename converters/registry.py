@@ -1,0 +1,177 @@
+"""The op registry: one :class:`OpDef` per MXNet operator, looked up by name or alias.
+
+An OpDef says everything the rest of tfmod needs to know about an op -- its attribute schema, its
+inputs / auxiliary states / outputs as functions of the attributes, how to complete unknown input
+shapes and dtypes (parameter-shape inference), and its TensorFlow lowering. Families register
+their ops with the :func:`op` decorator from their own modules (``nn.py``, ``elemwise.py``...).
+
+Attribute schemas, input names and aliases default to MXNet 1.9.1's own declarations, recorded
+from the real library in ``signatures.json`` (see ``tools/record_op_signatures.py``).
+"""
+import json
+import os
+
+from .attrs import Schema
+from .base import MXNetError
+
+_SIGNATURES = None
+_OPS = {}        # canonical name -> OpDef
+_NAMES = {}      # every name (canonical or alias) -> OpDef
+
+
+def signatures():
+    """MXNet 1.9.1's declared ops: name -> {aliases, inputs, params, key_var_num_args}."""
+    global _SIGNATURES
+    if _SIGNATURES is None:
+        path = os.path.join(os.path.dirname(__file__), 'signatures.json')
+        with open(path) as f:
+            _SIGNATURES = json.load(f)['ops']
+    return _SIGNATURES
+
+
+def _const(value):
+    return lambda p: list(value)
+
+
+class OpDef:
+    """Everything tfmod knows about one MXNet op.
+
+    lower(ctx, p, *inputs) -> tensor | tuple of tensors (all outputs, hidden ones included).
+    infer_inputs(p, in_shapes, out_shapes) -> in_shapes with unknowns filled (None = unknown).
+    infer_types(p, in_types, out_types) -> in_types with unknowns filled.
+    infer_shape(p, in_shapes) -> out_shapes; optional, otherwise the lowering is traced abstractly.
+    """
+
+    def __init__(self, name, lower, schema, inputs, aux, outputs, num_outputs, aliases,
+                 infer_inputs, infer_types, infer_shape, loss, variadic, key_var_num_args,
+                 hint, needs_head_grad, uses_rng, input_var_attrs):
+        self.name = name
+        self.lower = lower
+        self.schema = schema
+        self._inputs = inputs
+        self._aux = aux
+        self._outputs = outputs
+        self._num_outputs = num_outputs
+        self.aliases = tuple(aliases)
+        self.infer_inputs = infer_inputs
+        self.infer_types = infer_types
+        self.infer_shape = infer_shape
+        self.loss = loss
+        self.variadic = variadic
+        self.key_var_num_args = key_var_num_args
+        self.hint = hint or name.lower()
+        self.needs_head_grad = needs_head_grad
+        self.uses_rng = uses_rng
+        self.input_var_attrs = input_var_attrs
+
+    def parse(self, attrs, node_name=''):
+        return self.schema.parse(attrs, self.name, node_name)
+
+    def input_names(self, p, num_inputs=None):
+        """Names of the inputs (aux states included, in position order)."""
+        if self.variadic:
+            n = num_inputs
+            if n is None and self.key_var_num_args:
+                n = p.get(self.key_var_num_args)
+            return ['arg%d' % i for i in range(n or 0)]
+        return self._inputs(p)
+
+    def aux_names(self, p):
+        """Which of input_names are auxiliary states (mutated, never differentiated)."""
+        return self._aux(p)
+
+    def output_names(self, p):
+        """Names of the visible outputs; the JSON heads/list_outputs use them."""
+        return self._outputs(p)
+
+    def num_outputs(self, p):
+        """All outputs, hidden ones included (node_row_ptr counts these)."""
+        if self._num_outputs is None:
+            return len(self._outputs(p))
+        return self._num_outputs(p)
+
+    def __repr__(self):
+        return '<OpDef %s>' % self.name
+
+
+def _default_outputs(n):
+    if n == 1:
+        return ['output']
+    return ['output%d' % i for i in range(n)]
+
+
+def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, params=None,
+       extra_params=(), infer_inputs=None, infer_types=None, infer_shape=None, loss=False,
+       variadic=None, hint=None, needs_head_grad=None, uses_rng=False, input_var_attrs=None):
+    """Register the decorated lowering as MXNet op ``name``.
+
+    inputs/aux/outputs: a list, or a function of the parsed Params returning one. Defaults: the
+    inputs MXNet declares, no aux, one output named 'output'. ``aliases`` defaults to every alias
+    MXNet registers. ``params`` replaces, and ``extra_params`` extends, the recorded schema.
+    ``loss=True`` marks ops whose gradient ignores head gradients (SoftmaxOutput, MakeLoss...).
+    ``input_var_attrs(p, index)`` -> attrs MXNet stamps on a variable composed as input ``index``
+    (BatchNorm's moving stats get ``__init__``), unless it already has an ``__init__``.
+    """
+    sig = signatures().get(name)
+
+    def wrap(fn):
+        if sig is None and params is None:
+            raise MXNetError('op %s is not an MXNet 1.9.1 op; give its params explicitly' % name)
+        schema = Schema(params) if params is not None else Schema.from_mxnet(sig['params'])
+        schema.add(*extra_params)
+        ins = inputs if inputs is not None else (sig['inputs'] if sig else ['data'])
+        ins_fn = ins if callable(ins) else _const(ins)
+        aux_fn = aux if callable(aux) else _const(aux)
+        if outputs is None:
+            n = num_outputs if isinstance(num_outputs, int) else 1
+            outs_fn = _const(_default_outputs(n))
+        else:
+            outs_fn = outputs if callable(outputs) else _const(outputs)
+        nout_fn = (lambda p, n=num_outputs: n) if isinstance(num_outputs, int) else num_outputs
+        var = variadic if variadic is not None else bool(
+            sig and sig['key_var_num_args']) or name in ('add_n',)
+        kvna = sig['key_var_num_args'] if sig else ('num_args' if var else '')
+        al = list(aliases) if aliases is not None else (sig['aliases'] if sig else [])
+        od = OpDef(name, fn, schema, ins_fn, aux_fn, outs_fn, nout_fn, al,
+                   infer_inputs, infer_types, infer_shape, loss, var, kvna, hint,
+                   (not loss) if needs_head_grad is None else needs_head_grad, uses_rng,
+                   input_var_attrs)
+        register(od)
+        return fn
+    return wrap
+
+
+def register(opdef):
+    if opdef.name in _OPS:
+        raise MXNetError('op %s registered twice' % opdef.name)
+    _OPS[opdef.name] = opdef
+    _NAMES[opdef.name] = opdef
+    for a in opdef.aliases:
+        _NAMES.setdefault(a, opdef)
+    return opdef
+
+
+def get(name):
+    """The OpDef for an op name or alias; None if tfmod does not implement it."""
+    return _NAMES.get(name)
+
+
+def lookup(name, node_name=None):
+    od = _NAMES.get(name)
+    if od is None:
+        where = ' (node %r)' % node_name if node_name else ''
+        known = ' MXNet 1.9.1 has this op, but tfmod does not implement it yet.' \
+            if name in signatures() or any(name in s['aliases'] for s in signatures().values()) \
+            else ' No such op exists in MXNet 1.9.1.'
+        raise MXNetError('Unknown operator %s%s.%s' % (name, where, known))
+    return od
+
+
+def all_ops():
+    """Canonical name -> OpDef for every implemented op."""
+    return dict(_OPS)
+
+
+def all_names():
+    """Every implemented name, aliases included."""
+    return dict(_NAMES)

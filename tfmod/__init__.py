@@ -1,0 +1,20 @@
+"""tfmod: MXNet 1.x Symbol + Module programs on TensorFlow 2. Use as ``import tfmod as mx``."""
+import os as _os
+
+_os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+from . import base  # noqa: E402
+from .base import MXNetError  # noqa: E402,F401
+from . import context  # noqa: E402
+from .context import Context, cpu, gpu, cpu_pinned, current_context, num_gpus  # noqa: E402,F401
+from . import name  # noqa: E402,F401
+from . import attribute  # noqa: E402
+from .attribute import AttrScope  # noqa: E402,F401
+from . import random  # noqa: E402,F401
+from . import ndarray  # noqa: E402
+from . import ndarray as nd  # noqa: E402,F401
+from . import symbol  # noqa: E402
+from . import symbol as sym  # noqa: E402,F401
+from . import executor  # noqa: E402,F401
+
+__version__ = '0.1.0'

@@ -1,0 +1,523 @@
+"""Executor: one Symbol bound to shapes, its arrays held in ``tf.Variable``s, run by compiled calls.
+
+Each bound executor keeps three compiled functions, each traced once: inference forward,
+training forward, and training forward + backward. ``forward(is_train=True)`` does not run at
+once: it is deferred until its outputs are read or ``backward()`` is called, so the usual
+``forward(is_train=True); backward()`` is a single compiled call that computes outputs,
+gradients and the new auxiliary states together. Deferred work is flushed before any array is
+read or written (see ``ndarray.ndarray``), so the deferral is never visible.
+
+MXNet's observable timing is kept: auxiliary states (BatchNorm's moving statistics) change in
+backward, not forward; gradients are written or added per argument's grad_req.
+"""
+import numpy as np
+import tensorflow as tf
+
+from converters import dtypes as _dt
+from converters.infer import fmt
+from .base import MXNetError
+from .context import Context
+from .ndarray import ndarray as _nd
+from . import random as _random
+
+_GRAD_REQS = ('write', 'add', 'null')
+
+
+def _as_storage_var(arr, ctx):
+    """The tf.Variable behind an NDArray, promoting its storage in place so writes go through."""
+    if not isinstance(arr, _nd.NDArray):
+        raise MXNetError('expected an NDArray, got %r' % type(arr))
+    if arr._off is not None:
+        raise MXNetError('cannot bind a view (slice or reshape) of another array; pass a copy')
+    s = arr._s
+    if s.var is None:
+        with tf.device(ctx.tf_device):
+            s.var = tf.Variable(s.read(), trainable=False, shape=s.shape)
+        s.tensor = None
+    return s.var
+
+
+def _new_array(shape, dtype, ctx):
+    with tf.device(ctx.tf_device):
+        var = tf.Variable(tf.zeros(shape, _dt.to_tf(dtype)), trainable=False)
+    return _nd.NDArray(_nd.Storage(var=var, ctx=ctx))
+
+
+def _group_placement(symbol, group2ctx):
+    if not group2ctx:
+        return None
+    placement = {}
+    for node in symbol._order():
+        g = node.attrs.get('__ctx_group__')
+        if g is not None and g in group2ctx:
+            ctx = group2ctx[g]
+            ctx = ctx[0] if isinstance(ctx, (list, tuple)) else ctx
+            placement[node.name] = ctx.tf_device
+    return placement
+
+
+class Executor:
+    """A bound symbol: ``forward``, ``backward``, and its argument/gradient/aux arrays."""
+
+    def __init__(self, symbol, ctx, arg_arrays, grad_arrays, aux_arrays, grad_req, group2ctx=None):
+        self._symbol = symbol
+        self._ctx = ctx if isinstance(ctx, Context) else Context(ctx)
+        self._group2ctx = group2ctx
+        self._fn = symbol._graph_function(_group_placement(symbol, group2ctx))
+        self._arg_names = self._fn.arg_names
+        self._aux_names = self._fn.aux_names
+        self.arg_arrays = list(arg_arrays)
+        self.grad_arrays = list(grad_arrays)
+        self.aux_arrays = list(aux_arrays)
+        self._grad_req = dict(grad_req)
+        self._arg_vars = [_as_storage_var(a, self._ctx) for a in self.arg_arrays]
+        self._grad_vars = [None if g is None else _as_storage_var(g, self._ctx)
+                           for g in self.grad_arrays]
+        self._aux_vars = [_as_storage_var(a, self._ctx) for a in self.aux_arrays]
+        self._arg_index = {n: i for i, n in enumerate(self._arg_names)}
+        self._aux_index = {n: i for i, n in enumerate(self._aux_names)}
+        self._needs_head = self._fn.needs_head_grads()
+        shapes = symbol.infer_shape(**{n: a.shape for n, a in zip(self._arg_names,
+                                                                  self.arg_arrays)})[1]
+        types = [a._s.dtype for a in self.arg_arrays]
+        out_types = symbol.infer_type(**dict(zip(self._arg_names, types)))[1] or \
+            [np.float32] * len(shapes)
+        self.outputs = [_nd.NDArray(_nd.Storage(ctx=self._ctx, shape=s, dtype=t))
+                        for s, t in zip(shapes, out_types)]
+        self._pending = None
+        self._last_train = None
+        self._compiled = {}
+        self.trace_count = 0
+        self.call_count = 0
+        self._monitor_callback = None
+        self._monitor_all = False
+
+    # -- construction -------------------------------------------------------------------------
+    @staticmethod
+    def _grad_req_dict(grad_req, arg_names):
+        if isinstance(grad_req, str):
+            reqs = {n: grad_req for n in arg_names}
+        elif isinstance(grad_req, (list, tuple)):
+            if len(grad_req) != len(arg_names):
+                raise MXNetError('grad_req list has %d entries for %d arguments'
+                                 % (len(grad_req), len(arg_names)))
+            reqs = dict(zip(arg_names, grad_req))
+        elif isinstance(grad_req, dict):
+            reqs = {n: grad_req.get(n, 'null') for n in arg_names}
+        else:
+            raise MXNetError('grad_req must be a string, list or dict')
+        for n, r in reqs.items():
+            if r not in _GRAD_REQS:
+                raise MXNetError("grad_req %r for argument %r is not one of 'write', 'add', "
+                                 "'null'" % (r, n))
+        return reqs
+
+    @classmethod
+    def simple_bind(cls, symbol, ctx, grad_req='write', type_dict=None, group2ctx=None,
+                    shared_exec=None, shared_arg_names=None, shapes=None):
+        ctx = ctx if isinstance(ctx, Context) else Context(ctx)
+        shapes = {k: tuple(v) for k, v in (shapes or {}).items()}
+        inputs = set(symbol.list_inputs())
+        for k in shapes:
+            if k not in inputs:
+                raise MXNetError('simple_bind: %r is not an input of the symbol; its inputs '
+                                 'are %s' % (k, sorted(inputs)))
+        types = {k: _dt.canonical(v) for k, v in (type_dict or {}).items()}
+        res, order = symbol._infer(shapes, types)
+        from converters.graph import classify_variables
+        args_n, aux_n = classify_variables(order)
+        missing = [n.name for n in args_n + aux_n if res.shape(n) is None or
+                   None in res.shape(n)]
+        if missing:
+            raise MXNetError('simple_bind: cannot infer the shapes of %s from the given shapes '
+                             '%s; pass them as keyword arguments' % (
+                                 ', '.join(missing), {k: v for k, v in shapes.items()}))
+        arg_names = [n.name for n in args_n]
+        reqs = cls._grad_req_dict(grad_req, arg_names)
+        shared = shared_exec.arg_dict if shared_exec is not None else {}
+        shared_aux = shared_exec.aux_dict if shared_exec is not None else {}
+        shared_grad = shared_exec.grad_dict if shared_exec is not None else {}
+        args, grads, auxs = [], [], []
+        for n in args_n:
+            shape, dt = res.shape(n), res.dtype(n) or 'float32'
+            cand = shared.get(n.name)
+            if cand is not None and cand.shape == shape and (
+                    shared_arg_names is None or n.name in shared_arg_names):
+                args.append(cand)
+                g = shared_grad.get(n.name)
+                if reqs[n.name] != 'null':
+                    grads.append(g if g is not None and g.shape == shape
+                                 else _new_array(shape, dt, ctx))
+                else:
+                    grads.append(None)
+                continue
+            args.append(_new_array(shape, dt, ctx))
+            grads.append(_new_array(shape, dt, ctx) if reqs[n.name] != 'null' else None)
+        for n in aux_n:
+            shape, dt = res.shape(n), res.dtype(n) or 'float32'
+            cand = shared_aux.get(n.name)
+            auxs.append(cand if cand is not None and cand.shape == shape
+                        else _new_array(shape, dt, ctx))
+        return cls(symbol, ctx, args, grads, auxs, reqs, group2ctx)
+
+    @classmethod
+    def bind(cls, symbol, ctx, args, args_grad=None, grad_req='write', aux_states=None,
+             group2ctx=None, shared_exec=None):
+        ctx = ctx if isinstance(ctx, Context) else Context(ctx)
+        arg_names = symbol.list_arguments()
+        aux_names = symbol.list_auxiliary_states()
+        arg_list = cls._array_list(args, arg_names, 'args', required=True)
+        reqs = cls._grad_req_dict(grad_req, arg_names)
+        if args_grad is None:
+            grad_list = [None] * len(arg_names)
+            reqs = {n: 'null' for n in arg_names}
+        else:
+            grad_list = cls._array_list(args_grad, arg_names, 'args_grad', required=False)
+            for i, n in enumerate(arg_names):
+                if grad_list[i] is None:
+                    reqs[n] = 'null'
+                elif reqs[n] == 'null':
+                    grad_list[i] = None
+        aux_list = cls._array_list(aux_states or [], aux_names, 'aux_states', required=True)
+        # check shapes are consistent with the graph
+        shapes = {n: a.shape for n, a in zip(arg_names, arg_list)}
+        res, order = symbol._infer(shapes, {n: a._s.dtype for n, a in zip(arg_names, arg_list)})
+        from converters.graph import classify_variables
+        _, aux_n = classify_variables(order)
+        for n, a in zip(aux_n, aux_list):
+            want = res.shape(n)
+            if want is not None and tuple(want) != a.shape:
+                raise MXNetError('bind: auxiliary state %r has shape %s, the graph needs %s'
+                                 % (n.name, fmt(a.shape), fmt(want)))
+        for i, (n, g) in enumerate(zip(arg_names, grad_list)):
+            if g is not None and g.shape != arg_list[i].shape:
+                raise MXNetError('bind: gradient array for %r has shape %s, the argument %s'
+                                 % (n, fmt(g.shape), fmt(arg_list[i].shape)))
+        return cls(symbol, ctx, arg_list, grad_list, aux_list, reqs, group2ctx)
+
+    @staticmethod
+    def _array_list(arrays, names, what, required):
+        if isinstance(arrays, dict):
+            out = []
+            for n in names:
+                if n in arrays:
+                    out.append(arrays[n])
+                elif required:
+                    raise MXNetError('bind: %s has no array for %r (needs %s)'
+                                     % (what, n, ', '.join(names)))
+                else:
+                    out.append(None)
+            return out
+        arrays = list(arrays)
+        if len(arrays) != len(names) and (required or arrays):
+            raise MXNetError('bind: %s has %d arrays but the symbol needs %d (%s)'
+                             % (what, len(arrays), len(names), ', '.join(names)))
+        return arrays or [None] * len(names)
+
+    # -- dictionaries ---------------------------------------------------------------------------
+    @property
+    def arg_dict(self):
+        return dict(zip(self._arg_names, self.arg_arrays))
+
+    @property
+    def grad_dict(self):
+        return dict(zip(self._arg_names, self.grad_arrays))
+
+    @property
+    def aux_dict(self):
+        return dict(zip(self._aux_names, self.aux_arrays))
+
+    @property
+    def output_dict(self):
+        return dict(zip(self._symbol.list_outputs(), self.outputs))
+
+    @property
+    def symbol(self):
+        return self._symbol
+
+    # -- compiled functions ---------------------------------------------------------------------
+    def _values(self, feeds):
+        """Current argument/aux values inside a traced function, fed names replaced."""
+        vals = {}
+        for n, v in zip(self._arg_names, self._arg_vars):
+            vals[n] = v.read_value()
+        for n, v in zip(self._aux_names, self._aux_vars):
+            vals[n] = v.read_value()
+        return vals
+
+    def _assign_feeds(self, feeds):
+        for n, t in feeds.items():
+            self._arg_vars[self._arg_index[n]].assign(t)
+
+    def _apply_updates(self, updates, aux=True, args=True):
+        for n, t in updates.items():
+            if aux and n in self._aux_index:
+                self._aux_vars[self._aux_index[n]].assign(t)
+            elif args and n in self._arg_index:
+                self._arg_vars[self._arg_index[n]].assign(t)
+
+    def _forward_graph(self, feeds, is_train, seed):
+        self.trace_count += 1
+        self._assign_feeds(feeds)
+        vals = self._values(feeds)
+        outs, updates = self._fn(vals, is_train=is_train, seed=seed)
+        return vals, outs, updates
+
+    def _compile(self, kind):
+        fn = self._compiled.get(kind)
+        if fn is not None:
+            return fn
+        if kind == 'infer':
+            def run(feeds, seed):
+                _, outs, _ = self._forward_graph(feeds, False, seed)
+                return outs
+        elif kind == 'train':
+            def run(feeds, seed):
+                _, outs, updates = self._forward_graph(feeds, True, seed)
+                self._apply_updates(updates, aux=False)
+                return outs
+        else:
+            def run(feeds, seed, head_grads):
+                return self._train_backward(feeds, seed, head_grads)
+        fn = tf.function(run, autograph=False, reduce_retracing=False)
+        self._compiled[kind] = fn
+        return fn
+
+    def _grad_targets(self):
+        return [i for i, n in enumerate(self._arg_names)
+                if self._grad_req[n] != 'null' and self._grad_vars[i] is not None]
+
+    def _compute_grads(self, feeds, seed, head_grads):
+        """Traced: outputs, per-argument gradients and state updates of one training step."""
+        self.trace_count += 1
+        self._assign_feeds(feeds)
+        targets = self._grad_targets()
+        with tf.GradientTape(persistent=False, watch_accessed_variables=False) as tape:
+            vals = self._values(feeds)
+            watched = []
+            for i in targets:
+                t = vals[self._arg_names[i]]
+                if t.dtype.is_floating:
+                    tape.watch(t)
+                    watched.append(i)
+            outs, updates = self._fn(vals, is_train=True, seed=seed)
+        srcs, ograds = [], []
+        for k, o in enumerate(outs):
+            if not o.dtype.is_floating:
+                continue
+            hg = head_grads[k] if head_grads is not None and head_grads[k] is not None \
+                else tf.ones_like(o)
+            srcs.append(o)
+            ograds.append(tf.cast(hg, o.dtype))
+        grads = {}
+        if watched and srcs:
+            gs = tape.gradient(srcs, [vals[self._arg_names[i]] for i in watched],
+                               output_gradients=ograds,
+                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            grads = dict(zip(watched, gs))
+        return outs, grads, updates
+
+    def _train_backward(self, feeds, seed, head_grads):
+        outs, grads, updates = self._compute_grads(feeds, seed, head_grads)
+        self._apply_updates(updates, aux=False)
+        for i in self._grad_targets():
+            g = grads.get(i)
+            var = self._grad_vars[i]
+            if g is None:
+                g = tf.zeros(var.shape, var.dtype)
+            if self._grad_req[self._arg_names[i]] == 'add':
+                var.assign_add(tf.cast(g, var.dtype))
+            else:
+                var.assign(tf.cast(g, var.dtype))
+        self._apply_updates(updates, args=False)
+        return outs
+
+    # -- running ----------------------------------------------------------------------------------
+    def _feeds(self, kwargs):
+        feeds = {}
+        for name, value in kwargs.items():
+            if name not in self._arg_index:
+                raise MXNetError('forward: %r is not an argument of the symbol; its arguments are '
+                                 '%s' % (name, ', '.join(self._arg_names)))
+            arr = self.arg_arrays[self._arg_index[name]]
+            if isinstance(value, _nd.NDArray):
+                t = value._read()
+            else:
+                t = tf.constant(np.asarray(value, dtype=_dt.to_np(arr._s.dtype)))
+            if tuple(t.shape) != arr.shape:
+                raise MXNetError('forward: input %r has shape %s but the executor was bound with '
+                                 '%s; use reshape' % (name, fmt(tuple(t.shape)), fmt(arr.shape)))
+            if t.dtype.name != arr._s.dtype:
+                t = tf.cast(t, _dt.to_tf(arr._s.dtype))
+            feeds[name] = t
+        return feeds
+
+    def _set_outputs(self, outs):
+        for arr, t in zip(self.outputs, outs):
+            arr._s.tensor = t
+
+    def _run(self, kind, *args):
+        self.call_count += 1
+        with tf.device(self._ctx.tf_device):
+            return self._compile(kind)(*args)
+
+    def forward(self, is_train=False, **kwargs):
+        """Compute outputs; training forwards are deferred until read or backward()."""
+        _nd.flush_pending()
+        feeds = self._feeds(kwargs)
+        seed = _random.next_seed()
+        if is_train:
+            self._pending = {'stage': 'fwd', 'feeds': feeds, 'seed': seed}
+            self._last_train = None
+            _nd.defer(self)
+        else:
+            self._pending = None
+            self._last_train = None
+            self._set_outputs(self._run('infer', feeds, seed))
+            self._call_monitor()
+        return self.outputs
+
+    def backward(self, out_grads=None, is_train=True):
+        """Gradients of the last training forward into grad arrays; aux states updated."""
+        if self._pending is not None and self._pending['stage'] == 'fwd':
+            step = self._pending
+            _nd.undefer(self)
+            self._pending = None
+        elif self._last_train is not None:
+            step = self._last_train
+        else:
+            raise MXNetError('backward() needs a forward(is_train=True) first')
+        _nd.flush_pending()
+        head = self._head_grads(out_grads)
+        self._pending = {'stage': 'bwd', 'feeds': step['feeds'], 'seed': step['seed'],
+                         'head': head}
+        self._last_train = None
+        _nd.defer(self)
+
+    def _head_grads(self, out_grads):
+        if out_grads is None:
+            out_grads = []
+        elif isinstance(out_grads, _nd.NDArray):
+            out_grads = [out_grads]
+        elif isinstance(out_grads, dict):
+            names = self._symbol.list_outputs()
+            out_grads = [out_grads.get(n) for n in names]
+        out_grads = list(out_grads)
+        head = []
+        for k, need in enumerate(self._needs_head):
+            g = out_grads[k] if k < len(out_grads) else None
+            if g is None:
+                if need:
+                    raise MXNetError('Because the last operator is not Loss function, '
+                                     'head_gradient is required when calling backward (output %d,'
+                                     ' %s). If you are attempting to minimize the output as an '
+                                     'objective, please modify your network and pass it through '
+                                     'the make_loss symbol.' % (k, self._symbol.list_outputs()[k]))
+                head.append(None)
+                continue
+            t = g._read() if isinstance(g, _nd.NDArray) else tf.constant(np.asarray(g))
+            if tuple(t.shape) != self.outputs[k].shape:
+                raise MXNetError('backward: head gradient %d has shape %s, output is %s'
+                                 % (k, fmt(tuple(t.shape)), fmt(self.outputs[k].shape)))
+            head.append(t)
+        return head
+
+    def _flush(self):
+        """Run the deferred work (called by ndarray.flush_pending)."""
+        p = self._pending
+        self._pending = None
+        if p is None:
+            return
+        if p['stage'] == 'fwd':
+            self._set_outputs(self._run('train', p['feeds'], p['seed']))
+            self._last_train = p
+        else:
+            head = [h if h is not None else None for h in p['head']]
+            if all(h is None for h in head):
+                head = None
+            self._set_outputs(self._run('train_bwd', p['feeds'], p['seed'], head))
+        self._call_monitor()
+
+    def take_pending_step(self):
+        """The deferred (forward + backward) step, for a caller that fuses it further."""
+        p = self._pending
+        if p is None or p['stage'] != 'bwd':
+            return None
+        _nd.undefer(self)
+        self._pending = None
+        return p
+
+    # -- monitor ----------------------------------------------------------------------------------
+    def set_monitor_callback(self, callback, monitor_all=False):
+        self._monitor_callback = callback
+        self._monitor_all = monitor_all
+
+    def _call_monitor(self):
+        if self._monitor_callback is None:
+            return
+        for name, arr in zip(self._symbol.list_outputs(), self.outputs):
+            self._monitor_callback(name, arr)
+
+    # -- params -----------------------------------------------------------------------------------
+    def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
+        for name, array in arg_params.items():
+            if name in self._arg_index:
+                dst = self.arg_arrays[self._arg_index[name]]
+                if tuple(array.shape) != dst.shape:
+                    raise MXNetError('copy_params_from: %r has shape %s, executor needs %s'
+                                     % (name, fmt(tuple(array.shape)), fmt(dst.shape)))
+                dst[:] = array
+            elif not allow_extra_params:
+                raise ValueError('Find name "%s" that is not in the arguments' % name)
+        for name, array in (aux_params or {}).items():
+            if name in self._aux_index:
+                dst = self.aux_arrays[self._aux_index[name]]
+                if tuple(array.shape) != dst.shape:
+                    raise MXNetError('copy_params_from: %r has shape %s, executor needs %s'
+                                     % (name, fmt(tuple(array.shape)), fmt(dst.shape)))
+                dst[:] = array
+            elif not allow_extra_params:
+                raise ValueError('Find name %s that is not in the auxiliary states' % name)
+
+    def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
+        """A new executor for new input shapes, sharing the arrays whose shapes stay the same."""
+        _nd.flush_pending()
+        shapes = {n: a.shape for n, a in zip(self._arg_names, self.arg_arrays)
+                  if n not in kwargs}
+        new_shapes = dict(kwargs)
+        res, order = self._symbol._infer(new_shapes, {n: a._s.dtype for n, a in
+                                                      zip(self._arg_names, self.arg_arrays)})
+        from converters.graph import classify_variables
+        args_n, aux_n = classify_variables(order)
+        args, grads, auxs = [], [], []
+        for i, n in enumerate(args_n):
+            shape = res.shape(n)
+            old = self.arg_arrays[i]
+            if shape is None or None in shape:
+                raise MXNetError('reshape: cannot infer the shape of %r' % n.name)
+            if tuple(shape) == old.shape:
+                args.append(old)
+                grads.append(self.grad_arrays[i])
+                continue
+            if n.name not in kwargs and not partial_shaping:
+                raise MXNetError('reshape: the shape of %r would change from %s to %s; pass '
+                                 'partial_shaping=True to allow it' % (n.name, fmt(old.shape),
+                                                                      fmt(shape)))
+            args.append(_new_array(shape, old._s.dtype, self._ctx))
+            grads.append(None if self.grad_arrays[i] is None
+                         else _new_array(shape, old._s.dtype, self._ctx))
+        for i, n in enumerate(aux_n):
+            shape = res.shape(n)
+            old = self.aux_arrays[i]
+            if tuple(shape) == old.shape:
+                auxs.append(old)
+            elif partial_shaping:
+                auxs.append(_new_array(shape, old._s.dtype, self._ctx))
+            else:
+                raise MXNetError('reshape: the shape of aux state %r would change' % n.name)
+        del shapes
+        return Executor(self._symbol, self._ctx, args, grads, auxs, self._grad_req,
+                        self._group2ctx)
+
+    def debug_str(self):
+        return self._symbol.debug_str()

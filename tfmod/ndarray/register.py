@@ -1,0 +1,134 @@
+"""Eager op functions ``mx.nd.<Op>`` generated from the converters registry.
+
+Each runs the op's TF lowering directly on the input tensors (inference mode, as MXNet's
+imperative calls outside autograd), so ``mx.nd.X`` and the graph node ``X`` share one definition.
+"""
+import numpy as np
+import tensorflow as tf
+
+from converters import registry
+from converters.attrs import to_attr_string
+from converters.graph import LowerContext, Node
+from ..base import MXNetError
+from ..context import current_context
+from .. import random as _random
+from .ndarray import NDArray, from_tensor
+
+_PARSED = {}
+_FLUENT = (
+    'reshape_like', 'zeros_like', 'ones_like', 'broadcast_axes', 'repeat', 'pad', 'swapaxes',
+    'split', 'split_v2', 'slice', 'slice_axis', 'slice_like', 'take', 'one_hot', 'pick', 'sort',
+    'topk', 'argsort', 'argmax', 'argmax_channel', 'argmin', 'clip', 'abs', 'sign', 'flatten',
+    'shape_array', 'size_array', 'expand_dims', 'tile', 'transpose', 'flip', 'depth_to_space',
+    'space_to_depth', 'diag', 'sum', 'nansum', 'prod', 'nanprod', 'mean', 'max', 'min', 'norm',
+    'round', 'rint', 'fix', 'floor', 'ceil', 'trunc', 'sin', 'cos', 'tan', 'arcsin', 'arccos',
+    'arctan', 'degrees', 'radians', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh',
+    'exp', 'expm1', 'log', 'log10', 'log2', 'log1p', 'sqrt', 'rsqrt', 'cbrt', 'rcbrt',
+    'square', 'reciprocal', 'relu', 'sigmoid', 'softmax', 'log_softmax', 'softmin', 'squeeze',
+    'broadcast_to', 'broadcast_like')
+
+
+def _attr_str(key, value):
+    if key == 'dtype' and not isinstance(value, str):
+        return np.dtype(value).name
+    return to_attr_string(value)
+
+
+def _params(od, str_attrs):
+    key = (od.name, tuple(sorted(str_attrs.items())))
+    p = _PARSED.get(key)
+    if p is None:
+        p = od.parse(str_attrs, od.name.lower())
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        _PARSED[key] = p
+    return p
+
+
+def invoke(op_name, args, kwargs):
+    """Run one op eagerly on NDArrays; returns an NDArray or a list of them."""
+    od = registry.lookup(op_name)
+    out = kwargs.pop('out', None)
+    kwargs.pop('name', None)
+    ctx_arg = kwargs.pop('ctx', None)
+    nd_kwargs, attrs = {}, {}
+    for k, v in kwargs.items():
+        if isinstance(v, NDArray):
+            nd_kwargs[k] = v
+        elif v is not None:
+            attrs[k] = v
+    args = list(args)
+    for a in args:
+        if not isinstance(a, NDArray):
+            raise TypeError('%s: positional arguments must be NDArrays, got %r'
+                            % (op_name, type(a)))
+    if od.variadic and od.key_var_num_args and od.key_var_num_args not in attrs:
+        attrs[od.key_var_num_args] = len(args) + len(nd_kwargs)
+    str_attrs = {k: _attr_str(k, v) for k, v in attrs.items()}
+    p = _params(od, str_attrs)
+    if od.variadic:
+        inputs = args or list(nd_kwargs.values())
+    else:
+        names = od.input_names(p)
+        if len(args) > len(names):
+            raise MXNetError('%s: too many inputs (%d); it takes %s'
+                             % (op_name, len(args), ', '.join(names)))
+        given = dict(zip(names, args))
+        for k, v in nd_kwargs.items():
+            if k not in names:
+                raise MXNetError('%s: unknown input %r; its inputs are %s'
+                                 % (op_name, k, ', '.join(names)))
+            given[k] = v
+        missing = [n for n in names if n not in given]
+        if missing:
+            raise MXNetError('%s: missing input(s) %s' % (op_name, ', '.join(missing)))
+        inputs = [given[n] for n in names]
+    ctx = inputs[0].context if inputs else (ctx_arg or current_context())
+    node = Node(od.name, od.name.lower())
+    lctx = LowerContext(False, node, _random.next_seed() if od.uses_rng else None, 0)
+    tensors = [a._read() for a in inputs]
+    try:
+        with tf.device(ctx.tf_device):
+            res = od.lower(lctx, p, *tensors)
+    except MXNetError:
+        raise
+    except (ValueError, TypeError, IndexError, tf.errors.OpError) as e:
+        raise MXNetError('Error in operator %s: %s' % (od.name, str(e).split('\n')[0])) from None
+    if not isinstance(res, (tuple, list)):
+        res = (res,)
+    nvis = len(od.output_names(p))
+    outs = [from_tensor(t, ctx) for t in res[:nvis]]
+    if out is not None:
+        targets = out if isinstance(out, (list, tuple)) else [out]
+        for dst, src in zip(targets, outs):
+            dst._write(src._read())
+        return out
+    return outs[0] if len(outs) == 1 else outs
+
+
+def _make_function(called):
+    od = registry.get(called)
+
+    def fn(*args, **kwargs):
+        return invoke(od.name, args, kwargs)
+    fn.__name__ = called
+    fn.__qualname__ = called
+    fn.__doc__ = 'Eager MXNet operator %s (tfmod).' % od.name
+    return fn
+
+
+def populate(namespace, internal, contrib):
+    for called in sorted(registry.all_names()):
+        fn = _make_function(called)
+        internal[called] = fn
+        if called.startswith('_contrib_'):
+            contrib[called[len('_contrib_'):]] = fn
+        elif not called.startswith('_'):
+            namespace.setdefault(called, fn)
+
+
+def fluent(name):
+    """The op behind NDArray/Symbol method ``name`` (e.g. ``x.sum()``), or None."""
+    if name in _FLUENT and registry.get(name) is not None:
+        return name
+    return None

@@ -1,0 +1,174 @@
+"""Symbol JSON: read every MXNet 1.x form, write the 1.9 form byte for byte as MXNet does.
+
+Older files differ in small ways that are upgraded on read, as MXNet's own loader does:
+node attributes under ``attr`` or ``param`` instead of ``attrs``; 2-element input entries;
+no ``node_row_ptr`` / ``arg_nodes``; hidden keys written plainly (``lr_mult``, or
+``<input>_lr_mult`` on the op node) that become ``__lr_mult__`` on the variable; aux-state inputs
+missing before 0.9 (created as ``<node>_<input>`` variables); ``argmax/argmin`` ``axis=-1``.
+"""
+import json
+
+from converters import registry
+from converters.attrs import is_hidden
+from converters.graph import Node, topo_order
+from ..base import MXNetError
+
+MXNET_VERSION = 10901
+HIDDEN_KEYS = ('ctx_group', 'lr_mult', 'wd_mult', 'force_mirroring', 'mirror_stage')
+
+
+# -- writing ------------------------------------------------------------------------------------
+def _q(s):
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _attrs_text(attrs, indent):
+    keys = sorted(attrs)
+    if len(keys) == 1:
+        return '{%s: %s}' % (_q(keys[0]), _q(attrs[keys[0]]))
+    pad = ' ' * (indent + 2)
+    body = ', \n'.join('%s%s: %s' % (pad, _q(k), _q(attrs[k])) for k in keys)
+    return '{\n%s\n%s}' % (body, ' ' * indent)
+
+
+def _entries(es):
+    return '[' + ', '.join('[%d, %d, %d]' % e for e in es) + ']'
+
+
+def _ints(xs):
+    return '[' + ', '.join(str(x) for x in xs) + ']'
+
+
+def to_json(heads, order=None):
+    """The MXNet 1.9 ``tojson()`` text of the graph with these head entries."""
+    order = order or topo_order(heads)
+    index = {id(n): i for i, n in enumerate(order)}
+    node_texts = []
+    row_ptr = [0]
+    arg_nodes = []
+    for i, node in enumerate(order):
+        parts = ['      "op": %s' % _q(node.op), '      "name": %s' % _q(node.name)]
+        if node.attrs:
+            parts.append('      "attrs": %s' % _attrs_text(node.attrs, 6))
+        aux = set(node.aux_indices()) if not node.is_variable else set()
+        ents = [(index[id(src)], k, 1 if (j in aux and src.is_variable) else 0)
+                for j, (src, k) in enumerate(node.inputs)]
+        parts.append('      "inputs": %s' % _entries(ents))
+        node_texts.append('    {\n' + ', \n'.join(parts) + '\n    }')
+        row_ptr.append(row_ptr[-1] + node.num_outputs())
+        if node.is_variable:
+            arg_nodes.append(i)
+    heads_e = [(index[id(n)], k, 0) for n, k in heads]
+    return ('{\n  "nodes": [\n' + ', \n'.join(node_texts) + '\n  ], \n'
+            '  "arg_nodes": %s, \n' % _ints(arg_nodes) +
+            '  "node_row_ptr": %s, \n' % _ints(row_ptr) +
+            '  "heads": %s, \n' % _entries(heads_e) +
+            '  "attrs": {"mxnet_version": ["int", %d]}\n}' % MXNET_VERSION)
+
+
+# -- reading ------------------------------------------------------------------------------------
+def _version(doc):
+    attrs = doc.get('attrs') or {}
+    v = attrs.get('mxnet_version')
+    if isinstance(v, list) and len(v) == 2:
+        try:
+            return int(v[1])
+        except (TypeError, ValueError):
+            pass
+    return 800
+
+
+def _hidden_split(attrs):
+    """Split plain hidden keys (``lr_mult``, ``fc1_weight_lr_mult``) out of an attr dict."""
+    keep, hidden = {}, []
+    for k, v in attrs.items():
+        matched = False
+        for hk in HIDDEN_KEYS:
+            if k == hk or (k.endswith('_' + hk) and not is_hidden(k)):
+                hidden.append((k, hk, v))
+                matched = True
+                break
+        if not matched:
+            keep[k] = v
+    return keep, hidden
+
+
+def from_json(text, source='symbol JSON'):
+    """Head entries of the graph in an MXNet symbol JSON text (any 1.x version)."""
+    try:
+        doc = json.loads(text)
+    except (ValueError, TypeError) as e:
+        raise MXNetError('%s is not valid JSON: %s' % (source, e)) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get('nodes'), list):
+        raise MXNetError('%s is not an MXNet symbol file (no "nodes" list)' % source)
+    version = _version(doc)
+    jnodes = doc['nodes']
+    nodes = []
+    for i, jn in enumerate(jnodes):
+        if not isinstance(jn, dict) or 'op' not in jn or 'name' not in jn:
+            raise MXNetError('%s: node %d is malformed (needs "op" and "name")' % (source, i))
+        attrs = {}
+        for key in ('param', 'attr', 'attrs'):
+            if isinstance(jn.get(key), dict):
+                attrs.update({str(k): str(v) for k, v in jn[key].items()})
+        nodes.append(Node(jn['op'], jn['name'], attrs))
+    for i, jn in enumerate(jnodes):
+        ins = []
+        for e in jn.get('inputs', []):
+            if not isinstance(e, list) or len(e) < 2 or not 0 <= int(e[0]) < len(nodes):
+                raise MXNetError('%s: node %r has a bad input entry %r' % (source, jn['name'], e))
+            if int(e[0]) >= i:
+                raise MXNetError('%s: node %r takes input from a later node %d (not a DAG)'
+                                 % (source, jn['name'], int(e[0])))
+            ins.append((nodes[int(e[0])], int(e[1])))
+        nodes[i].inputs = ins
+    heads = doc.get('heads')
+    if not heads:
+        heads = [[len(nodes) - 1, 0, 0]]
+    head_entries = []
+    for h in heads:
+        if not isinstance(h, list) or not 0 <= int(h[0]) < len(nodes):
+            raise MXNetError('%s: bad head entry %r' % (source, h))
+        head_entries.append((nodes[int(h[0])], int(h[1])))
+    _upgrade(head_entries, version)
+    return head_entries
+
+
+def _upgrade(heads, version):
+    order = topo_order(heads)
+    for node in order:
+        attrs, hidden = _hidden_split(node.attrs)
+        if not hidden:
+            continue
+        node.attrs = attrs
+        node._params = None
+        for key, hk, value in hidden:
+            if key == hk:
+                node.attrs['__%s__' % hk] = value
+                continue
+            if node.is_variable or registry.get(node.op) is None:
+                node.attrs[key] = value
+                continue
+            arg = key[:-(len(hk) + 1)]
+            names = node.input_names()
+            if arg in names and names.index(arg) < len(node.inputs) and \
+                    node.inputs[names.index(arg)][0].is_variable:
+                node.inputs[names.index(arg)][0].attrs['__%s__' % hk] = value
+            else:
+                node.attrs[key] = value
+    for node in order:
+        if node.is_variable or registry.get(node.op) is None:
+            continue
+        if version < 905 and node.op in ('argmax', 'argmin') and node.attrs.get('axis') == '-1':
+            del node.attrs['axis']
+            node._params = None
+        if version < 900:
+            names = node.input_names()
+            for j in range(len(node.inputs), len(names)):
+                var = Node('null', '%s_%s' % (node.name, names[j]) if node.name else names[j],
+                           dict(node.attrs))
+                node.inputs.append((var, 0))
+        if version < 904 and node.opdef.input_var_attrs is not None:
+            for j, (src, _) in enumerate(node.inputs):
+                if src.is_variable and '__init__' not in src.attrs:
+                    src.attrs.update(node.opdef.input_var_attrs(node.params, j))

@@ -1,0 +1,122 @@
+"""Op constructors ``mx.sym.<Op>`` generated from the converters registry.
+
+One constructor per op name and alias. It names the node as MXNet does (the user's name, else
+``<called name in lower case><counter>`` from the current NameManager), merges AttrScope
+attributes, turns keyword values into MXNet's attribute strings, and creates the variables for
+inputs left out (``fc1_weight``), carrying the node's attributes as MXNet's do.
+"""
+import numpy as np
+
+from converters import registry
+from converters.attrs import is_hidden, to_attr_string
+from converters.graph import Node
+from ..attribute import current as _attr_scope
+from ..base import MXNetError
+from ..name import current as _name_manager
+from .symbol import HIDDEN_KEYS, Symbol
+
+
+def _attr_value(key, value):
+    if key == 'dtype' and not isinstance(value, str):
+        return np.dtype(value).name
+    return to_attr_string(value)
+
+
+def make_node(op_name, args, kwargs, name, attr, hint):
+    """(Node, opdef) for an op applied to Symbol inputs ``args``/symbol-valued ``kwargs``."""
+    od = registry.lookup(op_name)
+    sym_kwargs = {}
+    attrs = {}
+    for k, v in kwargs.items():
+        if isinstance(v, Symbol):
+            sym_kwargs[k] = v
+        elif v is not None:
+            attrs[k] = v
+    scope = _attr_scope().get(attr)
+    for k, v in scope.items():
+        attrs[k] = v
+    if args and sym_kwargs and od.variadic:
+        raise TypeError('Operators with variable length input can only accept input Symbols '
+                        'either as positional or keyword arguments, not both')
+    for s in list(args) + list(sym_kwargs.values()):
+        if not isinstance(s, Symbol):
+            raise TypeError('%s: positional arguments must be Symbol instances, got %r'
+                            % (op_name, type(s)))
+        if len(s._heads) != 1:
+            raise MXNetError('%s: input %s has %d outputs; pass a single-output symbol'
+                             % (op_name, s.name or s.list_outputs(), len(s._heads)))
+    if od.variadic and od.key_var_num_args and od.key_var_num_args not in attrs:
+        attrs[od.key_var_num_args] = len(args) + len(sym_kwargs)
+    str_attrs = {}
+    for k, v in attrs.items():
+        key = '__%s__' % k if k in HIDDEN_KEYS else k
+        str_attrs[key] = _attr_value(k, v)
+    node_name = _name_manager().get(name, hint)
+    node = Node(od.name, node_name, str_attrs)
+    p = node.params  # validates attributes now, as MXNet does at creation
+    if od.variadic:
+        entries = [s._heads[0] for s in args] or [s._heads[0] for s in sym_kwargs.values()]
+        node.inputs = entries
+        return node, od
+    names = od.input_names(p)
+    if len(args) > len(names):
+        raise MXNetError('%s: too many positional inputs (%d); it takes %s'
+                         % (op_name, len(args), ', '.join(names)))
+    given = dict(zip(names, args))
+    for k, s in sym_kwargs.items():
+        if k not in names:
+            raise MXNetError("%s: unknown input %r; its inputs are %s"
+                             % (op_name, k, ', '.join(names)))
+        given[k] = s
+    inputs = []
+    var_attrs = {k: v for k, v in str_attrs.items()}
+    for j, n in enumerate(names):
+        if n in given:
+            inputs.append(given[n]._heads[0])
+        else:
+            vname = '%s_%s' % (node_name, n) if node_name else n
+            inputs.append((Node('null', vname, dict(var_attrs)), 0))
+    node.inputs = inputs
+    if od.input_var_attrs is not None:
+        for j, (src, _) in enumerate(node.inputs):
+            if src.is_variable and '__init__' not in src.attrs:
+                src.attrs.update(od.input_var_attrs(p, j))
+    return node, od
+
+
+def _create(op_name, args, kwargs, name=None, attr=None, hint=None):
+    node, od = make_node(op_name, args, kwargs, name, attr, hint or op_name.lower())
+    n = node.num_visible_outputs()
+    return Symbol([(node, k) for k in range(n)])
+
+
+def _make_function(called_name):
+    od = registry.get(called_name)
+
+    def fn(*args, **kwargs):
+        name = kwargs.pop('name', None)
+        attr = kwargs.pop('attr', None)
+        kwargs.pop('out', None)
+        return _create(od.name, args, kwargs, name, attr, called_name.lower())
+    fn.__name__ = called_name
+    fn.__qualname__ = called_name
+    sig = registry.signatures().get(od.name, {})
+    params = ', '.join('%s' % p for p, _ in sig.get('params', []))
+    fn.__doc__ = '%s(%s) -- MXNet operator %s, built by tfmod.\n\nInputs: %s' % (
+        called_name, params, od.name, ', '.join(sig.get('inputs', [])) or '(variadic)')
+    return fn
+
+
+def populate(namespace, internal, contrib):
+    """Put a constructor for every registered op name into the given namespaces."""
+    for called in sorted(registry.all_names()):
+        fn = _make_function(called)
+        internal[called] = fn
+        if called.startswith('_contrib_'):
+            contrib[called[len('_contrib_'):]] = fn
+        elif not called.startswith('_'):
+            namespace[called] = fn
+
+
+def _is_hidden(k):
+    return is_hidden(k)
