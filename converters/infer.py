@@ -187,6 +187,9 @@ def _infer_node(node, idx, S, T, graph):
     in_shapes = [S.get(k) for k in in_keys]
     in_types = [T.get(k) for k in in_keys]
     if any(s is None for s in in_shapes):
+        if all(t is not None for t in in_types) and any(T.get(k) is None for k in out_keys):
+            changed |= _types_without_shapes(node, idx, in_shapes, in_types, graph, nout,
+                                             out_keys, T)
         return changed
     if od.infer_shape is not None:
         outs = od.infer_shape(p, in_shapes)
@@ -198,6 +201,20 @@ def _infer_node(node, idx, S, T, graph):
     for k, s in zip(out_keys, outs):
         if s is not None:
             changed |= _set(S, k, tuple(s), node, 'output', merge)
+    for k, t in zip(out_keys, out_t):
+        if t is not None and T.get(k) is None:
+            T[k] = t
+            changed = True
+    return changed
+
+
+def _types_without_shapes(node, idx, in_shapes, in_types, graph, nout, out_keys, T):
+    """Output dtypes before shapes are known: trace on placeholders of unknown shape, else
+    assume MXNet's common rule (outputs take the first input's dtype)."""
+    _, out_t = _trace(node, idx, in_shapes, in_types, graph, nout)
+    if all(t is None for t in out_t) and in_types:
+        out_t = [in_types[0]] * nout
+    changed = False
     for k, t in zip(out_keys, out_t):
         if t is not None and T.get(k) is None:
             T[k] = t

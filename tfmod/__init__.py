@@ -18,3 +18,13 @@ from . import symbol as sym  # noqa: E402,F401
 from . import executor  # noqa: E402,F401
 
 __version__ = '0.1.0'
+from . import io  # noqa: E402,F401
+from . import lr_scheduler  # noqa: E402,F401
+from . import metric  # noqa: E402,F401
+from . import optimizer  # noqa: E402,F401
+from . import initializer  # noqa: E402,F401
+from . import initializer as init  # noqa: E402,F401
+from . import model  # noqa: E402,F401
+from . import module  # noqa: E402,F401
+from . import module as mod  # noqa: E402,F401
+from . import callback  # noqa: E402,F401

@@ -106,7 +106,9 @@ def _decode_record(r):
 
 
 def _encode_record(a):
-    a = np.ascontiguousarray(a)
+    a = np.asarray(a)
+    if not a.flags.c_contiguous:
+        a = a.copy(order='C')
     name = a.dtype.name if a.dtype != _dt.to_np('bfloat16') else 'bfloat16'
     flag = _dt.code(name)
     magic = V3_MAGIC if a.ndim == 0 else V2_MAGIC
@@ -200,18 +202,11 @@ def load(fname, ctx=None):
 
 
 def load_frombuffer(buf, source='<buffer>', ctx=None):
-    from .ndarray import array, NDArray, Storage
+    """Like load, from bytes. 0-d records load as shape (1,), as MXNet's NDArray shows them."""
+    from .ndarray import array
     arrays, names = loads(buf, source)
-    out = []
-    for a in arrays:
-        if a is None:
-            out.append(None)
-            continue
-        nd = array(a, ctx=ctx, dtype=a.dtype) if a.ndim else None
-        if nd is None:
-            import tensorflow as tf
-            nd = NDArray(Storage(tf.constant(a), ctx=ctx))
-        out.append(nd)
+    out = [None if a is None else array(a.reshape(a.shape or (1,)), ctx=ctx, dtype=a.dtype)
+           for a in arrays]
     if names:
         return dict(zip(names, out))
     return out

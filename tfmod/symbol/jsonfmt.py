@@ -31,12 +31,20 @@ def _attrs_text(attrs, indent):
     return '{\n%s\n%s}' % (body, ' ' * indent)
 
 
-def _entries(es):
-    return '[' + ', '.join('[%d, %d, %d]' % e for e in es) + ']'
+def _array(items, indent):
+    """dmlc's JSON writer: arrays of more than 10 items go one item per line."""
+    if len(items) > 10:
+        pad = ' ' * (indent + 2)
+        return '[\n' + ', \n'.join(pad + x for x in items) + '\n' + ' ' * indent + ']'
+    return '[' + ', '.join(items) + ']'
 
 
-def _ints(xs):
-    return '[' + ', '.join(str(x) for x in xs) + ']'
+def _entries(es, indent):
+    return _array(['[%d, %d, %d]' % e for e in es], indent)
+
+
+def _ints(xs, indent):
+    return _array([str(x) for x in xs], indent)
 
 
 def to_json(heads, order=None):
@@ -53,16 +61,16 @@ def to_json(heads, order=None):
         aux = set(node.aux_indices()) if not node.is_variable else set()
         ents = [(index[id(src)], k, 1 if (j in aux and src.is_variable) else 0)
                 for j, (src, k) in enumerate(node.inputs)]
-        parts.append('      "inputs": %s' % _entries(ents))
+        parts.append('      "inputs": %s' % _entries(ents, 6))
         node_texts.append('    {\n' + ', \n'.join(parts) + '\n    }')
         row_ptr.append(row_ptr[-1] + node.num_outputs())
         if node.is_variable:
             arg_nodes.append(i)
     heads_e = [(index[id(n)], k, 0) for n, k in heads]
     return ('{\n  "nodes": [\n' + ', \n'.join(node_texts) + '\n  ], \n'
-            '  "arg_nodes": %s, \n' % _ints(arg_nodes) +
-            '  "node_row_ptr": %s, \n' % _ints(row_ptr) +
-            '  "heads": %s, \n' % _entries(heads_e) +
+            '  "arg_nodes": %s, \n' % _ints(arg_nodes, 2) +
+            '  "node_row_ptr": %s, \n' % _ints(row_ptr, 2) +
+            '  "heads": %s, \n' % _entries(heads_e, 2) +
             '  "attrs": {"mxnet_version": ["int", %d]}\n}' % MXNET_VERSION)
 
 

@@ -1,0 +1,245 @@
+"""Checkpoints: ``prefix-symbol.json``, ``prefix-%04d.params`` and optimizer ``.states`` files.
+
+``.params`` files are MXNet's NDArray list format with ``arg:``/``aux:`` keys, byte-compatible both
+ways. Optimizer states are different: MXNet pickles them, and unpickling runs code. tfmod writes
+its states in the NDArray list format (structure encoded in the names, no pickle), and reads
+MXNet-written pickles through a restricted unpickler that admits only MXNet's NDArray, bytearray
+and -- for ``dump_optimizer`` files -- the optimizer and scheduler classes tfmod also has. Any
+other global in the pickle (``os.system``, ``builtins.eval``...) raises MXNetError before
+anything runs.
+"""
+import io
+import logging
+import pickle
+from collections import namedtuple
+
+import numpy as np
+
+from .base import MXNetError
+from .fileio import atomic_write, read_bytes
+from .ndarray import ndarray as _nd
+from .ndarray import ndfile
+
+BatchEndParam = namedtuple('BatchEndParams', ['epoch', 'nbatch', 'eval_metric', 'locals'])
+
+_STATES_TAG = '__tfmod_optimizer_states__'
+
+
+# -- .params --------------------------------------------------------------------------------------
+def save_params_file(fname, arg_params, aux_params):
+    """Write ``arg:``/``aux:`` params in the given (MXNet: list_arguments, then aux) order."""
+    save_dict = {('arg:%s' % k): v for k, v in arg_params.items()}
+    save_dict.update({('aux:%s' % k): v for k, v in aux_params.items()})
+    ndfile.save(fname, save_dict)
+
+
+def load_params(prefix, epoch):
+    """(arg_params, aux_params) from ``prefix-%04d.params``."""
+    fname = '%s-%04d.params' % (prefix, epoch)
+    return _split_params(ndfile.load(fname), fname)
+
+
+def _split_params(save_dict, fname):
+    if not isinstance(save_dict, dict):
+        raise MXNetError('%s holds an unnamed array list, not arg:/aux: parameters' % fname)
+    arg_params, aux_params = {}, {}
+    for k, v in save_dict.items():
+        tp, _, name = k.partition(':')
+        if tp == 'arg':
+            arg_params[name] = v
+        elif tp == 'aux':
+            aux_params[name] = v
+        else:
+            raise MXNetError('%s: key %r is neither arg:<name> nor aux:<name>' % (fname, k))
+    return arg_params, aux_params
+
+
+def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_cast=True):
+    """``prefix-symbol.json`` and ``prefix-%04d.params`` (each written atomically)."""
+    if symbol is not None:
+        symbol.save('%s-symbol.json' % prefix, remove_amp_cast=remove_amp_cast)
+    param_name = '%s-%04d.params' % (prefix, epoch)
+    save_params_file(param_name, arg_params, aux_params)
+    logging.info('Saved checkpoint to "%s"', param_name)
+
+
+def load_checkpoint(prefix, epoch):
+    """(symbol, arg_params, aux_params) of an MXNet or tfmod checkpoint."""
+    from .symbol import load as sym_load
+    symbol = sym_load('%s-symbol.json' % prefix)
+    arg_params, aux_params = load_params(prefix, epoch)
+    return symbol, arg_params, aux_params
+
+
+# -- optimizer states -----------------------------------------------------------------------------
+def _key(idx):
+    if isinstance(idx, bool) or not isinstance(idx, (int, np.integer, str)):
+        raise MXNetError('optimizer state index %r is neither int nor str' % (idx,))
+    return ('i:%d' % idx) if not isinstance(idx, str) else ('s:' + idx)
+
+
+def _unkey(k):
+    kind, _, v = k.partition(':')
+    return int(v) if kind == 'i' else v
+
+
+def dumps_optimizer_states(states, optimizer=None):
+    """Bytes of ``{index: state}`` in tfmod's safe format (an NDArray list file)."""
+    if optimizer is not None:
+        logging.warning('tfmod does not store the optimizer object in states files '
+                        '(dump_optimizer); only the states are saved')
+    names = [_STATES_TAG]
+    arrays = [np.zeros((0,), np.int32)]
+    for idx, st in states.items():
+        base = _key(idx)
+        _encode_state(base, st, names, arrays)
+    return ndfile.dumps(arrays, names)
+
+
+def _encode_state(base, st, names, arrays):
+    if st is None:
+        names.append(base + '|none')
+        arrays.append(np.zeros((0,), np.int32))
+    elif isinstance(st, (tuple, list)):
+        names.append(base + '|%s%d' % ('tuple' if isinstance(st, tuple) else 'list', len(st)))
+        arrays.append(np.zeros((0,), np.int32))
+        for j, s in enumerate(st):
+            _encode_state('%s/%d' % (base, j), s, names, arrays)
+    elif isinstance(st, _nd.NDArray):
+        names.append(base + '|nd')
+        arrays.append(st.asnumpy())
+    else:
+        raise MXNetError('cannot save optimizer state of type %s' % type(st).__name__)
+
+
+def _decode_states(arrays, names, source):
+    entries = dict(zip(names, arrays))
+    tree = {}
+    for name in names[1:]:
+        path, _, kind = name.rpartition('|')
+        tree[path] = (kind, entries[name])
+
+    def build(path):
+        kind, arr = tree[path]
+        if kind == 'none':
+            return None
+        if kind == 'nd':
+            return _nd.array(arr, dtype=arr.dtype)
+        for tag, ctor in (('tuple', tuple), ('list', list)):
+            if kind.startswith(tag):
+                n = int(kind[len(tag):])
+                return ctor(build('%s/%d' % (path, j)) for j in range(n))
+        raise MXNetError('%s: unknown state entry kind %r' % (source, kind))
+    return {_unkey(p): build(p) for p in tree if '/' not in p}
+
+
+class _MXNDArrayStub:
+    """Stand-in for ``mxnet.ndarray.ndarray.NDArray`` while unpickling; becomes a tfmod NDArray."""
+
+    def __init__(self, *args):
+        self.handle = None
+
+    def __setstate__(self, state):
+        handle = state.get('handle') if isinstance(state, dict) else None
+        if not isinstance(handle, (bytes, bytearray)):
+            raise MXNetError('pickled NDArray without a byte handle')
+        self.handle = bytes(handle)
+
+
+def _optimizer_classes():
+    from . import optimizer as _opt
+    from . import lr_scheduler as _lrs
+    allowed = {}
+    for name, klass in _opt.Optimizer.opt_registry.items():
+        allowed[('mxnet.optimizer.optimizer', klass.__name__)] = klass
+        allowed[('mxnet.optimizer', klass.__name__)] = klass
+    for cname in ('FactorScheduler', 'MultiFactorScheduler', 'PolyScheduler',
+                  'CosineScheduler', 'LRScheduler'):
+        if hasattr(_lrs, cname):
+            allowed[('mxnet.lr_scheduler', cname)] = getattr(_lrs, cname)
+    return allowed
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Admits MXNet's NDArray, bytearray, plain containers/numbers and known optimizer classes."""
+
+    def __init__(self, f, source):
+        super().__init__(f)
+        self.source = source
+        self._opt = None
+
+    def find_class(self, module, name):
+        if module == 'mxnet.ndarray.ndarray' and name == 'NDArray':
+            return _MXNDArrayStub
+        if module in ('builtins', '__builtin__') and name in ('bytearray', 'set', 'frozenset'):
+            return {'bytearray': bytearray, 'set': set, 'frozenset': frozenset}[name]
+        if module == 'collections' and name == 'OrderedDict':
+            from collections import OrderedDict
+            return OrderedDict
+        if self._opt is None:
+            try:
+                self._opt = _optimizer_classes()
+            except ImportError:
+                self._opt = {}
+        klass = self._opt.get((module, name))
+        if klass is not None:
+            return _safe_instance_factory(klass)
+        raise MXNetError('%s: refusing to load %s.%s from an optimizer states pickle; only '
+                         "MXNet's NDArray and plain data are allowed" % (self.source, module,
+                                                                        name))
+
+
+def _safe_instance_factory(klass):
+    def make(*args):
+        obj = klass.__new__(klass)
+        return obj
+    make.__name__ = klass.__name__
+    return make
+
+
+def _convert_pickled(obj):
+    if isinstance(obj, _MXNDArrayStub):
+        a = ndfile.decode_array(obj.handle, 'pickled NDArray')
+        return _nd.array(a.reshape(a.shape or (1,)), dtype=a.dtype)
+    if isinstance(obj, dict):
+        return type(obj)((k, _convert_pickled(v)) for k, v in obj.items())
+    if isinstance(obj, tuple):
+        return tuple(_convert_pickled(v) for v in obj)
+    if isinstance(obj, list):
+        return [_convert_pickled(v) for v in obj]
+    return obj
+
+
+def loads_optimizer_states(data, source='optimizer states'):
+    """``{index: state}`` (or ``(states, optimizer)``) from tfmod's format or an MXNet pickle."""
+    if isinstance(data, dict):
+        return data
+    data = bytes(data)
+    if data[:8] == (0x112).to_bytes(8, 'little'):
+        arrays, names = ndfile.loads(data, source)
+        if not names or names[0] != _STATES_TAG:
+            raise MXNetError('%s is an NDArray file but not a tfmod optimizer states file'
+                             % source)
+        return _decode_states(arrays, names, source)
+    if data[:1] != b'\x80':
+        raise MXNetError('%s is neither a tfmod states file nor an MXNet (pickle) states file'
+                         % source)
+    try:
+        obj = _RestrictedUnpickler(io.BytesIO(data), source).load()
+    except MXNetError:
+        raise
+    except Exception as e:  # any malformed pickle
+        raise MXNetError('%s is not a readable MXNet optimizer states file: %s: %s'
+                         % (source, type(e).__name__, e)) from None
+    obj = _convert_pickled(obj)
+    if not isinstance(obj, (dict, tuple)):
+        raise MXNetError('%s does not hold a dict of optimizer states' % source)
+    return obj
+
+
+def save_optimizer_states_file(fname, states_bytes):
+    atomic_write(fname, states_bytes)
+
+
+def load_optimizer_states_file(fname):
+    return read_bytes(fname, 'optimizer states file')

@@ -1,0 +1,455 @@
+"""Module: a Symbol bound to devices, trained by an optimizer -- MXNet 1.9.1's Module API.
+
+With a built-in optimizer and a local kvstore, ``forward_backward`` + ``update`` is one compiled
+TF call per batch (see train_step.py); the executor defers its forward and backward until the
+update, or until something reads their results.
+"""
+import logging
+import warnings
+
+from ..base import MXNetError
+from ..context import Context, cpu
+from ..io import DataDesc
+from ..ndarray import ndarray as _nd
+from .. import optimizer as opt
+from .base_module import BaseModule, _check_input_names, _parse_data_desc
+from .executor_group import ExecutorGroup
+from .train_step import CompiledUpdate
+
+
+def _create_kvstore(kvstore, num_device, arg_params):
+    """(kvstore or None, update_on_kvstore) as MXNet decides them."""
+    if kvstore is None:
+        return None, False
+    if isinstance(kvstore, str) and num_device == 1 and 'dist' not in kvstore:
+        return None, False
+    from .. import kvstore as kvs
+    if isinstance(kvstore, kvs.KVStore):
+        kv = kvstore
+    elif isinstance(kvstore, str):
+        if num_device == 1 and 'dist' not in kvstore:
+            return None, False
+        kv = kvs.create(kvstore)
+    else:
+        raise MXNetError('kvstore must be KVStore, str or None')
+    return kv, kv.is_capable('optimizer') if hasattr(kv, 'is_capable') else False
+
+
+class Module(BaseModule):
+    """A module over one Symbol: bind, init_params, init_optimizer, forward/backward/update."""
+
+    def __init__(self, symbol, data_names=('data',), label_names=('softmax_label',),
+                 logger=logging, context=cpu(), work_load_list=None, fixed_param_names=None,
+                 state_names=None, group2ctxs=None, compression_params=None):
+        super().__init__(logger=logger)
+        if isinstance(context, Context):
+            context = [context]
+        self._context = list(context)
+        if work_load_list is None:
+            work_load_list = [1] * len(self._context)
+        if len(work_load_list) != len(self._context):
+            raise MXNetError('work_load_list has %d entries for %d contexts'
+                             % (len(work_load_list), len(self._context)))
+        self._work_load_list = work_load_list
+        self._group2ctxs = group2ctxs
+        self._symbol = symbol
+        data_names = list(data_names) if data_names is not None else []
+        label_names = list(label_names) if label_names is not None else []
+        state_names = list(state_names) if state_names is not None else []
+        fixed_param_names = list(fixed_param_names) if fixed_param_names is not None else []
+        _check_input_names(symbol, data_names, 'data', True)
+        _check_input_names(symbol, label_names, 'label', False)
+        _check_input_names(symbol, state_names, 'state', True)
+        _check_input_names(symbol, fixed_param_names, 'fixed_param', True)
+        arg_names = symbol.list_arguments()
+        input_names = data_names + label_names + state_names
+        self._param_names = [x for x in arg_names if x not in input_names]
+        self._fixed_param_names = fixed_param_names
+        self._aux_names = symbol.list_auxiliary_states()
+        self._data_names = data_names
+        self._label_names = label_names
+        self._state_names = state_names
+        self._output_names = symbol.list_outputs()
+        self._arg_params = None
+        self._aux_params = None
+        self._params_dirty = False
+        self._compression_params = compression_params
+        self._optimizer = None
+        self._kvstore = None
+        self._update_on_kvstore = None
+        self._updater = None
+        self._preload_opt_states = None
+        self._grad_req = None
+        self._exec_group = None
+        self._data_shapes = None
+        self._label_shapes = None
+        self._compiled_update = None
+
+    @staticmethod
+    def load(prefix, epoch, load_optimizer_states=False, **kwargs):
+        """A Module from ``prefix-symbol.json`` + ``prefix-%04d.params`` (+ ``.states``)."""
+        from ..model import load_checkpoint
+        sym, args, auxs = load_checkpoint(prefix, epoch)
+        mod = Module(symbol=sym, **kwargs)
+        mod._arg_params = args
+        mod._aux_params = auxs
+        mod.params_initialized = True
+        if load_optimizer_states:
+            mod._preload_opt_states = '%s-%04d.states' % (prefix, epoch)
+        return mod
+
+    def save_checkpoint(self, prefix, epoch, save_optimizer_states=False, remove_amp_cast=True):
+        """``prefix-symbol.json``, ``prefix-%04d.params`` and optionally ``.states``."""
+        self._symbol.save('%s-symbol.json' % prefix, remove_amp_cast=remove_amp_cast)
+        param_name = '%s-%04d.params' % (prefix, epoch)
+        self.save_params(param_name)
+        logging.info('Saved checkpoint to "%s"', param_name)
+        if save_optimizer_states:
+            state_name = '%s-%04d.states' % (prefix, epoch)
+            self.save_optimizer_states(state_name)
+            logging.info('Saved optimizer state to "%s"', state_name)
+
+    def _reset_bind(self):
+        self.binded = False
+        self._exec_group = None
+        self._data_shapes = None
+        self._label_shapes = None
+        self._compiled_update = None
+
+    # -- properties -------------------------------------------------------------------------------
+    @property
+    def data_names(self):
+        return self._data_names
+
+    @property
+    def label_names(self):
+        return self._label_names
+
+    @property
+    def output_names(self):
+        return self._output_names
+
+    @property
+    def data_shapes(self):
+        self._require(self.binded, 'data_shapes', 'bind()')
+        return self._data_shapes
+
+    @property
+    def label_shapes(self):
+        self._require(self.binded, 'label_shapes', 'bind()')
+        return self._label_shapes
+
+    @property
+    def output_shapes(self):
+        self._require(self.binded, 'output_shapes', 'bind()')
+        exe = self._exec_group.execs[0]
+        return list(zip(self._output_names, [o.shape for o in exe.outputs]))
+
+    # -- parameters -------------------------------------------------------------------------------
+    def get_params(self):
+        self._require(self.binded and self.params_initialized, 'get_params',
+                      'bind() and init_params()')
+        if self._params_dirty:
+            self._sync_params_from_devices()
+        return (self._arg_params, self._aux_params)
+
+    def init_params(self, initializer=None, arg_params=None, aux_params=None,
+                    allow_missing=False, force_init=False, allow_extra=False):
+        """Initialise parameters from given values, else by ``initializer`` (Uniform(0.01))."""
+        if self.params_initialized and not force_init:
+            warnings.warn('Parameters already initialized and force_init=False. init_params call '
+                          'ignored.', stacklevel=2)
+            return
+        self._require(self.binded, 'init_params', 'bind()')
+        from ..initializer import InitDesc, Uniform
+        if initializer is None and arg_params is None and aux_params is None:
+            initializer = Uniform(0.01)
+
+        def _impl(name, arr, cache):
+            if cache is not None:
+                if name in cache:
+                    src = cache[name]
+                    if src is not arr:
+                        if tuple(src.shape) != tuple(arr.shape):
+                            raise MXNetError('init_params: %r has shape %s in the given params '
+                                             'but %s in the module' % (str(name),
+                                                                       tuple(src.shape),
+                                                                       tuple(arr.shape)))
+                        arr[:] = src
+                    return
+                if not allow_missing:
+                    raise MXNetError('%s is not presented' % name)
+            if initializer is not None:
+                initializer(name, arr)
+
+        attrs = self._symbol.attr_dict()
+        for name, arr in sorted(self._arg_params.items()):
+            _impl(InitDesc(name, attrs.get(name, None)), arr, arg_params)
+        for name, arr in sorted(self._aux_params.items()):
+            _impl(InitDesc(name, attrs.get(name, None)), arr, aux_params)
+        if allow_extra is False:
+            extra = [k for k in (arg_params or {}) if k not in self._arg_params] + \
+                    [k for k in (aux_params or {}) if k not in self._aux_params]
+            del extra  # MXNet ignores extra params here; copy_params_from checks below
+        self.params_initialized = True
+        self._params_dirty = False
+        self._exec_group.set_params(self._arg_params, self._aux_params, allow_extra=True)
+
+    def _sync_params_from_devices(self):
+        self._exec_group.get_params(self._arg_params, self._aux_params)
+        self._params_dirty = False
+
+    # -- binding ----------------------------------------------------------------------------------
+    def bind(self, data_shapes, label_shapes=None, for_training=True, inputs_need_grad=False,
+             force_rebind=False, shared_module=None, grad_req='write'):
+        """Bind the symbol to data/label shapes (lists of DataDesc or (name, shape))."""
+        if force_rebind:
+            self._reset_bind()
+        if self.binded:
+            self.logger.warning('Already bound, ignoring bind()')
+            return
+        self.for_training = for_training
+        self.inputs_need_grad = inputs_need_grad
+        self._grad_req = grad_req
+        if not for_training and inputs_need_grad:
+            raise MXNetError('inputs_need_grad=True requires for_training=True')
+        self._data_shapes, self._label_shapes = _parse_data_desc(
+            self.data_names, self.label_names, data_shapes, label_shapes)
+        shared_group = None
+        if shared_module is not None:
+            if not (isinstance(shared_module, Module) and shared_module.binded and
+                    shared_module.params_initialized):
+                raise MXNetError('shared_module must be a bound Module with initialized params')
+            shared_group = shared_module._exec_group
+        self._exec_group = ExecutorGroup(
+            self._symbol, self._context, self._work_load_list, self._data_shapes,
+            self._label_shapes, self._param_names, for_training, inputs_need_grad, shared_group,
+            logger=self.logger, fixed_param_names=self._fixed_param_names, grad_req=grad_req,
+            state_names=self._state_names, group2ctxs=self._group2ctxs)
+        if shared_module is not None:
+            self.params_initialized = True
+            self._arg_params = shared_module._arg_params
+            self._aux_params = shared_module._aux_params
+        elif self.params_initialized:
+            self._exec_group.set_params(self._arg_params, self._aux_params, allow_extra=True)
+        else:
+            self._arg_params = {name: _nd.zeros(arr[0].shape, dtype=arr[0].dtype)
+                                for name, arr in zip(self._param_names,
+                                                     self._exec_group.param_arrays)}
+            self._aux_params = {name: _nd.zeros(arr[0].shape, dtype=arr[0].dtype)
+                                for name, arr in zip(self._aux_names,
+                                                     self._exec_group.aux_arrays)}
+        if shared_module is not None and shared_module.optimizer_initialized:
+            self.borrow_optimizer(shared_module)
+        self.binded = True
+
+    def reshape(self, data_shapes, label_shapes=None):
+        """Rebind for new input shapes (parameters are shared)."""
+        self._require(self.binded, 'reshape', 'bind()')
+        self._data_shapes, self._label_shapes = _parse_data_desc(
+            self.data_names, self.label_names, data_shapes, label_shapes)
+        self._exec_group.reshape(self._data_shapes, self._label_shapes)
+        self._compiled_update = None
+
+    # -- optimizer --------------------------------------------------------------------------------
+    def init_optimizer(self, kvstore='local', optimizer='sgd',
+                       optimizer_params=(('learning_rate', 0.01),), force_init=False):
+        """Create the optimizer (rescale_grad = 1/batch when given by name) and its updater."""
+        self._require(self.binded and self.params_initialized, 'init_optimizer',
+                      'bind() and init_params()')
+        if self.optimizer_initialized and not force_init:
+            self.logger.warning('optimizer already initialized, ignoring...')
+            return
+        if self._params_dirty:
+            self._sync_params_from_devices()
+        kvstore, update_on_kvstore = _create_kvstore(kvstore, len(self._context),
+                                                     self._arg_params)
+        batch_size = self._exec_group.batch_size
+        if kvstore and 'dist' in kvstore.type and '_sync' in kvstore.type:
+            batch_size *= kvstore.num_workers
+        rescale_grad = 1.0 / batch_size
+        idx2name = {}
+        if update_on_kvstore:
+            idx2name.update(enumerate(self._exec_group.param_names))
+        else:
+            n = len(self._context)
+            for k in range(n):
+                idx2name.update({i * n + k: name
+                                 for i, name in enumerate(self._exec_group.param_names)})
+        if isinstance(optimizer, str):
+            optimizer_params = dict(optimizer_params)
+            if 'rescale_grad' not in optimizer_params:
+                optimizer_params['rescale_grad'] = rescale_grad
+            optimizer = opt.create(optimizer, sym=self.symbol, param_idx2name=idx2name,
+                                   **optimizer_params)
+        else:
+            if not isinstance(optimizer, opt.Optimizer):
+                raise MXNetError('optimizer must be a name or an mx.optimizer.Optimizer')
+            if optimizer.rescale_grad != rescale_grad:
+                warnings.warn('Optimizer created manually outside Module but rescale_grad is not '
+                              'normalized to 1.0/batch_size/num_workers (%s vs. %s). Is this '
+                              'intended?' % (optimizer.rescale_grad, rescale_grad), stacklevel=2)
+            if not optimizer.idx2name:
+                optimizer.idx2name = idx2name.copy()
+        self._optimizer = optimizer
+        self._kvstore = kvstore
+        self._update_on_kvstore = update_on_kvstore
+        self._updater = None
+        self._compiled_update = None
+        if kvstore:
+            if self._compression_params:
+                kvstore.set_gradient_compression(self._compression_params)
+            if update_on_kvstore:
+                kvstore.set_optimizer(self._optimizer)
+            for idx, name in enumerate(self._exec_group.param_names):
+                kvstore.init(name if update_on_kvstore is None else idx,
+                             self._arg_params[name])
+        if not update_on_kvstore:
+            self._updater = opt.get_updater(optimizer)
+        self.optimizer_initialized = True
+        if self._preload_opt_states is not None:
+            self.load_optimizer_states(self._preload_opt_states)
+            self._preload_opt_states = None
+
+    def borrow_optimizer(self, shared_module):
+        """Use another module's optimizer, kvstore and updater."""
+        if not shared_module.optimizer_initialized:
+            raise MXNetError('the shared module has no optimizer yet')
+        self._optimizer = shared_module._optimizer
+        self._kvstore = shared_module._kvstore
+        self._update_on_kvstore = shared_module._update_on_kvstore
+        self._updater = shared_module._updater
+        self._compiled_update = None
+        self.optimizer_initialized = True
+
+    # -- computation ------------------------------------------------------------------------------
+    def forward(self, data_batch, is_train=None):
+        """Forward; a batch whose size differs from the bound one reshapes first (as MXNet)."""
+        self._require(self.binded and self.params_initialized, 'forward',
+                      'bind() and init_params()')
+        curr = tuple(i.shape for i in self._data_shapes)
+        if isinstance(data_batch, list):
+            raise MXNetError('a list of batches needs a multi-device module')
+        if data_batch.data is None:
+            raise MXNetError('forward: the batch has no data')
+        new = tuple(i.shape for i in data_batch.data)
+        if curr != new:
+            if getattr(data_batch, 'provide_data', None):
+                new_dshape = data_batch.provide_data
+            else:
+                new_dshape = [DataDesc(i.name, shape, i.dtype, i.layout)
+                              for i, shape in zip(self._data_shapes, new)]
+            if getattr(data_batch, 'provide_label', None):
+                new_lshape = data_batch.provide_label
+            elif getattr(data_batch, 'label', None):
+                new_lshape = [DataDesc(i.name, j.shape, i.dtype, i.layout)
+                              for i, j in zip(self._label_shapes, data_batch.label)]
+            else:
+                new_lshape = None
+            self.reshape(new_dshape, new_lshape)
+        self._exec_group.forward(data_batch, is_train)
+
+    def backward(self, out_grads=None):
+        self._require(self.binded and self.params_initialized, 'backward',
+                      'bind() and init_params()')
+        self._exec_group.backward(out_grads=out_grads)
+
+    def update(self):
+        """Apply the optimizer to the gradients of the last backward."""
+        self._require(self.binded and self.params_initialized and self.optimizer_initialized,
+                      'update', 'bind(), init_params() and init_optimizer()')
+        self._params_dirty = True
+        exe = self._exec_group.execs[0]
+        if self._update_on_kvstore or self._kvstore is not None:
+            _nd.flush_pending()
+            self._update_with_kvstore()
+            return
+        if type(self._optimizer)._is_builtin_update():
+            if self._compiled_update is None or self._compiled_update.exe is not exe or \
+                    self._compiled_update.updater is not self._updater:
+                self._compiled_update = CompiledUpdate(exe, self._updater,
+                                                       self._exec_group.param_names)
+            step = exe.take_pending_step()
+            _nd.flush_pending()
+            self._compiled_update(step)
+            return
+        _nd.flush_pending()
+        self._update_per_param()
+
+    def _update_per_param(self):
+        """The slow path: the Updater per parameter (a user's own optimizer in mx.nd)."""
+        indices, grads, weights = [], [], []
+        for index, (arg_list, grad_list) in enumerate(zip(self._exec_group.param_arrays,
+                                                          self._exec_group.grad_arrays)):
+            if grad_list[0] is None:
+                continue
+            indices.append(index)
+            grads.append(grad_list[0])
+            weights.append(arg_list[0])
+        if indices:
+            self._updater(indices, grads, weights)
+
+    def _update_with_kvstore(self):
+        kv = self._kvstore
+        for index, (arg_list, grad_list) in enumerate(zip(self._exec_group.param_arrays,
+                                                          self._exec_group.grad_arrays)):
+            if grad_list[0] is None:
+                continue
+            name = self._exec_group.param_names[index]
+            if self._update_on_kvstore:
+                kv.push(name, grad_list, priority=-index)
+                kv.pull(name, arg_list, priority=-index)
+            else:
+                kv.push(index, grad_list, priority=-index)
+                kv.pull(index, grad_list, priority=-index)
+                self._updater([index * len(self._context) + k for k in range(len(arg_list))],
+                              grad_list, arg_list)
+
+    def get_outputs(self, merge_multi_context=True):
+        self._require(self.binded and self.params_initialized, 'get_outputs',
+                      'bind() and init_params()')
+        return self._exec_group.get_outputs(merge_multi_context=merge_multi_context)
+
+    def get_input_grads(self, merge_multi_context=True):
+        self._require(self.binded and self.params_initialized and self.inputs_need_grad,
+                      'get_input_grads', 'bind(inputs_need_grad=True) and init_params()')
+        return self._exec_group.get_input_grads(merge_multi_context=merge_multi_context)
+
+    def get_states(self, merge_multi_context=True):
+        self._require(self.binded and self.params_initialized, 'get_states',
+                      'bind() and init_params()')
+        return self._exec_group.get_states(merge_multi_context=merge_multi_context)
+
+    def set_states(self, states=None, value=None):
+        self._require(self.binded and self.params_initialized, 'set_states',
+                      'bind() and init_params()')
+        self._exec_group.set_states(states, value)
+
+    def update_metric(self, eval_metric, labels, pre_sliced=False):
+        self._exec_group.update_metric(eval_metric, labels, pre_sliced)
+
+    def install_monitor(self, mon):
+        self._require(self.binded, 'install_monitor', 'bind()')
+        self._exec_group.install_monitor(mon)
+
+    # -- optimizer states -------------------------------------------------------------------------
+    def save_optimizer_states(self, fname):
+        """Write the optimizer states in tfmod's safe (non-pickle) format, atomically."""
+        self._require(self.optimizer_initialized, 'save_optimizer_states', 'init_optimizer()')
+        from ..model import save_optimizer_states_file
+        _nd.flush_pending()
+        if self._update_on_kvstore:
+            self._kvstore.save_optimizer_states(fname)
+        else:
+            save_optimizer_states_file(fname, self._updater.get_states())
+
+    def load_optimizer_states(self, fname):
+        """Load optimizer states written by tfmod or (pickle, read safely) by MXNet."""
+        self._require(self.optimizer_initialized, 'load_optimizer_states', 'init_optimizer()')
+        from ..model import load_optimizer_states_file, loads_optimizer_states
+        if self._update_on_kvstore:
+            self._kvstore.load_optimizer_states(fname)
+        else:
+            data = load_optimizer_states_file(fname)
+            self._updater.set_states(loads_optimizer_states(data, fname))
+        self._compiled_update = None

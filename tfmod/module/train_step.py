@@ -1,0 +1,154 @@
+"""Module's compiled update: forward + backward + every parameter update in one TF call.
+
+When a Module's executor has a deferred (forward, backward) step and the optimizer is a built-in
+one (its update is a TF function, ``Optimizer._tf_step``), ``Module.update()`` runs them together
+as one traced function. Python's work per batch is the optimizer bookkeeping MXNet also does in
+Python (update counts, learning-rate schedule) -- a few scalars per parameter -- and one call.
+Without a deferred step (gradients already computed), the same update runs compiled on its own.
+
+Traces are cached per (optimizer structure, hyper-parameter names, states version); learning
+rates, weight decays, step counts and hyper-parameter values are tensor arguments, so schedules
+and changed hyper-parameters never retrace.
+"""
+import numpy as np
+import tensorflow as tf
+
+from ..optimizer.optimizer import flatten_state
+from ..ndarray import ndarray as _nd
+
+
+def _state_vars(state, ctx):
+    from ..executor import _as_storage_var
+    return [_as_storage_var(a, ctx) for a in flatten_state(state)]
+
+
+def _rebuild(state, flat_iter):
+    if state is None:
+        return None
+    if isinstance(state, (list, tuple)):
+        return type(state)(_rebuild(s, flat_iter) for s in state)
+    return next(flat_iter)
+
+
+class CompiledUpdate:
+    """Compiled (forward +) backward + optimizer update for one executor and one Updater."""
+
+    def __init__(self, executor, updater, param_names):
+        self.exe = executor
+        self.updater = updater
+        self.opt = updater.optimizer
+        self.param_names = list(param_names)
+        self._cache = {}
+        self.trace_count = 0
+
+    def _targets(self):
+        """(updater index, arg position) of every parameter that has a gradient."""
+        exe = self.exe
+        out = []
+        for idx, name in enumerate(self.param_names):
+            pos = exe._arg_index[name]
+            if exe._grad_vars[pos] is not None and exe._grad_req[name] != 'null':
+                out.append((idx, pos))
+        return out
+
+    def _ensure_states(self, targets):
+        up = self.updater
+        created = False
+        for idx, pos in targets:
+            if idx not in up.states:
+                up.states[idx] = self.opt.create_state_multi_precision(
+                    idx, self.exe.arg_arrays[pos])
+                up.states_synced[idx] = True
+                created = True
+            elif not up.states_synced.get(idx, True):
+                up.states[idx] = up.sync_state_context(up.states[idx], self.exe._ctx)
+                up.states_synced[idx] = True
+                created = True
+        return created
+
+    def __call__(self, step=None):
+        """Run the update (fused with ``step`` -- a deferred forward+backward -- when given)."""
+        exe = self.exe
+        targets = self._targets()
+        self._ensure_states(targets)
+        indices = [i for i, _ in targets]
+        opt = self.opt
+        opt._set_current_context(exe._ctx.device_id)
+        if indices:
+            opt._update_count(indices)
+        lrs = opt._get_lrs(indices)
+        wds = opt._get_wds(indices)
+        ts = [opt._index_update_count[i] for i in indices]
+        names, vals = opt.hparam_values()
+        states = [self.updater.states[i] for i in indices]
+        svars = tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states)
+        key = (step is not None, opt._tf_structure(), tuple(names), tuple(indices), svars)
+        fn = self._cache.get(key)
+        if fn is None:
+            fn = self._build(step is not None, targets, states, names)
+            self._cache[key] = fn
+        args = (tf.constant(np.asarray(lrs, np.float32)), tf.constant(np.asarray(wds, np.float32)),
+                tf.constant(np.asarray(ts, np.float32)), tf.constant(np.asarray(vals, np.float32)))
+        exe.call_count += 1
+        with tf.device(exe._ctx.tf_device):
+            if step is not None:
+                head = step['head']
+                head = None if head is None or all(h is None for h in head) else head
+                outs = fn(step['feeds'], step['seed'], head, *args)
+                exe._set_outputs(outs)
+                exe._call_monitor()
+            else:
+                fn(*args)
+
+    def _build(self, fused, targets, states, names):
+        exe = self.exe
+        opt = self.opt
+        state_vars = [_state_vars(s, exe._ctx) for s in states]
+        self_ = self
+
+        def apply_updates(grads, lrs, wds, ts, hpv):
+            hp = {n: hpv[k] for k, n in enumerate(names)}
+            for j, ((idx, pos), st, svs) in enumerate(zip(targets, states, state_vars)):
+                wvar = exe._arg_vars[pos]
+                g = grads[pos]
+                st_t = _rebuild(st, iter([v.read_value() for v in svs]))
+                new_w, new_st = opt._tf_step(wvar.read_value(), g, st_t, lrs[j], wds[j], ts[j],
+                                             hp)
+                wvar.assign(tf.cast(new_w, wvar.dtype))
+                for v, t in zip(svs, flatten_state(new_st) if new_st is not None else []):
+                    v.assign(tf.cast(t, v.dtype))
+
+        if fused:
+            def run(feeds, seed, head, lrs, wds, ts, hpv):
+                self_.trace_count += 1
+                outs, grads, updates = exe._compute_grads(feeds, seed, head)
+                exe._apply_updates(updates, aux=False)
+                final = {}
+                for i in exe._grad_targets():
+                    var = exe._grad_vars[i]
+                    g = grads.get(i)
+                    g = tf.zeros(var.shape, var.dtype) if g is None else tf.cast(g, var.dtype)
+                    if exe._grad_req[exe._arg_names[i]] == 'add':
+                        var.assign_add(g)
+                        final[i] = var.read_value()
+                    else:
+                        var.assign(g)
+                        final[i] = g
+                apply_updates(final, lrs, wds, ts, hpv)
+                exe._apply_updates(updates, args=False)
+                return outs
+        else:
+            def run(lrs, wds, ts, hpv):
+                self_.trace_count += 1
+                grads = {pos: exe._grad_vars[pos].read_value() for _, pos in targets}
+                apply_updates(grads, lrs, wds, ts, hpv)
+                return tf.constant(0)
+        return tf.function(run, autograph=False, reduce_retracing=False)
+
+
+def flush_others(exe):
+    """Flush deferred work of every executor but ``exe``."""
+    others = [p for p in _nd._PENDING if p is not exe]
+    for p in others:
+        _nd.undefer(p)
+        p._flush()
