@@ -17,14 +17,25 @@ def _prod(xs):
     return n
 
 
-def reshape_shape(dshape, target, reverse=False):
-    """The output shape of MXNet's Reshape for input ``dshape``; None dims stay unknown."""
+def _is_static(d):
+    return isinstance(d, int)
+
+
+def reshape_shape(dshape, target, reverse=False, dynamic=False):
+    """The output shape of MXNet's Reshape for input ``dshape``; None dims stay unknown.
+
+    With ``dynamic=True`` the dims may be scalar tensors (the runtime shape) and the dim to
+    infer is returned as -1 for tf.reshape. A -1 next to unknown input dims is still deduced
+    statically when those unknown dims are copied unchanged (code 0 / -2): (None, 2, 3) with
+    (0, -1) gives (None, 6).
+    """
     src = list(dshape)
     tgt = list(target)
     if reverse:
         src.reverse()
         tgt.reverse()
     out = []
+    copy_of = []      # for each output dim: the input dim it copies unchanged, else None
     si = 0
     inf = -1
     i = 0
@@ -35,6 +46,7 @@ def reshape_shape(dshape, target, reverse=False):
                 raise MXNetError('Reshape: code 0 at position %d has no input dim to copy '
                                  '(input shape %s, shape=%s)' % (i, tuple(dshape), tuple(target)))
             out.append(src[si])
+            copy_of.append(si)
             si += 1
         elif d == -1:
             if inf >= 0:
@@ -42,9 +54,11 @@ def reshape_shape(dshape, target, reverse=False):
                                  % (tuple(target),))
             inf = len(out)
             out.append(1)
+            copy_of.append(None)
             si += 1
         elif d == -2:
             out.extend(src[si:])
+            copy_of.extend(range(si, len(src)))
             si = len(src)
         elif d == -3:
             if si + 1 >= len(src):
@@ -52,6 +66,7 @@ def reshape_shape(dshape, target, reverse=False):
                                  'shape=%s)' % (tuple(dshape), tuple(target)))
             a, b = src[si], src[si + 1]
             out.append(None if a is None or b is None else a * b)
+            copy_of.append(None)
             si += 2
         elif d == -4:
             if i + 2 >= len(tgt) or si >= len(src):
@@ -68,26 +83,43 @@ def reshape_shape(dshape, target, reverse=False):
                     d1 = d0 // d2
                 if d2 == -1:
                     d2 = d0 // d1
-                if d1 * d2 != d0:
+                if _is_static(d0) and _is_static(d1) and _is_static(d2) and d1 * d2 != d0:
                     raise MXNetError('Reshape: split dims %d, %d do not divide original dim %d'
                                      % (d1, d2, d0))
-            out.extend([None if d1 == -1 else d1, None if d2 == -1 else d2])
+            out.extend([None if _is_static(d1) and d1 == -1 else d1,
+                        None if _is_static(d2) and d2 == -1 else d2])
+            copy_of.extend([None, None])
         elif d is None or d < -4:
             raise MXNetError('Reshape: invalid code %r in shape=%s' % (d, tuple(target)))
         else:
             out.append(d)
+            copy_of.append(None)
             si += 1
         i += 1
     if inf >= 0:
-        known = [x for j, x in enumerate(out) if j != inf]
-        if any(x is None for x in dshape) or any(x is None for x in known):
-            out[inf] = None
+        if dynamic:
+            out[inf] = -1
         else:
-            rest = _prod(known)
-            if rest == 0 or _prod(dshape) % rest:
-                raise MXNetError('Reshape: cannot infer -1 in shape=%s from input shape %s'
-                                 % (tuple(target), tuple(dshape)))
-            out[inf] = _prod(dshape) // rest
+            unknown_src = {j for j, x in enumerate(src) if x is None}
+            kept = {copy_of[j] for j in range(len(out)) if j != inf and copy_of[j] is not None}
+            others = [j for j in range(len(out)) if j != inf and copy_of[j] not in unknown_src]
+            if unknown_src <= kept and all(out[j] is not None for j in others):
+                # unknown input dims reappear unchanged: they cancel out of the -1
+                total = _prod(x for j, x in enumerate(src) if j not in unknown_src)
+                for j in unknown_src:
+                    hits = [k for k in range(len(out)) if k != inf and copy_of[k] == j]
+                    if len(hits) != 1:
+                        total = None
+                if total is None:
+                    out[inf] = None
+                else:
+                    rest = _prod(out[j] for j in others)
+                    if rest == 0 or total % rest:
+                        raise MXNetError('Reshape: cannot infer -1 in shape=%s from input shape '
+                                         '%s' % (tuple(target), tuple(dshape)))
+                    out[inf] = total // rest
+            else:
+                out[inf] = None
     if reverse:
         out.reverse()
     return tuple(out)
@@ -120,11 +152,16 @@ def reshape(ctx, p, data):
     dshape = tuple(data.shape.as_list())
     oshape = reshape_params_shape(p, dshape)
     _check_size(dshape, oshape)
-    if None in oshape:
-        dyn = tf.shape(data)
-        return tf.reshape(data, [-1 if d is None else d for d in oshape]) \
-            if sum(d is None for d in oshape) == 1 else tf.reshape(data, dyn)
-    return tf.reshape(data, oshape)
+    if None not in oshape:
+        return tf.reshape(data, oshape)
+    if p.shape:
+        dims = _dims(data)
+        dyn = reshape_shape(dims, p.shape, p.reverse, dynamic=True)
+        dyn = [o if o is not None else d for o, d in zip(oshape, dyn)]
+    else:
+        dyn = [-1 if d is None else d for d in oshape]
+    out = tf.reshape(data, tf.stack(dyn) if any(not isinstance(d, int) for d in dyn) else dyn)
+    return tf.ensure_shape(out, oshape) if sum(d is None for d in oshape) else out
 
 
 @op('Flatten')
@@ -136,3 +173,712 @@ def flatten(ctx, p, data):
     if None in rest:
         return tf.reshape(data, tf.stack([tf.shape(data)[0], -1]))
     return tf.reshape(data, [-1 if shape[0] is None else shape[0], _prod(rest)])
+
+
+# ------------------------------------------------------------------------------------------------
+# Helpers shared by the ops below.
+
+def _shape(x):
+    """Static shape as a list (None for unknown dims)."""
+    return x.shape.as_list()
+
+
+def _norm_axis(axis, ndim, what, op_name, allow_negative=True):
+    """MXNet's CheckAxis: axis in [-ndim, ndim), negative counted from the end."""
+    a = axis
+    if a < 0 and allow_negative:
+        a += ndim
+    if not 0 <= a < ndim:
+        raise MXNetError('%s: %s=%d is out of range for an input with %d dims'
+                         % (op_name, what, axis, ndim))
+    return a
+
+
+def _dims(x):
+    """Per-dim size: a Python int when static, else a scalar tensor."""
+    static = _shape(x)
+    if all(d is not None for d in static):
+        return static
+    dyn = tf.shape(x)
+    return [d if d is not None else dyn[i] for i, d in enumerate(static)]
+
+
+def _data_type_from_out(p, ins, outs):
+    """The first input shares the output's dtype; the second only lends its shape."""
+    ins = list(ins)
+    if ins[0] is None:
+        ins[0] = outs[0]
+    return ins
+
+
+def _merge_dim(a, b, what):
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    raise MXNetError('%s: incompatible dims %d vs %d' % (what, a, b))
+
+
+# ------------------------------------------------------------------------------------------------
+# Axis permutations and insertion/removal of unit axes.
+
+@op('transpose')
+def transpose(ctx, p, data):
+    """Permute axes; no ``axes`` reverses them. Negative axes are rejected, as in MXNet."""
+    nd = data.shape.rank
+    if not p.axes:
+        return tf.transpose(data, list(range(nd))[::-1])
+    axes = tuple(p.axes)
+    if len(axes) != nd:
+        raise MXNetError('transpose: axes=%s must list all %d axes of the input'
+                         % (axes, nd))
+    for a in axes:
+        _norm_axis(a, nd, 'axes', 'transpose', allow_negative=False)
+    if sorted(axes) != list(range(nd)):
+        raise MXNetError('transpose: axes=%s is not a permutation' % (axes,))
+    return tf.transpose(data, list(axes))
+
+
+@op('expand_dims')
+def expand_dims(ctx, p, data):
+    """Insert a unit axis at ``axis`` in [-ndim-1, ndim]."""
+    nd = data.shape.rank
+    a = p.axis + nd + 1 if p.axis < 0 else p.axis
+    if not 0 <= a <= nd:
+        raise MXNetError('expand_dims: axis must be in the range [%d, %d] (%d provided)'
+                         % (-nd - 1, nd, p.axis))
+    return tf.expand_dims(data, a)
+
+
+@op('squeeze')
+def squeeze(ctx, p, data):
+    """Drop unit axes (all of them, or ``axis``); squeezing everything leaves shape (1,)."""
+    shape = _shape(data)
+    nd = len(shape)
+    if p.axis is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    else:
+        axes = sorted(set(_norm_axis(a, nd, 'axis', 'squeeze') for a in p.axis))
+        for a in axes:
+            if shape[a] is not None and shape[a] != 1:
+                raise MXNetError('squeeze: cannot select an axis to squeeze out which has '
+                                 'size=%d not equal to one (axis %d)' % (shape[a], a))
+    if not axes:
+        return tf.identity(data)
+    out = tf.squeeze(data, axes)
+    if len(axes) == nd:
+        out = tf.reshape(out, [1])
+    return out
+
+
+@op('SwapAxis')
+def swap_axis(ctx, p, data):
+    """Exchange two axes (negative axes allowed; dim1 == dim2 is the identity)."""
+    nd = data.shape.rank
+    a = _norm_axis(p.dim1, nd, 'dim1', 'SwapAxis')
+    b = _norm_axis(p.dim2, nd, 'dim2', 'SwapAxis')
+    perm = list(range(nd))
+    perm[a], perm[b] = perm[b], perm[a]
+    return tf.transpose(data, perm) if a != b else tf.identity(data)
+
+
+# ------------------------------------------------------------------------------------------------
+# Joining and splitting.
+
+def _concat_infer_inputs(p, ins, outs):
+    """MXNet's ConcatShape: every input takes the common non-concat dims; its own concat-axis
+    size is never deduced from the output."""
+    known = [s for s in list(ins) + [outs[0]] if s is not None]
+    if not known:
+        return ins
+    nd = len(known[0])
+    axis = _norm_axis(p.dim, nd, 'dim', 'Concat')
+    common = [None] * nd
+    for s in known:
+        if len(s) != nd:
+            raise MXNetError('Concat: inputs have different numbers of dims (%s)'
+                             % ', '.join(str(tuple(k)) for k in known))
+        for i, d in enumerate(s):
+            if i != axis:
+                common[i] = _merge_dim(common[i], d, 'Concat (dim %d)' % i)
+    out = []
+    for s in ins:
+        if s is None:
+            out.append(tuple(common))
+        else:
+            out.append(tuple(common[i] if i != axis else s[i] for i in range(nd)))
+    return out
+
+
+@op('Concat', infer_inputs=_concat_infer_inputs)
+def concat(ctx, p, *data):
+    """Join inputs along ``dim``; all other dims must agree."""
+    if not data:
+        raise MXNetError('Concat needs at least one input')
+    nd = data[0].shape.rank
+    axis = _norm_axis(p.dim, nd, 'dim', 'Concat')
+    shapes = [_shape(x) for x in data]
+    for s in shapes[1:]:
+        if len(s) != nd or any(a is not None and b is not None and a != b
+                               for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
+            raise MXNetError('Concat: incompatible input shapes %s along dim=%d'
+                             % (', '.join(str(tuple(x)) for x in shapes), p.dim))
+    if len(data) == 1:
+        return tf.identity(data[0])
+    return tf.concat(list(data), axis)
+
+
+@op('stack')
+def stack(ctx, p, *data):
+    """Join equal-shaped inputs along a new ``axis``."""
+    if not data:
+        raise MXNetError('stack needs at least one input')
+    nd = data[0].shape.rank
+    axis = _norm_axis(p.axis, nd + 1, 'axis', 'stack')
+    shapes = [_shape(x) for x in data]
+    for s in shapes[1:]:
+        if len(s) != nd or any(a is not None and b is not None and a != b
+                               for a, b in zip(s, shapes[0])):
+            raise MXNetError('stack: all inputs must have the same shape, got %s'
+                             % ', '.join(str(tuple(x)) for x in shapes))
+    return tf.stack(list(data), axis)
+
+
+def _slice_channel_outputs(p):
+    return ['output%d' % i for i in range(p.num_outputs)]
+
+
+def _slice_channel_infer_inputs(p, ins, outs):
+    """MXNet back-computes the data shape from a known output (same rank needed)."""
+    data = ins[0]
+    if data is None:
+        return ins
+    nd = len(data)
+    axis = _norm_axis(p.axis, nd, 'axis', 'SliceChannel')
+    for o in outs:
+        if o is None:
+            continue
+        if p.squeeze_axis and len(o) == nd - 1:
+            back = list(o[:axis]) + [p.num_outputs] + list(o[axis:])
+        elif len(o) == nd:
+            back = list(o)
+            if back[axis] is not None:
+                back[axis] *= p.num_outputs
+        else:
+            continue
+        return [tuple(back)]
+    return ins
+
+
+@op('SliceChannel', outputs=_slice_channel_outputs, num_outputs=lambda p: p.num_outputs,
+    infer_inputs=_slice_channel_infer_inputs)
+def slice_channel(ctx, p, data):
+    """Split into ``num_outputs`` equal parts along ``axis`` (outputs output0..N-1);
+    ``squeeze_axis`` drops the axis, which then must have size num_outputs."""
+    shape = _shape(data)
+    nd = len(shape)
+    axis = _norm_axis(p.axis, nd, 'axis', 'SliceChannel')
+    n = p.num_outputs
+    if n < 1:
+        raise MXNetError('SliceChannel: num_outputs must be positive, got %d' % n)
+    d = shape[axis]
+    if d is not None:
+        if d % n:
+            raise MXNetError('SliceChannel: You are trying to split the %d-th axis of input '
+                             'tensor with shape %s into num_outputs=%d evenly sized chunks, but '
+                             'this is not possible because %d does not evenly divide %d'
+                             % (axis, tuple(shape), n, n, d))
+        if p.squeeze_axis and d != n:
+            raise MXNetError('SliceChannel: If squeeze axis is True, the size of the sliced axis '
+                             'must be the same as num_outputs. Input shape=%s, axis=%d, '
+                             'num_outputs=%d.' % (tuple(shape), axis, n))
+    parts = tf.split(data, n, axis=axis)
+    if p.squeeze_axis:
+        parts = [tf.squeeze(x, [axis]) for x in parts]
+    return tuple(parts)
+
+
+def _split_v2_count(p):
+    return p.sections if p.sections > 0 else len(p.indices)
+
+
+@op('_split_v2', num_outputs=_split_v2_count,
+    outputs=lambda p: ['output'] if _split_v2_count(p) == 1 else
+    ['output%d' % i for i in range(_split_v2_count(p))])
+def split_v2(ctx, p, data):
+    """Split at ``indices`` (boundaries, first one usually 0) or into ``sections`` near-equal
+    parts (the first size % sections parts one longer, like numpy.array_split)."""
+    shape = _shape(data)
+    nd = len(shape)
+    axis = _norm_axis(p.axis, nd, 'axis', '_split_v2')
+    d = shape[axis]
+    if d is None:
+        raise MXNetError('_split_v2: the split axis must have a known size')
+    if p.sections > 0:
+        base, extra = divmod(d, p.sections)
+        bounds = [0]
+        for i in range(p.sections):
+            bounds.append(bounds[-1] + base + (1 if i < extra else 0))
+        starts, ends = bounds[:-1], bounds[1:]
+    else:
+        starts = list(p.indices)
+        ends = starts[1:] + [d]
+    outs = []
+    for s, e in zip(starts, ends):
+        if not 0 <= s <= e <= d:
+            raise MXNetError('_split_v2: invalid split [%d, %d) of an axis of size %d' % (s, e, d))
+        if p.squeeze_axis and e - s != 1:
+            raise MXNetError('_split_v2: squeeze_axis needs sections of size 1, got %d' % (e - s))
+        idx = [slice(None)] * nd
+        idx[axis] = slice(s, e)
+        x = data[tuple(idx)]
+        outs.append(tf.squeeze(x, [axis]) if p.squeeze_axis else x)
+    return tuple(outs)
+
+
+# ------------------------------------------------------------------------------------------------
+# Slicing.
+
+def slice_ranges(shape, begin, end, step):
+    """MXNet's slice index rule per sliced axis: [(first index, length, step)].
+
+    None bounds default to the axis ends for the step's sign; negative bounds count from the end;
+    a begin outside the axis yields an empty result instead of being clamped (except b < 0 with a
+    positive step, which starts at 0). Unknown dims give a length of None.
+    """
+    if len(begin) != len(end):
+        raise MXNetError('slice: begin and end must have the same length (%s vs %s)'
+                         % (tuple(begin), tuple(end)))
+    if len(begin) > len(shape):
+        raise MXNetError('slice: slicing axis exceeds data dimensions (begin=%s, data has %d '
+                         'dims)' % (tuple(begin), len(shape)))
+    if step and len(step) != len(begin):
+        raise MXNetError('slice: step and begin must have the same length')
+    out = []
+    for i in range(len(begin)):
+        s = step[i] if step and step[i] is not None else 1
+        if s == 0:
+            raise MXNetError('slice op step[%d] cannot be 0' % i)
+        n = shape[i]
+        if n is None:
+            out.append((begin[i], None, s, end[i]))
+            continue
+        if n == 0:
+            out.append((0, 0, s, None))
+            continue
+        b = begin[i] if begin[i] is not None else (n - 1 if s < 0 else 0)
+        e = end[i] if end[i] is not None else (-1 if s < 0 else n)
+        if b < 0:
+            b += n
+        if e < 0 and end[i] is not None:
+            e += n
+        if b < 0 and s > 0:
+            b = 0
+        if b > n - 1 and s < 0:
+            b = n - 1
+        if b < 0 or b > n - 1:
+            b = -1
+        e = max(e, -1)
+        e = min(e, n)
+        if e != b and b >= 0:
+            if s > 0:
+                length = (e - b - 1) // s + 1 if e > b else 0
+            else:
+                length = (b - e - 1) // (-s) + 1 if e < b else 0
+        else:
+            length = 0
+        out.append((max(b, 0), length, s, None))
+    return out
+
+
+def _python_slice(b, length, s, raw_end):
+    if length is None:
+        return slice(b, raw_end, s)
+    if length == 0:
+        return slice(0, 0, 1)
+    last = b + (length - 1) * s
+    stop = last + 1 if s > 0 else last - 1
+    return slice(b, stop if stop >= 0 else None, s)
+
+
+@op('slice')
+def slice_op(ctx, p, data):
+    """Basic slicing with MXNet's bound rules (None entries, negative steps); axes past
+    len(begin) are kept whole."""
+    shape = _shape(data)
+    if not shape:
+        raise MXNetError('slice only works for ndim > 0')
+    ranges = slice_ranges(shape, p.begin, p.end, p.step)
+    idx = tuple(_python_slice(*r) for r in ranges)
+    return data[idx] if idx else tf.identity(data)
+
+
+@op('slice_axis')
+def slice_axis(ctx, p, data):
+    """data[begin:end] along one axis (end None = to the end; negatives count from the end)."""
+    shape = _shape(data)
+    nd = len(shape)
+    axis = _norm_axis(p.axis, nd, 'axis', 'slice_axis')
+    n = shape[axis]
+    b, e = p.begin, p.end
+    if n is not None:
+        if b < 0:
+            b += n
+        if n == 0:
+            b, e = 0, 0
+        else:
+            e = n if e is None else (e + n if e < 0 else e)
+            if e > n:
+                raise MXNetError('slice_axis: Invalid end for end=%d as axis_size is %d' % (e, n))
+            if not b < e or b < 0:
+                raise MXNetError('slice_axis: Invalid begin, end, get begin=%d, end=%s'
+                                 % (p.begin, p.end))
+    idx = [slice(None)] * nd
+    idx[axis] = slice(b, e)
+    return data[tuple(idx)]
+
+
+@op('slice_like', infer_types=_data_type_from_out)
+def slice_like(ctx, p, data, shape_like):
+    """Slice ``data`` from 0 to shape_like's size on ``axes`` (all axes when empty)."""
+    ds = _shape(data)
+    ls = _shape(shape_like)
+    nd = len(ds)
+    if not p.axes:
+        if len(ls) != nd:
+            raise MXNetError('slice_like: By default slice_axis performs slice on all axes, but '
+                             'ndim mismatch for inputs: %d vs. %d' % (nd, len(ls)))
+        axes = list(range(nd))
+    else:
+        axes = []
+        for a in p.axes:
+            a2 = a + nd if a < 0 else a
+            if a2 < 0 or a2 >= nd or a2 >= len(ls):
+                raise MXNetError('slice_like: axis %d exceeds an input (data %d dims, '
+                                 'shape_like %d dims)' % (a, nd, len(ls)))
+            axes.append(a2)
+    ldims = _dims(shape_like)
+    idx = [slice(None)] * nd
+    for a in axes:
+        if ds[a] is not None and ls[a] is not None and ls[a] > ds[a]:
+            raise MXNetError('slice_like: Slice axis %d with size %d exceeds limit of input with '
+                             'size %d' % (a, ls[a], ds[a]))
+        idx[a] = slice(0, ldims[a])
+    return data[tuple(idx)]
+
+
+# ------------------------------------------------------------------------------------------------
+# Repetition, reversal, broadcasting.
+
+@op('tile')
+def tile(ctx, p, data):
+    """numpy.tile: reps shorter than ndim are prefixed with 1s, longer ones add leading axes."""
+    reps = list(p.reps)
+    for r in reps:
+        if r <= 0:
+            raise MXNetError('tile: reps=%s must be positive' % (tuple(p.reps),))
+    nd = data.shape.rank
+    if len(reps) < nd:
+        reps = [1] * (nd - len(reps)) + reps
+    elif len(reps) > nd:
+        shape = _dims(data)
+        data = tf.reshape(data, [1] * (len(reps) - nd) + list(shape)) if nd else \
+            tf.reshape(data, [1] * len(reps))
+    if not reps:
+        return tf.identity(data)
+    return tf.tile(data, reps)
+
+
+@op('repeat')
+def repeat(ctx, p, data):
+    """Repeat each element ``repeats`` times along ``axis``; axis None flattens first."""
+    if p.repeats < 0:
+        raise MXNetError('repeat: repeats must be non-negative, got %d' % p.repeats)
+    if p.axis is None:
+        return tf.repeat(tf.reshape(data, [-1]), p.repeats)
+    axis = _norm_axis(p.axis, data.shape.rank, 'axis', 'repeat')
+    return tf.repeat(data, p.repeats, axis=axis)
+
+
+@op('reverse')
+def reverse(ctx, p, data):
+    """Reverse along each listed axis (an axis listed twice is reversed twice, as in MXNet)."""
+    nd = data.shape.rank
+    count = {}
+    for a in p.axis:
+        a = _norm_axis(a, nd, 'axis', 'reverse', allow_negative=False)
+        count[a] = count.get(a, 0) + 1
+    axes = sorted(a for a, c in count.items() if c % 2)
+    return tf.reverse(data, axes) if axes else tf.identity(data)
+
+
+def _broadcast_checked(data, oshape, op_name, target):
+    ishape = _shape(data)
+    for i, (a, b) in enumerate(zip(ishape, oshape)):
+        if a is not None and b is not None and a != b and a != 1:
+            raise MXNetError('%s: Array cannot be broadcasted from %s to %s'
+                             % (op_name, tuple(ishape), tuple(target)))
+    if all(d is not None for d in oshape):
+        return tf.broadcast_to(data, oshape)
+    dyn = tf.shape(data)
+    return tf.broadcast_to(data, tf.stack([d if d is not None else dyn[i]
+                                           for i, d in enumerate(oshape)]))
+
+
+@op('broadcast_to')
+def broadcast_to(ctx, p, data):
+    """Broadcast to ``shape``; a 0 keeps the input's dim. Ranks must match."""
+    ishape = _shape(data)
+    target = tuple(p.shape)
+    if len(target) != len(ishape):
+        raise MXNetError('broadcast_to: Operand of shape %s cannot be broadcasted to %s'
+                         % (tuple(ishape), target))
+    for d in target:
+        if d < 0:
+            raise MXNetError('broadcast_to: Shape dim size cannot be a negative value %d' % d)
+    oshape = [ishape[i] if d == 0 else d for i, d in enumerate(target)]
+    return _broadcast_checked(data, oshape, 'broadcast_to', target)
+
+
+@op('broadcast_like', infer_types=_data_type_from_out)
+def broadcast_like(ctx, p, lhs, rhs):
+    """Broadcast lhs to rhs's shape, or only lhs_axes to the sizes of rhs_axes."""
+    ls = _shape(lhs)
+    rs = _shape(rhs)
+    rdims = _dims(rhs)
+    if p.lhs_axes is None or p.rhs_axes is None:
+        if len(ls) != len(rs):
+            raise MXNetError('broadcast_like: Operand of shape %s cannot be broadcasted to %s'
+                             % (tuple(ls), tuple(rs)))
+        oshape = list(rs)
+        target = rs
+    else:
+        la, ra = tuple(p.lhs_axes), tuple(p.rhs_axes)
+        if len(la) != len(ra):
+            raise MXNetError('broadcast_like: Input_axis and other_axis size does not match')
+        if not la:
+            raise MXNetError('broadcast_like: Empty axes tuple is not allowed')
+        oshape = list(ls)
+        target = None
+        for a, b in zip(la, ra):
+            a2 = _norm_axis(a, len(ls), 'lhs_axes', 'broadcast_like')
+            b2 = _norm_axis(b, len(rs), 'rhs_axes', 'broadcast_like')
+            if ls[a2] is not None and ls[a2] != 1:
+                raise MXNetError('broadcast_like: Input axis %d at dimension %d cannot be '
+                                 'broadcasted to %s' % (a, a2, rs[b2]))
+            oshape[a2] = rs[b2]
+        target = tuple(oshape)
+    if all(d is not None for d in oshape):
+        return _broadcast_checked(lhs, oshape, 'broadcast_like', target)
+    if p.lhs_axes is None or p.rhs_axes is None:
+        dyn = list(rdims)
+    else:
+        dyn = list(_dims(lhs))
+        for a, b in zip(p.lhs_axes, p.rhs_axes):
+            dyn[_norm_axis(a, len(ls), 'lhs_axes', 'broadcast_like')] = \
+                rdims[_norm_axis(b, len(rs), 'rhs_axes', 'broadcast_like')]
+    return tf.broadcast_to(lhs, tf.stack(dyn))
+
+
+@op('broadcast_axis')
+def broadcast_axis(ctx, p, data):
+    """Broadcast unit axes ``axis`` to ``size`` (non-negative axes only, as in MXNet)."""
+    axes, sizes = tuple(p.axis), tuple(p.size)
+    if len(axes) != len(sizes):
+        raise MXNetError('broadcast_axis: axis=%s and size=%s must have the same length'
+                         % (axes, sizes))
+    ishape = _shape(data)
+    oshape = list(ishape)
+    for a, s in zip(axes, sizes):
+        a2 = _norm_axis(a, len(ishape), 'axis', 'broadcast_axis', allow_negative=False)
+        if ishape[a2] is not None and ishape[a2] != 1:
+            raise MXNetError('broadcast_axis: Broadcasting axis must have size 1 (axis %d has '
+                             'size %d)' % (a, ishape[a2]))
+        oshape[a2] = s
+    return _broadcast_checked(data, oshape, 'broadcast_axis', tuple(oshape))
+
+
+# ------------------------------------------------------------------------------------------------
+# Block rearrangements, diagonals.
+
+def _check_4d(x, op_name):
+    if x.shape.rank != 4:
+        raise MXNetError('%s: input must be 4-D (N, C, H, W), got shape %s'
+                         % (op_name, tuple(_shape(x))))
+
+
+@op('depth_to_space')
+def depth_to_space(ctx, p, data):
+    """NCHW depth_to_space, DCR order: input channel (i*b + j)*C/b**2 + c becomes output
+    channel c at offset (i, j) of each b x b block."""
+    _check_4d(data, 'depth_to_space')
+    b = p.block_size
+    if b <= 0:
+        raise MXNetError('depth_to_space: block_size must be positive, got %d' % b)
+    n, c, h, w = _dims(data)
+    if isinstance(c, int) and c % (b * b):
+        raise MXNetError('depth_to_space: the channel dim %d must be a multiple of '
+                         'block_size**2 = %d' % (c, b * b))
+    x = tf.reshape(data, [n, b, b, c // (b * b), h, w])
+    x = tf.transpose(x, [0, 3, 4, 1, 5, 2])
+    return tf.reshape(x, [n, c // (b * b), h * b, w * b])
+
+
+@op('space_to_depth')
+def space_to_depth(ctx, p, data):
+    """Inverse of depth_to_space: (N, C, H, W) -> (N, C*b*b, H/b, W/b)."""
+    _check_4d(data, 'space_to_depth')
+    b = p.block_size
+    if b <= 0:
+        raise MXNetError('space_to_depth: block_size must be positive, got %d' % b)
+    n, c, h, w = _dims(data)
+    for d, what in ((h, 'height'), (w, 'width')):
+        if isinstance(d, int) and d % b:
+            raise MXNetError('space_to_depth: the %s %d must be a multiple of block_size %d'
+                             % (what, d, b))
+    x = tf.reshape(data, [n, c, h // b, b, w // b, b])
+    x = tf.transpose(x, [0, 3, 5, 1, 2, 4])
+    return tf.reshape(x, [n, c * b * b, h // b, w // b])
+
+
+@op('diag')
+def diag(ctx, p, data):
+    """numpy.diag/diagonal: a 1-D input builds a (n+|k|)-square matrix; N-D inputs take the k-th
+    diagonal of (axis1, axis2), appended as the last axis."""
+    shape = _shape(data)
+    nd = len(shape)
+    if nd == 0:
+        raise MXNetError('diag: the input must have at least 1 dim')
+    if nd == 1:
+        return tf.linalg.diag(data, k=p.k)
+    a1 = _norm_axis(p.axis1, nd, 'axis1', 'diag')
+    a2 = _norm_axis(p.axis2, nd, 'axis2', 'diag')
+    if a1 == a2:
+        raise MXNetError('diag: axis1 and axis2 cannot refer to the same axis %d' % a1)
+    h, w = shape[a1], shape[a2]
+    if h is not None and w is not None:
+        size = min(h + min(p.k, 0), w - max(p.k, 0))
+        if size < 0:
+            raise MXNetError('diag: Diagonal does not exist (k=%d for a %dx%d matrix).'
+                             % (p.k, h, w))
+        if size == 0:
+            out_shape = [d for i, d in enumerate(_dims(data)) if i not in (a1, a2)] + [0]
+            return tf.zeros(out_shape, data.dtype)
+    perm = [i for i in range(nd) if i not in (a1, a2)] + [a1, a2]
+    x = tf.transpose(data, perm) if perm != list(range(nd)) else data
+    return tf.linalg.diag_part(x, k=p.k)
+
+
+# ------------------------------------------------------------------------------------------------
+# Padding and cropping.
+
+def _edge_pad(x, axis, before, after):
+    if not before and not after:
+        return x
+    n = x.shape[axis]
+    parts = []
+    if before:
+        first = tf.gather(x, [0], axis=axis)
+        parts.append(tf.repeat(first, before, axis=axis))
+    parts.append(x)
+    if after:
+        last = tf.gather(x, [n - 1] if n is not None else tf.shape(x)[axis:axis + 1] - 1,
+                         axis=axis)
+        parts.append(tf.repeat(last, after, axis=axis))
+    return tf.concat(parts, axis)
+
+
+@op('Pad')
+def pad(ctx, p, data):
+    """Pad a 4-D/5-D input on its spatial axes (pad_width pairs for N and C must be 0).
+    'reflect' mirrors without repeating the edge (numpy 'reflect'); 'edge' repeats it."""
+    shape = _shape(data)
+    nd = len(shape)
+    pw = tuple(p.pad_width)
+    if nd not in (4, 5):
+        raise MXNetError('Pad: Current implementation only supports 4-D or 5-D input (got '
+                         'shape %s)' % (tuple(shape),))
+    if len(pw) != 2 * nd:
+        raise MXNetError('Pad: Input shape vs padding spec mismatch (pad_width=%s for a %d-D '
+                         'input)' % (pw, nd))
+    if any(pw[:4]):
+        raise MXNetError('Pad: Current implementation expects padding on the first two axes '
+                         'to be zero (pad_width=%s)' % (pw,))
+    if any(v < 0 for v in pw):
+        raise MXNetError('Pad: pad_width must be non-negative (%s)' % (pw,))
+    pairs = [[pw[2 * i], pw[2 * i + 1]] for i in range(nd)]
+    if p.mode == 'constant':
+        return tf.pad(data, pairs, constant_values=tf.cast(p.constant_value, data.dtype))
+    if p.mode == 'reflect':
+        for i in range(2, nd):
+            if shape[i] is not None and max(pairs[i]) >= shape[i]:
+                raise MXNetError('Pad: Current implementation of reflection padding only '
+                                 'supports padding sizes smaller than the input size (axis %d: '
+                                 'size %d, pad %s)' % (i, shape[i], tuple(pairs[i])))
+        return tf.pad(data, pairs, mode='REFLECT')
+    x = data
+    for i in range(2, nd):
+        x = _edge_pad(x, i, *pairs[i])
+    return x
+
+
+@op('Crop')
+def crop(ctx, p, data, crop_like=None):
+    """Crop a 4-D NCHW input on H, W to ``h_w`` (one input) or to the second input's H, W;
+    ``offset`` (y, x) or ``center_crop`` (floor((H-h)/2), floor((W-w)/2)) places the window."""
+    if p.num_args not in (1, 2):
+        raise MXNetError('Crop: num_args must be 1 or 2, got %d' % p.num_args)
+    _check_4d(data, 'Crop')
+    shape = _shape(data)
+    if p.num_args == 1:
+        if len(p.h_w) != 2:
+            raise MXNetError('Crop: h_w must have two entries, got %s' % (tuple(p.h_w),))
+        h, w = p.h_w
+        for v, d, what in ((h, shape[2], 'height(h_w[0])'), (w, shape[3], 'width(h_w[1])')):
+            if v < 1:
+                raise MXNetError('Crop: the crop %s should be larger than 1' % what)
+            if d is not None and v > d:
+                raise MXNetError("Crop: the crop %s should be less than the input data's "
+                                 "size %d" % (what, d))
+    else:
+        if crop_like is None:
+            raise MXNetError('Crop: num_args=2 needs a crop_like input')
+        ls = _shape(crop_like)
+        if len(ls) < 4:
+            raise MXNetError('Crop: crop_like must be 4-D, got shape %s' % (tuple(ls),))
+        h, w = ls[2], ls[3]
+    H, W = shape[2], shape[3]
+    if None in (h, w, H, W):
+        raise MXNetError('Crop: the spatial dims must be known (data %s)' % (tuple(shape),))
+    if h > H or w > W:
+        raise MXNetError('Crop: data shape %s is smaller than the crop (%d, %d)'
+                         % (tuple(shape), h, w))
+    if p.center_crop:
+        oy, ox = (H - h) // 2, (W - w) // 2
+    else:
+        if len(p.offset) != 2:
+            raise MXNetError('Crop: offset must have two entries, got %s' % (tuple(p.offset),))
+        oy, ox = p.offset
+        if oy < 0 or ox < 0:
+            raise MXNetError('Crop: offset %s must be non-negative' % (tuple(p.offset),))
+        if oy > H - h or ox > W - w:
+            raise MXNetError('Crop: offset %s leaves the input (data %s, crop (%d, %d))'
+                             % (tuple(p.offset), tuple(shape), h, w))
+    return data[:, :, oy:oy + h, ox:ox + w]
+
+
+# ------------------------------------------------------------------------------------------------
+# Shape queries (int64 outputs, no gradient).
+
+@op('shape_array')
+def shape_array(ctx, p, data):
+    """The input's shape as a 1-D int64 array."""
+    if data.shape.rank == 0:
+        raise MXNetError('shape_array: the input must have at least 1 dim')
+    return tf.shape(data, out_type=tf.int64)
+
+
+@op('size_array')
+def size_array(ctx, p, data):
+    """The input's element count as an int64 array of shape (1,)."""
+    return tf.reshape(tf.size(data, out_type=tf.int64), [1])
