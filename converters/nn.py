@@ -17,17 +17,20 @@ def _fc_inputs(p):
 
 
 def _fc_infer_inputs(p, ins, outs):
+    """As MXNet: nothing until data's rank is known; then weight (num_hidden, in), bias, and
+    data's batch dim from a known output."""
     data = ins[0]
-    if data is not None:
-        if p.flatten:
-            k = None if any(d is None for d in data[1:]) else _prod(data[1:])
-        else:
-            k = data[-1]
-        ins[1] = (p.num_hidden, k)
-    elif ins[1] is not None and outs[0] is not None:
-        pass
+    if data is None:
+        return ins
+    if p.flatten:
+        k = None if any(d is None for d in data[1:]) else _prod(data[1:])
+    else:
+        k = data[-1]
+    ins[1] = (p.num_hidden, k)
     if not p.no_bias:
         ins[2] = (p.num_hidden,)
+    if outs and outs[0] is not None and data[0] is None and outs[0][0] is not None:
+        ins[0] = (outs[0][0],) + tuple(data[1:])
     return ins
 
 
@@ -43,3 +46,30 @@ def fully_connected(ctx, p, data, weight, bias=None):
     if bias is not None:
         y = y + bias
     return y
+
+
+def _embedding_infer_inputs(p, ins, outs):
+    ins[1] = (p.input_dim, p.output_dim)
+    return ins
+
+
+def _embedding_infer_types(p, ins, outs):
+    """The weight takes the output's dtype, else ``dtype``; never the (integer) indices' dtype."""
+    if ins[1] is None:
+        ins[1] = outs[0] if outs and outs[0] is not None else p.dtype
+    return ins
+
+
+@op('Embedding', infer_inputs=_embedding_infer_inputs, infer_types=_embedding_infer_types)
+def embedding(ctx, p, data, weight):
+    """Rows of ``weight`` (input_dim, output_dim) picked by ``data`` (indices of any dtype,
+    truncated, clipped to [0, input_dim-1]); out shape data.shape + (output_dim,). The weight
+    gradient accumulates repeated indices; the indices get none."""
+    wshape = weight.shape.as_list()
+    if len(wshape) != 2 or any(a is not None and a != b
+                               for a, b in zip(wshape, (p.input_dim, p.output_dim))):
+        raise MXNetError('Embedding: weight shape %s, expected (input_dim, output_dim) = %s'
+                         % (tuple(wshape), (p.input_dim, p.output_dim)))
+    idx = data if data.dtype in (tf.int32, tf.int64) else tf.cast(data, tf.int32)
+    idx = tf.clip_by_value(idx, tf.zeros([], idx.dtype), tf.cast(p.input_dim - 1, idx.dtype))
+    return tf.gather(weight, idx)

@@ -1,0 +1,179 @@
+"""Reductions: sum, mean, max, min, prod, nansum, nanprod, norm, moments, cumsum.
+
+MXNet's reduce axes (``axis``): None or ``()`` reduce every axis; ``exclude=True`` reduces every
+axis NOT listed; negative axes count from the end; duplicates and out-of-range axes are errors.
+A reduction to a scalar without ``keepdims`` returns shape (1,), never () (legacy shape rules).
+Integer inputs keep their dtype (sums wrap, ``mean`` truncates). ``max``/``min`` send the head
+gradient to EVERY element equal to the result (MXNet's ``x == out`` mask), not split among ties.
+"""
+import tensorflow as tf
+
+from .base import MXNetError
+from .registry import op
+
+
+def reduce_axes(ndim, axis, exclude=False, what='axis'):
+    """The sorted axes MXNet reduces over for ``axis``/``exclude`` on an ``ndim``-D input."""
+    if axis is None or len(axis) == 0:
+        return list(range(ndim))
+    axes = []
+    for a in axis:
+        b = a + ndim if a < 0 else a
+        if b < 0 or b >= ndim:
+            raise MXNetError('Reduction %s %d exceeds input dimensions (ndim=%d)' % (what, a, ndim))
+        axes.append(b)
+    axes.sort()
+    for i in range(1, len(axes)):
+        if axes[i - 1] == axes[i]:
+            raise MXNetError('Reduction %s has duplicates %s' % (what, tuple(axis)))
+    if exclude:
+        axes = [i for i in range(ndim) if i not in axes]
+    return axes
+
+
+def finish(y, x_ndim, axes, keepdims):
+    """Apply MXNet's output shape: a full reduction without keepdims gives shape (1,)."""
+    if not keepdims and len(axes) == x_ndim:
+        return tf.reshape(y, [1])
+    return y
+
+
+def _params_axes(p, x):
+    ndim = len(x.shape)
+    return reduce_axes(ndim, p.axis, p.exclude), ndim
+
+
+def _simple(tf_reduce):
+    def lower(ctx, p, data):
+        axes, ndim = _params_axes(p, data)
+        if not axes:
+            return tf.identity(data)
+        return finish(tf_reduce(data, axis=axes, keepdims=p.keepdims), ndim, axes, p.keepdims)
+    return lower
+
+
+op('sum')(_simple(tf.reduce_sum))
+op('prod')(_simple(tf.reduce_prod))
+
+
+@op('mean')
+def mean(ctx, p, data):
+    """Arithmetic mean; integer inputs sum in their own dtype, then truncate-divide."""
+    axes, ndim = _params_axes(p, data)
+    if not axes:
+        return tf.identity(data)
+    if data.dtype.is_integer:
+        s = tf.reduce_sum(data, axis=axes, keepdims=p.keepdims)
+        shape = tf.shape(data)
+        n = tf.reduce_prod(tf.gather(shape, axes))
+        y = tf.truncatediv(s, tf.cast(n, data.dtype))
+    else:
+        y = tf.reduce_mean(data, axis=axes, keepdims=p.keepdims)
+    return finish(y, ndim, axes, p.keepdims)
+
+
+def _minmax(tf_reduce):
+    def lower(ctx, p, data):
+        axes, ndim = _params_axes(p, data)
+        if not axes:
+            return tf.identity(data)
+        if not data.dtype.is_floating:
+            return finish(tf_reduce(data, axis=axes, keepdims=p.keepdims), ndim, axes,
+                          p.keepdims)
+
+        @tf.custom_gradient
+        def fwd(x):
+            yk = tf_reduce(x, axis=axes, keepdims=True)
+
+            def grad(dy):
+                dyk = tf.reshape(dy, tf.shape(yk))
+                return tf.where(tf.equal(x, yk), dyk, tf.zeros_like(dyk))
+            y = yk if p.keepdims else tf.squeeze(yk, axis=axes)
+            return y, grad
+        return finish(fwd(data), ndim, axes, p.keepdims)
+    return lower
+
+
+op('max')(_minmax(tf.reduce_max))
+op('min')(_minmax(tf.reduce_min))
+
+
+def _nan_to(x, value):
+    if not x.dtype.is_floating:
+        return x
+    return tf.where(tf.math.is_nan(x), tf.cast(value, x.dtype) * tf.ones_like(x), x)
+
+
+@op('nansum')
+def nansum(ctx, p, data):
+    """Sum treating NaN as 0 (NaN positions get zero gradient)."""
+    return _simple(tf.reduce_sum)(ctx, p, _nan_to(data, 0))
+
+
+@op('nanprod')
+def nanprod(ctx, p, data):
+    """Product treating NaN as 1 (NaN positions get zero gradient)."""
+    return _simple(tf.reduce_prod)(ctx, p, _nan_to(data, 1))
+
+
+@op('norm')
+def norm(ctx, p, data):
+    """L1 (``ord=1``) or L2 (``ord=2``, Frobenius over several axes) norm; ``out_dtype`` casts."""
+    if p.ord not in (1, 2):
+        raise MXNetError('norm only supports ord=1 and ord=2, got ord=%d' % p.ord)
+    if data.shape.rank is None:
+        # a dtype-only trace (infer_type without shapes): a correctly typed stand-in
+        return tf.cast(data, p.out_dtype or data.dtype)
+    ndim = len(data.shape)
+    axes = reduce_axes(ndim, p.axis)
+    if not axes:
+        return tf.identity(data)
+    if p.ord == 1:
+        y = tf.reduce_sum(tf.abs(data), axis=axes, keepdims=p.keepdims)
+    elif data.dtype.is_floating:
+        y = tf.sqrt(tf.reduce_sum(tf.square(data), axis=axes, keepdims=p.keepdims))
+    else:
+        sq = tf.reduce_sum(tf.square(tf.cast(data, tf.float64)), axis=axes, keepdims=p.keepdims)
+        y = tf.cast(tf.sqrt(sq), data.dtype)
+    y = finish(y, ndim, axes, p.keepdims)
+    if p.out_dtype is not None:
+        y = tf.cast(y, p.out_dtype)
+    return y
+
+
+@op('moments', num_outputs=2)
+def moments(ctx, p, data):
+    """(mean, biased variance) over ``axes``; MXNet requires ``axes`` to be given."""
+    ndim = len(data.shape)
+    if p.axes is None or len(p.axes) == 0:
+        raise MXNetError('moments: empty axes is not supported; pass all axes to axes for '
+                         'global moments')
+    axes = reduce_axes(ndim, p.axes, what='axes')
+    m = tf.reduce_mean(data, axis=axes, keepdims=True)
+    v = tf.reduce_mean(tf.square(data - m), axis=axes, keepdims=True)
+    if not p.keepdims:
+        m = tf.squeeze(m, axis=axes)
+        v = tf.squeeze(v, axis=axes)
+    return finish(m, ndim, axes, p.keepdims), finish(v, ndim, axes, p.keepdims)
+
+
+@op('_np_cumsum', inputs=['a'])
+def cumsum(ctx, p, a):
+    """Cumulative sum along ``axis`` (None: over the flattened input); ``dtype`` casts first.
+
+    MXNet 1.9.1 rejects negative axes here; tfmod accepts them as numpy does. Boolean inputs
+    sum as int64.
+    """
+    x = a
+    if p.dtype is not None:
+        x = tf.cast(x, p.dtype)
+    elif x.dtype == tf.bool:
+        x = tf.cast(x, tf.int64)
+    if p.axis is None:
+        return tf.cumsum(tf.reshape(x, [-1]), axis=0)
+    if x.shape.rank is None:
+        return tf.cumsum(x, axis=p.axis)
+    ndim = len(x.shape)
+    if not -ndim <= p.axis < ndim:
+        raise MXNetError('cumsum: axis %d out of range for a %d-D input' % (p.axis, ndim))
+    return tf.cumsum(x, axis=p.axis % ndim)
