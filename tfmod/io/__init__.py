@@ -1,2 +1,6 @@
 """``mx.io``: data descriptions, batches and iterators."""
 from .base import DataDesc, DataBatch, DataIter  # noqa: F401
+from .ndarray_iter import NDArrayIter  # noqa: F401
+from .resize_iter import ResizeIter  # noqa: F401
+from .prefetch_iter import PrefetchingIter  # noqa: F401
+from .csv_iter import CSVIter  # noqa: F401
