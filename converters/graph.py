@@ -135,14 +135,17 @@ def node_error(node, exc, in_shapes=None):
 
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
-    __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'in_names')
+    __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes')
 
-    def __init__(self, is_train, node, seed, index):
+    def __init__(self, is_train, node, seed, index, out_shapes=None):
         self.is_train = is_train
         self.node = node
         self.updates = []
         self._seed = seed
         self._index = index
+        # The node's output shapes as inferred over the whole graph (None where unknown), for
+        # ops whose attributes leave dims to inference (``_zeros(shape=(0, 4))``).
+        self.out_shapes = out_shapes
 
     @property
     def name(self):
@@ -176,8 +179,33 @@ class GraphFunction:
         self.placement = placement or {}
         self._index = {id(n): i for i, n in enumerate(self.order)}
         self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.order)
+        self._out_shapes = {}
 
-    def __call__(self, values, is_train=False, seed=None, internals=False):
+    def set_inferred(self, result):
+        """Remember every node's inferred output shapes (an infer.InferResult)."""
+        self._out_shapes = {id(n): [result.shape(n, k) for k in range(n.num_outputs())]
+                            for n in self.order if not n.is_variable}
+
+    def nodes_needing_grad(self, grad_args):
+        """Names of op nodes whose backward runs when ``grad_args`` need gradients: those with
+        an input that depends on one of them (MXNet prunes the backward of all others, and so
+        their aux-state updates)."""
+        needs = set()
+        out = set()
+        for node in self.order:
+            if node.is_variable:
+                if node.name in grad_args:
+                    needs.add(id(node))
+                continue
+            if any(id(src) in needs for src, _ in node.inputs):
+                needs.add(id(node))
+                out.add(node.name)
+        return out
+
+    def __call__(self, values, is_train=False, seed=None, internals=False,
+                 aux_update_nodes=None):
+        """Run the graph. ``aux_update_nodes``: if given, only these nodes may update aux
+        states (the others' backward is pruned in MXNet)."""
         env = {}
         updates = {}
         collected = {} if internals else None
@@ -189,7 +217,7 @@ class GraphFunction:
                     raise MXNetError('no value bound for variable %r' % node.name) from None
                 continue
             ins = [env[id(src)][k] for src, k in node.inputs]
-            ctx = LowerContext(is_train, node, seed, i)
+            ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)))
             dev = self.placement.get(node.name)
             try:
                 if dev is not None:
@@ -202,9 +230,15 @@ class GraphFunction:
             if not isinstance(out, (tuple, list)):
                 out = (out,)
             env[id(node)] = tuple(out)
-            for idx, val in ctx.updates:
-                src = node.inputs[idx][0]
-                if src.is_variable:
+            if ctx.updates:
+                aux_idx = node.aux_indices()
+                for idx, val in ctx.updates:
+                    src = node.inputs[idx][0]
+                    if not src.is_variable:
+                        continue
+                    if idx in aux_idx and aux_update_nodes is not None and \
+                            node.name not in aux_update_nodes:
+                        continue
                     updates[src.name] = val
             if collected is not None:
                 for name, t in zip(node.output_names(), out):

@@ -195,9 +195,11 @@ def _infer_node(node, idx, S, T, graph):
         outs = od.infer_shape(p, in_shapes)
         out_t = [None] * nout
         if all(is_known(s) for s in in_shapes):
-            _, out_t = _trace(node, idx, in_shapes, in_types, graph, nout)
+            _, out_t = _trace(node, idx, in_shapes, in_types, graph, nout,
+                              [S.get(k) for k in out_keys])
     else:
-        outs, out_t = _trace(node, idx, in_shapes, in_types, graph, nout)
+        outs, out_t = _trace(node, idx, in_shapes, in_types, graph, nout,
+                             [S.get(k) for k in out_keys])
     for k, s in zip(out_keys, outs):
         if s is not None:
             changed |= _set(S, k, tuple(s), node, 'output', merge)
@@ -222,13 +224,13 @@ def _types_without_shapes(node, idx, in_shapes, in_types, graph, nout, out_keys,
     return changed
 
 
-def _trace(node, idx, in_shapes, in_types, graph, nout):
+def _trace(node, idx, in_shapes, in_types, graph, nout, out_shapes=None):
     """Run the lowering on placeholders to read its static output shapes and dtypes."""
     full = all(is_known(s) for s in in_shapes)
     with graph.as_default():
         phs = [tf.compat.v1.placeholder(_dt.to_tf(t or 'float32'), shape=s)
                for s, t in zip(in_shapes, in_types)]
-        ctx = LowerContext(False, node, None, idx)
+        ctx = LowerContext(False, node, None, idx, out_shapes)
         try:
             out = node.opdef.lower(ctx, node.params, *phs)
         except (ValueError, TypeError, IndexError, ZeroDivisionError, tf.errors.OpError,

@@ -46,11 +46,11 @@ def test_module_load_predicts_like_mxnet(net):
     mod = mx.mod.Module.load(_prefix(net), 2, load_optimizer_states=True)
     mod.bind([('data', z['pred_input'].shape)], [('softmax_label', z['pred_label'].shape)])
     mod.init_optimizer(optimizer='sgd', optimizer_params=_sgd())
-    out = mod.predict(mx.nd.array(z['pred_input']))
+    out = mod.predict(mx.io.NDArrayIter(z['pred_input'], None, batch_size=8))
     np.testing.assert_allclose(out.asnumpy(), z['pred_after_load'], rtol=1e-5, atol=1e-6)
     mod2 = mx.mod.Module.load(_prefix(net), 2)
     mod2.bind([('data', z['pred_input'].shape)], for_training=False)
-    out2 = mod2.predict(mx.nd.array(z['pred_input']))
+    out2 = mod2.predict(mx.io.NDArrayIter(z['pred_input'], None, batch_size=8))
     np.testing.assert_allclose(out2.asnumpy(), z['pred_after_load_inference_bind'], rtol=1e-5,
                                atol=1e-6)
 

@@ -149,6 +149,8 @@ def test_one_update_from_recorded_inputs(key):
     mod.update()  # creates the states; step 1
     for t in range(2, len(cfg['steps']) + 1):
         _load_step(mod, z, t - 1, cfg)
+        # the forward of step t (it resets fix_gamma gammas to 1, as MXNet's does)
+        mod.forward(R.batch(net, cfg['steps'][t - 1]['batch_index']), is_train=True)
         for n in names:
             k = 'step%d/grad/%s' % (t, n)
             if k in z.files and exe.grad_dict.get(n) is not None:

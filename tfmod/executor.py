@@ -77,13 +77,14 @@ class Executor:
         self._arg_index = {n: i for i, n in enumerate(self._arg_names)}
         self._aux_index = {n: i for i, n in enumerate(self._aux_names)}
         self._needs_head = self._fn.needs_head_grads()
-        shapes = symbol.infer_shape(**{n: a.shape for n, a in zip(self._arg_names,
-                                                                  self.arg_arrays)})[1]
-        types = [a._s.dtype for a in self.arg_arrays]
-        out_types = symbol.infer_type(**dict(zip(self._arg_names, types)))[1] or \
-            [np.float32] * len(shapes)
-        self.outputs = [_nd.NDArray(_nd.Storage(ctx=self._ctx, shape=s, dtype=t))
-                        for s, t in zip(shapes, out_types)]
+        res, _ = symbol._infer({n: a.shape for n, a in zip(self._arg_names, self.arg_arrays)},
+                               {n: a._s.dtype for n, a in zip(self._arg_names,
+                                                              self.arg_arrays)})
+        self._fn.set_inferred(res)
+        heads = symbol._heads
+        self.outputs = [_nd.NDArray(_nd.Storage(ctx=self._ctx, shape=res.shape(n, k),
+                                                dtype=res.dtype(n, k) or 'float32'))
+                        for n, k in heads]
         self._pending = None
         self._last_train = None
         self._compiled = {}
@@ -300,11 +301,19 @@ class Executor:
                 if t.dtype.is_floating:
                     tape.watch(t)
                     watched.append(i)
-            outs, updates = self._fn(vals, is_train=True, seed=seed)
+            grad_args = {self._arg_names[i] for i in targets}
+            outs, updates = self._fn(vals, is_train=True, seed=seed,
+                                     aux_update_nodes=self._fn.nodes_needing_grad(grad_args))
         srcs, ograds = [], []
+        last = {}
+        for k, entry in enumerate(self._symbol._heads):
+            last[(id(entry[0]), entry[1])] = k
         for k, o in enumerate(outs):
-            if not o.dtype.is_floating:
+            if o.dtype == tf.bool or not (o.dtype.is_floating or o.dtype.is_integer):
                 continue
+            entry = self._symbol._heads[k]
+            if last[(id(entry[0]), entry[1])] != k:
+                continue  # MXNet uses only the last head gradient of a repeated output
             hg = head_grads[k] if head_grads is not None and head_grads[k] is not None \
                 else tf.ones_like(o)
             srcs.append(o)

@@ -10,6 +10,7 @@ call). Deferred work registers itself in ``_PENDING``; every read or write of an
 flushes it, so deferral is never observable.
 """
 import numbers
+import threading
 
 import numpy as np
 import tensorflow as tf
@@ -19,22 +20,27 @@ from ..base import MXNetError
 from ..context import Context, current_context
 
 _PENDING = []
+_PENDING_LOCK = threading.RLock()
 
 
 def flush_pending():
-    """Run every deferred executor computation (called before any array is read or written)."""
-    while _PENDING:
-        _PENDING.pop(0)._flush()
+    """Run every deferred executor computation (called before any array is read or written).
+    Thread-safe: a reader in another thread (a prefetching iterator) waits for the flush."""
+    with _PENDING_LOCK:
+        while _PENDING:
+            _PENDING.pop(0)._flush()
 
 
 def defer(obj):
-    if obj not in _PENDING:
-        _PENDING.append(obj)
+    with _PENDING_LOCK:
+        if obj not in _PENDING:
+            _PENDING.append(obj)
 
 
 def undefer(obj):
-    if obj in _PENDING:
-        _PENDING.remove(obj)
+    with _PENDING_LOCK:
+        if obj in _PENDING:
+            _PENDING.remove(obj)
 
 
 class Storage:

@@ -52,10 +52,11 @@ def invoke(op_name, args, kwargs):
     kwargs.pop('name', None)
     ctx_arg = kwargs.pop('ctx', None)
     nd_kwargs, attrs = {}, {}
+    input_names = set(registry.signatures().get(od.name, {}).get('inputs', ()))
     for k, v in kwargs.items():
         if isinstance(v, NDArray):
             nd_kwargs[k] = v
-        elif v is not None:
+        elif v is not None or k not in input_names:
             attrs[k] = v
     args = list(args)
     for a in args:

@@ -27,11 +27,12 @@ def make_node(op_name, args, kwargs, name, attr, hint):
     od = registry.lookup(op_name)
     sym_kwargs = {}
     attrs = {}
+    input_names = set(registry.signatures().get(od.name, {}).get('inputs', ()))
     for k, v in kwargs.items():
         if isinstance(v, Symbol):
             sym_kwargs[k] = v
-        elif v is not None:
-            attrs[k] = v
+        elif v is not None or k not in input_names:
+            attrs[k] = v  # None attributes are kept, as the string 'None' (as MXNet)
     scope = _attr_scope().get(attr)
     for k, v in scope.items():
         attrs[k] = v
