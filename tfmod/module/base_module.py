@@ -6,6 +6,7 @@ the padded rows of a last, partial batch; MXNet 1.9.1 counted them (a known bug)
 """
 import logging
 import time
+import warnings
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def _check_input_names(symbol, names, typename, throw):
                % (typename, str(names), name, '\n\t'.join(candidates)))
         if throw:
             raise MXNetError(msg)
-        logging.warning(msg)
+        warnings.warn(msg)
 
 
 def _check_names_match(data_names, data_shapes, name, throw):
@@ -43,7 +44,7 @@ def _check_names_match(data_names, data_shapes, name, throw):
             name, name, str(data_shapes), str(data_names))
         if throw:
             raise MXNetError(msg)
-        logging.warning(msg)
+        warnings.warn(msg)
 
 
 def _parse_data_desc(data_names, label_names, data_shapes, label_shapes):
