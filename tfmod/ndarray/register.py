@@ -63,7 +63,7 @@ def invoke(op_name, args, kwargs):
         if not isinstance(a, NDArray):
             raise TypeError('%s: positional arguments must be NDArrays, got %r'
                             % (op_name, type(a)))
-    if od.variadic and od.key_var_num_args and od.key_var_num_args not in attrs:
+    if od.key_var_num_args and od.key_var_num_args not in attrs:
         attrs[od.key_var_num_args] = len(args) + len(nd_kwargs)
     str_attrs = {k: _attr_str(k, v) for k, v in attrs.items()}
     p = _params(od, str_attrs)

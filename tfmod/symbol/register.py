@@ -46,7 +46,7 @@ def make_node(op_name, args, kwargs, name, attr, hint):
         if len(s._heads) != 1:
             raise MXNetError('%s: input %s has %d outputs; pass a single-output symbol'
                              % (op_name, s.name or s.list_outputs(), len(s._heads)))
-    if od.variadic and od.key_var_num_args and od.key_var_num_args not in attrs:
+    if od.key_var_num_args and od.key_var_num_args not in attrs:
         attrs[od.key_var_num_args] = len(args) + len(sym_kwargs)
     str_attrs = {}
     for k, v in attrs.items():
