@@ -28,3 +28,6 @@ from . import model  # noqa: E402,F401
 from . import module  # noqa: E402,F401
 from . import module as mod  # noqa: E402,F401
 from . import callback  # noqa: E402,F401
+from . import rnn  # noqa: E402,F401
+from . import kvstore  # noqa: E402,F401
+from . import kvstore as kv  # noqa: E402,F401
