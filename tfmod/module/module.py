@@ -5,7 +5,10 @@ TF call per batch (see train_step.py); the executor defers its forward and backw
 update, or until something reads their results.
 """
 import logging
+import os
 import warnings
+
+import numpy as np
 
 from ..base import MXNetError
 from ..context import Context, cpu
@@ -18,21 +21,27 @@ from .train_step import CompiledUpdate
 
 
 def _create_kvstore(kvstore, num_device, arg_params):
-    """(kvstore or None, update_on_kvstore) as MXNet decides them."""
+    """(kvstore or None, update_on_kvstore) as MXNet decides them: no store for one device and a
+    non-dist type; updates on the store unless MXNET_UPDATE_ON_KVSTORE=0 or, for 'local', a
+    parameter has more than 16M elements."""
     if kvstore is None:
         return None, False
     if isinstance(kvstore, str) and num_device == 1 and 'dist' not in kvstore:
         return None, False
     from .. import kvstore as kvs
+    update_on_kvstore = bool(int(os.getenv('MXNET_UPDATE_ON_KVSTORE', '1')))
     if isinstance(kvstore, kvs.KVStore):
         kv = kvstore
     elif isinstance(kvstore, str):
-        if num_device == 1 and 'dist' not in kvstore:
-            return None, False
         kv = kvs.create(kvstore)
+        if kvstore == 'local':
+            max_size = max(int(np.prod(p.shape)) for p in arg_params.values()) \
+                if arg_params else 0
+            if max_size > 1024 * 1024 * 16:
+                update_on_kvstore = False
     else:
         raise MXNetError('kvstore must be KVStore, str or None')
-    return kv, kv.is_capable('optimizer') if hasattr(kv, 'is_capable') else False
+    return kv, update_on_kvstore and kv.is_capable(kvs.KVStore.OPTIMIZER)
 
 
 class Module(BaseModule):
@@ -302,8 +311,9 @@ class Module(BaseModule):
             if update_on_kvstore:
                 kvstore.set_optimizer(self._optimizer)
             for idx, name in enumerate(self._exec_group.param_names):
-                kvstore.init(name if update_on_kvstore is None else idx,
-                             self._arg_params[name])
+                kvstore.init(name, self._arg_params[name])
+                if update_on_kvstore:
+                    kvstore.pull(name, self._exec_group.param_arrays[idx], priority=-idx)
         if not update_on_kvstore:
             self._updater = opt.get_updater(optimizer)
         self.optimizer_initialized = True
@@ -360,9 +370,13 @@ class Module(BaseModule):
                       'update', 'bind(), init_params() and init_optimizer()')
         self._params_dirty = True
         exe = self._exec_group.execs[0]
-        if self._update_on_kvstore or self._kvstore is not None:
+        if self._update_on_kvstore:
             _nd.flush_pending()
             self._update_with_kvstore()
+            return
+        if self._kvstore is not None or len(self._exec_group.execs) > 1:
+            _nd.flush_pending()
+            self._update_per_param()
             return
         if type(self._optimizer)._is_builtin_update():
             if self._compiled_update is None or self._compiled_update.exe is not exe or \
@@ -377,33 +391,34 @@ class Module(BaseModule):
         self._update_per_param()
 
     def _update_per_param(self):
-        """The slow path: the Updater per parameter (a user's own optimizer in mx.nd)."""
-        indices, grads, weights = [], [], []
+        """The per-parameter path (a user's own optimizer in mx.nd, or several devices without
+        the store updating): MXNet's _update_params."""
+        n = len(self._context)
+        updates = [[] for _ in range(n)]
         for index, (arg_list, grad_list) in enumerate(zip(self._exec_group.param_arrays,
                                                           self._exec_group.grad_arrays)):
             if grad_list[0] is None:
                 continue
-            indices.append(index)
-            grads.append(grad_list[0])
-            weights.append(arg_list[0])
-        if indices:
-            self._updater(indices, grads, weights)
+            if self._kvstore:
+                self._kvstore.pushpull(self._exec_group.param_names[index], grad_list,
+                                       priority=-index)
+            for k, (w, g) in enumerate(zip(arg_list, grad_list)):
+                updates[k].append((index * n + k, g, w))
+        for dev_updates in updates:
+            if dev_updates:
+                i, g, w = zip(*dev_updates)
+                self._updater(list(i), list(g), list(w))
 
     def _update_with_kvstore(self):
+        """MXNet's _update_params_on_kvstore: the store sums the gradients, applies the
+        optimizer to its copy of each weight, and every device pulls the result."""
         kv = self._kvstore
         for index, (arg_list, grad_list) in enumerate(zip(self._exec_group.param_arrays,
                                                           self._exec_group.grad_arrays)):
             if grad_list[0] is None:
                 continue
-            name = self._exec_group.param_names[index]
-            if self._update_on_kvstore:
-                kv.push(name, grad_list, priority=-index)
-                kv.pull(name, arg_list, priority=-index)
-            else:
-                kv.push(index, grad_list, priority=-index)
-                kv.pull(index, grad_list, priority=-index)
-                self._updater([index * len(self._context) + k for k in range(len(arg_list))],
-                              grad_list, arg_list)
+            kv.pushpull(self._exec_group.param_names[index], grad_list, out=arg_list,
+                        priority=-index)
 
     def get_outputs(self, merge_multi_context=True):
         self._require(self.binded and self.params_initialized, 'get_outputs',

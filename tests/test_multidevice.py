@@ -1,0 +1,170 @@
+"""Data-parallel Modules on several devices against MXNet 1.9.1 (fixtures/multidevice).
+
+MXNet splits each batch over the contexts by work_load_list, runs every device on its slice
+(BatchNorm statistics per device), sums the gradients in the kvstore, updates once and copies the
+result back to every device. tools/record_multidevice.py recorded 5 SGD-momentum steps of the
+module fixtures' nets on 1, 2 and 3 CPU contexts, even and uneven splits. conftest.py makes four
+logical CPU devices, so cpu(i) are distinct TF devices here.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfmod as mx
+from tfmod.base import MXNetError
+import module_replay as R
+
+D = os.path.join(os.path.dirname(__file__), 'fixtures', 'multidevice')
+META = json.load(open(os.path.join(D, 'multidevice.json')))['configs']
+Z = np.load(os.path.join(D, 'multidevice.npz'))
+
+
+def _module(net, ndev, wl=None, ctx=None):
+    sym = R.net_symbol(net)
+    ctx = ctx or [mx.cpu(i) for i in range(ndev)]
+    mod = mx.mod.Module(sym, context=ctx, work_load_list=wl)
+    shape = (8,) + tuple(R.NETS[net]['data_shape_per_sample'])
+    mod.bind([('data', shape)], [('softmax_label', (8,))])
+    arg, aux = R.init_params(net)
+    mod.init_params(arg_params=arg, aux_params=aux)
+    mod.init_optimizer(optimizer='sgd', optimizer_params={'learning_rate': 0.1,
+                                                          'momentum': 0.9, 'wd': 1e-4})
+    return mod
+
+
+@pytest.mark.parametrize('cfg', sorted(META))
+def test_data_parallel_training_matches_mxnet(cfg):
+    m = META[cfg]
+    mod = _module(m['net'], m['num_device'], m['work_load_list'])
+    assert [[s.start, s.stop] for s in mod._exec_group.slices] == m['slices']
+    assert mod._update_on_kvstore == m['update_on_kvstore']
+    assert (mod._kvstore.type if mod._kvstore else None) == m['kvstore_type']
+    assert mod._optimizer.rescale_grad == m['rescale_grad']
+    for t in range(1, 6):
+        mod.forward_backward(R.batch(m['net'], t - 1))
+        mod.update()
+        pre = '%s/step%d/' % (cfg, t)
+        np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), Z[pre + 'out'], rtol=1e-5,
+                                   atol=1e-5)
+        for k, o in enumerate(mod.get_outputs(merge_multi_context=False)[0]):
+            np.testing.assert_allclose(o.asnumpy(), Z[pre + 'out_dev%d' % k], rtol=1e-5,
+                                       atol=1e-5)
+        eg = mod._exec_group
+        for n, block in zip(eg.aux_names, eg.aux_arrays):
+            for k, a in enumerate(block):
+                np.testing.assert_allclose(a.asnumpy(), Z[pre + 'aux_dev%d/%s' % (k, n)],
+                                           rtol=1e-5, atol=1e-5, err_msg='%s dev%d' % (n, k))
+        for name, block in zip(eg.param_names, eg.param_arrays):
+            for a in block[1:]:  # every device holds the same parameters
+                np.testing.assert_array_equal(a.asnumpy(), block[0].asnumpy())
+        arg, aux = mod.get_params()
+        for n, v in list(arg.items()) + list(aux.items()):
+            key = pre + '%s/%s' % ('arg' if n in arg else 'aux', n)
+            np.testing.assert_allclose(v.asnumpy(), Z[key], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def test_replicas_equal_single_device_on_mlp():
+    """2 and 3 replicas (even and uneven) give 1-replica numbers within 1e-5 (no BatchNorm)."""
+    ref = _module('mlp', 1)
+    runs = [_module('mlp', 2), _module('mlp', 3, [2, 1, 1]), _module('mlp', 2, [1, 3])]
+    for t in range(5):
+        for mod in [ref] + runs:
+            mod.forward_backward(R.batch('mlp', t))
+            mod.update()
+    want = ref.get_params()[0]
+    for mod in runs:
+        got = mod.get_params()[0]
+        for n in want:
+            np.testing.assert_allclose(got[n].asnumpy(), want[n].asnumpy(), atol=1e-5)
+
+
+def test_replicas_live_on_their_devices():
+    mod = _module('mlp', 3)
+    devs = [e._arg_vars[0].device for e in mod._exec_group.execs]
+    assert [d.split(':')[-1] for d in devs] == ['0', '1', '2'], devs
+    assert len(tf.config.list_logical_devices('CPU')) >= 3
+
+
+def test_compiled_function_count_does_not_grow():
+    mod = _module('convbn', 2)
+    for t in range(5):
+        mod.forward_backward(R.batch('convbn', t % 5))
+        mod.update()
+    counts = [e.trace_count for e in mod._exec_group.execs]
+    for t in range(5):
+        mod.forward_backward(R.batch('convbn', t % 5))
+        mod.update()
+    assert [e.trace_count for e in mod._exec_group.execs] == counts
+
+
+def test_contexts_may_repeat_a_device():
+    """cpu(0) twice (every cpu(i) is the host in MXNet): still two slices, two BN statistics."""
+    m = META['convbn_2dev']
+    mod = _module('convbn', 2, ctx=[mx.cpu(0), mx.cpu(0)])
+    for t in range(1, 4):
+        mod.forward_backward(R.batch('convbn', t - 1))
+        mod.update()
+    arg, aux = mod.get_params()
+    for n, v in list(arg.items()) + list(aux.items()):
+        key = 'convbn_2dev/step3/%s/%s' % ('arg' if n in arg else 'aux', n)
+        np.testing.assert_allclose(v.asnumpy(), Z[key], rtol=1e-5, atol=1e-5, err_msg=key)
+    assert m['num_device'] == 2
+
+
+def test_absent_gpu_is_named():
+    with pytest.raises(MXNetError, match=r'gpu\(7\)'):
+        mx.nd.zeros((2,), ctx=mx.gpu(7))
+
+
+def test_kvstore_semantics():
+    kv = mx.kv.create('local')
+    assert (kv.type, kv.rank, kv.num_workers) == ('local', 0, 1)
+    kv.init(3, mx.nd.ones((2, 2)))
+    kv.push(3, [mx.nd.ones((2, 2)) * 2, mx.nd.ones((2, 2)) * 3])
+    a = mx.nd.zeros((2, 2))
+    kv.pull(3, out=a)
+    np.testing.assert_array_equal(a.asnumpy(), 5)
+    outs = [mx.nd.zeros((2, 2)), mx.nd.zeros((2, 2))]
+    kv.push(3, mx.nd.ones((2, 2)) * 7)
+    kv.pull(3, out=outs)
+    np.testing.assert_array_equal(outs[1].asnumpy(), 7)
+    with pytest.raises(MXNetError, match='duplicate init of key 3'):
+        kv.init(3, mx.nd.ones((2, 2)))
+    with pytest.raises(MXNetError, match='key 9 has not been inited'):
+        kv.pull(9, out=a)
+    with pytest.raises(MXNetError, match='Mixed key types'):
+        kv.init('a', mx.nd.ones((2,)))
+    kv2 = mx.kv.create('device')
+    kv2.init(['a', 'b'], [mx.nd.ones((2,)), mx.nd.ones((3,))])
+    kv2.set_optimizer(mx.optimizer.SGD(learning_rate=0.1))
+    kv2.push('a', [mx.nd.ones((2,)), mx.nd.ones((2,))])
+    b = mx.nd.zeros((2,))
+    kv2.pull('a', out=b)
+    np.testing.assert_allclose(b.asnumpy(), 0.8)  # 1 - 0.1 * (1 + 1)
+    o = mx.nd.zeros((3,))
+    kv2.pushpull('b', mx.nd.ones((3,)), out=o)
+    np.testing.assert_allclose(o.asnumpy(), 0.9)
+    c = mx.nd.zeros((2, 2))
+    kv2.broadcast('c', mx.nd.ones((2, 2)) * 5, out=c)
+    np.testing.assert_array_equal(c.asnumpy(), 5)
+    kv2.set_gradient_compression({'type': '2bit', 'threshold': 0.5})
+    with pytest.raises(MXNetError, match='valid types'):
+        mx.kv.create('bogus')
+    assert mx.kv.create('dist_sync').num_workers == 1
+
+
+def test_module_accepts_kvstore_object_and_names():
+    for kv in ('local', 'device', mx.kv.create('local')):
+        mod = mx.mod.Module(R.net_symbol('mlp'), context=[mx.cpu(0), mx.cpu(1)])
+        mod.bind([('data', (8, 10))], [('softmax_label', (8,))])
+        arg, aux = R.init_params('mlp')
+        mod.init_params(arg_params=arg, aux_params=aux)
+        mod.init_optimizer(kvstore=kv, optimizer='sgd',
+                           optimizer_params={'learning_rate': 0.1, 'momentum': 0.9, 'wd': 1e-4})
+        mod.forward_backward(R.batch('mlp', 0))
+        mod.update()
+        np.testing.assert_allclose(mod.get_params()[0]['fc1_weight'].asnumpy(),
+                                   Z['mlp_2dev/step1/arg/fc1_weight'], rtol=1e-5, atol=1e-6)

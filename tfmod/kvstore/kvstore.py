@@ -1,0 +1,190 @@
+"""``mx.kv``: MXNet's key-value store for parameters and gradients, in one process.
+
+Semantics follow MXNet's local store: ``init`` stores a copy per key; ``push`` of a list sums it
+(the gradients of several devices) and either replaces the stored value or, with an optimizer
+set, applies the optimizer to the stored value; ``pull`` copies the stored value into every
+output (broadcast to devices). Keys are all ints or all strings.
+
+The ``dist_*`` types run here as a single worker (rank 0 of 1). Multi-process training is meant
+to ride on ``tf.distribute.MultiWorkerMirroredStrategy``; it is not implemented yet and creating
+a dist store with several workers configured (TF_CONFIG) raises instead of training wrongly.
+Gradient compression is accepted and ignored (it never changes results in one process).
+"""
+import json
+import os
+
+import tensorflow as tf
+
+from ..base import MXNetError
+from ..ndarray import ndarray as _nd
+
+TYPES = ('local', 'device', 'nccl', 'dist_sync', 'dist_device_sync', 'dist_async',
+         'dist_sync_device', 'local_allreduce_cpu', 'local_allreduce_device', 'local_update_cpu')
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+class KVStore:
+    """A single-process key-value store (``mx.kv.create``)."""
+    OPTIMIZER = 'optimizer'
+
+    def __init__(self, kvtype='local'):
+        self._type = kvtype
+        self._store = {}
+        self._key_type = None
+        self._updater = None
+        self._optimizer = None
+        self._compression = None
+
+    # -- properties -------------------------------------------------------------------------------
+    @property
+    def type(self):
+        return self._type
+
+    @property
+    def rank(self):
+        return 0
+
+    @property
+    def num_workers(self):
+        return 1
+
+    def is_capable(self, capability):
+        if capability.lower() == self.OPTIMIZER:
+            return True
+        raise MXNetError('Unknown capability: %s' % capability)
+
+    # -- keys -----------------------------------------------------------------------------------
+    def _pairs(self, key, value, what):
+        """Normalise (key, value) into [(key, [arrays...]), ...]."""
+        if isinstance(key, (list, tuple)):
+            values = list(value) if isinstance(value, (list, tuple)) else None
+            if values is None or len(values) != len(key):
+                raise MXNetError('%s: %d keys need %d values (or lists of values)'
+                                 % (what, len(key), len(key)))
+            return [(k, _as_list(v)) for k, v in zip(key, values)]
+        return [(key, _as_list(value))]
+
+    def _check_key(self, k):
+        kt = 'str' if isinstance(k, str) else 'int'
+        if kt == 'int' and not isinstance(k, int):
+            raise MXNetError('kvstore keys must be int or str, got %r' % (k,))
+        if self._key_type is None:
+            self._key_type = kt
+        elif self._key_type != kt:
+            raise MXNetError('Mixed key types are not allowed (key %r after %s keys)'
+                             % (k, self._key_type))
+
+    def _stored(self, k):
+        if k not in self._store:
+            raise MXNetError('key %r has not been inited' % (k,))
+        return self._store[k]
+
+    # -- operations -----------------------------------------------------------------------------
+    def init(self, key, value):
+        """Store initial values (a copy) for keys."""
+        for k, vals in self._pairs(key, value, 'init'):
+            self._check_key(k)
+            if k in self._store:
+                raise MXNetError('duplicate init of key %r' % (k,))
+            v = vals[0]
+            self._store[k] = _nd.array(v.asnumpy(), ctx=v.context, dtype=v.dtype)
+
+    def push(self, key, value, priority=0):
+        """Sum the values of each key; apply the optimizer if one is set, else replace."""
+        for k, vals in self._pairs(key, value, 'push'):
+            stored = self._stored(k)
+            merged = vals[0] if len(vals) == 1 else _sum(vals, stored)
+            if merged.shape != stored.shape:
+                raise MXNetError('push: key %r has shape %s, pushed %s'
+                                 % (k, stored.shape, merged.shape))
+            if self._updater is not None:
+                self._updater(k, merged, stored)
+            else:
+                stored[:] = merged
+
+    def pull(self, key, out=None, priority=0, ignore_sparse=True):
+        """Copy each key's stored value into every array of ``out``."""
+        if out is None:
+            raise MXNetError('pull needs out=')
+        for k, outs in self._pairs(key, out, 'pull'):
+            stored = self._stored(k)
+            for o in outs:
+                o[:] = stored
+
+    def pushpull(self, key, value, out=None, priority=0):
+        """push then pull (into ``value`` when ``out`` is None)."""
+        self.push(key, value, priority)
+        self.pull(key, value if out is None else out, priority)
+
+    def broadcast(self, key, value, out, priority=0):
+        """init with ``value`` then pull into ``out``."""
+        self.init(key, value)
+        self.pull(key, out, priority)
+
+    def row_sparse_pull(self, key, out=None, priority=0, row_ids=None):
+        raise MXNetError('tfmod supports dense arrays only (row_sparse_pull)')
+
+    # -- optimizer --------------------------------------------------------------------------------
+    def set_optimizer(self, optimizer):
+        """Apply ``optimizer`` to pushed gradients from now on."""
+        from ..optimizer import get_updater
+        self._optimizer = optimizer
+        self._set_updater(get_updater(optimizer))
+
+    def _set_updater(self, updater):
+        self._updater = updater
+
+    def set_gradient_compression(self, compression_params):
+        """Accepted for compatibility; compression is not applied (exact gradients are used)."""
+        if not isinstance(compression_params, dict) or 'type' not in compression_params:
+            raise MXNetError("compression_params must be a dict with a 'type' key")
+        self._compression = dict(compression_params)
+
+    def save_optimizer_states(self, fname, dump_optimizer=False):
+        if self._updater is None:
+            raise MXNetError('Cannot save states for distributed training (no updater set)')
+        from ..model import save_optimizer_states_file
+        _nd.flush_pending()
+        save_optimizer_states_file(fname, self._updater.get_states(dump_optimizer))
+
+    def load_optimizer_states(self, fname):
+        if self._updater is None:
+            raise MXNetError('Cannot load states for distributed training (no updater set)')
+        from ..model import load_optimizer_states_file, loads_optimizer_states
+        self._updater.set_states(loads_optimizer_states(load_optimizer_states_file(fname),
+                                                        fname))
+
+    def _barrier(self):
+        _nd.flush_pending()
+
+    barrier = _barrier
+
+
+def _sum(vals, like):
+    with tf.device(like.context.tf_device):
+        t = tf.add_n([tf.identity(v._read()) for v in vals])
+    return _nd.from_tensor(t, like.context)
+
+
+def create(name='local'):
+    """A KVStore: 'local', 'device', 'nccl', or a 'dist_*' type (single worker)."""
+    if not isinstance(name, str):
+        raise TypeError('name must be a string')
+    name = name.lower()
+    if name not in TYPES:
+        raise MXNetError('Unknown KVStore type %r; valid types: %s' % (name, ', '.join(TYPES)))
+    if name.startswith('dist'):
+        cfg = os.environ.get('TF_CONFIG')
+        if cfg:
+            try:
+                cluster = json.loads(cfg).get('cluster', {})
+            except ValueError:
+                cluster = {}
+            if sum(len(v) for v in cluster.values()) > 1:
+                raise MXNetError('kvstore %r with several workers (TF_CONFIG) is not supported '
+                                 'yet: tfmod trains multi-process jobs only once '
+                                 'MultiWorkerMirroredStrategy support lands' % name)
+    return KVStore(name)
