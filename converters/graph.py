@@ -5,6 +5,8 @@ of head entries ``(node, output_index)``. :class:`GraphFunction` walks it once, 
 depth-first post-order MXNet (nnvm) uses -- which fixes ``list_arguments()`` order -- and returns a
 callable ``values, is_train -> (outputs, updates)`` that is traced into ``tf.function``s.
 """
+import re
+
 import tensorflow as tf
 
 from . import registry
@@ -133,6 +135,12 @@ def node_error(node, exc, in_shapes=None):
     return MXNetError('Error in operator %s (%s)%s: %s' % (node.name, node.op, shapes, msg))
 
 
+def _scope(name):
+    """A TF name scope for a node (TF allows fewer characters than MXNet names)."""
+    cleaned = re.sub(r'[^A-Za-z0-9_.\-]', '_', name) or 'node'
+    return cleaned if cleaned[0].isalnum() or cleaned[0] == '.' else 'n' + cleaned
+
+
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
     __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes')
@@ -220,11 +228,12 @@ class GraphFunction:
             ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)))
             dev = self.placement.get(node.name)
             try:
-                if dev is not None:
-                    with tf.device(dev):
+                with tf.name_scope(_scope(node.name)):
+                    if dev is not None:
+                        with tf.device(dev):
+                            out = node.opdef.lower(ctx, node.params, *ins)
+                    else:
                         out = node.opdef.lower(ctx, node.params, *ins)
-                else:
-                    out = node.opdef.lower(ctx, node.params, *ins)
             except (ValueError, TypeError, IndexError, tf.errors.OpError, MXNetError) as e:
                 raise node_error(node, e, [tuple(t.shape) for t in ins]) from None
             if not isinstance(out, (tuple, list)):
