@@ -30,8 +30,19 @@ def _axis(axis, ndim, what):
 # Activation
 # --------------------------------------------------------------------------------------------
 
+@tf.custom_gradient
+def _act_relu(x):
+    """Activation(relu) as MXNet computes it: NaN inputs give 0 (x > 0 ? x : 0) and the
+    gradient is dy * (out > 0), so a NaN head gradient still propagates where out is 0."""
+    out = tf.nn.relu(tf.where(tf.math.is_nan(x), tf.zeros_like(x), x))
+
+    def grad(dy):
+        return dy * tf.cast(out > 0, dy.dtype)
+    return out, grad
+
+
 _ACTS = {
-    'relu': tf.nn.relu,
+    'relu': _act_relu,
     'sigmoid': tf.sigmoid,
     'tanh': tf.tanh,
     'softrelu': tf.nn.softplus,

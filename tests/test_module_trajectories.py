@@ -100,13 +100,22 @@ def test_optimizer_configuration_matches_mxnet(key):
             g = exe.grad_dict.get(n)
             k = 'step%d/grad/%s' % (t, n)
             if k in z.files:
-                np.testing.assert_allclose(g.asnumpy(), z[k], atol=max(atol, 2e-4 if t > 1 and
+                want = z[k]
+                if cfg['optimizer_class'] == 'AdaDelta':
+                    want = want * opt.rescale_grad  # rescaled in place by update(), as MXNet
+                np.testing.assert_allclose(g.asnumpy(), want, atol=max(atol, 2e-4 if t > 1 and
                                            net == 'convbn' else atol), rtol=1e-3,
                                            err_msg='%s step %d grad %s' % (key, t, n))
         arg, aux = mod.get_params()
         for n, a in list(arg.items()) + list(aux.items()):
             k = 'step%d/%s/%s' % (t, 'arg' if n in arg else 'aux', n)
-            np.testing.assert_allclose(a.asnumpy(), z[k], atol=atol, rtol=1e-4, equal_nan=True,
+            got, want = a.asnumpy(), z[k]
+            if stepwise and n in arg and 'step%d/grad/%s' % (t, n) in z.files:
+                # sign optimizers: a gradient at rounding-noise level may flip its sign
+                # between implementations (README: check these one step at a time)
+                noise = np.abs(z['step%d/grad/%s' % (t, n)]) < 1e-6
+                got, want = got[~noise], want[~noise]
+            np.testing.assert_allclose(got, want, atol=atol, rtol=1e-4, equal_nan=True,
                                        err_msg='%s step %d %s' % (key, t, n))
         states = _states(mod, cfg)
         for n in names:

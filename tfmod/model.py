@@ -151,8 +151,8 @@ def _optimizer_classes():
     from . import lr_scheduler as _lrs
     allowed = {}
     for name, klass in _opt.Optimizer.opt_registry.items():
-        allowed[('mxnet.optimizer.optimizer', klass.__name__)] = klass
-        allowed[('mxnet.optimizer', klass.__name__)] = klass
+        for mod in ('mxnet.optimizer.optimizer', 'mxnet.optimizer', 'mxnet.optimizer.contrib'):
+            allowed[(mod, klass.__name__)] = klass
     for cname in ('FactorScheduler', 'MultiFactorScheduler', 'PolyScheduler',
                   'CosineScheduler', 'LRScheduler'):
         if hasattr(_lrs, cname):

@@ -7,8 +7,9 @@ Python (update counts, learning-rate schedule) -- a few scalars per parameter --
 Without a deferred step (gradients already computed), the same update runs compiled on its own.
 
 Traces are cached per (optimizer structure, hyper-parameter names, states version); learning
-rates, weight decays, step counts and hyper-parameter values are tensor arguments, so schedules
-and changed hyper-parameters never retrace.
+rates, weight decays, step counts, hyper-parameter values and per-parameter Python scalars
+(``Optimizer._tf_param_hparams``: Nadam's m_schedule, SGLD's noise seeds) are float64 tensor
+arguments, so schedules and changed hyper-parameters never retrace.
 """
 import numpy as np
 import tensorflow as tf
@@ -80,15 +81,21 @@ class CompiledUpdate:
         wds = opt._get_wds(indices)
         ts = [opt._index_update_count[i] for i in indices]
         names, vals = opt.hparam_values()
+        per_param = opt._tf_param_hparams(indices)
+        pnames = tuple(sorted(per_param))
+        pvals = np.asarray([per_param[n] for n in pnames], np.float64).reshape(
+            len(pnames), len(indices))
         states = [self.updater.states[i] for i in indices]
         svars = tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states)
-        key = (step is not None, opt._tf_structure(), tuple(names), tuple(indices), svars)
+        key = (step is not None, opt._tf_structure(), tuple(names), pnames, tuple(indices), svars)
         fn = self._cache.get(key)
         if fn is None:
-            fn = self._build(step is not None, targets, states, names)
+            fn = self._build(step is not None, targets, states, names, pnames)
             self._cache[key] = fn
-        args = (tf.constant(np.asarray(lrs, np.float32)), tf.constant(np.asarray(wds, np.float32)),
-                tf.constant(np.asarray(ts, np.float32)), tf.constant(np.asarray(vals, np.float32)))
+        # float64: the Python doubles MXNet computes with; each step casts where MXNet does
+        args = (tf.constant(np.asarray(lrs, np.float64)), tf.constant(np.asarray(wds, np.float64)),
+                tf.constant(np.asarray(ts, np.float64)), tf.constant(np.asarray(vals, np.float64)),
+                tf.constant(pvals))
         exe.call_count += 1
         with tf.device(exe._ctx.tf_device):
             if step is not None:
@@ -100,26 +107,31 @@ class CompiledUpdate:
             else:
                 fn(*args)
 
-    def _build(self, fused, targets, states, names):
+    def _build(self, fused, targets, states, names, pnames=()):
         exe = self.exe
         opt = self.opt
         state_vars = [_state_vars(s, exe._ctx) for s in states]
         self_ = self
 
-        def apply_updates(grads, lrs, wds, ts, hpv):
+        def apply_updates(grads, lrs, wds, ts, hpv, phv):
             hp = {n: hpv[k] for k, n in enumerate(names)}
             for j, ((idx, pos), st, svs) in enumerate(zip(targets, states, state_vars)):
                 wvar = exe._arg_vars[pos]
                 g = grads[pos]
                 st_t = _rebuild(st, iter([v.read_value() for v in svs]))
-                new_w, new_st = opt._tf_step(wvar.read_value(), g, st_t, lrs[j], wds[j], ts[j],
-                                             hp)
+                hp_j = dict(hp)
+                hp_j.update({n: phv[k, j] for k, n in enumerate(pnames)})
+                new_w, new_st, new_g = opt._tf_update(wvar.read_value(), g, st_t, lrs[j], wds[j],
+                                                      ts[j], hp_j)
                 wvar.assign(tf.cast(new_w, wvar.dtype))
                 for v, t in zip(svs, flatten_state(new_st) if new_st is not None else []):
                     v.assign(tf.cast(t, v.dtype))
+                if new_g is not None:  # an in-place gradient rescale (AdaDelta)
+                    gvar = exe._grad_vars[pos]
+                    gvar.assign(tf.cast(new_g, gvar.dtype))
 
         if fused:
-            def run(feeds, seed, head, lrs, wds, ts, hpv):
+            def run(feeds, seed, head, lrs, wds, ts, hpv, phv):
                 self_.trace_count += 1
                 outs, grads, updates = exe._compute_grads(feeds, seed, head)
                 exe._apply_updates(updates, aux=False)
@@ -134,14 +146,14 @@ class CompiledUpdate:
                     else:
                         var.assign(g)
                         final[i] = g
-                apply_updates(final, lrs, wds, ts, hpv)
+                apply_updates(final, lrs, wds, ts, hpv, phv)
                 exe._apply_updates(updates, args=False)
                 return outs
         else:
-            def run(lrs, wds, ts, hpv):
+            def run(lrs, wds, ts, hpv, phv):
                 self_.trace_count += 1
                 grads = {pos: exe._grad_vars[pos].read_value() for _, pos in targets}
-                apply_updates(grads, lrs, wds, ts, hpv)
+                apply_updates(grads, lrs, wds, ts, hpv, phv)
                 return tf.constant(0)
         return tf.function(run, autograph=False, reduce_retracing=False)
 

@@ -195,20 +195,56 @@ class Optimizer:
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         """One update on tensors -> (new_weight, new_state), ``state`` shaped like create_state's
         result with tensors for NDArrays. ``hp`` maps each name in ``_tf_hparams`` plus
-        'rescale_grad' (and 'clip_gradient' when set) to a scalar tensor."""
+        'rescale_grad' (and 'clip_gradient' when set), plus the per-parameter names of
+        ``_tf_param_hparams``, to a scalar tensor. lr, wd, t and ``hp`` are float64 tensors
+        holding the Python doubles MXNet computes with; a step casts them to the weight dtype
+        where MXNet's kernel parameter (a C++ float) or NDArray scalar would be cast.
+
+        A step may return (new_weight, new_state, new_grad) to also overwrite the gradient array
+        (AdaDelta rescales the gradient in place in MXNet)."""
         raise NotImplementedError()
+
+    def _tf_param_hparams(self, indices):
+        """Per-parameter scalars computed in Python for one step: ``{name: [value per index]}``.
+
+        Called once per step, after the update counts of ``indices`` advanced and the learning
+        rates were read, with the indices in MXNet's update order. Optimizer-wide Python state
+        that MXNet advances once per parameter update (Nadam's ``m_schedule``) advances here."""
+        return {}
+
+    def _clip_on(self):
+        """Whether gradients are clipped (MXNet's kernels clip when clip_gradient > 0)."""
+        return self.clip_gradient is not None and self.clip_gradient > 0
 
     def _tf_structure(self):
         """Hashable switches that change the shape of ``_tf_step`` (part of the trace key)."""
-        return (self.clip_gradient is not None and self.clip_gradient > 0,)
+        return (self._clip_on(),)
 
     def hparam_values(self):
         names = ('rescale_grad',) + tuple(self._tf_hparams)
         vals = [float(getattr(self, n)) for n in names]
-        if self.clip_gradient is not None and self.clip_gradient > 0:
+        if self._clip_on():
             names += ('clip_gradient',)
             vals.append(float(self.clip_gradient))
         return names, vals
+
+    # Multi-precision state layout: MXNet's default is (float32 master copy, inner state); SGD,
+    # NAG and LARS keep (inner state, master copy).
+    _mp_master_last = False
+
+    def _tf_update(self, weight, grad, state, lr, wd, t, hp):
+        """``_tf_step`` for the compiled path, with multi_precision float16 weights stepped on
+        their float32 master copy -> (new_weight, new_state, new_grad or None)."""
+        if self.multi_precision and weight.dtype == tf.float16 and \
+                isinstance(state, (tuple, list)) and len(state) == 2:
+            inner, master = state if self._mp_master_last else (state[1], state[0])
+            out = self._tf_step(master, tf.cast(grad, tf.float32), inner, lr, wd, t, hp)
+            new_master, new_inner = out[0], out[1]
+            new_state = (new_inner, new_master) if self._mp_master_last else \
+                (new_master, new_inner)
+            return tf.cast(new_master, weight.dtype), type(state)(new_state), None
+        out = self._tf_step(weight, grad, state, lr, wd, t, hp)
+        return out[0], out[1], (out[2] if len(out) > 2 else None)
 
     @classmethod
     def _is_builtin_update(cls):
@@ -231,17 +267,47 @@ class Optimizer:
         wd = self._get_wd(index)
         t = self._index_update_count[index]
         names, vals = self.hparam_values()
+        per_param = self._tf_param_hparams([index])
         dtype = weight._s.dtype
         with tf.device(weight.context.tf_device):
-            hp = {n: tf.constant(v, tf.float32) for n, v in zip(names, vals)}
+            hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
+            hp.update({n: tf.constant(v[0], tf.float64) for n, v in per_param.items()})
             w = weight._read()
             g = grad._read()
             st = _map_state(state, lambda a: a._read())
-            new_w, new_st = self._tf_step(w, g, st, tf.constant(lr, tf.float32),
-                                          tf.constant(wd, tf.float32),
-                                          tf.constant(t, tf.float32), hp)
-        weight._write(tf.cast(new_w, dtype))
-        _write_state(state, new_st)
+            out = self._tf_step(w, g, st, tf.constant(lr, tf.float64),
+                                tf.constant(wd, tf.float64), tf.constant(t, tf.float64), hp)
+        weight._write(tf.cast(out[0], dtype))
+        _write_state(state, out[1])
+        if len(out) > 2 and out[2] is not None:
+            grad._write(out[2])
+
+    # Optimizers whose result depends on MXNet's aggregated Updater calls (LARS tracks the
+    # learning rate once per call of ``aggregate_num`` parameters) set this: the Updater then
+    # hands them chunks, as MXNet's does, through ``_update_chunk``.
+    _eager_aggregate = False
+
+    def _update_chunk(self, indices, weights, grads, states):
+        """One aggregated (eager) update of several parameters with MXNet's aggregated
+        bookkeeping: count all, read the learning rates once, then step each parameter."""
+        self._update_count(indices)
+        lrs = self._get_lrs(indices)
+        wds = self._get_wds(indices)
+        ts = [self._index_update_count[i] for i in indices]
+        names, vals = self.hparam_values()
+        per_param = self._tf_param_hparams(indices)
+        for j, (weight, grad, state) in enumerate(zip(weights, grads, states)):
+            with tf.device(weight.context.tf_device):
+                hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
+                hp.update({n: tf.constant(v[j], tf.float64) for n, v in per_param.items()})
+                new_w, new_st, new_g = self._tf_update(
+                    weight._read(), grad._read(), _map_state(state, lambda a: a._read()),
+                    tf.constant(lrs[j], tf.float64), tf.constant(wds[j], tf.float64),
+                    tf.constant(ts[j], tf.float64), hp)
+            weight._write(tf.cast(new_w, weight._s.dtype))
+            _write_state(state, new_st)
+            if new_g is not None:
+                grad._write(new_g)
 
     def update_multi_precision(self, index, weight, grad, state):
         if self.multi_precision and weight.dtype == np.float16:
@@ -318,6 +384,18 @@ class Updater:
             elif not self.states_synced[idx]:
                 self.states[idx] = self.sync_state_context(self.states[idx], weights[i].context)
                 self.states_synced[idx] = True
+        opt = self.optimizer
+        if self.aggregate_updates and opt._eager_aggregate and type(opt)._is_builtin_update():
+            # MXNet's aggregated Updater: per dtype, chunks of aggregate_num parameters
+            groups = {}
+            for i, w, g in zip(indices, weights, grads):
+                groups.setdefault(w.dtype, []).append((i, w, g))
+            for group in groups.values():
+                for s in range(0, len(group), opt.aggregate_num):
+                    idx, ws, gs = zip(*group[s:s + opt.aggregate_num])
+                    opt._update_chunk(list(idx), list(ws), list(gs),
+                                      [self.states[i] for i in idx])
+            return
         for i, w, g in zip(indices, weights, grads):
             self.optimizer.update_multi_precision(i, w, g, self.states[i])
 

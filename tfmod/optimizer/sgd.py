@@ -25,6 +25,7 @@ def clipped_grad(grad, hp):
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum."""
     _tf_hparams = ('momentum',)
+    _mp_master_last = True  # multi_precision state is (momentum, float32 master copy)
 
     def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
         super().__init__(**kwargs)

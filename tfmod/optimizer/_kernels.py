@@ -1,0 +1,43 @@
+"""Small TF helpers shared by the built-in optimizers' ``_tf_step`` functions.
+
+MXNet computes an update in two precisions: scalars in Python doubles (learning-rate corrections,
+``1 - beta``, Nadam's schedule) and arrays in the weight dtype. A kernel parameter is a C++
+``float`` cast to the array dtype, and an NDArray-scalar op casts its double scalar to the array
+dtype first. The helpers make those casts explicit so a TF step rounds where MXNet rounds.
+"""
+import tensorflow as tf
+
+
+def f64(x):
+    """A scalar as a float64 tensor (the Python-double side of MXNet)."""
+    return tf.cast(x, tf.float64)
+
+
+def as_dtype(x, dtype):
+    """A (float64) scalar cast to the array dtype: an NDArray scalar or a kernel parameter."""
+    return tf.cast(x, dtype)
+
+
+def kparam(x, dtype):
+    """A kernel parameter: MXNet's ``float`` field, then cast to the array dtype."""
+    return tf.cast(tf.cast(x, tf.float32), dtype)
+
+
+def clip(g, hp):
+    """``clip(g, -clip_gradient, clip_gradient)`` when clipping is on."""
+    if 'clip_gradient' in hp:
+        c = tf.cast(hp['clip_gradient'], g.dtype)
+        return tf.minimum(tf.maximum(g, -c), c)
+    return g
+
+
+def kpow(base, t, dtype):
+    """``power::Map(DType(base), DType(t))`` inside a kernel (a correctly rounded pow)."""
+    b = tf.cast(tf.cast(base, tf.float32), tf.float64)
+    return tf.cast(tf.pow(b, f64(t)), dtype)
+
+
+def zeros_state(weight, dtype=None):
+    """MXNet's ``zeros(weight.shape, weight.context, dtype=...)`` (float32 unless given)."""
+    from ..ndarray.ndarray import zeros
+    return zeros(weight.shape, weight.context, dtype=dtype or 'float32')
