@@ -31,3 +31,22 @@ from . import callback  # noqa: E402,F401
 from . import rnn  # noqa: E402,F401
 from . import kvstore  # noqa: E402,F401
 from . import kvstore as kv  # noqa: E402,F401
+from . import operator  # noqa: E402,F401
+from . import monitor  # noqa: E402,F401
+from . import monitor as mon  # noqa: E402,F401
+from . import contrib  # noqa: E402,F401
+
+
+def _quiet_retracing_warnings():
+    """tfmod compiles one tf.function per executor on purpose; TF's "triggered tf.function
+    retracing" warning about that is noise for users."""
+    import logging as _logging
+
+    class _Filter(_logging.Filter):
+        def filter(self, record):
+            return 'triggered tf.function retracing' not in record.getMessage()
+    import tensorflow as _tf
+    _tf.get_logger().addFilter(_Filter())
+
+
+_quiet_retracing_warnings()

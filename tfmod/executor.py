@@ -13,6 +13,7 @@ backward, not forward; gradients are written or added per argument's grad_req.
 import numpy as np
 import tensorflow as tf
 
+from converters import custom as _custom
 from converters import dtypes as _dt
 from converters.infer import fmt
 from .base import MXNetError
@@ -277,9 +278,11 @@ class Executor:
                 _, outs, updates = self._forward_graph(feeds, True, seed)
                 self._apply_updates(updates, aux=False)
                 return outs
-        else:
+        elif kind == 'train_bwd':
             def run(feeds, seed, head_grads):
                 return self._train_backward(feeds, seed, head_grads)
+        else:
+            return self._compile_monitored(kind)
         fn = tf.function(run, autograph=False, reduce_retracing=False)
         self._compiled[kind] = fn
         return fn
@@ -288,8 +291,9 @@ class Executor:
         return [i for i, n in enumerate(self._arg_names)
                 if self._grad_req[n] != 'null' and self._grad_vars[i] is not None]
 
-    def _compute_grads(self, feeds, seed, head_grads):
-        """Traced: outputs, per-argument gradients and state updates of one training step."""
+    def _compute_grads(self, feeds, seed, head_grads, monitor=False):
+        """Traced: outputs, per-argument gradients and state updates of one training step.
+        With ``monitor``, also the monitored tensors (forward list, backward list)."""
         self.trace_count += 1
         self._assign_feeds(feeds)
         targets = self._grad_targets()
@@ -302,8 +306,9 @@ class Executor:
                     tape.watch(t)
                     watched.append(i)
             grad_args = {self._arg_names[i] for i in targets}
-            outs, updates = self._fn(vals, is_train=True, seed=seed,
-                                     aux_update_nodes=self._fn.nodes_needing_grad(grad_args))
+            res = self._fn(vals, is_train=True, seed=seed, internals=monitor,
+                           aux_update_nodes=self._fn.nodes_needing_grad(grad_args))
+            outs, updates = res[0], res[1]
         srcs, ograds = [], []
         last = {}
         for k, entry in enumerate(self._symbol._heads):
@@ -319,6 +324,9 @@ class Executor:
             srcs.append(o)
             ograds.append(tf.cast(hg, o.dtype))
         grads = {}
+        if monitor:
+            return self._monitored_grads(tape, vals, res[2], outs, updates, watched, srcs,
+                                         ograds, seed)
         if watched and srcs:
             gs = tape.gradient(srcs, [vals[self._arg_names[i]] for i in watched],
                                output_gradients=ograds,
@@ -326,8 +334,11 @@ class Executor:
             grads = dict(zip(watched, gs))
         return outs, grads, updates
 
-    def _train_backward(self, feeds, seed, head_grads):
-        outs, grads, updates = self._compute_grads(feeds, seed, head_grads)
+    def _train_backward(self, feeds, seed, head_grads, monitor=False):
+        if monitor:
+            outs, grads, updates, mon = self._compute_grads(feeds, seed, head_grads, True)
+        else:
+            outs, grads, updates = self._compute_grads(feeds, seed, head_grads)
         self._apply_updates(updates, aux=False)
         for i in self._grad_targets():
             g = grads.get(i)
@@ -339,6 +350,8 @@ class Executor:
             else:
                 var.assign(tf.cast(g, var.dtype))
         self._apply_updates(updates, args=False)
+        if monitor:
+            return outs, mon
         return outs
 
     # -- running ----------------------------------------------------------------------------------
@@ -368,7 +381,11 @@ class Executor:
     def _run(self, kind, *args):
         self.call_count += 1
         with tf.device(self._ctx.tf_device):
-            return self._compile(kind)(*args)
+            try:
+                return self._compile(kind)(*args)
+            except tf.errors.OpError as e:
+                _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
+                raise
 
     def forward(self, is_train=False, **kwargs):
         """Compute outputs; training forwards are deferred until read or backward()."""
@@ -382,8 +399,12 @@ class Executor:
         else:
             self._pending = None
             self._last_train = None
-            self._set_outputs(self._run('infer', feeds, seed))
-            self._call_monitor()
+            if self._monitor_callback is not None and self._monitor_active():
+                outs, (fwd, _) = self._run('infer_mon', feeds, seed)
+                self._set_outputs(outs)
+                self._report(fwd, None)
+            else:
+                self._set_outputs(self._run('infer', feeds, seed))
         return self.outputs
 
     def backward(self, out_grads=None, is_train=True):
@@ -399,7 +420,7 @@ class Executor:
         _nd.flush_pending()
         head = self._head_grads(out_grads)
         self._pending = {'stage': 'bwd', 'feeds': step['feeds'], 'seed': step['seed'],
-                         'head': head}
+                         'head': head, 'monitored': step.get('monitored', False)}
         self._last_train = None
         _nd.defer(self)
 
@@ -437,35 +458,208 @@ class Executor:
         self._pending = None
         if p is None:
             return
+        monitored = self._monitor_callback is not None and self._monitor_active()
         if p['stage'] == 'fwd':
-            self._set_outputs(self._run('train', p['feeds'], p['seed']))
+            if monitored:
+                outs, (fwd, _) = self._run('train_mon', p['feeds'], p['seed'])
+                self._set_outputs(outs)
+                self._report(fwd, None)
+                p['monitored'] = True
+            else:
+                self._set_outputs(self._run('train', p['feeds'], p['seed']))
             self._last_train = p
         else:
             head = [h if h is not None else None for h in p['head']]
             if all(h is None for h in head):
                 head = None
-            self._set_outputs(self._run('train_bwd', p['feeds'], p['seed'], head))
-        self._call_monitor()
+            if monitored:
+                outs, (fwd, bwd) = self._run('train_bwd_mon', p['feeds'], p['seed'], head)
+                self._set_outputs(outs)
+                self._report(None if p.get('monitored') else fwd, bwd)
+            else:
+                self._set_outputs(self._run('train_bwd', p['feeds'], p['seed'], head))
 
     def take_pending_step(self):
         """The deferred (forward + backward) step, for a caller that fuses it further."""
         p = self._pending
         if p is None or p['stage'] != 'bwd':
             return None
+        if self._monitor_callback is not None and self._monitor_active():
+            return None     # run it here instead, so the monitor sees the internals
         _nd.undefer(self)
         self._pending = None
         return p
 
     # -- monitor ----------------------------------------------------------------------------------
+    # MXNet calls the monitor callback with every op node's outputs as they are computed (and,
+    # with monitor_all, its inputs first), forward nodes in graph order, then the backward nodes.
+    # Here a monitored call is a second compiled function per kind that also returns those
+    # tensors; it runs only while the callback is active (``callback.is_active()``, which
+    # mx.monitor.Monitor sets between tic and toc), so the unmonitored path is unchanged.
     def set_monitor_callback(self, callback, monitor_all=False):
+        """Install ``callback(name, NDArray)`` for every node output (and input, with
+        ``monitor_all``). A callback with an ``is_active()`` attribute is only fed (and the
+        internals only computed) while that returns True."""
         self._monitor_callback = callback
-        self._monitor_all = monitor_all
+        self._monitor_all = bool(monitor_all)
+
+    def _monitor_active(self):
+        active = getattr(self._monitor_callback, 'is_active', None)
+        return True if active is None else bool(active())
 
     def _call_monitor(self):
-        if self._monitor_callback is None:
+        """Heads only: for a step that ran fused elsewhere (take_pending_step returns None
+        while a monitor is active, so this only serves a monitor switched on mid-step)."""
+        if self._monitor_callback is None or not self._monitor_active():
             return
         for name, arr in zip(self._symbol.list_outputs(), self.outputs):
             self._monitor_callback(name, arr)
+
+    def _entry_ref(self, src, k):
+        """How to find input entry (src, k) among the traced values: ('val', variable name) or
+        ('out', visible output name); None for a hidden output (not returned by internals)."""
+        if src.is_variable:
+            return ('val', src.name)
+        names = src.output_names()
+        return ('out', names[k]) if k < len(names) else None
+
+    def _monitor_plan(self):
+        """(forward, backward) entries in MXNet's callback order. Forward: (name, ref) for every
+        op node's inputs (monitor_all: the variable's own name, then '<node>_<input>') and
+        visible outputs. Backward: (name, node, input position) for every op node whose
+        backward runs, in reverse order: '<node>_backward_output[i]' per non-aux input."""
+        key = ('plan', self._monitor_all, tuple(self._grad_targets()))
+        plan = self._compiled.get(key)
+        if plan is not None:
+            return plan
+        fwd = []
+        for node in self._fn.order:
+            if node.is_variable:
+                continue
+            if self._monitor_all:
+                in_names = node.input_names()
+                for j, (src, k) in enumerate(node.inputs):
+                    ref = self._entry_ref(src, k)
+                    if ref is None:
+                        continue
+                    if src.is_variable:
+                        fwd.append((src.name, ref))
+                    label = in_names[j] if j < len(in_names) else 'input%d' % j
+                    fwd.append(('%s_%s' % (node.name, label), ref))
+            for oname in node.output_names():
+                fwd.append((oname, ('out', oname)))
+        bwd = []
+        needed = self._fn.nodes_needing_grad({self._arg_names[i] for i in self._grad_targets()})
+        for node in reversed(self._fn.order):
+            if node.is_variable or node.name not in needed:
+                continue
+            if any(self._entry_ref(src, k) is None for src, k in node.inputs):
+                continue        # fed by a hidden output, which internals do not return
+            aux = set(node.aux_indices())
+            js = [j for j in range(len(node.inputs)) if j not in aux]
+            for pos, j in enumerate(js):
+                name = '%s_backward_output' % node.name if len(js) == 1 else \
+                    '%s_backward_output%d' % (node.name, pos)
+                bwd.append((name, node, j))
+        plan = (fwd, bwd)
+        self._compiled[key] = plan
+        return plan
+
+    @staticmethod
+    def _resolve(ref, vals, collected):
+        return vals[ref[1]] if ref[0] == 'val' else collected[ref[1]]
+
+    def _compile_monitored(self, kind):
+        """'infer_mon' / 'train_mon' / 'train_bwd_mon': the plain kinds plus the monitored
+        tensors, as ``(outputs, (forward list, backward list))``."""
+        key = (kind, self._monitor_all, tuple(self._grad_targets()))
+        fn = self._compiled.get(key)
+        if fn is not None:
+            return fn
+        fwd_plan, _ = self._monitor_plan()
+        if kind in ('infer_mon', 'train_mon'):
+            is_train = kind == 'train_mon'
+
+            def run(feeds, seed):
+                self.trace_count += 1
+                self._assign_feeds(feeds)
+                vals = self._values(feeds)
+                outs, updates, collected = self._fn(vals, is_train=is_train, seed=seed,
+                                                    internals=True)
+                if is_train:
+                    self._apply_updates(updates, aux=False)
+                fwd = [self._resolve(ref, vals, collected) for _, ref in fwd_plan]
+                return outs, (fwd, [])
+        elif kind == 'train_bwd_mon':
+            def run(feeds, seed, head_grads):
+                return self._train_backward(feeds, seed, head_grads, monitor=True)
+        else:
+            raise MXNetError('unknown executor function %r' % kind)
+        fn = tf.function(run, autograph=False, reduce_retracing=False)
+        self._compiled[key] = fn
+        return fn
+
+    def _monitored_grads(self, tape, vals, collected, outs, updates, watched, srcs, ograds,
+                         seed):
+        """Traced (monitored training step): the argument gradients, plus every monitored
+        tensor. A backward node's outputs are the vector-Jacobian product of that node alone,
+        with the total gradients of its outputs (what MXNet's ``<node>_backward`` computes)."""
+        fwd_plan, bwd_plan = self._monitor_plan()
+        nodes = []
+        for _, node, _ in bwd_plan:
+            if not nodes or nodes[-1] is not node:
+                nodes.append(node)
+        out_names = [n for node in nodes for n in node.output_names()
+                     if collected[n].dtype.is_floating]
+        grads, out_grads = {}, {}
+        if srcs and (watched or out_names):
+            gs = tape.gradient(srcs, [vals[self._arg_names[i]] for i in watched] +
+                               [collected[n] for n in out_names], output_gradients=ograds,
+                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            grads = dict(zip(watched, gs[:len(watched)]))
+            out_grads = dict(zip(out_names, gs[len(watched):]))
+        from converters.graph import LowerContext
+        node_grads = {}
+        for node in nodes:
+            ins = [tf.identity(self._resolve(self._entry_ref(src, k), vals, collected))
+                   for src, k in node.inputs]
+            floats = [t for t in ins if t.dtype.is_floating]
+            ctx = LowerContext(True, node, seed, self._fn._index[id(node)],
+                               self._fn._out_shapes.get(id(node)))
+            with tf.GradientTape(watch_accessed_variables=False) as t2:
+                for t in floats:
+                    t2.watch(t)
+                res = node.opdef.lower(ctx, node.params, *ins)
+            res = res if isinstance(res, (tuple, list)) else (res,)
+            ys, gys = [], []
+            for name, y in zip(node.output_names(), res):
+                if name in out_grads:
+                    ys.append(y)
+                    gys.append(tf.cast(out_grads[name], y.dtype))
+            gi = t2.gradient(ys, floats, output_gradients=gys,
+                             unconnected_gradients=tf.UnconnectedGradients.ZERO) \
+                if ys and floats else [tf.zeros_like(t) for t in floats]
+            by_id = {id(t): g for t, g in zip(floats, gi)}
+            node_grads[id(node)] = [by_id.get(id(t)) for t in ins]
+        fwd = [self._resolve(ref, vals, collected) for _, ref in fwd_plan]
+        bwd = []
+        for _, node, j in bwd_plan:
+            g = node_grads[id(node)][j]
+            if g is None:       # a non-float input (integer label): MXNet reports zeros
+                g = tf.zeros(tf.shape(self._resolve(self._entry_ref(*node.inputs[j]), vals,
+                                                    collected)), tf.float32)
+            bwd.append(g)
+        return outs, grads, updates, (fwd, bwd)
+
+    def _report(self, fwd, bwd):
+        """Feed the monitored tensors of one call to the callback, in plan order."""
+        fwd_plan, bwd_plan = self._monitor_plan()
+        cb = self._monitor_callback
+        for plan, tensors in ((fwd_plan, fwd), (bwd_plan, bwd)):
+            if tensors is None:
+                continue
+            for entry, t in zip(plan, tensors):
+                cb(entry[0], _nd.from_tensor(t, self._ctx))
 
     # -- params -----------------------------------------------------------------------------------
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):

@@ -8,6 +8,7 @@ cannot equal MXNet's; rules, shapes and distributions do.
 """
 import json
 import logging
+import math
 import re
 import warnings
 
@@ -91,7 +92,8 @@ class Initializer:
         self._verbose = verbose
         if print_func is None:
             def asum_stat(x):
-                return str((np.abs(x.asnumpy()).sum() / x.size))
+                """MXNet's default: the root mean square ``norm(x) / sqrt(size)``."""
+                return str((_nd_norm(x) / math.sqrt(x.size)).asscalar())
             print_func = asum_stat
         self._print_func = print_func
         return self
@@ -124,6 +126,12 @@ class Initializer:
             if desc.endswith(suffix):
                 method(desc, arr)
                 self._verbose_print(desc, label, arr)
+                return
+        for suffix, method in (('weight_quantize', self._init_quantized_weight),
+                               ('bias_quantize', self._init_quantized_bias)):
+            if desc.endswith(suffix):
+                method(desc, arr)
+                self._verbose_print(desc, suffix, arr)
                 return
         self._init_default(desc, arr)
 
@@ -179,6 +187,13 @@ class Initializer:
 
     def _init_beta(self, _, arr):
         arr[:] = 0.0
+
+    def _init_quantized_weight(self, _, arr):
+        # As MXNet: one random int8 value, broadcast over the whole array.
+        arr[:] = _random.randint(-127, 127, dtype='int32').asnumpy().astype(np.int8)
+
+    def _init_quantized_bias(self, _, arr):
+        arr[:] = 0
 
     def _init_weight(self, name, arr):
         raise NotImplementedError('Must override it')
@@ -240,6 +255,11 @@ class Load:
             self.default_init(name, arr)
             if self.verbose:
                 logging.info('Initialized %s by default', name)
+
+
+def _nd_norm(x):
+    from .ndarray import norm
+    return norm(x)
 
 
 def _nd_load(fname):

@@ -17,7 +17,9 @@ from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
 from .base_module import BaseModule, _check_input_names, _parse_data_desc
 from .executor_group import ExecutorGroup
+from .group_update import GroupUpdate
 from .train_step import CompiledUpdate
+from ..kvstore.kvstore import KVStore as _KVStore
 
 
 def _create_kvstore(kvstore, num_device, arg_params):
@@ -93,6 +95,7 @@ class Module(BaseModule):
         self._data_shapes = None
         self._label_shapes = None
         self._compiled_update = None
+        self._group_update = None
 
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
@@ -371,6 +374,8 @@ class Module(BaseModule):
         self._params_dirty = True
         exe = self._exec_group.execs[0]
         if self._update_on_kvstore:
+            if self._fused_group_update():
+                return
             _nd.flush_pending()
             self._update_with_kvstore()
             return
@@ -389,6 +394,31 @@ class Module(BaseModule):
             return
         _nd.flush_pending()
         self._update_per_param()
+
+    def _fused_group_update(self):
+        """Several devices, store updating, built-in optimizer, every device with a deferred
+        forward+backward: run it all as one compiled call (group_update.py)."""
+        kv = self._kvstore
+        if kv is None or kv._updater is None or \
+                not type(kv._updater.optimizer)._is_builtin_update() or \
+                type(kv).push is not _KVStore.push:
+            return False
+        execs = self._exec_group.execs
+        if any(e._pending is None or e._pending['stage'] != 'bwd' for e in execs):
+            return False
+        if self._group_update is None or self._group_update.group is not self._exec_group or \
+                self._group_update.kv is not kv or self._group_update.updater is not kv._updater:
+            self._group_update = GroupUpdate(self._exec_group, kv)
+        steps = [e.take_pending_step() for e in execs]
+        if any(s is None for s in steps):  # a monitor is active on some device
+            for e, st in zip(execs, steps):
+                if st is not None:
+                    e._pending = st
+                    _nd.defer(e)
+            return False
+        _nd.flush_pending()
+        self._group_update(steps)
+        return True
 
     def _update_per_param(self):
         """The per-parameter path (a user's own optimizer in mx.nd, or several devices without

@@ -14,6 +14,7 @@ arguments, so schedules and changed hyper-parameters never retrace.
 import numpy as np
 import tensorflow as tf
 
+from converters import custom as _custom
 from ..optimizer.optimizer import flatten_state
 from ..ndarray import ndarray as _nd
 
@@ -101,7 +102,11 @@ class CompiledUpdate:
             if step is not None:
                 head = step['head']
                 head = None if head is None or all(h is None for h in head) else head
-                outs = fn(step['feeds'], step['seed'], head, *args)
+                try:
+                    outs = fn(step['feeds'], step['seed'], head, *args)
+                except tf.errors.OpError as e:
+                    _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
+                    raise
                 exe._set_outputs(outs)
                 exe._call_monitor()
             else:

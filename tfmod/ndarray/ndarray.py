@@ -25,10 +25,14 @@ _PENDING_LOCK = threading.RLock()
 
 def flush_pending():
     """Run every deferred executor computation (called before any array is read or written).
-    Thread-safe: a reader in another thread (a prefetching iterator) waits for the flush."""
-    with _PENDING_LOCK:
-        while _PENDING:
-            _PENDING.pop(0)._flush()
+    Each deferred item is taken under a lock and run outside it, so Python code that TF runs on
+    its own threads during the flush (Custom ops) can read arrays without deadlocking."""
+    while _PENDING:
+        with _PENDING_LOCK:
+            if not _PENDING:
+                return
+            item = _PENDING.pop(0)
+        item._flush()
 
 
 def defer(obj):
