@@ -88,6 +88,9 @@ class Executor:
                         for n, k in heads]
         self._pending = None
         self._last_train = None
+        # Executors of the same data-parallel group: they share no state, so a forward here
+        # need not run their deferred work first (their steps then fuse into one call).
+        self._siblings = ()
         self._compiled = {}
         self.trace_count = 0
         self.call_count = 0
@@ -389,7 +392,7 @@ class Executor:
 
     def forward(self, is_train=False, **kwargs):
         """Compute outputs; training forwards are deferred until read or backward()."""
-        _nd.flush_pending()
+        _nd.flush_pending(keep=self._siblings)
         feeds = self._feeds(kwargs)
         seed = _random.next_seed()
         if is_train:
@@ -417,7 +420,6 @@ class Executor:
             step = self._last_train
         else:
             raise MXNetError('backward() needs a forward(is_train=True) first')
-        _nd.flush_pending()
         head = self._head_grads(out_grads)
         self._pending = {'stage': 'bwd', 'feeds': step['feeds'], 'seed': step['seed'],
                          'head': head, 'monitored': step.get('monitored', False)}

@@ -150,6 +150,8 @@ class ExecutorGroup:
 
     def _collect_arrays(self):
         ex = self.execs
+        for e in ex:
+            e._siblings = tuple(ex)
         self.param_arrays = [[e.arg_dict[n] for e in ex] for n in self.param_names]
         if self.for_training:
             self.grad_arrays = [[e.grad_dict[n] for e in ex] if ex[0].grad_dict.get(n)

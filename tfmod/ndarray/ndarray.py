@@ -23,15 +23,19 @@ _PENDING = []
 _PENDING_LOCK = threading.RLock()
 
 
-def flush_pending():
+def flush_pending(keep=()):
     """Run every deferred executor computation (called before any array is read or written).
-    Each deferred item is taken under a lock and run outside it, so Python code that TF runs on
-    its own threads during the flush (Custom ops) can read arrays without deadlocking."""
+    ``keep``: executors whose deferred work may stay deferred (data-parallel siblings, which
+    share no state with the caller). Each item is taken under a lock and run outside it, so
+    Python code that TF runs on its own threads during the flush (Custom ops) can read arrays
+    without deadlocking."""
     while _PENDING:
         with _PENDING_LOCK:
-            if not _PENDING:
+            todo = [p for p in _PENDING if p not in keep]
+            if not todo:
                 return
-            item = _PENDING.pop(0)
+            item = todo[0]
+            _PENDING.remove(item)
         item._flush()
 
 
