@@ -84,7 +84,8 @@ class Executor:
         self._fn.set_inferred(res)
         heads = symbol._heads
         self.outputs = [_nd.NDArray(_nd.Storage(ctx=self._ctx, shape=res.shape(n, k),
-                                                dtype=res.dtype(n, k) or 'float32'))
+                                                dtype=res.dtype(n, k) or 'float32',
+                                                deferred=True))
                         for n, k in heads]
         self._pending = None
         self._last_train = None

@@ -53,18 +53,21 @@ def undefer(obj):
 
 class Storage:
     """A mutable buffer: an eager tensor, or a tf.Variable, with fixed shape and dtype."""
-    __slots__ = ('tensor', 'var', 'shape', 'dtype', 'ctx', '__weakref__')
+    __slots__ = ('tensor', 'var', 'shape', 'dtype', 'ctx', 'deferred', '__weakref__')
 
-    def __init__(self, tensor=None, var=None, ctx=None, shape=None, dtype=None):
+    def __init__(self, tensor=None, var=None, ctx=None, shape=None, dtype=None, deferred=False):
         self.tensor = tensor
         self.var = var
+        # Deferred executor work can only change variables and executor outputs (deferred=True);
+        # reading any other array never needs to run it.
+        self.deferred = deferred
         src = var if var is not None else tensor
         self.shape = tuple(src.shape) if src is not None else tuple(shape)
         self.dtype = src.dtype.name if src is not None else _dt.canonical(dtype)
         self.ctx = ctx or current_context()
 
     def read(self):
-        if _PENDING:
+        if _PENDING and (self.var is not None or self.deferred):
             flush_pending()
         if self.var is not None:
             return self.var.value()
@@ -73,7 +76,7 @@ class Storage:
         return self.tensor
 
     def write(self, value):
-        if _PENDING:
+        if _PENDING and (self.var is not None or self.deferred):
             flush_pending()
         if self.var is not None:
             self.var.assign(value)
