@@ -31,6 +31,7 @@ from . import callback  # noqa: E402,F401
 from . import rnn  # noqa: E402,F401
 from . import kvstore  # noqa: E402,F401
 from . import kvstore as kv  # noqa: E402,F401
+from . import export  # noqa: E402,F401
 from . import operator  # noqa: E402,F401
 from . import monitor  # noqa: E402,F401
 from . import monitor as mon  # noqa: E402,F401
