@@ -1,0 +1,1 @@
+"""Command-line tools installed with tfmod (``tfmod-convert``)."""
