@@ -1,11 +1,12 @@
-"""Train an MXNet-style network on the handwritten digits with tfmod, checkpoint, reload, predict.
+"""Train an MXNet-style network on the digits with tfmod: checkpoint, reload, predict, export.
 
     python examples/train_digits.py [--epochs 15] [--out runs/digits]
 
 This is an unchanged MXNet 1.x Module script except for the import. It trains a small MLP with
 Module.fit (validation accuracy logged per epoch in MXNet's format), writes an MXNet-format
 checkpoint every epoch (prefix-symbol.json, prefix-%04d.params, prefix-%04d.states), reloads
-the last one with Module.load and checks that it predicts what the trained module predicted.
+the last one with Module.load and checks that it predicts what the trained module predicted,
+then exports a TensorFlow SavedModel and checks that TensorFlow alone predicts the same.
 """
 import argparse
 import logging
@@ -50,6 +51,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     mx.random.seed(42)
+    np.random.seed(42)  # NDArrayIter shuffles with numpy's generator, as MXNet's does
     tic = time.time()
     (xt, yt), (xv, yv) = load_digits()
     train = mx.io.NDArrayIter(xt, yt, batch_size=args.batch_size, shuffle=True)
@@ -75,6 +77,16 @@ def main(argv=None):
     reloaded_acc = float((pred.argmax(1) == yv).mean())
     logging.info('Reloaded %s-%04d.params: validation accuracy %.4f on %d digits',
                  args.out, args.epochs, reloaded_acc, len(yv))
+
+    # Export for TensorFlow Serving / TFLite / ONNX: a SavedModel with a 'data' input.
+    import tensorflow as tf
+    saved = args.out + '_savedmodel'
+    loaded.export_savedmodel(saved)
+    serve = tf.saved_model.load(saved).signatures['serving_default']
+    tf_pred = serve(data=tf.constant(xv))['softmax_output'].numpy()
+    if not np.allclose(tf_pred, expected, rtol=1e-5, atol=1e-6):
+        raise SystemExit('the SavedModel predicts differently')
+    logging.info('Exported %s: TensorFlow predicts the same %d digits', saved, len(yv))
     logging.info('Done in %.1f s: final validation accuracy %.4f', time.time() - tic, acc)
     return acc
 

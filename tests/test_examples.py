@@ -1,4 +1,4 @@
-"""The README's main job: trains the digits MLP, checkpoints, reloads and predicts."""
+"""The README's main job: trains the digits MLP, checkpoints, reloads, predicts and exports."""
 import os
 import sys
 import time
@@ -14,5 +14,6 @@ def test_train_digits_reaches_95_percent(tmp_path):
     acc = train_digits.main(['--out', str(tmp_path / 'digits')])
     assert acc >= 0.95
     assert time.time() - tic < 60
-    for f in ('digits-symbol.json', 'digits-0015.params', 'digits-0015.states'):
-        assert (tmp_path / f).exists()
+    for f in ('digits-symbol.json', 'digits-0015.params', 'digits-0015.states',
+              os.path.join('digits_savedmodel', 'saved_model.pb')):
+        assert (tmp_path / f).exists(), f

@@ -473,7 +473,7 @@ def _write(plans, args, auxs, path, precision):
         _check_portable(plans[sig], fn)
         _smoke_run(plans[sig], fn)
     model.trace_call()
-    tf.saved_model.save(model, path, signatures=sigs)
+    _quiet_save(model, path, sigs)
     info = {'path': os.path.abspath(path), 'precision': precision or 'float32',
             'signatures': {sig: {'inputs': {k: [(-1 if d is None else d) for d in v[0]]
                                             for k, v in p.inputs.items()},
@@ -714,3 +714,17 @@ def to_tflite(saved_model_dir, tflite_path, signature='serving_default'):
     with open(tflite_path, 'wb') as f:
         f.write(data)
     return tflite_path
+
+
+def _quiet_save(model, path, sigs):
+    """tf.saved_model.save without TF's INFO/notice chatter (asset paths, renamed captures)."""
+    import logging as _logging
+    loggers = [tf.get_logger(), _logging.getLogger('absl')]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(_logging.ERROR)
+    try:
+        tf.saved_model.save(model, path, signatures=sigs)
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
