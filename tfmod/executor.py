@@ -413,15 +413,16 @@ class Executor:
 
     def backward(self, out_grads=None, is_train=True):
         """Gradients of the last training forward into grad arrays; aux states updated."""
-        if self._pending is not None and self._pending['stage'] == 'fwd':
+        pending_fwd = self._pending is not None and self._pending['stage'] == 'fwd'
+        if not pending_fwd and self._last_train is None:
+            raise MXNetError('backward() needs a forward(is_train=True) first')
+        head = self._head_grads(out_grads)  # before the step is consumed: it may raise
+        if pending_fwd:
             step = self._pending
             _nd.undefer(self)
             self._pending = None
-        elif self._last_train is not None:
-            step = self._last_train
         else:
-            raise MXNetError('backward() needs a forward(is_train=True) first')
-        head = self._head_grads(out_grads)
+            step = self._last_train
         self._pending = {'stage': 'bwd', 'feeds': step['feeds'], 'seed': step['seed'],
                          'head': head, 'monitored': step.get('monitored', False)}
         self._last_train = None
