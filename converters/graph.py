@@ -15,13 +15,15 @@ from .base import MXNetError
 
 class Node:
     """One node of an MXNet graph: an op applied to input entries, or a variable ('null')."""
-    __slots__ = ('op', 'name', 'attrs', 'inputs', '_params', '_opdef', '__weakref__')
+    __slots__ = ('op', 'name', 'attrs', 'inputs', 'subgraphs', '_params', '_opdef',
+                 '__weakref__')
 
     def __init__(self, op, name, attrs=None, inputs=()):
         self.op = op
         self.name = name
         self.attrs = dict(attrs or {})
         self.inputs = list(inputs)
+        self.subgraphs = None  # fused (_sg_*) nodes keep MXNet's subgraphs: lists of heads
         self._params = None
         self._opdef = None
 

@@ -147,7 +147,22 @@ def _check_size(dshape, oshape):
                          '(size %d)' % (oshape, _prod(oshape), dshape, _prod(dshape)))
 
 
-@op('Reshape')
+def _reshape_infer_inputs(p, ins, outs):
+    """MXNet's reverse inference: one unknown input dim follows from a known output's size."""
+    data, out = ins[0], outs[0] if outs else None
+    if data is None or out is None or None in out:
+        return ins
+    unknown = [i for i, d in enumerate(data) if d is None]
+    if len(unknown) == 1:
+        known = _prod(d for d in data if d is not None)
+        if known and _prod(out) % known == 0:
+            filled = list(data)
+            filled[unknown[0]] = _prod(out) // known
+            ins[0] = tuple(filled)
+    return ins
+
+
+@op('Reshape', infer_inputs=_reshape_infer_inputs)
 def reshape(ctx, p, data):
     dshape = tuple(data.shape.as_list())
     oshape = reshape_params_shape(p, dshape)

@@ -10,9 +10,17 @@ from .. import random  # noqa: F401  (mx.nd.random)
 
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
-sys.modules[_internal.__name__] = _internal
-sys.modules[contrib.__name__] = contrib
-_register.populate(globals(), _internal.__dict__, contrib.__dict__)
+linalg = types.ModuleType(__name__ + '.linalg')
+for _m in (_internal, contrib, linalg):
+    sys.modules[_m.__name__] = _m
+_register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__)
+
+
+def onehot_encode(indices, out):
+    """One-hot rows of ``indices`` written into ``out`` (MXNet's legacy helper)."""
+    return _internal._onehot_encode(indices, out, out=out)
+
+
 # creation functions win over the generated _zeros-style ops of the same public name
 globals().update(zeros=zeros, ones=ones, full=full, arange=arange, array=array, empty=empty,
                  zeros_like=zeros_like if 'zeros_like' not in globals() else globals()['zeros_like'])

@@ -118,12 +118,14 @@ def _make_function(called):
     return fn
 
 
-def populate(namespace, internal, contrib):
+def populate(namespace, internal, contrib, linalg=None):
     for called in sorted(registry.all_names()):
         fn = _make_function(called)
         internal[called] = fn
         if called.startswith('_contrib_'):
             contrib[called[len('_contrib_'):]] = fn
+        elif called.startswith('_linalg_') and linalg is not None:
+            linalg[called[len('_linalg_'):]] = fn
         elif not called.startswith('_'):
             namespace.setdefault(called, fn)
 

@@ -4,12 +4,14 @@ import types
 
 from .symbol import Symbol, Variable, var, Group, load, load_json
 from . import register as _register
+from . import random  # noqa: F401  (mx.sym.random)
 
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
-sys.modules[_internal.__name__] = _internal
-sys.modules[contrib.__name__] = contrib
-_register.populate(globals(), _internal.__dict__, contrib.__dict__)
+linalg = types.ModuleType(__name__ + '.linalg')
+for _m in (_internal, contrib, linalg):
+    sys.modules[_m.__name__] = _m
+_register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__)
 
 
 def zeros(shape, dtype=None, **kwargs):

@@ -47,31 +47,40 @@ def _ints(xs, indent):
     return _array([str(x) for x in xs], indent)
 
 
-def to_json(heads, order=None):
-    """The MXNet 1.9 ``tojson()`` text of the graph with these head entries."""
+def to_json(heads, order=None, indent=0, top=True):
+    """The MXNet 1.9 ``tojson()`` text of the graph with these head entries. Subgraphs of
+    fused nodes (``_sg_*``) are written nested, as MXNet does (no version attrs inside)."""
     order = order or topo_order(heads)
     index = {id(n): i for i, n in enumerate(order)}
     node_texts = []
     row_ptr = [0]
     arg_nodes = []
+    b = ' ' * indent
     for i, node in enumerate(order):
-        parts = ['      "op": %s' % _q(node.op), '      "name": %s' % _q(node.name)]
+        parts = [b + '      "op": %s' % _q(node.op), b + '      "name": %s' % _q(node.name)]
         if node.attrs:
-            parts.append('      "attrs": %s' % _attrs_text(node.attrs, 6))
+            parts.append(b + '      "attrs": %s' % _attrs_text(node.attrs, indent + 6))
         aux = set(node.aux_indices()) if not node.is_variable else set()
         ents = [(index[id(src)], k, 1 if (j in aux and src.is_variable) else 0)
                 for j, (src, k) in enumerate(node.inputs)]
-        parts.append('      "inputs": %s' % _entries(ents, 6))
-        node_texts.append('    {\n' + ', \n'.join(parts) + '\n    }')
+        parts.append(b + '      "inputs": %s' % _entries(ents, indent + 6))
+        subs = getattr(node, 'subgraphs', None)
+        if subs:
+            texts = [b + '        ' + to_json(sub, None, indent + 8, False) for sub in subs]
+            parts.append(b + '      "subgraphs": [\n' + ', \n'.join(texts) + '\n' + b +
+                         '      ]')
+        node_texts.append(b + '    {\n' + ', \n'.join(parts) + '\n' + b + '    }')
         row_ptr.append(row_ptr[-1] + node.num_outputs())
         if node.is_variable:
             arg_nodes.append(i)
     heads_e = [(index[id(n)], k, 0) for n, k in heads]
-    return ('{\n  "nodes": [\n' + ', \n'.join(node_texts) + '\n  ], \n'
-            '  "arg_nodes": %s, \n' % _ints(arg_nodes, 2) +
-            '  "node_row_ptr": %s, \n' % _ints(row_ptr, 2) +
-            '  "heads": %s, \n' % _entries(heads_e, 2) +
-            '  "attrs": {"mxnet_version": ["int", %d]}\n}' % MXNET_VERSION)
+    text = ('{\n' + b + '  "nodes": [\n' + ', \n'.join(node_texts) + '\n' + b + '  ], \n' +
+            b + '  "arg_nodes": %s, \n' % _ints(arg_nodes, indent + 2) +
+            b + '  "node_row_ptr": %s, \n' % _ints(row_ptr, indent + 2) +
+            b + '  "heads": %s' % _entries(heads_e, indent + 2))
+    if top:
+        text += ', \n' + b + '  "attrs": {"mxnet_version": ["int", %d]}' % MXNET_VERSION
+    return text + '\n' + b + '}'
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -107,6 +116,10 @@ def from_json(text, source='symbol JSON'):
         doc = json.loads(text)
     except (ValueError, TypeError) as e:
         raise MXNetError('%s is not valid JSON: %s' % (source, e)) from None
+    return _from_doc(doc, source)
+
+
+def _from_doc(doc, source, subgraph=False):
     if not isinstance(doc, dict) or not isinstance(doc.get('nodes'), list):
         raise MXNetError('%s is not an MXNet symbol file (no "nodes" list)' % source)
     version = _version(doc)
@@ -119,7 +132,10 @@ def from_json(text, source='symbol JSON'):
         for key in ('param', 'attr', 'attrs'):
             if isinstance(jn.get(key), dict):
                 attrs.update({str(k): str(v) for k, v in jn[key].items()})
-        nodes.append(Node(jn['op'], jn['name'], attrs))
+        node = Node(jn['op'], jn['name'], attrs)
+        if isinstance(jn.get('subgraphs'), list) and jn['subgraphs']:
+            node.subgraphs = [_from_doc(sub, source, True) for sub in jn['subgraphs']]
+        nodes.append(node)
     for i, jn in enumerate(jnodes):
         ins = []
         for e in jn.get('inputs', []):
@@ -138,7 +154,8 @@ def from_json(text, source='symbol JSON'):
         if not isinstance(h, list) or not 0 <= int(h[0]) < len(nodes):
             raise MXNetError('%s: bad head entry %r' % (source, h))
         head_entries.append((nodes[int(h[0])], int(h[1])))
-    _upgrade(head_entries, version)
+    if not subgraph:
+        _upgrade(head_entries, version)
     return head_entries
 
 

@@ -108,13 +108,15 @@ def _make_function(called_name):
     return fn
 
 
-def populate(namespace, internal, contrib):
+def populate(namespace, internal, contrib, linalg=None):
     """Put a constructor for every registered op name into the given namespaces."""
     for called in sorted(registry.all_names()):
         fn = _make_function(called)
         internal[called] = fn
         if called.startswith('_contrib_'):
             contrib[called[len('_contrib_'):]] = fn
+        elif called.startswith('_linalg_') and linalg is not None:
+            linalg[called[len('_linalg_'):]] = fn
         elif not called.startswith('_'):
             namespace[called] = fn
 

@@ -159,6 +159,7 @@ class Symbol:
             if id(node) in replace:
                 continue
             new = Node(node.op, node.name, dict(node.attrs))
+            new.subgraphs = node.subgraphs
             mapping[id(node)] = new
         for node in self._order():
             if id(node) in replace:

@@ -1,0 +1,51 @@
+"""Replays the MXNet-recorded _linalg_* cases (tests/fixtures/ops_extra/linalg_extra, made by
+tools/oracle_ops/linalg_extra.py with MXNet 1.9.1) through tests/corpus.py."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tfmod as mx
+import corpus
+
+HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_extra', 'linalg_extra')
+with open(os.path.join(HERE, 'index.json')) as _f:
+    CASES = [c['case'] for c in json.load(_f)['cases']]
+
+
+@pytest.fixture
+def extra_root(monkeypatch):
+    monkeypatch.setattr(corpus, 'HERE', HERE)
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_case_matches_mxnet(name, extra_root):
+    corpus.run_case(name)
+
+
+@pytest.mark.parametrize('name', CASES)
+def test_symbol_json_round_trip(name, extra_root):
+    meta, _ = corpus.load_case(name)
+    assert mx.sym.load_json(meta['symbol']).tojson() == meta['symbol']
+
+
+
+def test_slogdet_of_singular_matrix():
+    # MXNet 1.9.1 docs/oracle: slogdet([[1, 2], [2, 4]]) = (0, -inf); det of it is 0.
+    sign, logdet = mx.nd.linalg_slogdet(mx.nd.array([[[2., 3.], [1., 4.]], [[1., 2.], [2., 4.]],
+                                                     [[1., 2.], [4., 3.]]]))
+    np.testing.assert_array_equal(sign.asnumpy(), [1, 0, -1])
+    np.testing.assert_allclose(logdet.asnumpy(), [np.log(5), -np.inf, np.log(5)], rtol=1e-6)
+
+
+def test_shape_errors():
+    a, b = mx.sym.var('a'), mx.sym.var('b')
+    with pytest.raises(mx.base.MXNetError, match='square'):
+        mx.sym.linalg_potrf(a).infer_shape(a=(2, 3))
+    with pytest.raises(mx.base.MXNetError, match='incompatible'):
+        mx.sym.linalg_gemm2(a, b).infer_shape(a=(2, 3), b=(4, 2))
+    with pytest.raises(mx.base.MXNetError, match='x <= y'):
+        mx.sym.linalg_gelqf(a).infer_shape(a=(4, 3))
+    with pytest.raises(mx.base.MXNetError, match='triangular number'):
+        mx.nd.linalg_maketrian(mx.nd.zeros((4,)))
