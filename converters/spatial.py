@@ -44,7 +44,6 @@ def _dim(x, i):
 
 def bilinear_sample(data, gx, gy):
     """Sample data (N, C, H, W) at normalised coords gx, gy (N, Ho, Wo); outside taps are 0."""
-    dtype = data.dtype
     _, _, H, W = _shape(data)
     if H is None or W is None:
         raise MXNetError('the spatial size of data must be known')

@@ -157,3 +157,32 @@ def test_failed_save_leaves_previous_checkpoint_intact(tmp_path, monkeypatch):
         mod.save_checkpoint(prefix, 1)
     assert open(prefix + '-0001.params', 'rb').read() == before
     assert sorted(os.listdir(tmp_path)) == ['c-0001.params', 'c-symbol.json']
+
+
+@pytest.mark.parametrize('opt', ['sgd', 'adam'])
+def test_resume_from_tfmod_checkpoint_continues_exactly(tmp_path, opt):
+    """fit 2 epochs == fit 1 epoch, save (params + states), load, fit the 2nd epoch."""
+    d = R.data('mlp')
+    params = {'learning_rate': 0.05, 'wd': 1e-4}
+    if opt == 'sgd':
+        params['momentum'] = 0.9
+
+    def train_iter():
+        return mx.io.NDArrayIter(d['data'], d['label'], batch_size=8)
+    arg, aux = R.init_params('mlp')
+    full = mx.mod.Module(R.net_symbol('mlp'))
+    full.fit(train_iter(), optimizer=opt, optimizer_params=params, arg_params=arg,
+             aux_params=aux, num_epoch=2)
+    prefix = str(tmp_path / 'r')
+    first = mx.mod.Module(R.net_symbol('mlp'))
+    first.fit(train_iter(), optimizer=opt, optimizer_params=params, arg_params=arg,
+              aux_params=aux, num_epoch=1,
+              epoch_end_callback=mx.callback.module_checkpoint(first, prefix,
+                                                               save_optimizer_states=True))
+    resumed = mx.mod.Module.load(prefix, 1, load_optimizer_states=True)
+    resumed.fit(train_iter(), optimizer=opt, optimizer_params=params, begin_epoch=1,
+                num_epoch=2)
+    want, got = full.get_params()[0], resumed.get_params()[0]
+    for n in want:
+        np.testing.assert_allclose(got[n].asnumpy(), want[n].asnumpy(), rtol=1e-6, atol=1e-7,
+                                   err_msg=n)

@@ -83,8 +83,21 @@ def _unkey(k):
     return int(v) if kind == 'i' else v
 
 
-def dumps_optimizer_states(states, optimizer=None):
-    """Bytes of ``{index: state}`` in tfmod's safe format (an NDArray list file)."""
+_COUNT_TAG = '__tfmod_update_count__'
+
+
+class StatesDict(dict):
+    """Decoded optimizer states; ``counts`` holds the optimizer's update counts when the file
+    recorded them (tfmod's files do; MXNet's pickles do not)."""
+    counts = None
+
+
+def dumps_optimizer_states(states, optimizer=None, counts=None):
+    """Bytes of ``{index: state}`` in tfmod's safe format (an NDArray list file).
+
+    ``counts`` -- ``(num_update, {device_id: {index: count}})`` -- are stored too, so resuming
+    continues Adam's bias correction and lr schedules where they were (MXNet restarts them).
+    """
     if optimizer is not None:
         logging.warning('tfmod does not store the optimizer object in states files '
                         '(dump_optimizer); only the states are saved')
@@ -93,6 +106,14 @@ def dumps_optimizer_states(states, optimizer=None):
     for idx, st in states.items():
         base = _key(idx)
         _encode_state(base, st, names, arrays)
+    if counts is not None:
+        num_update, per_device = counts
+        names.append(_COUNT_TAG)
+        arrays.append(np.array([num_update], np.int64))
+        for dev, table in per_device.items():
+            for idx, c in table.items():
+                names.append('%s|%d|%s' % (_COUNT_TAG, int(dev), _key(idx)))
+                arrays.append(np.array([c], np.int64))
     return ndfile.dumps(arrays, names)
 
 
@@ -115,7 +136,17 @@ def _encode_state(base, st, names, arrays):
 def _decode_states(arrays, names, source):
     entries = dict(zip(names, arrays))
     tree = {}
+    counts = None
     for name in names[1:]:
+        if name.startswith(_COUNT_TAG):
+            if counts is None:
+                counts = [0, {}]
+            if name == _COUNT_TAG:
+                counts[0] = int(entries[name][0])
+            else:
+                _, dev, key = name.split('|', 2)
+                counts[1].setdefault(int(dev), {})[_unkey(key)] = int(entries[name][0])
+            continue
         path, _, kind = name.rpartition('|')
         tree[path] = (kind, entries[name])
 
@@ -130,7 +161,9 @@ def _decode_states(arrays, names, source):
                 n = int(kind[len(tag):])
                 return ctor(build('%s/%d' % (path, j)) for j in range(n))
         raise MXNetError('%s: unknown state entry kind %r' % (source, kind))
-    return {_unkey(p): build(p) for p in tree if '/' not in p}
+    out = StatesDict((_unkey(p), build(p)) for p in tree if '/' not in p)
+    out.counts = counts
+    return out
 
 
 class _MXNDArrayStub:

@@ -199,10 +199,7 @@ class Module(BaseModule):
             _impl(InitDesc(name, attrs.get(name, None)), arr, arg_params)
         for name, arr in sorted(self._aux_params.items()):
             _impl(InitDesc(name, attrs.get(name, None)), arr, aux_params)
-        if allow_extra is False:
-            extra = [k for k in (arg_params or {}) if k not in self._arg_params] + \
-                    [k for k in (aux_params or {}) if k not in self._aux_params]
-            del extra  # MXNet ignores extra params here; copy_params_from checks below
+        # Given params that the module does not have are ignored, as in MXNet.
         self.params_initialized = True
         self._params_dirty = False
         self._exec_group.set_params(self._arg_params, self._aux_params, allow_extra=True)

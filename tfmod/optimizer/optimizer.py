@@ -417,13 +417,21 @@ class Updater:
                 self.optimizer = optimizer
         else:
             self.states = states
+        counts = getattr(states, 'counts', None)
+        if counts:  # tfmod's files: continue where training stopped (MXNet restarts counts)
+            opt = self.optimizer
+            opt.num_update = max(opt.num_update, counts[0])
+            for dev, table in counts[1].items():
+                opt._all_index_update_counts.setdefault(dev, {}).update(table)
+            opt._index_update_count = opt._all_index_update_counts.setdefault(0, {})
         self.states_synced = dict.fromkeys(self.states.keys(), False)
 
     def get_states(self, dump_optimizer=False):
-        """The states as bytes in tfmod's safe (non-pickle) format."""
+        """The states (and update counts) as bytes in tfmod's safe (non-pickle) format."""
         from ..model import dumps_optimizer_states
-        return dumps_optimizer_states(self.states,
-                                      self.optimizer if dump_optimizer else None)
+        opt = self.optimizer
+        return dumps_optimizer_states(self.states, opt if dump_optimizer else None,
+                                      (opt.num_update, opt._all_index_update_counts))
 
 
 def get_updater(optimizer):

@@ -10,7 +10,7 @@ import json
 
 from converters import registry
 from converters.attrs import is_hidden
-from converters.graph import Node, topo_order
+from converters.graph import Node, check_ops, topo_order
 from ..base import MXNetError
 
 MXNET_VERSION = 10901
@@ -156,6 +156,10 @@ def _from_doc(doc, source, subgraph=False):
         head_entries.append((nodes[int(h[0])], int(h[1])))
     if not subgraph:
         _upgrade(head_entries, version)
+        try:
+            check_ops(topo_order(head_entries))
+        except MXNetError as e:
+            raise MXNetError('%s: %s' % (source, e)) from None
     return head_entries
 
 

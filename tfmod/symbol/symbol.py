@@ -4,9 +4,6 @@ A Symbol is a list of head entries ``(node, output_index)``. Symbols are compose
 constructors (generated from the registry in ``register.py``), by calling a symbol with other
 symbols for its free variables, and by Python operators, naming nodes exactly as MXNet does.
 """
-import copy as _copy
-import json
-
 import numpy as np
 
 from converters import dtypes as _dt
@@ -14,7 +11,6 @@ from converters.graph import GraphFunction, Node, classify_variables, topo_order
 from converters.infer import infer, is_known
 from ..attribute import current as _attr_scope
 from ..base import MXNetError
-from ..name import current as _name_manager
 from . import jsonfmt
 
 HIDDEN_KEYS = jsonfmt.HIDDEN_KEYS
@@ -501,6 +497,3 @@ def load(fname):
         raise MXNetError('cannot read symbol file %s: %s' % (fname, e.strerror)) from None
     return Symbol(jsonfmt.from_json(text, source=fname))
 
-
-def _empty_json_check(text):
-    json.loads(text)
