@@ -62,20 +62,26 @@ class GroupUpdate:
         pvals = np.asarray([per_param[n] for n in pnames], np.float64).reshape(
             len(pnames), len(names))
         states = [up.states[n] for n in names]
-        key = (opt._tf_structure(), tuple(hnames), pnames, tuple(names),
-               tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
-               tuple(id(w._s) for w in stored), tuple(id(e) for e in execs))
-        fn = self._cache.get(key)
-        if fn is None:
-            fn = self._build(targets, stored, states, hnames, pnames)
-            self._cache = {key: fn}
         heads = [None if s['head'] is None or all(h is None for h in s['head']) else s['head']
                  for s in steps]
-        outs = fn([s['feeds'] for s in steps], [s['seed'] for s in steps], heads,
-                  tf.constant(np.asarray(lrs, np.float64)),
-                  tf.constant(np.asarray(wds, np.float64)),
-                  tf.constant(np.asarray(ts, np.float64)),
-                  tf.constant(np.asarray(hvals, np.float64)), tf.constant(pvals))
+        key = (opt._tf_structure(), tuple(hnames), pnames, tuple(names),
+               tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
+               tuple(id(w._s) for w in stored), tuple(id(e) for e in execs),
+               tuple(tuple(sorted(s['feeds'])) for s in steps), tuple(h is None for h in heads))
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = [self._build(targets, stored, states, hnames, pnames), None]
+            self._cache = {key: entry}
+        vec = np.concatenate([np.asarray(lrs, np.float64), np.asarray(wds, np.float64),
+                              np.asarray(ts, np.float64), np.asarray(hvals, np.float64),
+                              pvals.reshape(-1)])
+        args = ([s['feeds'] for s in steps], [s['seed'] for s in steps], heads,
+                tf.constant(vec))
+        if entry[1] is None:  # first call traces; later calls skip tf.function's dispatch
+            outs = entry[0](*args)
+            entry[1] = entry[0].get_concrete_function(*args)
+        else:
+            outs = entry[1](*args)
         for exe, o in zip(execs, outs):
             exe.call_count += 1
             exe._set_outputs(o)
@@ -90,8 +96,13 @@ class GroupUpdate:
         devices = [w.context.tf_device for w in stored]
         self_ = self
 
-        def run(feeds, seeds, heads, lrs, wds, ts, hpv, phv):
+        n, nh = len(targets), len(hnames)
+
+        def run(feeds, seeds, heads, vec):
             self_.trace_count += 1
+            lrs, wds, ts = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n]
+            hpv = vec[3 * n:3 * n + nh]
+            phv = tf.reshape(vec[3 * n + nh:], [len(pnames), n])
             outs, grads, auxs = [], [], []
             for exe, f, s, h in zip(execs, feeds, seeds, heads):
                 with tf.device(exe._ctx.tf_device):

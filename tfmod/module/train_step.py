@@ -41,6 +41,7 @@ class CompiledUpdate:
         self.opt = updater.optimizer
         self.param_names = list(param_names)
         self._cache = {}
+        self._plan_cache = None
         self.trace_count = 0
 
     def _targets(self):
@@ -68,55 +69,81 @@ class CompiledUpdate:
                 created = True
         return created
 
-    def __call__(self, step=None):
-        """Run the update (fused with ``step`` -- a deferred forward+backward -- when given)."""
-        exe = self.exe
+    def _plan(self):
+        """(targets, indices, states, state-storage ids), cached until the Updater's states
+        change (first use creates them; set_states replaces them)."""
+        up = self.updater
+        plan = self._plan_cache
+        if plan is not None and plan[0] is up.states and \
+                all(up.states_synced.get(i, True) for i in plan[2]):
+            return plan[1:]
         targets = self._targets()
         self._ensure_states(targets)
         indices = [i for i, _ in targets]
+        states = [up.states[i] for i in indices]
+        sids = tuple(tuple(id(a._s) for a in flatten_state(st)) for st in states)
+        self._plan_cache = (up.states, targets, indices, states, sids)
+        return targets, indices, states, sids
+
+    def __call__(self, step=None):
+        """Run the update (fused with ``step`` -- a deferred forward+backward -- when given)."""
+        exe = self.exe
+        targets, indices, states, sids = self._plan()
         opt = self.opt
         opt._set_current_context(exe._ctx.device_id)
         if indices:
             opt._update_count(indices)
-        lrs = opt._get_lrs(indices)
-        wds = opt._get_wds(indices)
-        ts = [opt._index_update_count[i] for i in indices]
+        counts = opt._index_update_count
         names, vals = opt.hparam_values()
         per_param = opt._tf_param_hparams(indices)
         pnames = tuple(sorted(per_param))
-        pvals = np.asarray([per_param[n] for n in pnames], np.float64).reshape(
-            len(pnames), len(indices))
-        states = [self.updater.states[i] for i in indices]
-        svars = tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states)
-        key = (step is not None, opt._tf_structure(), tuple(names), pnames, tuple(indices), svars)
-        fn = self._cache.get(key)
-        if fn is None:
-            fn = self._build(step is not None, targets, states, names, pnames)
-            self._cache[key] = fn
-        # float64: the Python doubles MXNet computes with; each step casts where MXNet does
-        args = (tf.constant(np.asarray(lrs, np.float64)), tf.constant(np.asarray(wds, np.float64)),
-                tf.constant(np.asarray(ts, np.float64)), tf.constant(np.asarray(vals, np.float64)),
-                tf.constant(pvals))
+        # One float64 vector (the Python doubles MXNet computes with; each step casts where
+        # MXNet does): lrs, wds, step counts, hyper-parameters, per-parameter scalars.
+        vec = np.concatenate([np.asarray(opt._get_lrs(indices), np.float64),
+                              np.asarray(opt._get_wds(indices), np.float64),
+                              np.asarray([counts[i] for i in indices], np.float64),
+                              np.asarray(vals, np.float64)] +
+                             [np.asarray(per_param[n], np.float64) for n in pnames])
+        head = None
+        if step is not None:
+            head = step['head']
+            head = None if head is None or all(h is None for h in head) else head
+        key = (step is not None, opt._tf_structure(), tuple(names), pnames, tuple(indices), sids,
+               None if step is None else (tuple(sorted(step['feeds'])), head is None))
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = [self._build(step is not None, targets, states, names, pnames), None]
+            self._cache[key] = entry
         exe.call_count += 1
+        args = (tf.constant(vec),) if step is None else \
+            (step['feeds'], step['seed'], head, tf.constant(vec))
         with tf.device(exe._ctx.tf_device):
-            if step is not None:
-                head = step['head']
-                head = None if head is None or all(h is None for h in head) else head
-                try:
-                    outs = fn(step['feeds'], step['seed'], head, *args)
-                except tf.errors.OpError as e:
-                    _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
-                    raise
-                exe._set_outputs(outs)
-                exe._call_monitor()
-            else:
-                fn(*args)
+            try:
+                if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
+                    outs = entry[0](*args)
+                    entry[1] = entry[0].get_concrete_function(*args)
+                else:
+                    outs = entry[1](*args)
+            except tf.errors.OpError as e:
+                _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
+                raise
+        if step is not None:
+            exe._set_outputs(outs)
+            exe._call_monitor()
 
     def _build(self, fused, targets, states, names, pnames=()):
         exe = self.exe
         opt = self.opt
         state_vars = [_state_vars(s, exe._ctx) for s in states]
         self_ = self
+
+        n, h = len(targets), len(names)
+
+        def unpack(vec):
+            lrs, wds, ts = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n]
+            hpv = vec[3 * n:3 * n + h]
+            phv = tf.reshape(vec[3 * n + h:], [len(pnames), n])
+            return lrs, wds, ts, hpv, phv
 
         def apply_updates(grads, lrs, wds, ts, hpv, phv):
             hp = {n: hpv[k] for k, n in enumerate(names)}
@@ -136,8 +163,9 @@ class CompiledUpdate:
                     gvar.assign(tf.cast(new_g, gvar.dtype))
 
         if fused:
-            def run(feeds, seed, head, lrs, wds, ts, hpv, phv):
+            def run(feeds, seed, head, vec):
                 self_.trace_count += 1
+                lrs, wds, ts, hpv, phv = unpack(vec)
                 outs, grads, updates = exe._compute_grads(feeds, seed, head)
                 exe._apply_updates(updates, aux=False)
                 final = {}
@@ -155,8 +183,9 @@ class CompiledUpdate:
                 exe._apply_updates(updates, args=False)
                 return outs
         else:
-            def run(lrs, wds, ts, hpv, phv):
+            def run(vec):
                 self_.trace_count += 1
+                lrs, wds, ts, hpv, phv = unpack(vec)
                 grads = {pos: exe._grad_vars[pos].read_value() for _, pos in targets}
                 apply_updates(grads, lrs, wds, ts, hpv, phv)
                 return tf.constant(0)

@@ -91,20 +91,23 @@ def _create(op_name, args, kwargs, name=None, attr=None, hint=None):
     return Symbol([(node, k) for k in range(n)])
 
 
-def _make_function(called_name):
-    od = registry.get(called_name)
+def _make_function(called, public=None):
+    """The constructor for op name ``called``; ``public`` is its name in a namespace
+    (``mx.sym.contrib.MultiBoxPrior``), whose lower case names unnamed nodes, as in MXNet."""
+    od = registry.get(called)
+    public = public or called
 
     def fn(*args, **kwargs):
         name = kwargs.pop('name', None)
         attr = kwargs.pop('attr', None)
         kwargs.pop('out', None)
-        return _create(od.name, args, kwargs, name, attr, called_name.lower())
-    fn.__name__ = called_name
-    fn.__qualname__ = called_name
+        return _create(od.name, args, kwargs, name, attr, public.lower())
+    fn.__name__ = public
+    fn.__qualname__ = public
     sig = registry.signatures().get(od.name, {})
     params = ', '.join('%s' % p for p, _ in sig.get('params', []))
     fn.__doc__ = '%s(%s) -- MXNet operator %s, built by tfmod.\n\nInputs: %s' % (
-        called_name, params, od.name, ', '.join(sig.get('inputs', [])) or '(variadic)')
+        public, params, od.name, ', '.join(sig.get('inputs', [])) or '(variadic)')
     return fn
 
 
@@ -114,9 +117,11 @@ def populate(namespace, internal, contrib, linalg=None):
         fn = _make_function(called)
         internal[called] = fn
         if called.startswith('_contrib_'):
-            contrib[called[len('_contrib_'):]] = fn
+            short = called[len('_contrib_'):]
+            contrib[short] = _make_function(called, short)
         elif called.startswith('_linalg_') and linalg is not None:
-            linalg[called[len('_linalg_'):]] = fn
+            short = called[len('_linalg_'):]
+            linalg[short] = _make_function(called, short)
         elif not called.startswith('_'):
             namespace[called] = fn
 
