@@ -74,7 +74,8 @@ def _group_placement(symbol, group2ctx):
 class Executor:
     """A bound symbol: ``forward``, ``backward``, and its argument/gradient/aux arrays."""
 
-    def __init__(self, symbol, ctx, arg_arrays, grad_arrays, aux_arrays, grad_req, group2ctx=None):
+    def __init__(self, symbol, ctx, arg_arrays, grad_arrays, aux_arrays, grad_req, group2ctx=None,
+                 inferred=None):
         self._symbol = symbol
         self._ctx = ctx if isinstance(ctx, Context) else Context(ctx)
         self._group2ctx = group2ctx
@@ -92,9 +93,12 @@ class Executor:
         self._arg_index = {n: i for i, n in enumerate(self._arg_names)}
         self._aux_index = {n: i for i, n in enumerate(self._aux_names)}
         self._needs_head = self._fn.needs_head_grads()
-        res, _ = symbol._infer({n: a.shape for n, a in zip(self._arg_names, self.arg_arrays)},
-                               {n: a._s.dtype for n, a in zip(self._arg_names,
-                                                              self.arg_arrays)})
+        res = inferred  # the binder's shape inference, when it already ran one
+        if res is None:
+            res, _ = symbol._infer({n: a.shape for n, a in zip(self._arg_names,
+                                                                self.arg_arrays)},
+                                   {n: a._s.dtype for n, a in zip(self._arg_names,
+                                                                  self.arg_arrays)})
         self._fn.set_inferred(res)
         heads = symbol._heads
         self.outputs = [_nd.NDArray(_nd.Storage(ctx=self._ctx, shape=res.shape(n, k),
@@ -179,7 +183,7 @@ class Executor:
             cand = shared_aux.get(n.name)
             auxs.append(cand if cand is not None and cand.shape == shape
                         else _new_array(shape, dt, ctx))
-        return cls(symbol, ctx, args, grads, auxs, reqs, group2ctx)
+        return cls(symbol, ctx, args, grads, auxs, reqs, group2ctx, inferred=res)
 
     @classmethod
     def bind(cls, symbol, ctx, args, args_grad=None, grad_req='write', aux_states=None,
@@ -214,7 +218,7 @@ class Executor:
             if g is not None and g.shape != arg_list[i].shape:
                 raise MXNetError('bind: gradient array for %r has shape %s, the argument %s'
                                  % (n, fmt(g.shape), fmt(arg_list[i].shape)))
-        return cls(symbol, ctx, arg_list, grad_list, aux_list, reqs, group2ctx)
+        return cls(symbol, ctx, arg_list, grad_list, aux_list, reqs, group2ctx, inferred=res)
 
     @staticmethod
     def _array_list(arrays, names, what, required):
@@ -749,7 +753,7 @@ class Executor:
                 raise MXNetError('reshape: the shape of aux state %r would change' % n.name)
         del shapes
         return Executor(self._symbol, self._ctx, args, grads, auxs, self._grad_req,
-                        self._group2ctx)
+                        self._group2ctx, inferred=res)
 
     def debug_str(self):
         return self._symbol.debug_str()

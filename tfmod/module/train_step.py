@@ -94,13 +94,14 @@ class CompiledUpdate:
         if indices:
             opt._update_count(indices)
         counts = opt._index_update_count
+        lrs = opt._get_lrs(indices)  # before _tf_param_hparams, which may read them (LARS)
+        wds = opt._get_wds(indices)
         names, vals = opt.hparam_values()
         per_param = opt._tf_param_hparams(indices)
         pnames = tuple(sorted(per_param))
         # One float64 vector (the Python doubles MXNet computes with; each step casts where
         # MXNet does): lrs, wds, step counts, hyper-parameters, per-parameter scalars.
-        vec = np.concatenate([np.asarray(opt._get_lrs(indices), np.float64),
-                              np.asarray(opt._get_wds(indices), np.float64),
+        vec = np.concatenate([np.asarray(lrs, np.float64), np.asarray(wds, np.float64),
                               np.asarray([counts[i] for i in indices], np.float64),
                               np.asarray(vals, np.float64)] +
                              [np.asarray(per_param[n], np.float64) for n in pnames])
