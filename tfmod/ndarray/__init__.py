@@ -24,3 +24,10 @@ def onehot_encode(indices, out):
 # creation functions win over the generated _zeros-style ops of the same public name
 globals().update(zeros=zeros, ones=ones, full=full, arange=arange, array=array, empty=empty,
                  zeros_like=zeros_like if 'zeros_like' not in globals() else globals()['zeros_like'])
+
+
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, **kwargs):
+    """Split along ``axis`` into ``sections`` equal parts or at ``indices`` (MXNet's helper)."""
+    from ..symbol import _split_v2_helper
+    return _split_v2_helper(_internal._split_v2, ary, indices_or_sections, axis, squeeze_axis,
+                            **kwargs)
