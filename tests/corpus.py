@@ -25,11 +25,38 @@ def implemented(case):
     return all(registry.get(op) is not None for op in case['ops'])
 
 
-def load_case(name):
-    with open(os.path.join(HERE, name + '.json')) as f:
+EXTRA = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_extra')
+
+
+def load_case(name, root=None):
+    root = root or HERE
+    with open(os.path.join(root, name + '.json')) as f:
         meta = json.load(f)
-    arrays = dict(np.load(os.path.join(HERE, name + '.npz')))
+    arrays = dict(np.load(os.path.join(root, name + '.npz')))
     return meta, arrays
+
+
+def family(name):
+    """(folder, case names) of an oracle-recorded family in tests/fixtures/ops_extra."""
+    root = os.path.join(EXTRA, name)
+    with open(os.path.join(root, 'index.json')) as f:
+        return root, [c['case'] for c in json.load(f)['cases']]
+
+
+def replay_tests(name):
+    """The two replay tests (values and byte-exact JSON) for every case of an extra family."""
+    import pytest
+    root, cases = family(name)
+
+    @pytest.mark.parametrize('case', cases)
+    def test_case_matches_mxnet(case):
+        run_case(case, root)
+
+    @pytest.mark.parametrize('case', cases)
+    def test_symbol_json_round_trip(case):
+        meta, _ = load_case(case, root)
+        assert mx.sym.load_json(meta['symbol']).tojson() == meta['symbol']
+    return test_case_matches_mxnet, test_symbol_json_round_trip
 
 
 def close(actual, expected, meta, what):
@@ -56,8 +83,8 @@ def _bind(sym, meta, arrays):
                     aux_states=aux)
 
 
-def run_case(name):
-    meta, arrays = load_case(name)
+def run_case(name, root=None):
+    meta, arrays = load_case(name, root)
     sym = mx.sym.load_json(meta['symbol'])
     assert sym.list_arguments() == meta['arg_names']
     assert sym.list_auxiliary_states() == meta['aux_names']

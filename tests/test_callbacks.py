@@ -1,8 +1,6 @@
 """mx.callback against MXNet 1.9.1 (fixtures/modules/callbacks/log_lines.json, README section 11):
 the MLP is trained with Module.fit for every recorded callback setup and every logging line is
 compared in order (speeds, times and paths substituted as the recording did)."""
-import contextlib
-import logging
 import os
 import re
 
@@ -14,6 +12,7 @@ import tensorflow as tf
 import tfmod as mx
 import tfmod.contrib.tensorboard  # noqa: F401  (mx.contrib.tensorboard)
 import module_replay as R
+from log_capture import capture_logs  # noqa: E402
 
 LOG = R.load_json('callbacks', 'log_lines.json')
 FIT_RUNS = ['speedometer_auto_reset', 'speedometer_no_auto_reset', 'log_train_metric',
@@ -21,28 +20,6 @@ FIT_RUNS = ['speedometer_auto_reset', 'speedometer_no_auto_reset', 'log_train_me
             'two_metrics']
 
 
-class _Lines(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        if record.name == 'root':       # what MXNet logs; not TensorFlow's own warnings
-            self.lines.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def capture_logs():
-    root = logging.getLogger()
-    h = _Lines()
-    old = root.level
-    root.addHandler(h)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield h.lines
-    finally:
-        root.removeHandler(h)
-        root.setLevel(old)
 
 
 def _scrub(lines, tmpdir=None):

@@ -1,7 +1,6 @@
 """Checkpoints against MXNet 1.9.1 (fixtures/modules/checkpoints) and their safety properties."""
 import os
 import pickle
-import pickletools  # noqa: F401  (documents the format the crafted pickles use)
 
 import numpy as np
 import pytest

@@ -9,7 +9,6 @@ loader, saved_model_cli, the console script) are started together.
 The ONNX test needs the optional `onnx` extra (tf2onnx + onnxruntime): it runs when both are
 importable and is SKIPPED otherwise -- the default test command does not install them.
 """
-import importlib.util
 import json
 import os
 import shlex

@@ -1,9 +1,7 @@
 """Initializers against MXNet 1.9.1 (fixtures/modules/initializers, README section 4 and
 Pitfall 18): every recorded configuration is replayed on the recorded symbol, then the API
 (InitDesc, register/alias/create, Load, Mixed, legacy calls) and its errors."""
-import contextlib
 import json
-import logging
 import math
 import re
 import warnings
@@ -14,6 +12,7 @@ import pytest
 import tfmod as mx
 from tfmod.base import MXNetError
 import module_replay as R
+from log_capture import capture_logs  # noqa: E402
 
 INIT = R.load_json('initializers', 'initializers.json')
 EXACT = np.load(R.fixture('initializers', 'exact_values.npz'))
@@ -47,28 +46,6 @@ def _make(config):
     }[config]()
 
 
-class _Lines(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        if record.name == 'root':       # what MXNet logs; not TensorFlow's own warnings
-            self.lines.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def capture_logs():
-    root = logging.getLogger()
-    h = _Lines()
-    old = root.level
-    root.addHandler(h)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield h.lines
-    finally:
-        root.removeHandler(h)
-        root.setLevel(old)
 
 
 @pytest.fixture(scope='module')

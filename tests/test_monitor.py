@@ -7,9 +7,7 @@ are uninitialised memory in MXNet and are not compared: the label gradient
 ``softmax_backward_output1`` (never written) and ``fc1_backward_output0`` (d loss/d data) when
 the data needs no gradient -- the ``inputs_need_grad`` case records its real value.
 """
-import contextlib
 import json
-import logging
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ import pytest
 import tfmod as mx
 import tfmod.monitor  # noqa: F401  (mx.monitor)
 import module_replay as R
+from log_capture import capture_logs  # noqa: E402
 
 MON = json.load(open(R.fixture('..', 'monitor', 'monitor.json')))
 ARGS = ['data', 'fc1_weight', 'fc1_bias', 'fc2_weight', 'fc2_bias', 'softmax_label']
@@ -47,28 +46,6 @@ def _module(**bind_kw):
     return mod
 
 
-class _Lines(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        if record.name == 'root':       # what MXNet logs; not TensorFlow's own warnings
-            self.lines.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def capture_logs():
-    root = logging.getLogger()
-    h = _Lines()
-    old = root.level
-    root.addHandler(h)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield h.lines
-    finally:
-        root.removeHandler(h)
-        root.setLevel(old)
 
 
 def test_inference_and_training_step():

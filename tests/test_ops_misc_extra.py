@@ -2,8 +2,6 @@
 tools/oracle_ops/misc.py (tests/fixtures/ops_extra/misc) replay through tests/corpus.py; ops
 MXNet cannot run as symbols are checked against literals recorded with MXNet's nd API (each
 test says how)."""
-import json
-import os
 
 import numpy as np
 import pytest
@@ -11,25 +9,13 @@ import pytest
 import tfmod as mx
 import corpus
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_extra', 'misc')
-with open(os.path.join(HERE, 'index.json')) as _f:
-    CASES = [c['case'] for c in json.load(_f)['cases']]
+HERE, CASES = corpus.family('misc')
+test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('misc')
 
 
 @pytest.fixture
 def extra_root(monkeypatch):
     monkeypatch.setattr(corpus, 'HERE', HERE)
-
-
-@pytest.mark.parametrize('name', CASES)
-def test_case_matches_mxnet(name, extra_root):
-    corpus.run_case(name)
-
-
-@pytest.mark.parametrize('name', CASES)
-def test_symbol_json_round_trip(name, extra_root):
-    meta, _ = corpus.load_case(name)
-    assert mx.sym.load_json(meta['symbol']).tojson() == meta['symbol']
 
 
 def test_gluon_lstm_param_concat_sizes_inferred(extra_root):

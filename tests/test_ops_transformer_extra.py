@@ -1,7 +1,5 @@
 """Replays the MXNet-recorded Transformer contrib-op cases (tests/fixtures/ops_extra/transformer,
 made by tools/oracle_ops/transformer.py with MXNet 1.9.1) through tests/corpus.py."""
-import json
-import os
 
 import numpy as np
 import pytest
@@ -9,25 +7,8 @@ import pytest
 import tfmod as mx
 import corpus
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_extra', 'transformer')
-with open(os.path.join(HERE, 'index.json')) as _f:
-    CASES = [c['case'] for c in json.load(_f)['cases']]
-
-
-@pytest.fixture
-def extra_root(monkeypatch):
-    monkeypatch.setattr(corpus, 'HERE', HERE)
-
-
-@pytest.mark.parametrize('name', CASES)
-def test_case_matches_mxnet(name, extra_root):
-    corpus.run_case(name)
-
-
-@pytest.mark.parametrize('name', CASES)
-def test_symbol_json_round_trip(name, extra_root):
-    meta, _ = corpus.load_case(name)
-    assert mx.sym.load_json(meta['symbol']).tojson() == meta['symbol']
+HERE, CASES = corpus.family('transformer')
+test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('transformer')
 
 
 def test_bad_heads_rejected():

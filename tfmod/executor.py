@@ -357,21 +357,29 @@ class Executor:
             grads = dict(zip(watched, gs))
         return outs, grads, updates
 
+    def _write_grads(self, grads):
+        """Traced: store gradients per grad_req (write, or add to the stored value); returns
+        the gradient each parameter's update uses (the accumulated one for 'add')."""
+        final = {}
+        for i in self._grad_targets():
+            var = self._grad_vars[i]
+            g = grads.get(i)
+            g = tf.zeros(var.shape, var.dtype) if g is None else tf.cast(g, var.dtype)
+            if self._grad_req[self._arg_names[i]] == 'add':
+                var.assign_add(g)
+                final[i] = var.read_value()
+            else:
+                var.assign(g)
+                final[i] = g
+        return final
+
     def _train_backward(self, feeds, seed, head_grads, monitor=False):
         if monitor:
             outs, grads, updates, mon = self._compute_grads(feeds, seed, head_grads, True)
         else:
             outs, grads, updates = self._compute_grads(feeds, seed, head_grads)
         self._apply_updates(updates, aux=False)
-        for i in self._grad_targets():
-            g = grads.get(i)
-            var = self._grad_vars[i]
-            if g is None:
-                g = tf.zeros(var.shape, var.dtype)
-            if self._grad_req[self._arg_names[i]] == 'add':
-                var.assign_add(tf.cast(g, var.dtype))
-            else:
-                var.assign(tf.cast(g, var.dtype))
+        self._write_grads(grads)
         self._apply_updates(updates, args=False)
         if monitor:
             return outs, mon

@@ -680,11 +680,9 @@ _attach()
 def to_onnx(saved_model_dir, onnx_path, opset=None, signature='serving_default'):
     """Convert a SavedModel to ONNX with tf2onnx (``pip install 'tfmod[onnx]'``); run in a
     subprocess. Returns ``onnx_path``."""
-    try:
-        import tf2onnx  # noqa: F401
-    except ImportError:
-        raise MXNetError('ONNX export needs tf2onnx: pip install "tfmod[onnx]" (or tf2onnx)') \
-            from None
+    import importlib.util
+    if importlib.util.find_spec('tf2onnx') is None:
+        raise MXNetError('ONNX export needs tf2onnx: pip install "tfmod[onnx]" (or tf2onnx)')
     cmd = [sys.executable, '-m', 'tf2onnx.convert', '--saved-model', saved_model_dir,
            '--signature_def', signature, '--output', onnx_path]
     if opset:

@@ -108,18 +108,7 @@ class GroupUpdate:
                 with tf.device(exe._ctx.tf_device):
                     o, g, upd = exe._compute_grads(f, s, h)
                     exe._apply_updates(upd, aux=False)
-                    final = {}
-                    for i in exe._grad_targets():
-                        var = exe._grad_vars[i]
-                        gi = g.get(i)
-                        gi = tf.zeros(var.shape, var.dtype) if gi is None else \
-                            tf.cast(gi, var.dtype)
-                        if exe._grad_req[exe._arg_names[i]] == 'add':
-                            var.assign_add(gi)
-                            final[i] = var.read_value()
-                        else:
-                            var.assign(gi)
-                            final[i] = gi
+                    final = exe._write_grads(g)
                 outs.append(o)
                 grads.append(final)
                 auxs.append(upd)

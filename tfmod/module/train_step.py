@@ -169,17 +169,7 @@ class CompiledUpdate:
                 lrs, wds, ts, hpv, phv = unpack(vec)
                 outs, grads, updates = exe._compute_grads(feeds, seed, head)
                 exe._apply_updates(updates, aux=False)
-                final = {}
-                for i in exe._grad_targets():
-                    var = exe._grad_vars[i]
-                    g = grads.get(i)
-                    g = tf.zeros(var.shape, var.dtype) if g is None else tf.cast(g, var.dtype)
-                    if exe._grad_req[exe._arg_names[i]] == 'add':
-                        var.assign_add(g)
-                        final[i] = var.read_value()
-                    else:
-                        var.assign(g)
-                        final[i] = g
+                final = exe._write_grads(grads)
                 apply_updates(final, lrs, wds, ts, hpv, phv)
                 exe._apply_updates(updates, args=False)
                 return outs
