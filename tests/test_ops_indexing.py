@@ -22,7 +22,7 @@ with open(os.path.join(HERE, 'cases.json')) as _f:
 _ARRAYS = None
 
 
-def _load(name):
+def _load(name, root=None):
     global _ARRAYS
     if _ARRAYS is None:
         with np.load(os.path.join(HERE, 'cases.npz')) as z:
