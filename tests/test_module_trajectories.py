@@ -53,7 +53,9 @@ def _module(key):
     mod = R.bound_module(net, fixed=cfg['fixed_param_names'] or None, grad_req=cfg['grad_req'])
     params = _make_optimizer(cfg)
     if key.endswith('sgd_optimizer_object'):
-        mod.init_optimizer(optimizer=mx.optimizer.SGD(**params))
+        with pytest.warns(UserWarning) as rec:
+            mod.init_optimizer(optimizer=mx.optimizer.SGD(**params))
+        assert [str(w.message) for w in rec] == cfg['warnings_at_init']
     else:
         mod.init_optimizer(optimizer=cfg['optimizer'], optimizer_params=params)
     if cfg.get('post_init_calls'):
