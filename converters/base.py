@@ -13,3 +13,13 @@ def check(cond, msg, *args):
     """Raise MXNetError(msg % args) unless cond."""
     if not cond:
         raise MXNetError(msg % args if args else msg)
+
+
+def tf_message(exc):
+    """The first line of a TF error's message without TF's internal decorations
+    (``{{function_node ...}}`` prefixes, ``[Op:MatMul] name:`` suffixes)."""
+    import re
+    msg = str(exc).strip().split('\n')[0]
+    msg = re.sub(r'\{\{function_node [^}]*\}\}\s*', '', msg)
+    msg = re.sub(r'\s*\[Op:[^\]]*\].*$', '', msg)
+    return msg.strip()

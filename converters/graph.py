@@ -10,7 +10,7 @@ import re
 import tensorflow as tf
 
 from . import registry
-from .base import MXNetError
+from .base import MXNetError, tf_message
 
 
 class Node:
@@ -128,7 +128,7 @@ def node_error(node, exc, in_shapes=None):
     """An MXNetError that names the node and op for an exception raised in its lowering."""
     if isinstance(exc, MXNetError) and 'operator' in str(exc) and node.name in str(exc):
         return exc
-    msg = str(exc).strip().split('\n')[0]
+    msg = tf_message(exc)
     shapes = ''
     if in_shapes is not None:
         names = node.input_names()

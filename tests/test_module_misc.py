@@ -198,3 +198,21 @@ def test_steps_out_of_order_say_which_step_is_missing():
     mod.forward_backward(R.batch('mlp', 0))
     with pytest.raises(MXNetError, match=r'init_optimizer\(\)'):
         mod.update()
+
+
+def test_batch_that_does_not_fit_is_named_and_leaves_the_module_usable():
+    mod = R.bound_module('mlp')
+    bad = DataBatch([mx.nd.zeros((8, 11))], [mx.nd.zeros((8,))])
+    with pytest.raises(MXNetError, match=r"\(8, 11\).*\('data', \(8, 10\)\)"):
+        mod.forward(bad)
+    assert mod.data_shapes[0].shape == (8, 10)
+    mod.forward(R.batch('mlp', 0), is_train=False)
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), Z['reshape/fwd8_out'], **TOL)
+
+
+def test_eager_errors_are_clean():
+    with pytest.raises(MXNetError, match=r'operands of shapes \(2,\) and \(3,\)'):
+        mx.nd.ones((2,)) + mx.nd.ones((3,))
+    with pytest.raises(MXNetError) as e:
+        mx.nd.FullyConnected(mx.nd.ones((2, 3)), mx.nd.ones((4, 5)), num_hidden=4, no_bias=True)
+    assert 'function_node' not in str(e.value) and '(2, 3), (4, 5)' in str(e.value)

@@ -174,12 +174,17 @@ class ExecutorGroup:
         if data_shapes == self.data_shapes and label_shapes == self.label_shapes:
             return
         old = self.execs
+        old_shapes = (self.data_shapes, self.label_shapes)
         self._set_shapes(data_shapes, label_shapes)
         execs = []
-        for k, e in enumerate(old):
-            data, label = self._device_shapes(k)
-            shapes = {d.name: d.shape for d in data + label}
-            execs.append(e.reshape(partial_shaping=False, allow_up_sizing=True, **shapes))
+        try:
+            for k, e in enumerate(old):
+                data, label = self._device_shapes(k)
+                shapes = {d.name: d.shape for d in data + label}
+                execs.append(e.reshape(partial_shaping=False, allow_up_sizing=True, **shapes))
+        except Exception:
+            self._set_shapes(*old_shapes)  # a failed reshape leaves the group as it was
+            raise
         self.execs = execs
         self._collect_arrays()
 

@@ -255,9 +255,10 @@ class Module(BaseModule):
     def reshape(self, data_shapes, label_shapes=None):
         """Rebind for new input shapes (parameters are shared)."""
         self._require(self.binded, 'reshape', 'bind()')
-        self._data_shapes, self._label_shapes = _parse_data_desc(
+        data_shapes, label_shapes = _parse_data_desc(
             self.data_names, self.label_names, data_shapes, label_shapes)
-        self._exec_group.reshape(self._data_shapes, self._label_shapes)
+        self._exec_group.reshape(data_shapes, label_shapes)  # raises before changing anything
+        self._data_shapes, self._label_shapes = data_shapes, label_shapes
         self._compiled_update = None
 
     # -- optimizer --------------------------------------------------------------------------------
@@ -356,7 +357,14 @@ class Module(BaseModule):
                               for i, j in zip(self._label_shapes, data_batch.label)]
             else:
                 new_lshape = None
-            self.reshape(new_dshape, new_lshape)
+            bound = [(d.name, d.shape) for d in self._data_shapes]
+            try:
+                self.reshape(new_dshape, new_lshape)
+            except MXNetError as e:
+                raise MXNetError('forward: the batch (data %s) does not fit the module bound '
+                                 'with %s and cannot be reshaped to it: %s'
+                                 % ([tuple(d.shape) for d in data_batch.data], bound, e)) \
+                    from None
         self._exec_group.forward(data_batch, is_train)
 
     def backward(self, out_grads=None):

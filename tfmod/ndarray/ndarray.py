@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import dtypes as _dt
+from converters.base import tf_message
 from ..base import MXNetError
 from ..context import Context, current_context
 
@@ -401,7 +402,11 @@ class NDArray:
                 b = tf.constant(other.astype(a.dtype.as_numpy_dtype))
             else:
                 return NotImplemented
-            out = fn(b, a) if reverse else fn(a, b)
+            try:
+                out = fn(b, a) if reverse else fn(a, b)
+            except (tf.errors.InvalidArgumentError, ValueError) as e:
+                raise MXNetError('operands of shapes %s and %s cannot be combined: %s'
+                                 % (tuple(a.shape), tuple(b.shape), tf_message(e))) from None
         return _wrap(out, self.context)
 
     def _inplace(self, other, fn):

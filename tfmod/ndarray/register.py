@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from converters import registry
 from converters.attrs import to_attr_string
+from converters.base import tf_message
 from converters.graph import LowerContext, Node
 from ..base import MXNetError
 from ..context import current_context
@@ -94,7 +95,9 @@ def invoke(op_name, args, kwargs):
     except MXNetError:
         raise
     except (ValueError, TypeError, IndexError, tf.errors.OpError) as e:
-        raise MXNetError('Error in operator %s: %s' % (od.name, str(e).split('\n')[0])) from None
+        shapes = ', '.join(str(tuple(t.shape)) for t in tensors)
+        raise MXNetError('Error in operator %s with inputs of shapes %s: %s'
+                         % (od.name, shapes, tf_message(e))) from None
     if not isinstance(res, (tuple, list)):
         res = (res,)
     nvis = len(od.output_names(p))
