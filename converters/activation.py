@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from . import dtypes as _dt
 from .base import MXNetError
+from . import layout as _layout
 from .registry import op
 
 
@@ -53,7 +54,9 @@ _ACTS = {
 @op('Activation')
 def activation(ctx, p, data):
     """relu, sigmoid, tanh, softrelu (log(1 + e^x)), softsign (x / (1 + |x|))."""
-    return _ACTS[p.act_type](data)
+    fn = _ACTS[p.act_type]
+    out = _layout.elementwise(ctx, fn, data)  # on the channels-last twin, if any
+    return fn(data) if out is None else out
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from .base import MXNetError
 from .infer import fmt, merge
+from . import layout as _layout
 from .registry import op
 
 
@@ -212,7 +213,8 @@ def _elemwise(name, kind):
     def lower(ctx, p, lhs, rhs):
         _check_same_shape(name, lhs, rhs)
         check_same_dtype(name, lhs, rhs)
-        return fn(lhs, rhs)
+        out = _layout.elementwise(ctx, fn, lhs, rhs)  # on channels-last twins, if both have
+        return fn(lhs, rhs) if out is None else out
     lower.__name__ = name.strip('_')
     lower.__doc__ = 'MXNet %s: same-shape element-wise %s.' % (name, kind)
     return lower

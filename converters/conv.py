@@ -17,6 +17,7 @@ adj < stride; ``target_shape`` overrides pad/adj: t = natural - target, pad = ce
 import tensorflow as tf
 
 from .base import MXNetError
+from . import layout as _layout
 from .registry import op
 
 try:  # oneDNN CPU kernels support grouped and dilated convolutions (and their gradients).
@@ -70,14 +71,14 @@ def layout_of(p, nd, opname):
     return layout, layout != _FIRST[nd]
 
 
-def to_last(x, nd):
-    """NC* -> N*C."""
-    return tf.transpose(x, [0] + list(range(2, nd + 2)) + [1])
+def to_last(x, nd, ctx=None):
+    """NC* -> N*C (the tensor's channels-last twin when it has one, see layout.py)."""
+    return _layout.channels_last(ctx, x, nd)
 
 
-def to_first(x, nd):
-    """N*C -> NC*."""
-    return tf.transpose(x, [0, nd + 1] + list(range(1, nd + 1)))
+def to_first(x, nd, ctx=None):
+    """N*C -> NC* (remembering x as the result's channels-last twin)."""
+    return _layout.channels_first(ctx, x, nd)
 
 
 def _shape(x):
@@ -295,12 +296,12 @@ def convolution(ctx, p, data, weight, bias=None):
         _check_param_shape('Convolution', 'weight', weight,
                            (p.num_filter, cg) + tuple(p.kernel))
         w = tf.transpose(weight, list(range(2, nd + 2)) + [1, 0])
-        x = to_last(data, nd)
+        x = to_last(data, nd, ctx)
     y = conv_nd(x, w, stride, dilate, pad, p.num_group)
     if bias is not None:
         _check_param_shape('Convolution', 'bias', bias, (p.num_filter,))
         y = y + bias
-    return y if last else to_first(y, nd)
+    return y if last else to_first(y, nd, ctx)
 
 
 # ----------------------------------------------------------------------------- Deconvolution
@@ -458,7 +459,7 @@ def deconvolution(ctx, p, data, weight, bias=None):
         x = data
     else:
         _check_param_shape('Deconvolution', 'weight', weight, (c, fg) + tuple(p.kernel))
-        x = to_last(data, nd)
+        x = to_last(data, nd, ctx)
     y = deconv_nd(x, weight, tuple(p.kernel), stride, dilate, pad, adj, p.num_group,
                   p.num_filter)
     target = tuple(p.target_shape or ())
@@ -471,4 +472,4 @@ def deconvolution(ctx, p, data, weight, bias=None):
     if bias is not None:
         _check_param_shape('Deconvolution', 'bias', bias, (p.num_filter,))
         y = y + bias
-    return y if last else to_first(y, nd)
+    return y if last else to_first(y, nd, ctx)

@@ -145,9 +145,9 @@ def _scope(name):
 
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
-    __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes')
+    __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes', 'layout')
 
-    def __init__(self, is_train, node, seed, index, out_shapes=None):
+    def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None):
         self.is_train = is_train
         self.node = node
         self.updates = []
@@ -156,6 +156,8 @@ class LowerContext:
         # The node's output shapes as inferred over the whole graph (None where unknown), for
         # ops whose attributes leave dims to inference (``_zeros(shape=(0, 4))``).
         self.out_shapes = out_shapes
+        # Channels-last twins of this graph call's tensors (converters/layout.py).
+        self.layout = layout
 
     @property
     def name(self):
@@ -218,6 +220,7 @@ class GraphFunction:
         states (the others' backward is pruned in MXNet)."""
         env = {}
         updates = {}
+        layout = {}
         collected = {} if internals else None
         for i, node in enumerate(self.order):
             if node.is_variable:
@@ -227,7 +230,7 @@ class GraphFunction:
                     raise MXNetError('no value bound for variable %r' % node.name) from None
                 continue
             ins = [env[id(src)][k] for src, k in node.inputs]
-            ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)))
+            ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)), layout)
             dev = self.placement.get(node.name)
             try:
                 with tf.name_scope(_scope(node.name)):

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from . import dtypes as _dt
 from .base import MXNetError
+from . import layout as _layout
 from .registry import op
 
 
@@ -113,7 +114,7 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
     out = None
     if ctx.is_train and not p.use_global_stats:
         if pdt == tf.float32 and p.eps >= _FUSED_MIN_EPS and c is not None:
-            out, mean, var = _fused_train(data, g, beta, ax, p.eps)
+            out, mean, var = _fused_train(data, g, beta, ax, p.eps, ctx)
         else:
             mean, var = tf.nn.moments(x, [i for i in range(nd) if i != ax])
         m = tf.constant(p.momentum, pdt)
@@ -125,7 +126,10 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
     if out is None:
         scale = g * inv
         shift = beta - mean * scale
-        out = x * tf.reshape(scale, bs) + tf.reshape(shift, bs)
+        if nd == 4 and ax == 1 and x is data and _layout.twin(ctx, data) is not None:
+            out = _layout.channels_first(ctx, _layout.twin(ctx, data) * scale + shift, 2)
+        else:
+            out = x * tf.reshape(scale, bs) + tf.reshape(shift, bs)
     if out.dtype != data.dtype:
         out = tf.cast(out, data.dtype)
     return out, tf.stop_gradient(mean), tf.stop_gradient(inv)
@@ -135,7 +139,7 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
 _FUSED_MIN_EPS = 1.001e-5
 
 
-def _fused_train(data, gamma, beta, ax, eps):
+def _fused_train(data, gamma, beta, ax, eps, ctx=None):
     """Training BatchNorm with TF's fused kernel (about 2x faster than moments for a training
     step on (32, 64, 56, 56) NCHW, transposes included).
 
@@ -149,7 +153,7 @@ def _fused_train(data, gamma, beta, ax, eps):
     c = shape[ax]
     if nd == 4 and ax == 1:
         perm = [0, 2, 3, 1]
-        xt = tf.transpose(data, perm)
+        xt = _layout.channels_last(ctx, data, 2)
     elif nd == 4 and ax == 3:
         perm = None
         xt = data
@@ -161,7 +165,7 @@ def _fused_train(data, gamma, beta, ax, eps):
         x=xt, scale=gamma, offset=beta, mean=tf.zeros([0], tf.float32),
         variance=tf.zeros([0], tf.float32), epsilon=eps, data_format='NHWC', is_training=True)
     if nd == 4 and ax == 1:
-        y = tf.transpose(y, [0, 3, 1, 2])
+        y = _layout.channels_first(ctx, y, 2)
     elif not (nd == 4 and ax == 3):
         if ax != nd - 1:
             tshape = [dyn[i] if shape[i] is None else shape[i] for i in perm]

@@ -236,9 +236,9 @@ def pooling(ctx, p, data):
                          "(its shape check fails for every input); use 'valid' or 'full'")
     _, last = _pool_layout(p, ndim)
     nd = ndim - 2
-    x = data if last else _conv.to_last(data, nd)
+    x = data if last else _conv.to_last(data, nd, ctx)
     y = pool_nd(x, p)
-    y = y if last else _conv.to_first(y, nd)
+    y = y if last else _conv.to_first(y, nd, ctx)
     if _pool_outputs(p) == 2:
         return y, y
     return y
