@@ -91,3 +91,30 @@ class DataIter:
 
     def getpad(self):
         pass
+
+
+class _WholeBatchIter(DataIter):
+    """An iterator whose ``iter_next`` sets ``self.current_batch`` to a whole DataBatch.
+
+    Wrappers (ResizeIter, PrefetchingIter) take batches from other iterators whole, so next()
+    and the get* accessors read that batch instead of assembling a new one.
+    """
+
+    current_batch = None
+
+    def next(self):
+        if self.iter_next():
+            return self.current_batch
+        raise StopIteration
+
+    def getdata(self):
+        return self.current_batch.data
+
+    def getlabel(self):
+        return self.current_batch.label
+
+    def getindex(self):
+        return self.current_batch.index
+
+    def getpad(self):
+        return self.current_batch.pad

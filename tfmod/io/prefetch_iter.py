@@ -16,7 +16,7 @@ import queue
 import threading
 
 from ..base import MXNetError
-from .base import DataBatch, DataDesc, DataIter
+from .base import DataBatch, DataDesc, _WholeBatchIter
 
 _STOP = object()
 _POLL_SECONDS = 0.05
@@ -82,7 +82,7 @@ def _renamed(descs, mapping):
     return out
 
 
-class PrefetchingIter(DataIter):
+class PrefetchingIter(_WholeBatchIter):
     """Prefetch batches of ``iters`` (a DataIter or a list of them) in background threads.
 
     The batches of several iterators are joined: data and labels are concatenated in iterator
@@ -191,22 +191,6 @@ class PrefetchingIter(DataIter):
             w.request()
         return True
 
-    def next(self):
-        if self.iter_next():
-            return self.current_batch
-        raise StopIteration
-
-    def getdata(self):
-        return self.current_batch.data
-
-    def getlabel(self):
-        return self.current_batch.label
-
-    def getindex(self):
-        return self.current_batch.index
-
-    def getpad(self):
-        return self.current_batch.pad
 
     # -- shutdown ---------------------------------------------------------------------------
     def close(self, timeout=None):

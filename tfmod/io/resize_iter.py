@@ -7,10 +7,10 @@ otherwise the next epoch continues the inner stream where this one stopped.
 import numbers
 
 from ..base import MXNetError
-from .base import DataIter
+from .base import _WholeBatchIter
 
 
-class ResizeIter(DataIter):
+class ResizeIter(_WholeBatchIter):
     """Resize ``data_iter`` to ``size`` batches per epoch."""
 
     def __init__(self, data_iter, size, reset_internal=True):
@@ -49,19 +49,3 @@ class ResizeIter(DataIter):
         self.cur += 1
         return True
 
-    def next(self):
-        if self.iter_next():
-            return self.current_batch
-        raise StopIteration
-
-    def getdata(self):
-        return self.current_batch.data
-
-    def getlabel(self):
-        return self.current_batch.label
-
-    def getindex(self):
-        return self.current_batch.index
-
-    def getpad(self):
-        return self.current_batch.pad
