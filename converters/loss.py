@@ -12,38 +12,10 @@ import tensorflow as tf
 from .base import MXNetError
 from .infer import fmt
 from .registry import op
+from .dims import dims as _dims, prod as _prod
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-def _prod(xs):
-    n = 1
-    for x in xs:
-        n *= x
-    return n
-
-
-def _dims(x):
-    """Static dims where known, dynamic scalars elsewhere (for reshapes that keep static shape)."""
-    static = x.shape.as_list()
-    dyn = None
-    out = []
-    for i, d in enumerate(static):
-        if d is None:
-            if dyn is None:
-                dyn = tf.shape(x)
-            out.append(dyn[i])
-        else:
-            out.append(d)
-    return out
-
-
-def _numel(dims):
-    n = 1
-    for d in dims:
-        n = n * d
-    return n
-
 
 def _known(shape):
     return shape is not None and all(d is not None for d in shape)
@@ -149,7 +121,7 @@ def _softmax_output_grad(p, out, label):
         n, k = odims[0], odims[1]
         out3 = tf.reshape(out, [n, k, -1])
         lab2 = tf.reshape(lab, [n, -1])
-        s = _numel(odims[2:])
+        s = _prod(odims[2:])
         onehot = tf.one_hot(lab2, k, axis=1, dtype=dtype)   # smooth_alpha is not applied here
         g = out3 - onehot
         if p.use_ignore:
@@ -166,9 +138,9 @@ def _softmax_output_grad(p, out, label):
             g = g * out3
         return tf.reshape(g, odims)
     if p.preserve_shape:
-        rows, k = _numel(odims[:-1]), odims[-1]
+        rows, k = _prod(odims[:-1]), odims[-1]
     else:
-        rows, k = odims[0], _numel(odims[1:])
+        rows, k = odims[0], _prod(odims[1:])
     out2 = tf.reshape(out, [rows, k])
     lab_all = tf.reshape(lab, [-1])
     lab1 = lab_all[:rows]      # only the first `rows` labels are read (4-D data, no multi_output)
@@ -338,7 +310,7 @@ def make_loss(ctx, p, data):
             dtype = x.dtype
             scale = _scalar(p.grad_scale, dtype)
             if p.normalization == 'batch':
-                rows = _numel(_dims(x)[:-1]) if len(x.shape) > 0 else 1
+                rows = _prod(_dims(x)[:-1]) if len(x.shape) > 0 else 1
                 scale = scale / tf.cast(rows, dtype)
             elif p.normalization == 'valid':
                 cnt = tf.reduce_sum(tf.cast(x > _scalar(p.valid_thresh, dtype), dtype))

@@ -19,6 +19,7 @@ import tensorflow as tf
 from .attrs import Param, parse_int
 from .base import MXNetError
 from .registry import op
+from .dims import prod as _prod
 
 
 def _norm_axis(axis, ndim, what, op_name):
@@ -32,13 +33,6 @@ def _norm_axis(axis, ndim, what, op_name):
 def _index(x):
     """Indices as int64 (float indices truncate toward zero, as a C cast)."""
     return x if x.dtype in (tf.int32, tf.int64) else tf.cast(x, tf.int64)
-
-
-def _prod(xs):
-    n = 1
-    for x in xs:
-        n *= x
-    return n
 
 
 # ----------------------------------------------------------------------------------------------

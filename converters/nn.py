@@ -3,13 +3,7 @@ import tensorflow as tf
 
 from .base import MXNetError
 from .registry import op
-
-
-def _prod(xs):
-    n = 1
-    for x in xs:
-        n *= x
-    return n
+from .dims import prod as _prod
 
 
 def _fc_inputs(p):

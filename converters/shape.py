@@ -8,13 +8,7 @@ import tensorflow as tf
 
 from .base import MXNetError
 from .registry import op
-
-
-def _prod(xs):
-    n = 1
-    for x in xs:
-        n *= x
-    return n
+from .dims import dims as _dims, prod as _prod
 
 
 def _is_static(d):
@@ -207,15 +201,6 @@ def _norm_axis(axis, ndim, what, op_name, allow_negative=True):
         raise MXNetError('%s: %s=%d is out of range for an input with %d dims'
                          % (op_name, what, axis, ndim))
     return a
-
-
-def _dims(x):
-    """Per-dim size: a Python int when static, else a scalar tensor."""
-    static = _shape(x)
-    if all(d is not None for d in static):
-        return static
-    dyn = tf.shape(x)
-    return [d if d is not None else dyn[i] for i, d in enumerate(static)]
 
 
 def _data_type_from_out(p, ins, outs):

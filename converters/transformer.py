@@ -15,21 +15,7 @@ import tensorflow as tf
 
 from .base import MXNetError
 from .registry import op
-
-
-def _dims(x):
-    """Static dims where known, else dynamic scalars."""
-    static = x.shape.as_list()
-    dyn = None
-    out = []
-    for i, d in enumerate(static):
-        if d is None:
-            if dyn is None:
-                dyn = tf.shape(x)
-            out.append(dyn[i])
-        else:
-            out.append(d)
-    return out
+from .dims import dims as _dims
 
 
 def _shape(dims):

@@ -1,0 +1,23 @@
+"""Shape arithmetic shared by the op families: static sizes where TF knows them, tensors where not.
+
+Keeping dims static where possible lets reshapes inside a lowering keep their static shape, which
+shape inference and XLA-free graph building both rely on.
+"""
+import tensorflow as tf
+
+
+def prod(xs):
+    """Product of ints or scalar tensors (1 for an empty sequence)."""
+    n = 1
+    for x in xs:
+        n = n * x
+    return n
+
+
+def dims(x):
+    """Per-dim size of ``x``: a Python int where static, else a scalar int32 tensor."""
+    static = x.shape.as_list()
+    if all(d is not None for d in static):
+        return static
+    dyn = tf.shape(x)
+    return [d if d is not None else dyn[i] for i, d in enumerate(static)]
