@@ -20,6 +20,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from ._momentum import MomentumState
 from .optimizer import Optimizer, register
 from ._kernels import clip, kparam, zeros_state
 
@@ -29,10 +30,9 @@ def _no_lars(name):
 
 
 @register
-class LARS(Optimizer):
+class LARS(MomentumState, Optimizer):
     """The LARS optimizer (state: momentum or None; multi_precision: (momentum, master))."""
     _tf_hparams = ('eta', 'eps')
-    _mp_master_last = True
     _eager_aggregate = True
 
     def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0,
@@ -69,20 +69,6 @@ class LARS(Optimizer):
                     self.wd_mult[name] = float(attr[name]['__wd_mult__'])
         self.wd_mult.update(args_wd_mult)
 
-    def create_state_multi_precision(self, index, weight):
-        if self.multi_precision and weight.dtype == np.float16:
-            master = weight.astype(np.float32)
-            return (self.create_state(index, master), master)
-        return super().create_state_multi_precision(index, weight)
-
-    def create_state(self, index, weight):
-        if self.momentum != 0.0:
-            return zeros_state(weight, weight.dtype)
-        return None
-
-    def _tf_structure(self):
-        return super()._tf_structure() + (self.momentum > 0,)
-
     def _tf_param_hparams(self, indices):
         if self.momentum > 0 and self.momentum_correction and self.last_lr != 0:
             first = self.momentum * (self.cur_lr / self.last_lr)
@@ -115,14 +101,6 @@ class LARS(Optimizer):
         m = kparam(hp['momentum'], dt)
         mom = m * state - lr_d * wd_d * weight - g_term
         return weight + mom, mom
-
-    def update_multi_precision(self, index, weight, grad, state):
-        if self.multi_precision and weight.dtype == np.float16:
-            mom, master = state
-            self.update(index, master, grad.astype(np.float32), mom)
-            weight[:] = master.astype(np.float16)
-        else:
-            self.update(index, weight, grad, state)
 
 
 def _sgd_kernel(weight, grad, mom, lr, wd, rescale=1.0, momentum=None, clip_gradient=None):

@@ -8,11 +8,11 @@
 Without momentum it is plain SGD (``sgd_update``). multi_precision keeps (momentum, float32
 master copy), as SGD does.
 """
-import numpy as np
 import tensorflow as tf
 
+from ._momentum import MomentumState
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam, zeros_state
+from ._kernels import clip, kparam
 
 
 def sgd_kernel(weight, grad, lr, wd, hp):
@@ -27,28 +27,13 @@ def sgd_kernel(weight, grad, lr, wd, hp):
 
 
 @register
-class NAG(Optimizer):
+class NAG(MomentumState, Optimizer):
     """Nesterov accelerated gradient."""
     _tf_hparams = ('momentum',)
-    _mp_master_last = True
 
     def __init__(self, momentum=0.0, **kwargs):
         super().__init__(**kwargs)
         self.momentum = momentum
-
-    def create_state_multi_precision(self, index, weight):
-        if self.multi_precision and weight.dtype == np.float16:
-            master = weight.astype(np.float32)
-            return (self.create_state(index, master), master)
-        return super().create_state_multi_precision(index, weight)
-
-    def create_state(self, index, weight):
-        if self.momentum != 0.0:
-            return zeros_state(weight, weight.dtype)
-        return None
-
-    def _tf_structure(self):
-        return super()._tf_structure() + (self.momentum > 0,)
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         if state is None:
@@ -64,12 +49,3 @@ class NAG(Optimizer):
         # the kernel writes the weight in place (out=weight) before it updates the momentum,
         # so the momentum's weight-decay term reads the *new* weight
         return new_w, mom - lr * (g + wd * new_w)
-
-    def update_multi_precision(self, index, weight, grad, state):
-        if self.multi_precision and weight.dtype == np.float16 and \
-                isinstance(state, (tuple, list)):
-            mom, master = state
-            self.update(index, master, grad.astype(np.float32), mom)
-            weight[:] = master.astype(np.float16)
-        else:
-            self.update(index, weight, grad, state)

@@ -5,10 +5,9 @@
 
 Weight decay is applied outside the clip (Pitfall 3 of the module fixtures).
 """
-import numpy as np
 import tensorflow as tf
 
-from ..ndarray.ndarray import zeros
+from ._momentum import MomentumState
 from .optimizer import Optimizer, register
 
 
@@ -22,30 +21,15 @@ def clipped_grad(grad, hp):
 
 
 @register
-class SGD(Optimizer):
+class SGD(MomentumState, Optimizer):
     """Stochastic gradient descent, optionally with momentum."""
     _tf_hparams = ('momentum',)
-    _mp_master_last = True  # multi_precision state is (momentum, float32 master copy)
 
     def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
         super().__init__(**kwargs)
         self.momentum = momentum
         self.lazy_update = lazy_update
         self.aggregate_num = 4
-
-    def create_state_multi_precision(self, index, weight):
-        if self.multi_precision and weight.dtype == np.float16:
-            master = weight.astype(np.float32)
-            return (self.create_state(index, master), master)
-        return super().create_state_multi_precision(index, weight)
-
-    def create_state(self, index, weight):
-        if self.momentum != 0.0:
-            return zeros(weight.shape, weight.context, dtype=weight.dtype)
-        return None
-
-    def _tf_structure(self):
-        return super()._tf_structure() + (self.momentum != 0.0,)
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
@@ -56,11 +40,3 @@ class SGD(Optimizer):
             return (1 - lr * wd) * weight - lr * g, None
         mom = tf.cast(hp['momentum'], dt) * state - lr * wd * weight - lr * g
         return weight + mom, mom
-
-    def update_multi_precision(self, index, weight, grad, state):
-        if self.multi_precision and weight.dtype == np.float16:
-            mom, master = state
-            self.update(index, master, grad.astype(np.float32), mom)
-            weight[:] = master.astype(np.float16)
-        else:
-            self.update(index, weight, grad, state)
