@@ -37,6 +37,17 @@ def _check_input_names(symbol, names, typename, throw):
         warnings.warn(msg)
 
 
+def _module_input_names(symbol, data_names, label_names, state_names, fixed_param_names):
+    """Module's and BucketingModule's name lists as lists, each checked against the symbol:
+    unknown data/state/fixed names raise, an unknown label name only warns (as in MXNet)."""
+    lists = [list(n) if n is not None else []
+             for n in (data_names, label_names, state_names, fixed_param_names)]
+    for names, kind, throw in zip(lists, ('data', 'label', 'state', 'fixed_param'),
+                                  (True, False, True, True)):
+        _check_input_names(symbol, names, kind, throw)
+    return lists
+
+
 def _check_names_match(data_names, data_shapes, name, throw):
     actual = [x[0] for x in data_shapes]
     if sorted(data_names) != sorted(actual):

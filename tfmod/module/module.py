@@ -15,7 +15,7 @@ from ..context import Context, cpu
 from ..io import DataDesc
 from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
-from .base_module import BaseModule, _check_input_names, _parse_data_desc
+from .base_module import BaseModule, _module_input_names, _parse_data_desc
 from .executor_group import ExecutorGroup
 from .group_update import GroupUpdate
 from .train_step import CompiledUpdate
@@ -64,14 +64,8 @@ class Module(BaseModule):
         self._work_load_list = work_load_list
         self._group2ctxs = group2ctxs
         self._symbol = symbol
-        data_names = list(data_names) if data_names is not None else []
-        label_names = list(label_names) if label_names is not None else []
-        state_names = list(state_names) if state_names is not None else []
-        fixed_param_names = list(fixed_param_names) if fixed_param_names is not None else []
-        _check_input_names(symbol, data_names, 'data', True)
-        _check_input_names(symbol, label_names, 'label', False)
-        _check_input_names(symbol, state_names, 'state', True)
-        _check_input_names(symbol, fixed_param_names, 'fixed_param', True)
+        data_names, label_names, state_names, fixed_param_names = _module_input_names(
+            symbol, data_names, label_names, state_names, fixed_param_names)
         arg_names = symbol.list_arguments()
         input_names = data_names + label_names + state_names
         self._param_names = [x for x in arg_names if x not in input_names]
