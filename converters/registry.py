@@ -76,6 +76,21 @@ class OpDef:
             return ['arg%d' % i for i in range(n or 0)]
         return self._inputs(p)
 
+    def assign_inputs(self, p, args, kwargs):
+        """Match positional and keyword inputs of a (non-variadic) call to input_names
+        -> ``(names, {name: value})``; too many or unknown inputs raise naming the op."""
+        names = self.input_names(p)
+        if len(args) > len(names):
+            raise MXNetError('%s: too many positional inputs (%d); it takes %s'
+                             % (self.name, len(args), ', '.join(names)))
+        given = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in names:
+                raise MXNetError('%s: unknown input %r; its inputs are %s'
+                                 % (self.name, k, ', '.join(names)))
+            given[k] = v
+        return names, given
+
     def aux_names(self, p):
         """Which of input_names are auxiliary states (mutated, never differentiated)."""
         return self._aux(p)

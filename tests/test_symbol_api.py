@@ -156,3 +156,19 @@ def test_variable_and_group_basics():
     assert g.list_outputs() == ['w', 'x'] and g.name is None
     with pytest.raises(TypeError):
         mx.sym.Group([v, 3])
+
+
+@pytest.mark.parametrize('api', ['sym', 'nd'])
+def test_op_call_with_wrong_inputs_names_the_op_and_its_inputs(api):
+    """Too many positional inputs, or a keyword that is no input, raise naming the op."""
+    if api == 'sym':
+        x, y, z = mx.sym.var('x'), mx.sym.var('y'), mx.sym.var('z')
+        ns = mx.sym
+    else:
+        x, y, z = mx.nd.ones((2, 3)), mx.nd.ones((2, 3)), mx.nd.ones((2, 3))
+        ns = mx.nd
+    with pytest.raises(MXNetError, match=r'Flatten: too many positional inputs \(2\); it takes data'):
+        ns.flatten(x, y)
+    with pytest.raises(MXNetError, match=r"FullyConnected: unknown input 'wieght'; its inputs "
+                                         r"are data, weight, bias"):
+        ns.FullyConnected(x, wieght=y, bias=z, num_hidden=4)

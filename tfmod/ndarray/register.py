@@ -71,16 +71,7 @@ def invoke(op_name, args, kwargs):
     if od.variadic:
         inputs = args or list(nd_kwargs.values())
     else:
-        names = od.input_names(p)
-        if len(args) > len(names):
-            raise MXNetError('%s: too many inputs (%d); it takes %s'
-                             % (op_name, len(args), ', '.join(names)))
-        given = dict(zip(names, args))
-        for k, v in nd_kwargs.items():
-            if k not in names:
-                raise MXNetError('%s: unknown input %r; its inputs are %s'
-                                 % (op_name, k, ', '.join(names)))
-            given[k] = v
+        names, given = od.assign_inputs(p, args, nd_kwargs)
         missing = [n for n in names if n not in given]
         if missing:
             raise MXNetError('%s: missing input(s) %s' % (op_name, ', '.join(missing)))

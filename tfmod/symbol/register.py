@@ -59,16 +59,7 @@ def make_node(op_name, args, kwargs, name, attr, hint):
         entries = [s._heads[0] for s in args] or [s._heads[0] for s in sym_kwargs.values()]
         node.inputs = entries
         return node, od
-    names = od.input_names(p)
-    if len(args) > len(names):
-        raise MXNetError('%s: too many positional inputs (%d); it takes %s'
-                         % (op_name, len(args), ', '.join(names)))
-    given = dict(zip(names, args))
-    for k, s in sym_kwargs.items():
-        if k not in names:
-            raise MXNetError("%s: unknown input %r; its inputs are %s"
-                             % (op_name, k, ', '.join(names)))
-        given[k] = s
+    names, given = od.assign_inputs(p, args, sym_kwargs)
     inputs = []
     var_attrs = {k: v for k, v in str_attrs.items()}
     for j, n in enumerate(names):
