@@ -345,3 +345,14 @@ def test_extra_configuration_matches_mxnet(key):
         assert o.num_update == step['num_update']
         if step['m_schedule'] is not None:
             assert o.m_schedule == pytest.approx(step['m_schedule'], rel=1e-12)
+
+
+@pytest.mark.parametrize('name,expected', [
+    # recorded with MXNet 1.9.1: optimizer.create(name, param_idx2name=...).wd_mult
+    ('sgd', {'fc_bias': 0.0}),
+    ('lars', {'bn_gamma': 0.0, 'fc_bias': 0.0}),
+])
+def test_default_wd_mult_follows_the_optimizer(name, expected):
+    """Most optimizers decay *_weight and *_gamma; MXNet's LARS decays only *_weight."""
+    o = mx.optimizer.create(name, param_idx2name={0: 'bn_gamma', 1: 'fc_weight', 2: 'fc_bias'})
+    assert o.wd_mult == expected

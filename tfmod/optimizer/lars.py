@@ -34,6 +34,7 @@ class LARS(MomentumState, Optimizer):
     """The LARS optimizer (state: momentum or None; multi_precision: (momentum, master))."""
     _tf_hparams = ('eta', 'eps')
     _eager_aggregate = True
+    _decayed_suffixes = ('_weight',)  # MXNet's LARS leaves *_gamma undecayed too
 
     def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0,
                  momentum_correction=True, **kwargs):
@@ -56,18 +57,6 @@ class LARS(MomentumState, Optimizer):
             self.last_lr = lr
         self.cur_lr = lr
         return [lr * self._lr_mult_of(i) for i in indices]
-
-    def set_wd_mult(self, args_wd_mult):
-        self.wd_mult = {}
-        for n in self.idx2name.values():
-            if not n.endswith('_weight'):
-                self.wd_mult[n] = 0.0
-        if self.sym_info:
-            attr, arg_names = self.sym_info
-            for name in arg_names:
-                if name in attr and '__wd_mult__' in attr[name]:
-                    self.wd_mult[name] = float(attr[name]['__wd_mult__'])
-        self.wd_mult.update(args_wd_mult)
 
     def _tf_param_hparams(self, indices):
         if self.momentum > 0 and self.momentum_correction and self.last_lr != 0:

@@ -111,12 +111,15 @@ class Optimizer:
                     self.lr_mult[name] = float(attr[name]['__lr_mult__'])
         self.lr_mult.update(args_lr_mult)
 
+    # names whose weight decay stays on by default (MXNet's LARS decays only *_weight)
+    _decayed_suffixes = ('_weight', '_gamma')
+
     def set_wd_mult(self, args_wd_mult):
-        """Per-parameter wd multipliers: 0 for names not ending in _weight/_gamma (when names are
-        known), symbol ``__wd_mult__`` attributes, then ``args_wd_mult``."""
+        """Per-parameter wd multipliers: 0 for names not ending in _decayed_suffixes (when names
+        are known), symbol ``__wd_mult__`` attributes, then ``args_wd_mult``."""
         self.wd_mult = {}
         for n in self.idx2name.values():
-            if not (n.endswith('_weight') or n.endswith('_gamma')):
+            if not n.endswith(self._decayed_suffixes):
                 self.wd_mult[n] = 0.0
         if self.sym_info:
             attr, arg_names = self.sym_info
