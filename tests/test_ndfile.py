@@ -126,3 +126,43 @@ def test_all_dtypes_round_trip(tmp_path):
     for k, v in arrays.items():
         assert got[k].dtype == v.dtype
         np.testing.assert_array_equal(got[k].asnumpy(), v.asnumpy())
+
+
+# -- properties over generated files (hypothesis) ----------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_DTYPES = ('float32', 'float64', 'float16', 'uint8', 'int8', 'int32', 'int64')
+_arrays = st.builds(
+    lambda dt, shape, seed: np.random.RandomState(seed).uniform(-100, 100, shape).astype(dt),
+    st.sampled_from(_DTYPES), st.lists(st.integers(0, 4), min_size=1, max_size=4).map(tuple),
+    st.integers(0, 2 ** 31 - 1))
+_named = st.dictionaries(st.text('abcdefgh_:0123456789', min_size=1, max_size=12), _arrays,
+                         max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_named)
+def test_any_dict_round_trips_exactly(arrays):
+    got, names = ndfile.loads(ndfile.dumps(list(arrays.values()), list(arrays)), 'generated.nd')
+    assert names == list(arrays)
+    for a, v in zip(got, arrays.values()):
+        assert a.dtype == v.dtype and a.shape == v.shape and a.tobytes() == v.tobytes()
+
+
+@settings(max_examples=80, deadline=None)
+@given(_named, st.floats(0, 1, exclude_max=True))
+def test_any_truncation_is_a_clean_error(arrays, frac):
+    """Any cut of a valid file fails with MXNetError naming the file, never another error."""
+    blob = ndfile.dumps(list(arrays.values()), list(arrays))
+    with pytest.raises(MXNetError, match='cut.nd'):
+        ndfile.loads(blob[:int(len(blob) * frac)], 'cut.nd')
+
+
+def test_mxnet_written_zero_size_array(tmp_path):
+    """A (2, 3, 0) array from MXNet loads, and saving it again gives MXNet's bytes."""
+    src = os.path.join(os.path.dirname(__file__), 'fixtures', 'ndfile_extra', 'zero_size.nd')
+    got = mx.nd.load(src)
+    assert list(got) == ['z'] and got['z'].shape == (2, 3, 0) and got['z'].dtype == np.float32
+    out = str(tmp_path / 'again.nd')
+    mx.nd.save(out, got)
+    assert open(out, 'rb').read() == open(src, 'rb').read()

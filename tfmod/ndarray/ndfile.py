@@ -96,8 +96,10 @@ def _decode_record(r):
     if flag not in _dt.CODE_TO_NAME:
         r.fail('unknown type flag %d' % flag)
     dtype = _dt.to_np(flag)
-    count = 1
-    for d in shape:
+    # checked dim by dim so a corrupt shape fails before a huge product is formed; a zero dim
+    # anywhere makes the array empty whatever the dims before it claim
+    count = 0 if 0 in shape else 1
+    for d in shape if count else ():
         count *= d
         if count * dtype.itemsize > r.remaining():
             r.fail('array of shape %s needs more bytes than the file has' % (tuple(shape),))
