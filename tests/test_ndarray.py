@@ -142,3 +142,17 @@ def test_waitall_and_bool():
     assert bool(mx.nd.array([1]))
     with pytest.raises(ValueError):
         bool(mx.nd.array([1, 2]))
+
+
+def test_eager_ops_write_the_inputs_mxnet_mutates():
+    # MXNet 1.9.1: mx.nd.BatchNorm(x, gamma=2s, ..., fix_gamma=True) outside autograd leaves
+    # gamma at ones and the moving statistics untouched (they move in backward only)
+    x = mx.nd.ones((2, 3))
+    gamma, beta = mx.nd.ones(3) * 2, mx.nd.zeros(3)
+    mm, mv = mx.nd.zeros(3), mx.nd.ones(3)
+    mx.nd.BatchNorm(x, gamma, beta, mm, mv, fix_gamma=True)
+    assert gamma.asnumpy().tolist() == [1, 1, 1]
+    assert mm.asnumpy().tolist() == [0, 0, 0] and mv.asnumpy().tolist() == [1, 1, 1]
+    gamma = mx.nd.ones(3) * 2
+    mx.nd.BatchNorm(x, gamma, beta, mm, mv, fix_gamma=False)
+    assert gamma.asnumpy().tolist() == [2, 2, 2]

@@ -31,3 +31,34 @@ def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, **kwargs):
     from ..symbol import _split_v2_helper
     return _split_v2_helper(_internal._split_v2, ary, indices_or_sections, axis, squeeze_axis,
                             **kwargs)
+
+
+def _rescale_array(rescale_grad, like):
+    if isinstance(rescale_grad, NDArray):
+        return rescale_grad
+    return full((1,), rescale_grad, ctx=like.context, dtype='float32')
+
+
+def _adamw_update(weight, grad, mean, var, rescale_grad, lr, eta, beta1=0.9, beta2=0.999,
+                  epsilon=1e-8, wd=0, clip_gradient=-1, out=None, name=None, **kwargs):
+    """AdamW with decoupled weight decay; ``rescale_grad`` may be a number or an NDArray (a step
+    whose rescale_grad is 0 or not finite is skipped, as in MXNet)."""
+    return _internal._adamw_update(weight, grad, mean, var, _rescale_array(rescale_grad, weight),
+                                   lr=lr, eta=eta, beta1=beta1, beta2=beta2, epsilon=epsilon,
+                                   wd=wd, clip_gradient=clip_gradient, out=out, **kwargs)
+
+
+def _mp_adamw_update(weight, grad, mean, var, weight32, rescale_grad, lr, eta, beta1=0.9,
+                     beta2=0.999, epsilon=1e-8, wd=0, clip_gradient=-1, out=None, name=None,
+                     **kwargs):
+    """adamw_update with float32 states and master weight for a float16 weight."""
+    return _internal._mp_adamw_update(weight, grad, mean, var, weight32,
+                                      _rescale_array(rescale_grad, weight), lr=lr, eta=eta,
+                                      beta1=beta1, beta2=beta2, epsilon=epsilon, wd=wd,
+                                      clip_gradient=clip_gradient, out=out, **kwargs)
+
+
+# MXNet's Python wrappers in mx.nd.contrib
+contrib.adamw_update = _adamw_update
+contrib.mp_adamw_update = _mp_adamw_update
+_adamw_update.__name__, _mp_adamw_update.__name__ = 'adamw_update', 'mp_adamw_update'

@@ -77,7 +77,7 @@ def invoke(op_name, args, kwargs):
             raise MXNetError('%s: missing input(s) %s' % (op_name, ', '.join(missing)))
         inputs = [given[n] for n in names]
     ctx = inputs[0].context if inputs else (ctx_arg or current_context())
-    node = Node(od.name, od.name.lower())
+    node = Node(od.name, od.name.lower(), _inplace_attrs(od, p, inputs, out))
     lctx = LowerContext(False, node, _random.next_seed() if od.uses_rng else None, 0)
     tensors = [a._read() for a in inputs]
     try:
@@ -89,6 +89,7 @@ def invoke(op_name, args, kwargs):
         shapes = ', '.join(str(tuple(t.shape)) for t in tensors)
         raise MXNetError('Error in operator %s with inputs of shapes %s: %s'
                          % (od.name, shapes, tf_message(e))) from None
+    _write_back(inputs, lctx.updates)
     if not isinstance(res, (tuple, list)):
         res = (res,)
     nvis = len(od.output_names(p))
@@ -99,6 +100,24 @@ def invoke(op_name, args, kwargs):
             dst._write(src._read())
         return out
     return outs[0] if len(outs) == 1 else outs
+
+
+def _inplace_attrs(od, p, inputs, out):
+    """``{'__inplace__': 'weight'}`` when ``out`` is one of the inputs: kernels that read an
+    input after writing their output (nag_mom_update) see their own write, as in MXNet."""
+    first = out[0] if isinstance(out, (list, tuple)) and out else out
+    if first is None or od.variadic:
+        return None
+    names = [n for n, a in zip(od.input_names(p), inputs) if a is first]
+    return {'__inplace__': ','.join(names)} if names else None
+
+
+def _write_back(inputs, updates):
+    """Store what the op writes into its inputs -- the states an optimizer update mutates,
+    BatchNorm's fixed gamma (set to 1), a Custom op's aux -- into the arrays passed in, as
+    MXNet's imperative calls do."""
+    for idx, value in updates:
+        inputs[idx]._write(value)
 
 
 def _make_function(called):
