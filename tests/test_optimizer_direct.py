@@ -153,6 +153,16 @@ class MySGD(mx.optimizer.Optimizer):
         weight[:] = weight + state
 
 
+class MyOpSGD(MySGD):
+    """The same, calling MXNet's update op the way MXNet's own optimizers do."""
+
+    def update(self, index, weight, grad, state):
+        self._update_count(index)
+        mx.nd.sgd_mom_update(weight, grad, state, out=weight, lr=self._get_lr(index),
+                             wd=self._get_wd(index), momentum=self.momentum,
+                             rescale_grad=self.rescale_grad)
+
+
 def _train(optimizer, steps=3):
     mod = R.bound_module('mlp')
     mod.init_optimizer(optimizer=optimizer)
@@ -163,12 +173,13 @@ def _train(optimizer, steps=3):
     return mod
 
 
-def test_user_optimizer_runs_through_module_like_sgd():
-    assert not MySGD._is_builtin_update()
+@pytest.mark.parametrize('cls', [MySGD, MyOpSGD])
+def test_user_optimizer_runs_through_module_like_sgd(cls):
+    assert not cls._is_builtin_update()
     kw = dict(learning_rate=0.1, momentum=0.9, wd=0.05, rescale_grad=1 / 8.)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        mine = _train(MySGD(**kw))
+        mine = _train(cls(**kw))
         ref = _train(mx.optimizer.SGD(**kw))
     for n, a in ref.get_params()[0].items():
         np.testing.assert_allclose(mine.get_params()[0][n].asnumpy(), a.asnumpy(), rtol=1e-5,

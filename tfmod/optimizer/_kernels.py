@@ -23,6 +23,11 @@ def kparam(x, dtype):
     return tf.cast(tf.cast(x, tf.float32), dtype)
 
 
+def kbound(hp, dtype):
+    """The clip_gradient kernel parameter, or None when clipping is off."""
+    return kparam(hp['clip_gradient'], dtype) if 'clip_gradient' in hp else None
+
+
 def clip(g, hp):
     """``clip(g, -clip_gradient, clip_gradient)`` when clipping is on."""
     if 'clip_gradient' in hp:

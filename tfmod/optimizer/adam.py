@@ -11,8 +11,9 @@ reaches the step as the per-parameter scalar ``m_schedule``.
 """
 import tensorflow as tf
 
+from converters import optimizer as K
 from .optimizer import Optimizer, register
-from ._kernels import as_dtype, clip, f64, kparam, zeros_state
+from ._kernels import as_dtype, clip, f64, kbound, kparam, zeros_state
 
 
 @register
@@ -38,14 +39,10 @@ class Adam(Optimizer):
         t = f64(t)
         # Python doubles: lr *= sqrt(1 - beta2**t) / (1 - beta1**t)
         lr_t = f64(lr) * (tf.sqrt(1. - tf.pow(b2, t)) / (1. - tf.pow(b1, t)))
-        lr_t, wd = kparam(lr_t, dt), kparam(wd, dt)
-        kb1, kb2 = kparam(b1, dt), kparam(b2, dt)
-        eps = kparam(hp['epsilon'], dt)
-        g = clip(grad * kparam(hp['rescale_grad'], dt) + weight * wd, hp)
         mean, var = state
-        mean = kb1 * mean + (1 - kb1) * g
-        var = kb2 * var + (1 - kb2) * g * g
-        new_w = weight - lr_t * mean / (tf.sqrt(var) + eps)
+        new_w, mean, var = K.adam(weight, grad, mean, var, kparam(lr_t, dt), kparam(b1, dt),
+                                  kparam(b2, dt), kparam(hp['epsilon'], dt), kparam(wd, dt),
+                                  kparam(hp['rescale_grad'], dt), kbound(hp, dt))
         return new_w, (mean, var)
 
 

@@ -10,8 +10,9 @@ States: (d, v, z).
 """
 import tensorflow as tf
 
+from converters import optimizer as K
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam, kpow, zeros_state
+from ._kernels import kbound, kparam, kpow, zeros_state
 
 
 @register
@@ -32,13 +33,11 @@ class FTML(Optimizer):
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
-        lr, wd = kparam(lr, dt), kparam(wd, dt)
-        b1, b2 = kparam(hp['beta1'], dt), kparam(hp['beta2'], dt)
-        eps = tf.cast(hp['epsilon'], dt)   # a double kernel field, cast to the dtype
-        g = clip(kparam(hp['rescale_grad'], dt) * grad + wd * weight, hp)
         d, v, z = state
-        v = b2 * v + (1 - b2) * tf.square(g)
-        d_t = (1 - kpow(hp['beta1'], t, dt)) / lr * \
-            (tf.sqrt(v / (1 - kpow(hp['beta2'], t, dt))) + eps)
-        z = b1 * z + (1 - b1) * g - (d_t - b1 * d) * weight
-        return -z / d_t, (d_t, v, z)
+        new_w, d, v, z = K.ftml(
+            weight, grad, d, v, z, kparam(lr, dt), kparam(hp['beta1'], dt),
+            kparam(hp['beta2'], dt),
+            tf.cast(hp['epsilon'], dt),   # a double kernel field, cast to the dtype
+            kpow(hp['beta1'], t, dt), kpow(hp['beta2'], t, dt), kparam(wd, dt),
+            kparam(hp['rescale_grad'], dt), kbound(hp, dt))
+        return new_w, (d, v, z)

@@ -7,10 +7,9 @@
 
 States (float32): (z, n).
 """
-import tensorflow as tf
-
+from converters import optimizer as K
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam, zeros_state
+from ._kernels import kbound, kparam, zeros_state
 
 
 @register
@@ -30,13 +29,8 @@ class Ftrl(Optimizer):
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
-        lr, wd = kparam(lr, dt), kparam(wd, dt)
-        lamda1 = kparam(hp['lamda1'], dt)
-        beta = kparam(hp['beta'], dt)
-        g = clip(grad * kparam(hp['rescale_grad'], dt), hp)
         z, n = state
-        z = z + (g - (tf.sqrt(n + tf.square(g)) - tf.sqrt(n)) * weight / lr)
-        n = n + tf.square(g)
-        mask = tf.cast(tf.abs(z) > lamda1, dt)
-        new_w = (tf.sign(z) * lamda1 - z) / ((beta + tf.sqrt(n)) / lr + wd) * mask
+        new_w, z, n = K.ftrl(weight, grad, z, n, kparam(lr, dt), kparam(hp['lamda1'], dt),
+                             kparam(hp['beta'], dt), kparam(wd, dt),
+                             kparam(hp['rescale_grad'], dt), kbound(hp, dt))
         return new_w, (z, n)

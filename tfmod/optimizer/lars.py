@@ -20,9 +20,11 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from converters import optimizer as K
+from .. import ndarray as nd
 from ._momentum import MomentumState
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam, zeros_state
+from ._kernels import kbound, kparam, zeros_state
 
 
 def _no_lars(name):
@@ -78,34 +80,12 @@ class LARS(MomentumState, Optimizer):
         denom = tf.sqrt(g_ss) * rescale32 + wd32 * w_norm + tf.cast(hp['eps'], tf.float32)
         scaled = lr32 * tf.cast(hp['eta'], tf.float32) * w_norm / tf.where(valid, denom, 1.)
         lars_lr = tf.where(tf.logical_and(valid, hp['lars_on'] > 0.5), scaled, lr32)
-        lr_d, wd_d = tf.cast(lars_lr, dt), kparam(wd, dt)
-        rescale = kparam(hp['rescale_grad'], dt)
-        if 'clip_gradient' in hp:
-            g_term = lr_d * clip(rescale * grad, hp)
-        else:
-            g_term = lr_d * rescale * grad
-        if state is None:
-            mom = -lr_d * wd_d * weight - g_term
-            return weight + mom, None
-        m = kparam(hp['momentum'], dt)
-        mom = m * state - lr_d * wd_d * weight - g_term
-        return weight + mom, mom
-
-
-def _sgd_kernel(weight, grad, mom, lr, wd, rescale=1.0, momentum=None, clip_gradient=None):
-    """MXNet's sgd_update / sgd_mom_update kernels on float32 arithmetic -> (w, mom)."""
-    dt = weight.dtype
-    lr, wd, rescale = (tf.constant(np.float32(v), dt) for v in (lr, wd, rescale))
-    if clip_gradient:
-        c = tf.constant(np.float32(clip_gradient), dt)
-        g_term = lr * tf.minimum(tf.maximum(rescale * grad, -c), c)
-    else:
-        g_term = (lr * rescale) * grad
-    if mom is None:
-        return (1 - lr * wd) * weight - g_term, None
-    m = tf.constant(np.float32(momentum or 0.0), dt)
-    mom = m * mom - lr * wd * weight - g_term
-    return weight + mom, mom
+        # then preloaded_multi_sgd(_mom)'s kernel, which runs without a buffer from mom = 0
+        mom = tf.zeros_like(weight) if state is None else state
+        m = tf.zeros([], dt) if state is None else kparam(hp['momentum'], dt)
+        new_w, mom = K.sgd_mom(weight, grad, mom, tf.cast(lars_lr, dt), m, kparam(wd, dt),
+                               kparam(hp['rescale_grad'], dt), kbound(hp, dt))
+        return new_w, (None if state is None else mom)
 
 
 @register
@@ -203,24 +183,22 @@ class LBSGD(Optimizer):
             else:
                 lbmult = self._get_lbmult(cgrad['num_cums'])
             lr = lr * lbmult
-            kw = {'rescale': self.rescale_grad,
-                  'momentum': self.momentum if self.momentum > 0 else None,
-                  'clip_gradient': self.clip_gradient}
+            # the regular SGD update ops, as MXNet's LBSGD calls them
+            kw = {'rescale_grad': self.rescale_grad, 'lr': lr, 'wd': wd}
+            if self.momentum > 0:
+                kw['momentum'] = self.momentum
+            if self.clip_gradient:
+                kw['clip_gradient'] = self.clip_gradient
             if isinstance(state, (list, tuple)):   # (momentum, float32 master)
                 mom, master = state
-                w32, new_mom = _sgd_kernel(master._read(),
-                                           tf.cast(grad._read(), tf.float32),
-                                           None if mom is None else mom._read(), lr, wd, **kw)
-                master._write(w32)
-                weight._write(tf.cast(w32, weight._s.dtype))
+                if mom is not None:
+                    nd.mp_sgd_mom_update(weight, grad, mom, master, out=weight, **kw)
+                else:
+                    nd.mp_sgd_update(weight, grad, master, out=weight, **kw)
+            elif state is not None:
+                nd.sgd_mom_update(weight, grad, state, out=weight, **kw)
             else:
-                mom = state
-                new_w, new_mom = _sgd_kernel(weight._read(), grad._read(),
-                                             None if mom is None else mom._read(), lr, wd, **kw)
-                weight._write(new_w)
-            if mom is not None:
-                mom._write(new_mom)
+                nd.sgd_update(weight, grad, out=weight, **kw)
             self._reset_cum_gradient(index)
         else:
-            new_w, _ = _sgd_kernel(weight._read(), grad._read(), None, 0.0, wd)
-            weight._write(new_w)
+            nd.sgd_update(weight, grad, out=weight, lr=0.0, wd=wd)

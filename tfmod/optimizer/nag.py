@@ -10,20 +10,10 @@ master copy), as SGD does.
 """
 import tensorflow as tf
 
+from converters import optimizer as K
 from ._momentum import MomentumState
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam
-
-
-def sgd_kernel(weight, grad, lr, wd, hp):
-    """MXNet's ``sgd_update`` kernel: (1 - lr*wd)*w - lr*clip(rescale*g)."""
-    dt = weight.dtype
-    lr = kparam(lr, dt)
-    wd = kparam(wd, dt)
-    rescale = kparam(hp['rescale_grad'], dt)
-    if 'clip_gradient' in hp:
-        return (1 - lr * wd) * weight - lr * clip(rescale * grad, hp)
-    return (1 - lr * wd) * weight - (lr * rescale) * grad
+from ._kernels import kbound, kparam
 
 
 @register
@@ -36,16 +26,12 @@ class NAG(MomentumState, Optimizer):
         self.momentum = momentum
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
-        if state is None:
-            return sgd_kernel(weight, grad, lr, wd, hp), None
         dt = weight.dtype
+        lr, wd, rescale = kparam(lr, dt), kparam(wd, dt), kparam(hp['rescale_grad'], dt)
+        if state is None:
+            return K.sgd(weight, grad, lr, wd, rescale, kbound(hp, dt)), None
         # MXNet passes momentum to the kernel only when > 0 (kernel default 0)
         m = kparam(hp['momentum'], dt) if self.momentum > 0 else tf.zeros([], dt)
-        lr = kparam(lr, dt)
-        wd = kparam(wd, dt)
-        g = clip(kparam(hp['rescale_grad'], dt) * grad, hp)
-        mom = m * state
-        new_w = weight - mom + (m + 1) * (mom - lr * (g + wd * weight))
         # the kernel writes the weight in place (out=weight) before it updates the momentum,
         # so the momentum's weight-decay term reads the *new* weight
-        return new_w, mom - lr * (g + wd * new_w)
+        return K.nag_mom(weight, grad, state, lr, m, wd, rescale, kbound(hp, dt), in_place=True)

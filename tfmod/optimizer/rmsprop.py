@@ -9,10 +9,9 @@ rmspropalex_update kernels.
 
 States (float32, as MXNet creates them): ``(n,)`` or ``(n, g, delta)``.
 """
-import tensorflow as tf
-
+from converters import optimizer as K
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam, zeros_state
+from ._kernels import kbound, kparam, zeros_state
 
 
 @register
@@ -53,23 +52,13 @@ class RMSProp(Optimizer):
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
         lr, wd = kparam(lr, dt), kparam(wd, dt)
-        g1 = kparam(hp['gamma1'], dt)
-        eps = kparam(hp['epsilon'], dt)
-        g = clip(kparam(hp['rescale_grad'], dt) * grad + wd * weight, hp)
+        g1, eps = kparam(hp['gamma1'], dt), kparam(hp['epsilon'], dt)
+        rescale, bound = kparam(hp['rescale_grad'], dt), kbound(hp, dt)
+        cw = kparam(hp['clip_weights'], dt) if 'clip_weights' in hp else None
         if self.centered:
-            n, gm, delta = state
-            g2 = kparam(hp['gamma2'], dt)
-            n = (1 - g1) * g * g + g1 * n
-            gm = (1 - g1) * g + g1 * gm
-            delta = g2 * delta - (lr * g / tf.sqrt(n - gm * gm + eps))
-            new_w = weight + delta
-            new_state = (n, gm, delta)
-        else:
-            (n,) = state
-            n = (1 - g1) * (g * g) + g1 * n
-            new_w = weight - lr * (g / tf.sqrt(n + eps))
-            new_state = (n,)
-        if 'clip_weights' in hp:
-            c = kparam(hp['clip_weights'], dt)
-            new_w = tf.minimum(tf.maximum(new_w, -c), c)
-        return new_w, new_state
+            new_w, n, gm, delta = K.rmspropalex(weight, grad, *state, lr, g1,
+                                                kparam(hp['gamma2'], dt), eps, wd, rescale,
+                                                bound, cw)
+            return new_w, (n, gm, delta)
+        new_w, n = K.rmsprop(weight, grad, state[0], lr, g1, eps, wd, rescale, bound, cw)
+        return new_w, (n,)

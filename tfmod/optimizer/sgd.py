@@ -5,19 +5,10 @@
 
 Weight decay is applied outside the clip (Pitfall 3 of the module fixtures).
 """
-import tensorflow as tf
-
+from converters import optimizer as K
 from ._momentum import MomentumState
 from .optimizer import Optimizer, register
-
-
-def clipped_grad(grad, hp):
-    """rescale_grad * grad, clipped to [-clip_gradient, clip_gradient] when clipping is on."""
-    g = grad * tf.cast(hp['rescale_grad'], grad.dtype)
-    if 'clip_gradient' in hp:
-        c = tf.cast(hp['clip_gradient'], grad.dtype)
-        g = tf.clip_by_value(g, -c, c)
-    return g
+from ._kernels import kbound, kparam
 
 
 @register
@@ -33,10 +24,8 @@ class SGD(MomentumState, Optimizer):
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
-        lr = tf.cast(lr, dt)
-        wd = tf.cast(wd, dt)
-        g = clipped_grad(grad, hp)
+        lr, wd, rescale = kparam(lr, dt), kparam(wd, dt), kparam(hp['rescale_grad'], dt)
         if state is None:
-            return (1 - lr * wd) * weight - lr * g, None
-        mom = tf.cast(hp['momentum'], dt) * state - lr * wd * weight - lr * g
-        return weight + mom, mom
+            return K.sgd(weight, grad, lr, wd, rescale, kbound(hp, dt)), None
+        return K.sgd_mom(weight, grad, state, lr, kparam(hp['momentum'], dt), wd, rescale,
+                         kbound(hp, dt))

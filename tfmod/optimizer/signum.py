@@ -8,9 +8,10 @@
 """
 import tensorflow as tf
 
+from converters import optimizer as K
 from ..base import MXNetError
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam, zeros_state
+from ._kernels import kbound, kparam, zeros_state
 
 
 @register
@@ -41,10 +42,7 @@ class Signum(Optimizer):
         dt = weight.dtype
         lr, wd = kparam(lr, dt), kparam(wd, dt)
         if state is None:
-            return (1 - lr * wd) * weight - lr * tf.sign(grad), None
+            return K.signsgd(weight, grad, lr, wd), None
         m = kparam(hp['momentum'], dt) if self.momentum > 0 else tf.zeros([], dt)
-        wd_lh = kparam(hp['wd_lh'], dt)
-        g = clip(kparam(hp['rescale_grad'], dt) * grad, hp)
-        mom = m * state - (1 - m) * wd * weight - (1 - m) * g
-        new_w = (1 - lr * wd_lh) * weight + lr * tf.sign(mom)
-        return new_w, mom
+        return K.signum(weight, grad, state, lr, m, wd, kparam(hp['rescale_grad'], dt),
+                        kbound(hp, dt), kparam(hp['wd_lh'], dt))
