@@ -132,6 +132,27 @@ def lamb_phase1(weight, grad, mean, var, beta1, beta2, epsilon, beta1_t, beta2_t
     return mean / (tf.sqrt(var) + epsilon) + wd * weight, mean, var
 
 
+def sum_sq(x):
+    """MXNet's float32 sum of squares; each square is rounded to x's dtype first (a float16
+    product is a float16)."""
+    return tf.reduce_sum(tf.cast(tf.square(x), tf.float32))
+
+
+def lamb_trust_step(weight, u, lr, lower_bound, upper_bound, norm_of=None):
+    """multi_lamb's second step: ``w - (lr * r1/r2) * u`` with r1 = ||norm_of|| (the weight by
+    default; MXNet takes the float16 weight's norm under mixed precision) bounded, r2 = ||u||
+    (norms from :func:`sum_sq`); a zero norm gives ratio 1."""
+    r1 = tf.sqrt(sum_sq(weight if norm_of is None else norm_of))
+    r2 = tf.sqrt(sum_sq(u))
+    if lower_bound is not None:
+        r1 = tf.maximum(r1, tf.cast(lower_bound, tf.float32))
+    if upper_bound is not None:
+        r1 = tf.minimum(r1, tf.cast(upper_bound, tf.float32))
+    ok = tf.logical_and(tf.not_equal(r1, 0.), tf.not_equal(r2, 0.))
+    r = tf.where(ok, r1 / tf.where(ok, r2, 1.), 1.)
+    return weight - (lr * tf.cast(r, weight.dtype)) * u
+
+
 def lamb_phase2(weight, g, r1, r2, lr, lower_bound, upper_bound):
     """lamb_update_phase2: ``w - lr * r1/r2 * g`` with r1 bounded; a zero norm gives ratio 1."""
     if lower_bound is not None:
@@ -182,7 +203,7 @@ def _in_place(ctx):
     return 'weight' in ctx.node.attrs.get('__inplace__', '').split(',')
 
 
-def _pow(base, t, dtype):
+def k_pow(base, t, dtype):
     return tf.cast(tf.pow(tf.cast(tf.cast(base, tf.float32), tf.float64),
                           tf.constant(float(t), tf.float64)), dtype)
 
@@ -266,7 +287,7 @@ def ftml_update(ctx, p, weight, grad, d, v, z):
     lr, beta1, beta2 = _kp(p, dt, 'lr', 'beta1', 'beta2')
     w, d, v, z = ftml(weight, grad, d, v, z, lr, beta1, beta2,
                       tf.cast(p.epsilon, dt),   # a double field
-                      _pow(p.beta1, p.t, dt), _pow(p.beta2, p.t, dt),
+                      k_pow(p.beta1, p.t, dt), k_pow(p.beta2, p.t, dt),
                       *_kp(p, dt, 'wd', 'rescale_grad', 'clip_grad'))
     for i, t in ((2, d), (3, v), (4, z)):
         ctx.update(i, t)
@@ -275,8 +296,8 @@ def ftml_update(ctx, p, weight, grad, d, v, z):
 
 def _lamb1(p, dt, weight, grad, mean, var):
     beta1, beta2, eps = _kp(p, dt, 'beta1', 'beta2', 'epsilon')
-    return lamb_phase1(weight, grad, mean, var, beta1, beta2, eps, _pow(p.beta1, p.t, dt),
-                       _pow(p.beta2, p.t, dt),
+    return lamb_phase1(weight, grad, mean, var, beta1, beta2, eps, k_pow(p.beta1, p.t, dt),
+                       k_pow(p.beta2, p.t, dt),
                        *_kp(p, dt, 'wd', 'rescale_grad', 'clip_gradient'), p.bias_correction)
 
 
@@ -300,7 +321,7 @@ def lamb_update_phase2(ctx, p, weight, g, r1, r2):
                        *_kp(p, weight.dtype, 'lr', 'lower_bound', 'upper_bound'))
 
 
-def _scale_ok(rescale):
+def scale_ok(rescale):
     """MXNet skips an adamw step (nothing written) when rescale_grad is 0 or not finite."""
     r = tf.reshape(tf.cast(rescale, tf.float32), [-1])[0]
     return r, tf.logical_and(tf.math.is_finite(r), tf.not_equal(r, 0))
@@ -315,7 +336,7 @@ def adamw_update(ctx, p, weight, grad, mean, var, rescale_grad):
     ``grad``; so does this. A skipped step returns the weight unchanged."""
     dt = weight.dtype
     _check('adamw_update', weight, grad=grad, mean=mean, var=var)
-    r, ok = _scale_ok(rescale_grad)
+    r, ok = scale_ok(rescale_grad)
     w, g, m, v = adamw(weight, grad, mean, var, *_kp(p, dt, *_ADAMW), tf.cast(r, dt),
                        *_kp(p, dt, 'clip_gradient'))
     for i, new, old in ((1, g, grad), (2, m, mean), (3, v, var)):
@@ -329,7 +350,7 @@ def mp_adamw_update(ctx, p, weight, grad, mean, var, weight32, rescale_grad):
     _check('mp_adamw_update', weight, grad=grad, mean=mean, var=var, weight32=weight32)
     _f32('mp_adamw_update', mean=mean, var=var, weight32=weight32)
     f = tf.float32
-    r, ok = _scale_ok(rescale_grad)
+    r, ok = scale_ok(rescale_grad)
     w, _, m, v = adamw(weight32, tf.cast(grad, f), mean, var, *_kp(p, f, *_ADAMW), r,
                        *_kp(p, f, 'clip_gradient'))
     for i, new, old in ((2, m, mean), (3, v, var), (4, w, weight32)):

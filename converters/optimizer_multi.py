@@ -101,7 +101,8 @@ for _form in _FORMS:
 
 @op('multi_sum_sq', variadic=True)
 def multi_sum_sq(ctx, p, *data):
-    """Sum of squares of each of ``num_arrays`` arrays -> float32 (num_arrays,)."""
+    """Sum of squares of each of ``num_arrays`` arrays -> float32 (num_arrays,); a float16
+    array's squares are rounded to float16 before the float32 sum, as in MXNet."""
     if len(data) != p.num_arrays:
         raise MXNetError('multi_sum_sq: num_arrays=%d but %d arrays given'
                          % (p.num_arrays, len(data)))
@@ -109,7 +110,7 @@ def multi_sum_sq(ctx, p, *data):
         if d.dtype != data[0].dtype:   # MXNet: "This layer requires uniform type"
             raise MXNetError('multi_sum_sq: array %d is %s, array 0 is %s (one dtype for all)'
                              % (i, d.dtype.name, data[0].dtype.name))
-    return tf.stack([tf.reduce_sum(tf.square(tf.cast(d, tf.float32))) for d in data])
+    return tf.stack([K.sum_sq(d) for d in data])
 
 
 @op('multi_lars')
@@ -127,3 +128,107 @@ def multi_lars(ctx, p, lrs, weights_sum_sq, grads_sum_sq, wds):
     denom = tf.sqrt(grads_sum_sq) * rescale + wds * w_norm + eps
     return tf.where(valid, lrs * eta * w_norm / tf.where(valid, denom, tf.ones_like(denom)),
                     lrs)
+
+
+def _per_tensor(op_name, data, n, names, extra=0):
+    """Split interleaved inputs into one dict per tensor, checking count and shapes."""
+    stride = len(names)
+    want = n * stride + extra
+    if len(data) != want:
+        raise MXNetError('%s: %d tensors take %d inputs (%s per tensor%s), got %d'
+                         % (op_name, n, want, ', '.join(names),
+                            ' and rescale_grad' if extra else '', len(data)))
+    groups = []
+    for i in range(n):
+        group = dict(zip(names, data[i * stride:(i + 1) * stride]))
+        ws = group['weight'].shape.as_list()
+        for what, t in group.items():
+            if t.shape.as_list() != ws:
+                raise MXNetError('%s: %s_%d has shape %s, weight_%d has %s'
+                                 % (op_name, what, i, tuple(t.shape.as_list()), i, tuple(ws)))
+        groups.append(group)
+    return groups
+
+
+def _tuple_len(op_name, p, n, *fields):
+    for f in fields:
+        if len(getattr(p, f)) != n:
+            raise MXNetError('%s: %s has %d values for %d tensors'
+                             % (op_name, f, len(getattr(p, f)), n))
+
+
+def _multi_adamw(op_name, mp):
+    names = ('weight', 'grad', 'mean', 'var') + (('weight32',) if mp else ())
+    stride = len(names)
+
+    @op(op_name, variadic=True, outputs=_outputs, num_outputs=lambda p: p.num_weights,
+        aux=lambda p: ['arg%d' % (i * stride + j) for i in range(p.num_weights)
+                       for j in range(2, stride)])
+    def lower(ctx, p, *data):
+        n = p.num_weights
+        groups = _per_tensor(op_name, data, n, names, extra=1)
+        _tuple_len(op_name, p, n, 'lrs', 'wds', 'etas')
+        r, ok = K.scale_ok(data[-1])
+        outs = []
+        for i, g in enumerate(groups):
+            weight = g['weight']
+            dt = tf.float32 if mp else weight.dtype
+            w = g['weight32'] if mp else weight
+            new_w, _, m, v = K.adamw(
+                w, tf.cast(g['grad'], dt), g['mean'], g['var'], K.k_param(p.lrs[i], dt),
+                K.k_param(p.beta1, dt), K.k_param(p.beta2, dt), K.k_param(p.epsilon, dt),
+                K.k_param(p.wds[i], dt), K.k_param(p.etas[i], dt), tf.cast(r, dt),
+                K.k_bound(p.clip_gradient, dt))
+            updates = [(2, m, g['mean']), (3, v, g['var'])]
+            if mp:
+                updates.append((4, new_w, w))
+            for j, new, old in updates:
+                ctx.update(i * stride + j, tf.where(ok, new, old))
+            outs.append(tf.where(ok, tf.cast(new_w, weight.dtype), weight))
+        return tuple(outs)
+    lower.__doc__ = 'MXNet\'s %s (%s per tensor, then rescale_grad).' % (op_name,
+                                                                           ', '.join(names))
+
+
+_multi_adamw('_multi_adamw_update', False)
+_multi_adamw('_multi_mp_adamw_update', True)
+
+
+def _multi_lamb(op_name, mp):
+    names = ('weight', 'grad', 'mean', 'var') + (('weight32',) if mp else ())
+    stride = len(names)
+
+    @op(op_name, variadic=True, outputs=lambda p: ['output%d' % i for i in range(p.num_tensors)],
+        num_outputs=lambda p: p.num_tensors,
+        aux=lambda p: ['arg%d' % (i * stride + j) for i in range(p.num_tensors)
+                       for j in range(2, stride)])
+    def lower(ctx, p, *data):
+        n = p.num_tensors
+        groups = _per_tensor(op_name, data, n, names)
+        _tuple_len(op_name, p, n, 'learning_rates', 'wds', 'step_count')
+        outs = []
+        for i, g in enumerate(groups):
+            weight = g['weight']
+            dt = tf.float32 if mp else weight.dtype
+            w = g['weight32'] if mp else weight
+            t = p.step_count[i]
+            u, m, v = K.lamb_phase1(
+                w, tf.cast(g['grad'], dt), g['mean'], g['var'], K.k_param(p.beta1, dt),
+                K.k_param(p.beta2, dt), K.k_param(p.epsilon, dt), K.k_pow(p.beta1, t, dt),
+                K.k_pow(p.beta2, t, dt), K.k_param(p.wds[i], dt),
+                K.k_param(p.rescale_grad, dt), K.k_bound(p.clip_gradient, dt),
+                p.bias_correction)
+            new_w = K.lamb_trust_step(w, u, K.k_param(p.learning_rates[i], dt),
+                                      K.k_bound(p.lower_bound, tf.float32),
+                                      K.k_bound(p.upper_bound, tf.float32), norm_of=weight)
+            ctx.update(i * stride + 2, m)
+            ctx.update(i * stride + 3, v)
+            if mp:
+                ctx.update(i * stride + 4, new_w)
+            outs.append(tf.cast(new_w, weight.dtype))
+        return tuple(outs)
+    lower.__doc__ = 'MXNet\'s %s (%s per tensor).' % (op_name, ', '.join(names))
+
+
+_multi_lamb('_multi_lamb_update', False)
+_multi_lamb('_multi_mp_lamb_update', True)

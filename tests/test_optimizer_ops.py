@@ -99,3 +99,26 @@ def test_bad_update_inputs_are_named():
         mx.nd.multi_sgd_update(*[mx.nd.ones(3)] * 4, lrs=(.1,), wds=(0, 0), num_weights=2)
     with pytest.raises(MXNetError, match=r'multi_sum_sq: .*float16'):
         mx.nd.multi_sum_sq(mx.nd.ones(3), h, num_arrays=2)
+
+
+def test_contrib_list_wrappers_call_the_multi_tensor_ops():
+    # mx.nd.contrib.multi_lamb_update / multi_adamw_update take lists, as in MXNet's Python API
+    def arrays(seed):
+        rng = np.random.RandomState(seed)
+        return [[mx.nd.array(rng.rand(3, 2)) for _ in range(2)] for _ in range(4)]
+    (w1, g1, m1, v1), (w2, g2, m2, v2) = arrays(1), arrays(1)
+    kw = dict(step_count=[1, 2], lrs=[0.1, 0.2], wds=[0.0, 0.01])
+    mx.nd.contrib.multi_lamb_update(w1, g1, m1, v1, out=w1, **kw)
+    mx.nd._internal._multi_lamb_update(*[a for grp in zip(w2, g2, m2, v2) for a in grp], out=w2,
+                                       num_tensors=2, step_count=[1, 2],
+                                       learning_rates=[0.1, 0.2], wds=[0.0, 0.01])
+    for a, b in zip(w1 + m1 + v1, w2 + m2 + v2):
+        np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+    (w1, g1, m1, v1), (w2, g2, m2, v2) = arrays(2), arrays(2)
+    mx.nd.contrib.multi_adamw_update(w1, g1, m1, v1, 0.5, lrs=[0.1, 0.2], wds=[0.0, 0.1],
+                                     etas=[1.0, 1.0], out=w1)
+    for i in range(2):
+        mx.nd.contrib.adamw_update(w2[i], g2[i], m2[i], v2[i], 0.5, lr=[0.1, 0.2][i], eta=1.0,
+                                   wd=[0.0, 0.1][i], out=w2[i])
+    for a, b in zip(w1 + m1 + v1, w2 + m2 + v2):
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-6)

@@ -58,7 +58,50 @@ def _mp_adamw_update(weight, grad, mean, var, weight32, rescale_grad, lr, eta, b
                                       clip_gradient=clip_gradient, out=out, **kwargs)
 
 
+def _interleave(*lists):
+    return [a for group in zip(*lists) for a in group]
+
+
+def _multi_adamw_update(weights, grads, mean, var, rescale_grad, lrs, wds, etas, out=None,
+                        name=None, size=0, **kwargs):
+    """adamw_update over lists of tensors in one call."""
+    return _internal._multi_adamw_update(
+        *_interleave(weights, grads, mean, var), _rescale_array(rescale_grad, weights[0]),
+        out=out, num_weights=size or len(weights), lrs=lrs, wds=wds, etas=etas, **kwargs)
+
+
+def _multi_mp_adamw_update(weights, grads, mean, var, weights32, rescale_grad, lrs, wds, etas,
+                           out=None, name=None, size=0, **kwargs):
+    """mp_adamw_update over lists of tensors in one call."""
+    return _internal._multi_mp_adamw_update(
+        *_interleave(weights, grads, mean, var, weights32),
+        _rescale_array(rescale_grad, weights[0]), out=out, num_weights=size or len(weights),
+        lrs=lrs, wds=wds, etas=etas, **kwargs)
+
+
+def _multi_lamb_update(weights, grads, mean, var, step_count, lrs, wds, out=None,
+                       num_tensors=0, **kwargs):
+    """LAMB over lists of tensors in one call (what MXNet's LAMB optimizer runs)."""
+    return _internal._multi_lamb_update(
+        *_interleave(weights, grads, mean, var), out=out,
+        num_tensors=num_tensors or len(weights), step_count=step_count, learning_rates=lrs,
+        wds=wds, **kwargs)
+
+
+def _multi_mp_lamb_update(weights, grads, mean, var, weights32, step_count, lrs, wds, out=None,
+                          num_tensors=0, **kwargs):
+    """multi_lamb_update with float32 states and master weights."""
+    return _internal._multi_mp_lamb_update(
+        *_interleave(weights, grads, mean, var, weights32), out=out,
+        num_tensors=num_tensors or len(weights), step_count=step_count, learning_rates=lrs,
+        wds=wds, **kwargs)
+
+
 # MXNet's Python wrappers in mx.nd.contrib
-contrib.adamw_update = _adamw_update
-contrib.mp_adamw_update = _mp_adamw_update
-_adamw_update.__name__, _mp_adamw_update.__name__ = 'adamw_update', 'mp_adamw_update'
+for _name, _fn in (('adamw_update', _adamw_update), ('mp_adamw_update', _mp_adamw_update),
+                   ('multi_adamw_update', _multi_adamw_update),
+                   ('multi_mp_adamw_update', _multi_mp_adamw_update),
+                   ('multi_lamb_update', _multi_lamb_update),
+                   ('multi_mp_lamb_update', _multi_mp_lamb_update)):
+    _fn.__name__ = _fn.__qualname__ = _name
+    setattr(contrib, _name, _fn)

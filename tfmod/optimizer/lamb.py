@@ -10,10 +10,9 @@ parameters per call).
 
 States: (mean, var); multi_precision adds MXNet's default (float32 master, (mean, var)).
 """
-import tensorflow as tf
-
+from converters import optimizer as K
 from .optimizer import Optimizer, register
-from ._kernels import clip, kparam, kpow, zeros_state
+from ._kernels import kbound, kparam, kpow, zeros_state
 
 
 @register
@@ -53,26 +52,10 @@ class LAMB(Optimizer):
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
-        lr, wd = kparam(lr, dt), kparam(wd, dt)
-        b1, b2 = kparam(hp['beta1'], dt), kparam(hp['beta2'], dt)
-        eps = kparam(hp['epsilon'], dt)
-        g = clip(grad * kparam(hp['rescale_grad'], dt), hp)
-        mean, var = state
-        mean = b1 * mean + (1 - b1) * g
-        var = b2 * var + (1 - b2) * g * g
-        if self.bias_correction:
-            m_hat = mean / (1 - kpow(hp['beta1'], t, dt))
-            v_hat = var / (1 - kpow(hp['beta2'], t, dt))
-            u = m_hat / (tf.sqrt(v_hat) + eps) + wd * weight
-        else:
-            u = mean / (tf.sqrt(var) + eps) + wd * weight
-        r1 = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(weight, tf.float32))))
-        r2 = tf.sqrt(tf.reduce_sum(tf.square(tf.cast(u, tf.float32))))
-        if 'lower_bound' in hp:
-            r1 = tf.maximum(r1, tf.cast(hp['lower_bound'], tf.float32))
-        if 'upper_bound' in hp:
-            r1 = tf.minimum(r1, tf.cast(hp['upper_bound'], tf.float32))
-        ok = tf.logical_and(tf.not_equal(r1, 0.), tf.not_equal(r2, 0.))
-        r = tf.where(ok, r1 / tf.where(ok, r2, 1.), 1.)
-        new_w = weight - (lr * tf.cast(r, dt)) * u
+        u, mean, var = K.lamb_phase1(
+            weight, grad, *state, kparam(hp['beta1'], dt), kparam(hp['beta2'], dt),
+            kparam(hp['epsilon'], dt), kpow(hp['beta1'], t, dt), kpow(hp['beta2'], t, dt),
+            kparam(wd, dt), kparam(hp['rescale_grad'], dt), kbound(hp, dt), self.bias_correction)
+        new_w = K.lamb_trust_step(weight, u, kparam(lr, dt), hp.get('lower_bound'),
+                                  hp.get('upper_bound'))
         return new_w, (mean, var)
