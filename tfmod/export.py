@@ -16,7 +16,9 @@ open) and returns the outputs by name. What is exported is the *inference* graph
 For fine-tuning in TF the module is also callable: ``loaded({'data': x}, training=False)`` is the
 serving computation; ``training=True`` is MXNet's training forward (batch statistics, which also
 update the moving statistics as MXNet's momentum does; Dropout active), still with the loss
-layers in their inference form, so a TF loss can be put on top.
+layers in their inference form, so a TF loss can be put on top. A graph that can serve but not
+train here (SyncBatchNorm across ``ndev > 1`` devices) is exported without the training form,
+with a warning saying why.
 
 ``precision='float16' | 'bfloat16'`` stores the parameters in that type and computes in it;
 the signature still takes and returns float32 (index inputs -- Embedding's data, take's indices,
@@ -26,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -444,7 +447,12 @@ class ExportedModel(tf.Module):
     def trace_call(self):
         specs = self.input_specs(self._state.plans[self._default])
         self.__call__.get_concrete_function(specs, training=False)
-        self.__call__.get_concrete_function(specs, training=True)
+        try:
+            self.__call__.get_concrete_function(specs, training=True)
+        except MXNetError as e:
+            # a graph may serve but not train here (SyncBatchNorm across devices): the
+            # SavedModel keeps its inference form and says what it left out
+            warnings.warn('the SavedModel has no training form (training=True): %s' % e)
 
 
 def _spec_name(name):
