@@ -304,6 +304,17 @@ def convolution(ctx, p, data, weight, bias=None):
     return y if last else to_first(y, nd, ctx)
 
 
+@op('Convolution_v1', inputs=_conv_inputs, infer_inputs=_conv_infer_inputs)
+def convolution_v1(ctx, p, data, weight, bias=None):
+    """MXNet 0.x Convolution (old model files): Convolution's attributes and arithmetic; 2-D
+    only, as MXNet ("Volume convolution is not implemented")."""
+    if len(p.kernel) != 2:
+        raise MXNetError('Convolution_v1 "%s": only 2-D kernels are implemented (MXNet has no '
+                         'volume or 1-D Convolution_v1), got kernel %s'
+                         % (ctx.name if ctx else '', tuple(p.kernel)))
+    return convolution(ctx, p, data, weight, bias)
+
+
 # ----------------------------------------------------------------------------- Deconvolution
 
 def deconv_pad_adj(p, nd, stride, dilate, spatial, opname='Deconvolution'):

@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from . import conv as _conv
 from .base import MXNetError
+from . import registry
 from .registry import op
 
 _FIRST = {1: 'NCW', 2: 'NCHW', 3: 'NCDHW'}
@@ -241,6 +242,23 @@ def pooling(ctx, p, data):
     y = y if last else _conv.to_first(y, nd, ctx)
     if _pool_outputs(p) == 2:
         return y, y
+    return y
+
+
+@op('Pooling_v1')
+def pooling_v1(ctx, p, data):
+    """MXNet 0.x Pooling (max/avg/sum; old model files): Pooling with its other attributes at
+    their defaults, except that avg divides every window sum by the whole kernel area, also
+    where a 'full' window overhangs the input."""
+    raw = {k: v for k, v in p.raw.items() if not k.startswith('__')}
+    if p.pool_type == 'avg':
+        raw['pool_type'] = 'sum'
+    full = registry.get('Pooling').parse(raw, ctx.name if ctx else '')
+    y = pooling(ctx, full, data)
+    y = y[0] if isinstance(y, tuple) else y
+    if p.pool_type == 'avg':
+        area = int(np.prod(data.shape.as_list()[2:] if p.global_pool else p.kernel))
+        y = y / tf.constant(area, y.dtype)
     return y
 
 
