@@ -155,12 +155,57 @@ def _from_doc(doc, source, subgraph=False):
             raise MXNetError('%s: bad head entry %r' % (source, h))
         head_entries.append((nodes[int(h[0])], int(h[1])))
     if not subgraph:
+        head_entries = _inline_fused(head_entries, source)
         _upgrade(head_entries, version)
         try:
             check_ops(topo_order(head_entries))
         except MXNetError as e:
             raise MXNetError('%s: %s' % (source, e)) from None
     return head_entries
+
+
+# oneDNN fusions MXNet writes after get_backend_symbol('MKLDNN') / optimize_for: each node keeps
+# the float subgraph it replaced, which is its meaning.
+_FUSED = ('_sg_mkldnn_conv', '_sg_mkldnn_fully_connected')
+
+
+def _inline_fused(heads, source):
+    """Replace every fused oneDNN node by the subgraph it carries, wired to the node's inputs
+    (subgraph variables in DFS order = node inputs, subgraph heads = node outputs). Quantized
+    (int8) fusions are refused by name."""
+    order = topo_order(heads)
+    if not any(n.op in _FUSED for n in order):
+        return heads
+    repl = {}                                    # (id(node), k) -> replacement entry
+
+    def fix(entry):
+        return repl.get((id(entry[0]), entry[1]), entry)
+
+    for node in order:
+        node.inputs = [fix(e) for e in node.inputs]
+        if node.op not in _FUSED:
+            continue
+        if str(node.attrs.get('quantized', '')).lower() in ('true', '1'):
+            raise MXNetError('%s: node %r (%s) is a quantized (int8) oneDNN fusion, which tfmod '
+                             'does not run; load the float model instead'
+                             % (source, node.name, node.op))
+        if not node.subgraphs:
+            raise MXNetError('%s: node %r (%s) has no subgraph to run' % (source, node.name,
+                                                                         node.op))
+        sub_heads = node.subgraphs[0]
+        sub_order = topo_order(sub_heads)
+        sub_vars = [n for n in sub_order if n.is_variable]
+        if len(sub_vars) != len(node.inputs):
+            raise MXNetError('%s: node %r (%s) has %d inputs but its subgraph %d variables'
+                             % (source, node.name, node.op, len(node.inputs), len(sub_vars)))
+        for v, e in zip(sub_vars, node.inputs):
+            repl[(id(v), 0)] = e
+        for inner in sub_order:
+            if not inner.is_variable:
+                inner.inputs = [fix(e) for e in inner.inputs]
+        for k, h in enumerate(sub_heads):
+            repl[(id(node), k)] = fix(h)
+    return [fix(h) for h in heads]
 
 
 def _upgrade(heads, version):
