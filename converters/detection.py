@@ -1,7 +1,8 @@
 """Detection and segmentation contrib ops (SSD, YOLO, Faster/Mask R-CNN, PSPNet/DeepLab heads).
 
 MultiBoxPrior/Detection/Target (SSD), box_nms, box_iou, box_encode/decode, bipartite_matching,
-Proposal/MultiProposal (RPN), ROIAlign, PSROIPooling, AdaptiveAvgPooling2D, BilinearResize2D.
+Proposal/MultiProposal (RPN), ROIAlign, PSROIPooling, DeformablePSROIPooling (Deformable R-FCN),
+AdaptiveAvgPooling2D, BilinearResize2D.
 All follow MXNet 1.9.1's CPU kernels, quirks included (checked against the real library, see
 tools/oracle_ops/detection.py):
 
@@ -30,8 +31,13 @@ tools/oracle_ops/detection.py):
   PSROIPooling output 0 for rois whose batch index is negative or past the batch (MXNet leaves
   such outputs unset / reads out of bounds).
 * BilinearResize2D mode 'size' reads scale_width only when scale_height is given.
-* The gradients are zero for every op but box_nms, ROIAlign, PSROIPooling, AdaptiveAvgPooling2D
-  and BilinearResize2D (data only: rois and ``like`` get zero), as in MXNet.
+* DeformablePSROIPooling averages ``sample_per_part``^2 bilinear samples per bin, shifted by
+  ``trans * trans_std * roi size``; samples beyond half a pixel outside the map are left out of
+  the average, the others clamped into it. Its trans gradient, like MXNet's, is the bilinear
+  slope at the clamped point (straight through the clamp).
+* The gradients are zero for every op but box_nms, ROIAlign, PSROIPooling,
+  DeformablePSROIPooling, AdaptiveAvgPooling2D and BilinearResize2D (data and trans only: rois
+  and ``like`` get zero), as in MXNet.
 """
 import numpy as np
 import tensorflow as tf
@@ -1118,3 +1124,100 @@ def bilinear_resize(ctx, p, data, like=None):
         return tf.identity(data)
     return _separable(data, _resize_matrix(s[2], oh, p.align_corners),
                       _resize_matrix(s[3], ow, p.align_corners))
+
+
+# --- DeformablePSROIPooling ------------------------------------------------------------------
+
+def _dpsroi_inputs(p):
+    return ['data', 'rois'] if p.no_trans else ['data', 'rois', 'trans']
+
+
+@op('_contrib_DeformablePSROIPooling', inputs=_dpsroi_inputs, num_outputs=2,
+    outputs=['output'])
+def deformable_psroi_pooling(ctx, p, data, rois, trans=None):
+    """Deformable R-FCN pooling: bin (i, j) of output channel d averages bilinear samples of
+    input channel (d*G + gi)*G + gj, the bin shifted by its part's learned offset. The hidden
+    second output counts the samples averaged."""
+    ds, rs = _shape(data), _shape(rois)
+    if len(ds) != 4 or None in ds[1:]:
+        raise MXNetError('DeformablePSROIPooling: data must be 4-D with known channels and '
+                         'size, got %s' % (tuple(ds),))
+    if len(rs) != 2 or rs[1] not in (None, 5):
+        raise MXNetError('DeformablePSROIPooling: rois must have shape (num_rois, 5), got %s'
+                         % (tuple(rs),))
+    P, D, G = p.pooled_size, p.output_dim, p.group_size
+    part = p.part_size or P
+    S = p.sample_per_part
+    _, C, H, W = ds
+    if C != D * G * G:
+        raise MXNetError('DeformablePSROIPooling: data has %d channels, output_dim * '
+                         'group_size^2 = %d expected' % (C, D * G * G))
+    dtype = data.dtype
+    f = dtype.as_numpy_dtype
+    rois = tf.stop_gradient(tf.cast(rois, dtype))
+    scale = _c(p.spatial_scale, dtype)
+    half = tf.constant(0.5, dtype)
+    bidx = tf.cast(rois[:, 0], tf.int32)
+    x1 = _round_half_away(rois[:, 1]) * scale - half
+    y1 = _round_half_away(rois[:, 2]) * scale - half
+    rw = tf.maximum((_round_half_away(rois[:, 3]) + 1.) * scale - half - x1, _c(0.1, dtype))
+    rh = tf.maximum((_round_half_away(rois[:, 4]) + 1.) * scale - half - y1, _c(0.1, dtype))
+    bw, bh = rw / tf.cast(P, dtype), rh / tf.cast(P, dtype)
+    sub_w, sub_h = bw / tf.cast(S, dtype), bh / tf.cast(S, dtype)
+    k = np.arange(P)
+    part_idx = np.floor(k.astype(f) / f(P) * f(part)).astype(np.int32)             # (P,)
+    gidx = np.clip(np.floor(k.astype(f) * f(G) / f(P)).astype(int), 0, G - 1)
+    chan = ((np.arange(D)[:, None, None] * G + gidx[None, :, None]) * G +
+            gidx[None, None, :]).astype(np.int32)                                  # (D, P, P)
+    kf = tf.constant(k.astype(f))
+    # bin origins (R, D, P, P), shifted by the part offsets
+    wstart = tf.broadcast_to((kf[None, None, None, :] * bw[:, None, None, None] +
+                              x1[:, None, None, None]), [tf.shape(rois)[0], D, P, P])
+    hstart = tf.broadcast_to((kf[None, None, :, None] * bh[:, None, None, None] +
+                              y1[:, None, None, None]), [tf.shape(rois)[0], D, P, P])
+    if not p.no_trans:
+        ts = _shape(trans)
+        if len(ts) != 4 or ts[1] is None or ts[1] % 2 or ts[2:] != [part, part]:
+            raise MXNetError('DeformablePSROIPooling: trans must have shape (num_rois, '
+                             '2*num_classes, %d, %d), got %s' % (part, part, tuple(ts)))
+        ncls = ts[1] // 2
+        if D % ncls:
+            raise MXNetError('DeformablePSROIPooling: output_dim=%d is not a multiple of the '
+                             '%d classes in trans' % (D, ncls))
+        cls = np.arange(D) // (D // ncls)
+        tstd = _c(p.trans_std, dtype)
+        # trans[r, 2*cls(d) + {0, 1}, part(ph), part(pw)] as (R, D, P, P)
+        sel = (cls[:, None, None] * 2 * part * part + part_idx[None, :, None] * part +
+               part_idx[None, None, :]).astype(np.int32)
+        flat = tf.reshape(tf.cast(trans, dtype), [-1, ncls * 2 * part * part])
+        tx = tf.gather(flat, sel, axis=1) * tstd
+        ty = tf.gather(flat, sel + part * part, axis=1) * tstd
+        wstart = wstart + tx * rw[:, None, None, None]
+        hstart = hstart + ty * rh[:, None, None, None]
+    sk = tf.constant(np.arange(S).astype(f))
+    ws = wstart[..., None, None] + sk[None, :] * sub_w[:, None, None, None, None, None]
+    hs = hstart[..., None, None] + sk[:, None] * sub_h[:, None, None, None, None, None]
+    ws, hs = tf.broadcast_to(ws, tf.shape(hs + ws)), tf.broadcast_to(hs, tf.shape(hs + ws))
+    valid = ((ws >= -half) & (ws <= W - 0.5) & (hs >= -half) & (hs <= H - 0.5))
+    use = (bidx >= 0) & (bidx < tf.shape(data)[0])
+    valid = valid & use[:, None, None, None, None, None]
+    # clamp into the map, the gradient going straight through (MXNet's trans gradient)
+    wc = ws + tf.stop_gradient(tf.clip_by_value(ws, 0., W - 1.) - ws)
+    hc = hs + tf.stop_gradient(tf.clip_by_value(hs, 0., H - 1.) - hs)
+    x0, y0 = tf.stop_gradient(tf.floor(wc)), tf.stop_gradient(tf.floor(hc))
+    xh, yh = tf.stop_gradient(tf.math.ceil(wc)), tf.stop_gradient(tf.math.ceil(hc))
+    dx, dy = wc - x0, hc - y0
+    flat_data = tf.reshape(data, [-1])
+    base = (tf.where(use, bidx, 0)[:, None, None, None] * C + chan[None]) * (H * W)
+    base = base[..., None, None]
+
+    def at(y, x):
+        return tf.gather(flat_data, base + tf.cast(y, tf.int32) * W + tf.cast(x, tf.int32))
+    val = ((1 - dx) * (1 - dy) * at(y0, x0) + (1 - dx) * dy * at(yh, x0) +
+           dx * (1 - dy) * at(y0, xh) + dx * dy * at(yh, xh))
+    val = tf.where(valid, val, tf.zeros_like(val))
+    count = tf.reduce_sum(tf.cast(valid, dtype), axis=[4, 5])
+    total = tf.reduce_sum(val, axis=[4, 5])
+    out = tf.where(count > 0, total / tf.maximum(count, 1), tf.zeros_like(total))
+    out.set_shape([rs[0], D, P, P])
+    return out, tf.stop_gradient(count)

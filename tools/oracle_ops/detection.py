@@ -335,6 +335,29 @@ def define(g):
          {'data': N(1, 12, 6, 6), 'rois': rois(3, 1, -3.7, 26.3, 0.2, 0.9)}, group=D,
          no_grad=['rois'], note='group_size != pooled_size')
 
+    # ---- DeformablePSROIPooling ------------------------------------------------------------
+    def dpsroi(with_trans=True, **kw):
+        if with_trans:
+            return lambda: X.DeformablePSROIPooling(V('data'), V('rois'), V('trans'),
+                                                    name='dpsroi', **kw)
+        return lambda: X.DeformablePSROIPooling(V('data'), V('rois'), name='dpsroi',
+                                                no_trans=True, **kw)
+    case('dpsroi_trans', dpsroi(spatial_scale=0.5, output_dim=2, group_size=3, pooled_size=3,
+                                sample_per_part=2, trans_std=0.1),
+         {'data': N(2, 18, 7, 8), 'rois': rois(4, 2, 0.3, 15.7, 0.2, 0.7),
+          'trans': N(4, 2, 3, 3, scale=2.0)}, group=D, no_grad=['rois'],
+         note='one class of offsets; samples shifted past the border are left out')
+    case('dpsroi_classes_part2', dpsroi(spatial_scale=0.25, output_dim=4, group_size=2,
+                                        pooled_size=4, part_size=2, sample_per_part=3,
+                                        trans_std=0.2),
+         {'data': N(1, 16, 6, 6), 'rois': rois(3, 1, -3.7, 26.3, 0.2, 0.9),
+          'trans': N(3, 4, 2, 2)}, group=D, no_grad=['rois'],
+         note='2 classes of offsets, part_size < pooled_size, group_size < pooled_size')
+    case('dpsroi_no_trans', dpsroi(False, spatial_scale=0.5, output_dim=2, group_size=2,
+                                   pooled_size=2, sample_per_part=4),
+         {'data': N(2, 8, 6, 7), 'rois': rois(3, 2, -2.0, 14.0, 0.1, 0.8)}, group=D,
+         no_grad=['rois'])
+
     # ---- AdaptiveAvgPooling2D --------------------------------------------------------------
     def aap(**kw):
         return lambda: X.AdaptiveAvgPooling2D(V('data'), name='aap', **kw)
