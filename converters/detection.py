@@ -1,8 +1,8 @@
 """Detection and segmentation contrib ops (SSD, YOLO, Faster/Mask R-CNN, PSPNet/DeepLab heads).
 
 MultiBoxPrior/Detection/Target (SSD), box_nms, box_iou, box_encode/decode, bipartite_matching,
-Proposal/MultiProposal (RPN), ROIAlign, PSROIPooling, DeformablePSROIPooling (Deformable R-FCN),
-AdaptiveAvgPooling2D, BilinearResize2D.
+Proposal/MultiProposal (RPN), ROIAlign, RROIAlign (rotated boxes), PSROIPooling,
+DeformablePSROIPooling (Deformable R-FCN), AdaptiveAvgPooling2D, BilinearResize2D.
 All follow MXNet 1.9.1's CPU kernels, quirks included (checked against the real library, see
 tools/oracle_ops/detection.py):
 
@@ -31,6 +31,9 @@ tools/oracle_ops/detection.py):
   PSROIPooling output 0 for rois whose batch index is negative or past the batch (MXNet leaves
   such outputs unset / reads out of bounds).
 * BilinearResize2D mode 'size' reads scale_width only when scale_height is given.
+* RROIAlign rotates each bin's sample grid by the roi's angle (degrees, counter-clockwise)
+  around its centre; samples beyond one pixel outside the map count as 0 in the average. MXNet
+  has no backward for it; here the data gradient is the derivative of the samples.
 * DeformablePSROIPooling averages ``sample_per_part``^2 bilinear samples per bin, shifted by
   ``trans * trans_std * roi size``; samples beyond half a pixel outside the map are left out of
   the average, the others clamped into it. Its trans gradient, like MXNet's, is the bilinear
@@ -1221,3 +1224,79 @@ def deformable_psroi_pooling(ctx, p, data, rois, trans=None):
     out = tf.where(count > 0, total / tf.maximum(count, 1), tf.zeros_like(total))
     out.set_shape([rs[0], D, P, P])
     return out, tf.stop_gradient(count)
+
+
+# --- RROIAlign ------------------------------------------------------------------------------
+
+@op('_contrib_RROIAlign')
+def rroi_align(ctx, p, data, rois):
+    """ROIAlign of rotated rois [batch_index, centre x, centre y, width, height, angle]."""
+    ds, rs = _shape(data), _shape(rois)
+    if len(ds) != 4 or None in ds[1:]:
+        raise MXNetError('RROIAlign: data must be 4-D with known channels and size, got %s'
+                         % (tuple(ds),))
+    if len(rs) != 2 or rs[1] not in (None, 6):
+        raise MXNetError('RROIAlign: rois must have shape (num_rois, 6), got %s' % (tuple(rs),))
+    if len(p.pooled_size) != 2 or min(p.pooled_size) < 1:
+        raise MXNetError('RROIAlign: pooled_size should be (h, w) with positive entries, got %s'
+                         % (tuple(p.pooled_size),))
+    PH, PW = p.pooled_size
+    _, C, H, W = ds
+    dtype = data.dtype
+    rois = tf.stop_gradient(tf.cast(rois, dtype))
+    b, cx, cy, rw, rh, ang = tf.unstack(rois, axis=-1)
+    bidx = tf.cast(b, tf.int32)
+    use = (bidx >= 0) & (bidx < tf.shape(data)[0])
+    bidx = tf.where(use, bidx, tf.zeros_like(bidx))
+    scale = _c(p.spatial_scale, dtype)
+    cx, cy = cx * scale, cy * scale
+    rw, rh = tf.maximum(rw * scale, 1.), tf.maximum(rh * scale, 1.)
+    theta = tf.cast(tf.cast(ang, tf.float64) * np.pi / 180.0, dtype)
+    cos, sin = tf.cos(theta), tf.sin(theta)
+    bh, bw = rh / _c(PH, dtype), rw / _c(PW, dtype)
+    if p.sampling_ratio > 0:
+        gh = gw = tf.fill(tf.shape(bidx), p.sampling_ratio)
+    else:
+        gh = tf.cast(tf.math.ceil(rh / _c(PH, dtype)), tf.int32)
+        gw = tf.cast(tf.math.ceil(rw / _c(PW, dtype)), tf.int32)
+    nw = tf.maximum(tf.reduce_max(gw), 1)
+    total = tf.maximum(tf.reduce_max(gh), 1) * nw
+    ghf, gwf = tf.cast(gh, dtype), tf.cast(gw, dtype)
+    ph = tf.cast(tf.range(PH), dtype)[None, :, None]
+    pw = tf.cast(tf.range(PW), dtype)[None, None, :]
+    col = lambda v: v[:, None, None]   # noqa: E731  (R,) -> (R, 1, 1)
+    flat = tf.reshape(tf.transpose(data, [0, 2, 3, 1]), [-1, C])
+    hf, wf = tf.constant(H, dtype), tf.constant(W, dtype)
+
+    def body(s, acc):
+        iy, ix = s // nw, s % nw
+        yy = col(-rh / 2.) + ph * col(bh) + (tf.cast(iy, dtype) + 0.5) * col(bh) / col(ghf)
+        xx = col(-rw / 2.) + pw * col(bw) + (tf.cast(ix, dtype) + 0.5) * col(bw) / col(gwf)
+        x = xx * col(cos) + yy * col(sin) + col(cx)                      # (R, PH, PW)
+        y = yy * col(cos) - xx * col(sin) + col(cy)
+        empty = (y < -1.) | (y > hf) | (x < -1.) | (x > wf) | \
+            ~col((iy < gh) & (ix < gw) & use)
+        y, x = tf.maximum(y, 0.), tf.maximum(x, 0.)
+        y_low, x_low = tf.stop_gradient(tf.floor(y)), tf.stop_gradient(tf.floor(x))
+        y_edge, x_edge = y_low >= hf - 1, x_low >= wf - 1
+        y_low, x_low = tf.where(y_edge, hf - 1, y_low), tf.where(x_edge, wf - 1, x_low)
+        y, x = tf.where(y_edge, y_low, y), tf.where(x_edge, x_low, x)
+        y_high = tf.where(y_edge, y_low, y_low + 1)
+        x_high = tf.where(x_edge, x_low, x_low + 1)
+        ly, lx = y - y_low, x - x_low
+        base = col(bidx) * (H * W)
+
+        def at(yi, xi):
+            return tf.gather(flat, base + tf.cast(yi, tf.int32) * W + tf.cast(xi, tf.int32))
+        v = ((1 - ly) * (1 - lx))[..., None] * at(y_low, x_low) + \
+            ((1 - ly) * lx)[..., None] * at(y_low, x_high) + \
+            (ly * (1 - lx))[..., None] * at(y_high, x_low) + \
+            (ly * lx)[..., None] * at(y_high, x_high)
+        return s + 1, acc + tf.where(empty[..., None], tf.zeros_like(v), v)
+
+    acc0 = tf.zeros(tf.stack([tf.shape(rois)[0], PH, PW, C]), dtype)
+    _, acc = tf.while_loop(lambda s, a: s < total, body, (tf.constant(0), acc0))
+    out = acc / (col(ghf) * col(gwf))[..., None]
+    out = tf.transpose(out, [0, 3, 1, 2])
+    out.set_shape([rs[0], C, PH, PW])
+    return out

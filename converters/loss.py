@@ -1,5 +1,5 @@
 """Loss layers: SoftmaxOutput, the regression outputs, SVMOutput, MakeLoss/make_loss, BlockGrad,
-softmax_cross_entropy and CTCLoss.
+softmax_cross_entropy and CTCLoss, and the sparsity regulariser IdentityAttachKLSparseReg.
 
 The "output" layers (SoftmaxOutput, *RegressionOutput, SVMOutput, MakeLoss, make_loss) return a
 prediction in forward and carry MXNet's own gradient through ``tf.custom_gradient``: it ignores
@@ -558,3 +558,41 @@ def ctc_loss(ctx, p, data, label, *lengths):
         return (cost, g), grad
     cost, g = fwd(data, label, *lengths)
     return cost, g
+
+
+def _kl_infer_inputs(p, ins, outs):
+    data = ins[0]
+    if data is not None and len(data) >= 2 and ins[1] is None:
+        ins = list(ins)
+        ins[1] = (data[1],)
+    return ins
+
+
+@op('IdentityAttachKLSparseReg', inputs=['data', 'moving_avg'], aux=['moving_avg'],
+    infer_inputs=_kl_infer_inputs,
+    input_var_attrs=lambda p, i: {'__init__': '["zero", {}]'} if i == 1 else {})
+def identity_attach_kl_sparse_reg(ctx, p, data, moving_avg):
+    """Identity whose backward adds a KL sparsity penalty on the mean activation of each unit of
+    (batch, units) data: the units' moving average first takes this batch's mean (momentum
+    ``momentum``; applied in backward, as aux states are), then the gradient gains
+    ``penalty * (-target/avg + (1 - target)/(1 - avg))``. Training needs 2-D data: MXNet sizes
+    moving_avg by data.shape[1] and its backward fails for more dims."""
+    if not ctx.is_train:
+        return tf.identity(data)
+    shape = data.shape.as_list()
+    if len(shape) != 2:
+        raise MXNetError('IdentityAttachKLSparseReg "%s": training needs 2-D (batch, units) '
+                         'data, got shape %s (MXNet\'s backward fails for it too)'
+                         % (ctx.name, tuple(shape)))
+    m = tf.constant(p.momentum, data.dtype)
+    new_avg = tf.stop_gradient(moving_avg * m + tf.reduce_mean(data, 0) * (1 - m))
+    ctx.update(1, new_avg)
+    rho = tf.constant(p.sparseness_target, data.dtype)
+    extra = tf.constant(p.penalty, data.dtype) * (-rho / new_avg + (1 - rho) / (1 - new_avg))
+
+    @tf.custom_gradient
+    def ident(x):
+        def grad(dy):
+            return dy + extra[None, :]
+        return tf.identity(x), grad
+    return ident(data)

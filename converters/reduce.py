@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, prod, nansum, nanprod, norm, moments, cumsum.
+"""Reductions: sum, mean, max, min, prod, nansum, nanprod, norm, moments, cumsum, allclose.
 
 MXNet's reduce axes (``axis``): None or ``()`` reduce every axis; ``exclude=True`` reduces every
 axis NOT listed; negative axes count from the end; duplicates and out-of-range axes are errors.
@@ -177,3 +177,23 @@ def cumsum(ctx, p, a):
     if not -ndim <= p.axis < ndim:
         raise MXNetError('cumsum: axis %d out of range for a %d-D input' % (p.axis, ndim))
     return tf.cumsum(x, axis=p.axis % ndim)
+
+
+@op('_contrib_allclose')
+def allclose(ctx, p, a, b):
+    """1 (uint8, shape ()) when every ``|a - b| <= atol + rtol*|b|`` or a == b, NaNs equal
+    only with equal_nan; a and b must have the same shape (no broadcasting, as MXNet)."""
+    if a.shape.as_list() != b.shape.as_list():
+        raise MXNetError('allclose: a has shape %s and b %s; they must be equal'
+                         % (tuple(a.shape.as_list()), tuple(b.shape.as_list())))
+    b = tf.cast(b, a.dtype)
+    if a.dtype.is_floating:
+        nan_a, nan_b = tf.math.is_nan(a), tf.math.is_nan(b)
+        tol = tf.cast(p.atol, a.dtype) + tf.cast(p.rtol, a.dtype) * tf.abs(b)
+        close = tf.equal(a, b) | (tf.abs(a - b) <= tol)
+        close = tf.where(nan_a | nan_b, tf.logical_and(p.equal_nan, tf.equal(nan_a, nan_b)),
+                         close)
+    else:
+        diff = tf.cast(tf.abs(tf.cast(a, tf.float64) - tf.cast(b, tf.float64)), tf.float64)
+        close = diff <= p.atol + p.rtol * tf.abs(tf.cast(b, tf.float64))
+    return tf.stop_gradient(tf.cast(tf.reduce_all(close), tf.uint8))

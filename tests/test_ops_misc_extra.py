@@ -71,3 +71,15 @@ def test_errors():
     a, b = mx.sym.var('a'), mx.sym.var('b')
     with pytest.raises(mx.base.MXNetError, match='same number of columns'):
         mx.sym.khatri_rao(a, b).infer_shape(a=(2, 3), b=(2, 4))
+
+
+def test_kl_sparse_reg_trains_2d_data_only():
+    # MXNet sizes moving_avg by data.shape[1] and its backward fails for 4-D data; tfmod says so
+    s = mx.sym.IdentityAttachKLSparseReg(mx.sym.var('data'), name='kl')
+    _, _, aux = s.infer_shape(data=(3, 2, 2, 2))
+    assert aux == [(2,)]
+    ex = s.simple_bind(mx.cpu(), data=(3, 2, 2, 2))
+    assert ex.forward(is_train=False)[0].shape == (3, 2, 2, 2)
+    with pytest.raises(mx.base.MXNetError, match=r'"kl": training needs 2-D'):
+        ex.forward(is_train=True)
+        ex.outputs[0].asnumpy()

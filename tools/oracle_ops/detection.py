@@ -358,6 +358,23 @@ def define(g):
          {'data': N(2, 8, 6, 7), 'rois': rois(3, 2, -2.0, 14.0, 0.1, 0.8)}, group=D,
          no_grad=['rois'])
 
+    # ---- RROIAlign (forward only: MXNet's backward is 'not supported') ------------------------
+    def rrois(n, B, lo, hi):
+        def f(r):
+            return np.stack([r.randint(0, B, n), r.uniform(lo, hi, n), r.uniform(lo, hi, n),
+                             r.uniform(1, hi - lo, n), r.uniform(1, hi - lo, n),
+                             r.uniform(-180, 180, n)], axis=1)
+        return gen(f)
+
+    def rroi(**kw):
+        return lambda: X.RROIAlign(V('data'), V('rois'), name='rroi', **kw)
+    case('rroialign_adaptive', rroi(pooled_size=(2, 3), spatial_scale=0.5),
+         {'data': N(2, 3, 8, 9), 'rois': rrois(5, 2, -2, 18)}, group=D, no_grad=['rois'],
+         backward=False, note='ceil(roi size / pooled size) samples per bin, rotated grids')
+    case('rroialign_sampling2', rroi(pooled_size=(3, 3), spatial_scale=0.25, sampling_ratio=2),
+         {'data': N(1, 2, 7, 6), 'rois': rrois(4, 1, -4, 28)}, group=D, no_grad=['rois'],
+         backward=False)
+
     # ---- AdaptiveAvgPooling2D --------------------------------------------------------------
     def aap(**kw):
         return lambda: X.AdaptiveAvgPooling2D(V('data'), name='aap', **kw)

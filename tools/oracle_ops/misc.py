@@ -155,5 +155,32 @@ def define(g):
          note="indices clipped; MXNet's dense executor cannot build the row_sparse backward")
 
 
+    # ---- _contrib_allclose (forward only: MXNet gives it no gradient)
+    def allclose(**kw):
+        return lambda: mx.sym.contrib.allclose(V('a'), V('b'), name='ac', **kw)
+    case('allclose_true', allclose(rtol=1e-3, atol=1e-4),
+         {'a': C([[1.0, 2.0], [-3.0, 1e-5]]), 'b': C([[1.0005, 2.001], [-3.002, 0.0]])},
+         group=G, tol='move', backward=False)
+    case('allclose_false', allclose(), {'a': C([1.0, 2.0]), 'b': C([1.0, 2.0001])}, group=G,
+         tol='move', backward=False)
+    case('allclose_nan_equal', allclose(), {'a': C([1.0, float('nan')]),
+                                            'b': C([1.0, float('nan')])},
+         group=G, tol='move', backward=False)
+    case('allclose_nan_not_equal', allclose(equal_nan=False),
+         {'a': C([1.0, float('nan')]), 'b': C([1.0, float('nan')])}, group=G, tol='move',
+         backward=False)
+
+    # ---- IdentityAttachKLSparseReg
+    def klreg(**kw):
+        return lambda: mx.sym.IdentityAttachKLSparseReg(V('data'), name='kl', **kw)
+    case('kl_sparse_reg', klreg(), {'data': U(0.1, 0.9, 4, 5)},
+         aux={'kl_moving_avg': U(0.2, 0.8, 5)}, group=G,
+         note='identity; backward adds the KL penalty of the updated moving average')
+    case('kl_sparse_reg_params', klreg(sparseness_target=0.3, penalty=0.01, momentum=0.5),
+         {'data': U(0.1, 0.9, 3, 8)}, aux={'kl_moving_avg': U(0.2, 0.8, 8)}, group=G,
+         note='MXNet sizes moving_avg by data.shape[1]; its backward fails for data of more '
+              'than 2 dims')
+
+
 if __name__ == '__main__':
     sys.exit(main('misc', define))
