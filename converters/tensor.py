@@ -13,6 +13,7 @@ import tensorflow as tf
 from . import dtypes as _dt
 from .attrs import Param, parse_int
 from .base import MXNetError
+from . import registry
 from .registry import op
 
 
@@ -205,6 +206,28 @@ def arange(ctx, p):
                          % (start, stop, p.step))
     n = int(np.ceil((stop - start) / p.step)) * p.repeat
     return _range_values(n, start, p.step, p.repeat, _creation_dtype(p))
+
+
+def _linspace_params():
+    # signatures.json records _arange's RangeParam for _linspace; MXNet 1.9.1 parses LinspaceParam
+    sig = dict(registry.signatures()['_linspace']['params'])
+    return [Param.from_mxnet('start', 'double, required'),
+            Param.from_mxnet('stop', 'double, required'),
+            Param.from_mxnet('num', 'int, required'),
+            Param.from_mxnet('endpoint', 'boolean, optional, default=1'),
+            Param.from_mxnet('ctx', sig['ctx']), Param.from_mxnet('dtype', sig['dtype'])]
+
+
+@op('_linspace', params=_linspace_params())
+def linspace(ctx, p):
+    """``num`` values from start to stop (stop included with endpoint), each computed as
+    ``start + step*i`` in double and then cast, as MXNet's kernel does."""
+    if p.num < 0:
+        raise MXNetError('_linspace: num must be non-negative, got %d' % p.num)
+    steps = p.num - 1 if p.endpoint else p.num
+    step = (p.stop - p.start) / steps if steps > 0 else 0.0
+    vals = p.start + step * np.arange(p.num, dtype=np.float64)
+    return tf.constant(vals.astype(_creation_dtype(p).as_numpy_dtype))
 
 
 @op('_contrib_arange_like', infer_types=lambda p, ins, outs: list(ins))

@@ -182,5 +182,17 @@ def define(g):
               'than 2 dims')
 
 
+    # ---- _linspace (no inputs)
+    case('linspace_endpoint', lambda: mx.sym._internal._linspace(start=-1.5, stop=2.25, num=7,
+                                                                 name='ls'),
+         {}, group=G, tol='move', backward=False)
+    case('linspace_no_endpoint_f64', lambda: mx.sym._internal._linspace(
+        start=3, stop=-1, num=6, endpoint=False, dtype='float64', name='ls'),
+         {}, group=G, tol='move', backward=False)
+    case('linspace_int32', lambda: mx.sym._internal._linspace(start=0, stop=10, num=4,
+                                                              dtype='int32', name='ls'),
+         {}, group=G, tol='move', backward=False, note='values truncated toward zero')
+
+
 if __name__ == '__main__':
     sys.exit(main('misc', define))
