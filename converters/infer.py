@@ -167,9 +167,12 @@ def _infer_node(node, idx, S, T, graph):
     changed = False
     in_shapes = [S.get(k) for k in in_keys]
     out_shapes = [S.get(k) for k in out_keys]
-    if od.infer_inputs is not None:
+    if od.infer_inputs is not None or od.infer_node is not None:
         try:
-            new = od.infer_inputs(p, list(in_shapes), list(out_shapes))
+            if od.infer_node is not None:
+                new = od.infer_node(node, list(in_shapes), list(out_shapes))
+            else:
+                new = od.infer_inputs(p, list(in_shapes), list(out_shapes))
         except MXNetError:
             raise
         except (ValueError, TypeError, IndexError, ZeroDivisionError) as e:

@@ -63,6 +63,7 @@ class OpDef:
         self.needs_head_grad = needs_head_grad
         self.uses_rng = uses_rng
         self.input_var_attrs = input_var_attrs
+        self.infer_node = None
 
     def parse(self, attrs, node_name=''):
         return self.schema.parse(attrs, self.name, node_name)
@@ -117,7 +118,8 @@ def _default_outputs(n):
 
 def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, params=None,
        extra_params=(), infer_inputs=None, infer_types=None, infer_shape=None, loss=False,
-       variadic=None, hint=None, needs_head_grad=None, uses_rng=False, input_var_attrs=None):
+       variadic=None, hint=None, needs_head_grad=None, uses_rng=False, input_var_attrs=None,
+       infer_node=None):
     """Register the decorated lowering as MXNet op ``name``.
 
     inputs/aux/outputs: a list, or a function of the parsed Params returning one. Defaults: the
@@ -126,6 +128,8 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
     ``loss=True`` marks ops whose gradient ignores head gradients (SoftmaxOutput, MakeLoss...).
     ``input_var_attrs(p, index)`` -> attrs MXNet stamps on a variable composed as input ``index``
     (BatchNorm's moving stats get ``__init__``), unless it already has an ``__init__``.
+    ``infer_node(node, in_shapes, out_shapes)`` replaces infer_inputs for ops whose inference
+    needs the node itself (control flow: the subgraphs it carries).
     """
     sig = signatures().get(name)
 
@@ -151,6 +155,7 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
                    infer_inputs, infer_types, infer_shape, loss, var, kvna, hint,
                    (not loss) if needs_head_grad is None else needs_head_grad, uses_rng,
                    input_var_attrs)
+        od.infer_node = infer_node
         register(od)
         return fn
     return wrap
