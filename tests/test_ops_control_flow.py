@@ -44,3 +44,25 @@ def test_dynamic_control_flow_matches_mxnet(case):
         if k not in case['no_grad']:
             np.testing.assert_allclose(grads[k].asnumpy(), DYN_ARRAYS['%s/grad:%s' % (name, k)],
                                        rtol=1e-5, atol=1e-6, err_msg='%s grad %s' % (name, k))
+
+
+def test_nd_contrib_control_flow_as_in_mxnet():
+    # MXNet 1.9.1's imperative forms, same calls: while_loop rows [3, 3, 5] / [2.5, 2.5, 3.5]
+    # (padded to 5 rows), final vars 3 and 4.5; foreach outputs and final state; cond's else
+    outs, (i, s) = mx.nd.contrib.while_loop(
+        lambda i, s: i < 3, lambda i, s: ([s * 2, [s + 1]], [i + 1, s + i]),
+        [mx.nd.array([0.]), mx.nd.array([1.5])], max_iterations=5)
+    assert outs[0].shape == (5, 1) and outs[1][0].shape == (5, 1)
+    assert outs[0].asnumpy()[:3].ravel().tolist() == [3.0, 3.0, 5.0]
+    assert outs[1][0].asnumpy()[:3].ravel().tolist() == [2.5, 2.5, 3.5]
+    assert not outs[0].asnumpy()[3:].any()          # tfmod pads with zeros
+    assert i.asnumpy().tolist() == [3.0] and s.asnumpy().tolist() == [4.5]
+    o, st = mx.nd.contrib.foreach(lambda x, st: ([x * st[0], x + 1], [st[0] + x]),
+                                  mx.nd.array([[1., 2], [3, 4], [5, 6]]), [mx.nd.array([1., 1])])
+    assert o[0].asnumpy().tolist() == [[1.0, 2.0], [6.0, 12.0], [25.0, 42.0]]
+    assert o[1].asnumpy().tolist() == [[2.0, 3.0], [4.0, 5.0], [6.0, 7.0]]
+    assert st[0].asnumpy().tolist() == [10.0, 13.0]
+    r = mx.nd.contrib.cond(mx.nd.array([0]), lambda: mx.nd.ones(2), lambda: mx.nd.zeros(2))
+    assert r.asnumpy().tolist() == [0.0, 0.0]
+    with pytest.raises(mx.base.MXNetError, match='max_iterations should be specified'):
+        mx.nd.contrib.while_loop(lambda i: i < 3, lambda i: ([], [i + 1]), [mx.nd.zeros(1)])

@@ -98,7 +98,10 @@ def _multi_mp_lamb_update(weights, grads, mean, var, weights32, step_count, lrs,
 
 
 # MXNet's Python wrappers in mx.nd.contrib
-for _name, _fn in (('adamw_update', _adamw_update), ('mp_adamw_update', _mp_adamw_update),
+from . import control_flow as _control_flow  # noqa: E402
+for _name, _fn in (('foreach', _control_flow.foreach), ('while_loop', _control_flow.while_loop),
+                   ('cond', _control_flow.cond),
+                   ('adamw_update', _adamw_update), ('mp_adamw_update', _mp_adamw_update),
                    ('multi_adamw_update', _multi_adamw_update),
                    ('multi_mp_adamw_update', _multi_mp_adamw_update),
                    ('multi_lamb_update', _multi_lamb_update),
