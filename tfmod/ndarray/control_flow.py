@@ -5,34 +5,16 @@ Nested lists of arrays are accepted wherever MXNet accepts them and come back in
 nesting. ``while_loop`` pads its stacked outputs to ``max_iterations`` rows with zeros (MXNet
 pads with uninitialised memory).
 """
+from .. import _nest
 from ..base import MXNetError
 from .ndarray import NDArray, zeros
 
 
 def _flatten(args, what):
-    """(flat list of NDArrays, nesting format); an NDArray's format is 0."""
-    if isinstance(args, NDArray):
-        return [args], 0
-    if not isinstance(args, (list, tuple)):
-        raise MXNetError('%s must be an NDArray or a (nested) list of NDArrays, got %s'
-                         % (what, type(args).__name__))
-    flat, fmt = [], []
-    for a in args:
-        f, sub = _flatten(a, what)
-        flat.extend(f)
-        fmt.append(sub)
-    return flat, fmt
+    return _nest.flatten(args, NDArray, what)
 
 
-def _regroup(flat, fmt):
-    """Inverse of _flatten -> (nested value, rest of flat)."""
-    if fmt == 0:
-        return flat[0], flat[1:]
-    out = []
-    for sub in fmt:
-        value, flat = _regroup(flat, sub)
-        out.append(value)
-    return out, flat
+_regroup = _nest.regroup
 
 
 def _stack(items):

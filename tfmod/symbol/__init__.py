@@ -46,3 +46,8 @@ def _split_v2_helper(op, ary, indices_or_sections, axis, squeeze_axis, **kwargs)
         raise ValueError('indices_or_sections must either int or tuple of ints')
     return op(ary, indices=indices, axis=axis, squeeze_axis=squeeze_axis, sections=sections,
               **kwargs)
+
+from . import control_flow as _control_flow  # noqa: E402
+contrib.foreach = _control_flow.foreach
+contrib.while_loop = _control_flow.while_loop
+contrib.cond = _control_flow.cond
