@@ -245,12 +245,21 @@ def unpack(s):
     return header, s
 
 
+def decode_image(buf, channels=0):
+    """Encoded JPEG/PNG bytes -> uint8 HWC tensor (RGB order), decoded as OpenCV does: JPEGs
+    with libjpeg's accurate integer DCT and fancy upsampling (TF's default DCT differs from
+    OpenCV's output by a few grey levels)."""
+    import tensorflow as tf
+    if buf[:2] == b'\xff\xd8':
+        return tf.io.decode_jpeg(buf, channels=channels, dct_method='INTEGER_ACCURATE')
+    return tf.io.decode_image(buf, channels=channels, expand_animations=False)
+
+
 def unpack_img(s, iscolor=-1):
     """-> (IRHeader, image as a numpy uint8 array, BGR channel order as OpenCV's imdecode)."""
-    import tensorflow as tf
     header, img = unpack(s)
     channels = {-1: 0, 0: 1, 1: 3}.get(iscolor, 0)
-    arr = tf.io.decode_image(img, channels=channels, expand_animations=False).numpy()
+    arr = decode_image(img, channels).numpy()
     if arr.shape[-1] == 3:
         arr = arr[..., ::-1]
     elif iscolor == 0 or arr.shape[-1] == 1:

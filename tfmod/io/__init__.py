@@ -4,3 +4,4 @@ from .ndarray_iter import NDArrayIter  # noqa: F401
 from .resize_iter import ResizeIter  # noqa: F401
 from .prefetch_iter import PrefetchingIter  # noqa: F401
 from .csv_iter import CSVIter  # noqa: F401
+from .image_record_iter import ImageRecordIter  # noqa: F401

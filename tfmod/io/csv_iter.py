@@ -24,7 +24,8 @@ import numpy as np
 from converters.attrs import parse_bool, parse_int, parse_shape
 from ..base import MXNetError
 from ..context import current_context
-from .base import DataBatch, DataDesc, DataIter
+from .base import DataDesc
+from .batch_loader import RowBatchIter
 from .ndarray_iter import _to_nd
 
 _DTYPES = {None: np.float32, 'None': np.float32, 'float32': np.float32, 'int32': np.int32,
@@ -97,7 +98,7 @@ def _read_csv(path, shape, dtype, arg):
     return values.astype(dtype).reshape((len(lines),) + tuple(shape))
 
 
-class CSVIter(DataIter):
+class CSVIter(RowBatchIter):
     """Iterate over CSV files in batches (MXNet's ``mx.io.CSVIter``; keyword arguments)."""
 
     def __init__(self, data_csv=None, data_shape=None, label_csv='NULL', label_shape=(1,),
@@ -152,71 +153,17 @@ class CSVIter(DataIter):
         if self.round_batch and batch_size > 2 * n:
             raise MXNetError('CSVIter: number of input must be bigger than batch size '
                              '(%d rows, batch_size %d, round_batch=True)' % (n, batch_size))
-        self.num_data = n
+        self._init_batches(batch_size, n, self.round_batch, 'CSVIter')
         self._ctx = current_context()
-        self._pos = 0
-        self._overflow = 0
-        self._rows = np.full(batch_size, -1, dtype=np.int64)  # the batch buffer's rows
-        self._pad = 0
         self.provide_data = [DataDesc(data_name, (batch_size,) + data_shape, self.dtype)]
         self.provide_label = [DataDesc(label_name, (batch_size,) + self._label.shape[1:],
                                        self.dtype)]
 
-    def reset(self):
-        # after a round_batch wrap-around the reset is ignored once: the next epoch continues
-        # after the rows that completed the wrapped batch
-        if self.round_batch and self._overflow:
-            self._overflow = 0
-        else:
-            self._pos = 0
-            self._overflow = 0
+    def _arrays(self, rows, filled):
+        return self._gather(self._data, rows, filled), self._gather(self._label, rows, filled)
 
-    def iter_next(self):
-        if self._overflow:
-            return False
-        bs, n = self.batch_size, self.num_data
-        take = min(bs, n - self._pos)
-        if take <= 0:
-            return False
-        rows = self._rows
-        rows[:take] = np.arange(self._pos, self._pos + take)
-        self._pos += take
-        self._pad = 0
-        if take < bs:
-            need = bs - take
-            if self.round_batch:
-                if need > n:
-                    raise MXNetError('CSVIter: number of input must be bigger than batch size '
-                                     '(%d rows, %d needed to round the batch)' % (n, need))
-                rows[take:] = np.arange(need)
-                self._pos = need
-                self._overflow = need
-            self._pad = need
-        return True
-
-    def _gather(self, source):
-        rows = self._rows
-        if (rows >= 0).all():
-            out = np.take(source, rows, axis=0)
-        else:  # slots never filled (first batch, round_batch=False): zeros
-            out = np.take(source, np.maximum(rows, 0), axis=0)
-            out[rows < 0] = 0
+    def _gather(self, source, rows, filled):
+        out = np.take(source, np.maximum(rows, 0), axis=0)
+        if not filled.all():   # slots never filled (first batch, round_batch=False): zeros
+            out[~filled] = 0
         return _to_nd(out, self._ctx)
-
-    def getdata(self):
-        return [self._gather(self._data)]
-
-    def getlabel(self):
-        return [self._gather(self._label)]
-
-    def getpad(self):
-        return self._pad
-
-    def getindex(self):
-        return np.maximum(self._rows, 0).astype(np.uint64)
-
-    def next(self):
-        if not self.iter_next():
-            raise StopIteration
-        return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
-                         index=self.getindex())

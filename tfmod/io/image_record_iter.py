@@ -1,0 +1,222 @@
+"""``mx.io.ImageRecordIter``: batches of decoded images from an MXNet RecordIO file (what
+``im2rec.py`` packs), with MXNet's default augmenter and normalisation.
+
+Per image, as MXNet's ImageRecordIter does: decode (JPEG/PNG, to ``data_shape[0]`` channels),
+``resize`` the shorter side, ``pad``, grow the image if it is smaller than ``data_shape``
+(keeping its aspect), crop ``data_shape`` -- at the centre, or at random with ``rand_crop`` --,
+mirror (``mirror``, or at random with ``rand_mirror``), then in RGB order
+``(pixel - mean) * (scale / std)``. Labels come from the record header (``label_width``
+floats). Batching follows MXNet's BatchLoader (``round_batch``, see batch_loader.py); the
+batches' ``index`` is zeros, as MXNet's.
+
+Random choices (shuffle, crops, mirrors) are drawn from numpy seeded by ``seed``: the same
+kinds of choices as MXNet, not the same draws. Resizing uses TF's bilinear kernel, which can
+differ from OpenCV's fixed-point one by a few grey levels; JPEGs decode to OpenCV's pixels.
+``num_parts``/``part_index`` split the records into equal contiguous shares (MXNet splits the
+file by bytes). The augmentations beyond these (rotation, shear, colour jitter, random scale /
+aspect / area, PCA noise, mean images) are refused by name rather than ignored.
+"""
+import numpy as np
+import tensorflow as tf
+
+from converters.attrs import parse_bool, parse_shape
+from .. import recordio
+from ..base import MXNetError
+from ..context import current_context
+from .base import DataDesc
+from .batch_loader import RowBatchIter
+from .ndarray_iter import _to_nd
+
+# augmentation / normalisation parameters tfmod does not implement, with their no-op values
+_UNSUPPORTED = {
+    'max_rotate_angle': 0, 'rotate': -1, 'max_shear_ratio': 0.0, 'max_aspect_ratio': 0.0,
+    'min_aspect_ratio': None, 'max_random_scale': 1.0, 'min_random_scale': 1.0,
+    'max_img_size': 1e10, 'min_img_size': 0.0, 'random_resized_crop': False,
+    'max_random_area': 1.0, 'min_random_area': 1.0, 'max_crop_size': -1, 'min_crop_size': -1,
+    'brightness': 0.0, 'contrast': 0.0, 'saturation': 0.0, 'pca_noise': 0.0, 'random_h': 0,
+    'random_s': 0, 'random_l': 0, 'max_random_contrast': 0.0, 'max_random_illumination': 0.0,
+    'mean_img': '', 'path_imglist': '', 'aug_seq': 'aug_default', 'rotate_list': None,
+}
+# accepted and without effect here (threads, prefetching, devices, logging)
+_IGNORED = ('preprocess_threads', 'prefetch_buffer', 'verbose', 'ctx', 'device_id',
+            'shuffle_chunk_size', 'shuffle_chunk_seed', 'seed_aug', 'inter_method', 'mean_a',
+            'std_a')
+
+
+def _record_offsets(path):
+    """Byte offsets of the records of a .rec file (headers read, payloads skipped)."""
+    reader = recordio.MXRecordIO(path, 'r')
+    offsets = []
+    try:
+        while True:
+            pos = reader.handle.tell()
+            if reader.read() is None:
+                break
+            offsets.append(pos)
+    finally:
+        reader.close()
+    return offsets
+
+
+class ImageRecordIter(RowBatchIter):
+    """Iterate over an image RecordIO file in batches (keyword arguments, as MXNet's)."""
+
+    def __init__(self, path_imgrec=None, data_shape=None, batch_size=None, path_imgidx='',
+                 label_width=1, shuffle=False, seed=0, round_batch=True, data_name='data',
+                 label_name='softmax_label', mean_r=0.0, mean_g=0.0, mean_b=0.0, std_r=1.0,
+                 std_g=1.0, std_b=1.0, scale=1.0, rand_crop=False, rand_mirror=False,
+                 mirror=False, resize=-1, pad=0, fill_value=127, num_parts=1, part_index=0,
+                 dtype='float32', **kwargs):
+        who = 'ImageRecordIter'
+        for name, value in (('path_imgrec', path_imgrec), ('data_shape', data_shape),
+                            ('batch_size', batch_size)):
+            if value is None:
+                raise MXNetError('%s: Required parameter %s is not presented' % (who, name))
+        for k, v in kwargs.items():
+            if k in _IGNORED:
+                continue
+            if k in _UNSUPPORTED:
+                if v != _UNSUPPORTED[k] and v not in ('', None):
+                    raise MXNetError('%s: %s=%r is not supported by tfmod (the supported '
+                                     'augmentations are resize, pad, rand_crop, rand_mirror, '
+                                     'mirror and mean/std/scale)' % (who, k, v))
+                continue
+            raise MXNetError('%s: unknown argument %r' % (who, k))
+        shape = tuple(parse_shape(data_shape))
+        if len(shape) != 3 or shape[0] not in (1, 3):
+            raise MXNetError('%s: data_shape must be (channels, height, width) with 1 or 3 '
+                             'channels, got %s' % (who, shape))
+        dtype = np.dtype(dtype).name
+        if dtype not in ('float32', 'uint8'):
+            raise MXNetError('%s: dtype %s is not supported (float32 or uint8)' % (who, dtype))
+        super().__init__(int(batch_size))
+        self.data_shape = shape
+        self.label_width = int(label_width)
+        self.shuffle = parse_bool(shuffle)
+        self.rand_crop, self.rand_mirror = parse_bool(rand_crop), parse_bool(rand_mirror)
+        self.mirror = parse_bool(mirror)
+        self.resize, self.pad, self.fill_value = int(resize), int(pad), int(fill_value)
+        self.dtype = dtype
+        self._mean = np.array([mean_r, mean_g, mean_b][:shape[0]] if shape[0] == 3 else
+                              [mean_r], np.float32)
+        std = np.array([std_r, std_g, std_b][:shape[0]] if shape[0] == 3 else [std_r],
+                       np.float32)
+        self._mult = (np.float32(scale) / std).astype(np.float32)
+        self._rng = np.random.RandomState(int(seed))
+        self.path_imgrec = str(path_imgrec)
+        if path_imgidx:
+            idx = recordio.MXIndexedRecordIO(path_imgidx, path_imgrec, 'r')
+            offsets = [idx.idx[k] for k in idx.keys]
+            idx.close()
+        else:
+            offsets = _record_offsets(self.path_imgrec)
+        num_parts, part_index = int(num_parts), int(part_index)
+        if not 0 <= part_index < num_parts:
+            raise MXNetError('%s: part_index %d is not in [0, num_parts=%d)'
+                             % (who, part_index, num_parts))
+        share = len(offsets) // num_parts if num_parts > 1 else len(offsets)
+        self._offsets = offsets[part_index * share:(part_index + 1) * share] \
+            if num_parts > 1 else offsets
+        if not self._offsets:
+            raise MXNetError('%s: %s holds no records' % (who, self.path_imgrec))
+        self._reader = recordio.MXRecordIO(self.path_imgrec, 'r')
+        self._perm = None
+        self._init_batches(self.batch_size, len(self._offsets), parse_bool(round_batch), who)
+        self._new_epoch()
+        self._ctx = current_context()
+        label_shape = (self.batch_size,) if self.label_width == 1 else \
+            (self.batch_size, self.label_width)
+        self.provide_data = [DataDesc(data_name, (self.batch_size,) + shape, np.dtype(dtype))]
+        self.provide_label = [DataDesc(label_name, label_shape, np.float32)]
+
+    # -- order -----------------------------------------------------------------------------------
+    def _new_epoch(self):
+        if self.shuffle:
+            self._perm = self._rng.permutation(self.num_data)
+
+    def _order(self, row):
+        return int(self._perm[row]) if self.shuffle else row
+
+    # -- one image -------------------------------------------------------------------------------
+    def _record(self, row):
+        self._reader.handle.seek(self._offsets[row])
+        header, payload = recordio.unpack(self._reader.read())
+        if header.flag > 0:
+            label = np.asarray(header.label, np.float32)
+            if label.size != self.label_width:
+                raise MXNetError('ImageRecordIter: %s record %d provides a %d-dimensional label '
+                                 'but label_width is set to %d' % (self.path_imgrec, row,
+                                                                   label.size, self.label_width))
+        else:
+            if self.label_width != 1:
+                raise MXNetError('ImageRecordIter: label_width must be 1 unless the rec file '
+                                 'is packed with multi-dimensional labels')
+            label = np.array([header.label], np.float32)
+        return header.id, label, payload
+
+    def _decode(self, payload, row):
+        c = self.data_shape[0]
+        try:
+            img = recordio.decode_image(payload, c)
+        except (tf.errors.OpError, ValueError) as e:
+            raise MXNetError('ImageRecordIter: %s record %d is not a decodable image: %s'
+                             % (self.path_imgrec, row, str(e).splitlines()[0])) from None
+        return img
+
+    def _augment(self, img):
+        _, h, w = self.data_shape
+        if self.resize != -1:
+            rows, cols = int(img.shape[0]), int(img.shape[1])
+            if rows > cols:
+                size = (self.resize * rows // cols, self.resize)
+            else:
+                size = (self.resize, self.resize * cols // rows)
+            img = self._resize(img, size)
+        if self.pad > 0:
+            img = tf.pad(img, [[self.pad, self.pad], [self.pad, self.pad], [0, 0]],
+                         constant_values=self.fill_value)
+        rows, cols = int(img.shape[0]), int(img.shape[1])
+        if rows < h:
+            img = self._resize(img, (h, int(np.float32(h) / np.float32(rows) * np.float32(cols))))
+            rows, cols = int(img.shape[0]), int(img.shape[1])
+        if cols < w:
+            img = self._resize(img, (int(np.float32(w) / np.float32(cols) * np.float32(rows)), w))
+            rows, cols = int(img.shape[0]), int(img.shape[1])
+        y, x = rows - h, cols - w
+        if self.rand_crop:
+            y, x = self._rng.randint(0, y + 1), self._rng.randint(0, x + 1)
+        else:
+            y, x = y // 2, x // 2
+        img = img[y:y + h, x:x + w]
+        if self.mirror or (self.rand_mirror and self._rng.rand() < 0.5):
+            img = img[:, ::-1]
+        return img
+
+    @staticmethod
+    def _resize(img, size):
+        out = tf.image.resize(tf.cast(img, tf.float32), size, method='bilinear')
+        return tf.cast(tf.clip_by_value(tf.round(out), 0, 255), tf.uint8)
+
+    def _arrays(self, rows, filled):
+        c, h, w = self.data_shape
+        data = np.zeros((self.batch_size, c, h, w), self.dtype)
+        labels = np.zeros((self.batch_size, self.label_width), np.float32)
+        for i, (row, ok) in enumerate(zip(rows, filled)):
+            if not ok:
+                continue
+            _, label, payload = self._record(int(row))
+            img = np.asarray(self._augment(self._decode(payload, int(row))))   # HWC, RGB
+            chw = np.transpose(img, (2, 0, 1))
+            if self.dtype == 'float32':
+                chw = (chw.astype(np.float32) - self._mean[:, None, None]) * \
+                    self._mult[:, None, None]
+            data[i] = chw
+            labels[i] = label
+        if self.label_width == 1:
+            labels = labels[:, 0]
+        return _to_nd(data, self._ctx), _to_nd(labels, self._ctx)
+
+    def getindex(self):
+        # MXNet 1.9.1's ImageRecordIter reports an index of zeros (the record ids are not
+        # passed through its prefetcher); so does this
+        return np.zeros(self.batch_size, np.uint64)
