@@ -276,3 +276,11 @@ def save_optimizer_states_file(fname, states_bytes):
 
 def load_optimizer_states_file(fname):
     return read_bytes(fname, 'optimizer states file')
+
+
+def __getattr__(name):
+    # FeedForward is built on Module, which imports this module: load it on first use
+    if name == 'FeedForward':
+        from .feedforward import FeedForward
+        return FeedForward
+    raise AttributeError("module 'tfmod.model' has no attribute %r" % name)
