@@ -28,8 +28,8 @@ def test_batches_match_mxnet(case):
     it = _iter(case)
     assert [list(d.shape) for d in it.provide_data] == case['provide_data']
     assert [list(d.shape) for d in it.provide_label] == case['provide_label']
-    # JPEGs decode to OpenCV's pixels; images smaller than the crop are resized, where TF's
-    # bilinear kernel and OpenCV's fixed-point one may differ by a grey level
+    # JPEGs decode to OpenCV's pixels; images smaller than the crop are resized with OpenCV's
+    # kernel in float64, within a grey level of its fixed-point arithmetic
     mult = 0.5 / 57.0 if case['case'] == 'center_crop_normalised' else 1.0
     atol = 1.0001 * mult
     bs = case['provide_data'][0][0]

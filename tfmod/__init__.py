@@ -20,6 +20,7 @@ from . import executor  # noqa: E402,F401
 __version__ = '0.1.0'
 from . import io  # noqa: E402,F401
 from . import recordio  # noqa: E402,F401
+from . import image  # noqa: E402,F401
 from . import lr_scheduler  # noqa: E402,F401
 from . import metric  # noqa: E402,F401
 from . import optimizer  # noqa: E402,F401

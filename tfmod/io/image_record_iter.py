@@ -10,8 +10,9 @@ floats). Batching follows MXNet's BatchLoader (``round_batch``, see batch_loader
 batches' ``index`` is zeros, as MXNet's.
 
 Random choices (shuffle, crops, mirrors) are drawn from numpy seeded by ``seed``: the same
-kinds of choices as MXNet, not the same draws. Resizing uses TF's bilinear kernel, which can
-differ from OpenCV's fixed-point one by a few grey levels; JPEGs decode to OpenCV's pixels.
+kinds of choices as MXNet, not the same draws. JPEGs decode to OpenCV's pixels; resizing uses
+OpenCV's kernels (``inter_method``, converters/image.py), within a grey level of its
+fixed-point arithmetic.
 ``num_parts``/``part_index`` split the records into equal contiguous shares (MXNet splits the
 file by bytes). The augmentations beyond these (rotation, shear, colour jitter, random scale /
 aspect / area, PCA noise, mean images) are refused by name rather than ignored.
@@ -19,6 +20,7 @@ aspect / area, PCA noise, mean images) are refused by name rather than ignored.
 import numpy as np
 import tensorflow as tf
 
+from converters import image as _cv
 from converters.attrs import parse_bool, parse_shape
 from .. import recordio
 from ..base import MXNetError
@@ -39,8 +41,7 @@ _UNSUPPORTED = {
 }
 # accepted and without effect here (threads, prefetching, devices, logging)
 _IGNORED = ('preprocess_threads', 'prefetch_buffer', 'verbose', 'ctx', 'device_id',
-            'shuffle_chunk_size', 'shuffle_chunk_seed', 'seed_aug', 'inter_method', 'mean_a',
-            'std_a')
+            'shuffle_chunk_size', 'shuffle_chunk_seed', 'seed_aug', 'mean_a', 'std_a')
 
 
 def _record_offsets(path):
@@ -65,8 +66,8 @@ class ImageRecordIter(RowBatchIter):
                  label_width=1, shuffle=False, seed=0, round_batch=True, data_name='data',
                  label_name='softmax_label', mean_r=0.0, mean_g=0.0, mean_b=0.0, std_r=1.0,
                  std_g=1.0, std_b=1.0, scale=1.0, rand_crop=False, rand_mirror=False,
-                 mirror=False, resize=-1, pad=0, fill_value=127, num_parts=1, part_index=0,
-                 dtype='float32', **kwargs):
+                 mirror=False, resize=-1, pad=0, fill_value=127, inter_method=1, num_parts=1,
+                 part_index=0, dtype='float32', **kwargs):
         who = 'ImageRecordIter'
         for name, value in (('path_imgrec', path_imgrec), ('data_shape', data_shape),
                             ('batch_size', batch_size)):
@@ -96,6 +97,10 @@ class ImageRecordIter(RowBatchIter):
         self.rand_crop, self.rand_mirror = parse_bool(rand_crop), parse_bool(rand_mirror)
         self.mirror = parse_bool(mirror)
         self.resize, self.pad, self.fill_value = int(resize), int(pad), int(fill_value)
+        self.inter_method = int(inter_method)
+        if self.inter_method not in (0, 1, 2, 3, 4, 9, 10):
+            raise MXNetError('%s: invalid inter_method %d: valid values 0, 1, 2, 3, 4, 9, 10'
+                             % (who, self.inter_method))
         self.dtype = dtype
         self._mean = np.array([mean_r, mean_g, mean_b][:shape[0]] if shape[0] == 3 else
                               [mean_r], np.float32)
@@ -192,10 +197,15 @@ class ImageRecordIter(RowBatchIter):
             img = img[:, ::-1]
         return img
 
-    @staticmethod
-    def _resize(img, size):
-        out = tf.image.resize(tf.cast(img, tf.float32), size, method='bilinear')
-        return tf.cast(tf.clip_by_value(tf.round(out), 0, 255), tf.uint8)
+    def _resize(self, img, size):
+        h, w = size
+        interp = self.inter_method
+        if interp == 9:          # OpenCV codes: bicubic to grow, area to shrink
+            rows, cols = int(img.shape[0]), int(img.shape[1])
+            interp = 2 if h > rows and w > cols else 3 if h < rows and w < cols else 1
+        elif interp == 10:
+            interp = self._rng.randint(0, 5)
+        return _cv.resize_hwc(img, w, h, interp)
 
     def _arrays(self, rows, filled):
         c, h, w = self.data_shape
