@@ -304,26 +304,30 @@ def _outputs(p):
     return p.prop.outputs()
 
 
-def _infer_inputs(p, in_shapes, out_shapes):
-    """Argument and aux shapes from the Prop's infer_shape. With some argument unknown, the
-    user's code may fail on the unknown entry: that just means no information yet."""
-    prop = p.prop
-    nargs = len(prop.arguments())
-    args = list(in_shapes[:nargs])
-    if all(s is None for s in args):
-        return in_shapes
-    res = prop.infer_shape(args, strict=all(s is not None for s in args))
+def _complete(infer, values):
+    """Known argument/aux entries from the Prop's ``infer`` (infer_shape or infer_type). With
+    some argument unknown, the user's code may fail on the unknown entry: that just means no
+    information yet."""
+    nargs = len(infer.__self__.arguments())
+    args = list(values[:nargs])
+    if all(v is None for v in args):
+        return values
+    res = infer(args, strict=all(v is not None for v in args))
     if res is None:
-        return in_shapes
+        return values
     new_args, _, new_aux = res
-    out = list(in_shapes)
-    for i, s in enumerate(list(new_args)[:nargs]):
-        if s is not None:
-            out[i] = s
-    for j, s in enumerate(list(new_aux)[:len(in_shapes) - nargs]):
-        if s is not None:
-            out[nargs + j] = s
+    out = list(values)
+    for i, v in enumerate(list(new_args)[:nargs]):
+        if v is not None:
+            out[i] = v
+    for j, v in enumerate(list(new_aux)[:len(values) - nargs]):
+        if v is not None:
+            out[nargs + j] = v
     return out
+
+
+def _infer_inputs(p, in_shapes, out_shapes):
+    return _complete(p.prop.infer_shape, in_shapes)
 
 
 def _infer_shape(p, in_shapes):
@@ -336,22 +340,7 @@ def _infer_shape(p, in_shapes):
 
 
 def _infer_types(p, in_types, out_types):
-    prop = p.prop
-    nargs = len(prop.arguments())
-    args = list(in_types[:nargs])
-    if all(t is None for t in args):
-        return in_types
-    res = prop.infer_type(args, strict=all(t is not None for t in args))
-    if res is None:
-        return in_types
-    out = list(in_types)
-    for i, t in enumerate(list(res[0])[:nargs]):
-        if t is not None:
-            out[i] = t
-    for j, t in enumerate(list(res[2])[:len(in_types) - nargs]):
-        if t is not None:
-            out[nargs + j] = t
-    return out
+    return _complete(p.prop.infer_type, in_types)
 
 
 def _static(t):

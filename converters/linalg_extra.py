@@ -295,15 +295,21 @@ def linalg_extractdiag(ctx, p, A):
     return tf.linalg.diag_part(A, k=p.offset)
 
 
+def _vector_size(A, name):
+    """The (known) last dim of a float input of at least one dim: the vectors it packs."""
+    if A.shape.rank < 1:
+        raise MXNetError('%s: input must have at least 1 dim' % name)
+    _check_float(A, name)
+    n = A.shape[-1]
+    if n is None:
+        raise MXNetError('%s: the last dim of the input must be known' % name)
+    return n
+
+
 @op('_linalg_makediag')
 def linalg_makediag(ctx, p, A):
     """Square matrices of size n + |offset| with A (..., n) on the ``offset``-th diagonal."""
-    if A.shape.rank < 1:
-        raise MXNetError('linalg_makediag: input must have at least 1 dim')
-    _check_float(A, 'linalg_makediag')
-    n = A.shape[-1]
-    if n is None:
-        raise MXNetError('linalg_makediag: the last dim of the input must be known')
+    n = _vector_size(A, 'linalg_makediag')
     m = n + abs(p.offset)
     return tf.linalg.diag(A, k=p.offset, num_rows=m, num_cols=m)
 
@@ -338,12 +344,7 @@ def linalg_extracttrian(ctx, p, A):
 def linalg_maketrian(ctx, p, A):
     """Inverse of extracttrian: square matrices with A (..., m) unpacked into the triangle and
     zeros elsewhere (size n + |offset| where m = n (n + 1) / 2)."""
-    if A.shape.rank < 1:
-        raise MXNetError('linalg_maketrian: input must have at least 1 dim')
-    _check_float(A, 'linalg_maketrian')
-    m = A.shape[-1]
-    if m is None:
-        raise MXNetError('linalg_maketrian: the last dim of the input must be known')
+    m = _vector_size(A, 'linalg_maketrian')
     k = int(round((np.sqrt(8 * m + 1) - 1) / 2))
     if k * (k + 1) // 2 != m:
         raise MXNetError('linalg_maketrian: the last dim (%d) is not a triangular number' % m)

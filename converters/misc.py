@@ -20,6 +20,7 @@ from .attrs import Param, parse_int
 from .base import MXNetError
 from .registry import op
 from .dims import prod as _prod
+from .shape import concat_shapes
 
 
 def _norm_axis(axis, ndim, what, op_name):
@@ -41,26 +42,9 @@ def _index(x):
 def _rnn_param_concat_infer_inputs(p, ins, outs):
     """MXNet's RNNParamConcatShape: all inputs share the non-axis dims; when the output's axis
     size is known, the inputs whose axis size is unknown (at most two) share the remainder."""
-    known = [s for s in list(ins) + [outs[0] if outs else None] if s is not None]
-    if not known:
+    axis, new = concat_shapes(p, ins, outs, '_rnn_param_concat')
+    if axis is None:
         return ins
-    nd = len(known[0])
-    axis = _norm_axis(p.dim, nd, 'dim', '_rnn_param_concat')
-    common = [None] * nd
-    for s in known:
-        if len(s) != nd:
-            raise MXNetError('_rnn_param_concat: inputs have different numbers of dims (%s)'
-                             % ', '.join(str(tuple(k)) for k in known))
-        for i, d in enumerate(s):
-            if i != axis and d is not None:
-                if common[i] is not None and common[i] != d:
-                    raise MXNetError('_rnn_param_concat: incompatible dims %d vs %d at dim %d'
-                                     % (common[i], d, i))
-                common[i] = d
-    new = []
-    for s in ins:
-        dim = None if s is None else s[axis]
-        new.append(tuple(dim if i == axis else common[i] for i in range(nd)))
     out = outs[0] if outs else None
     unknown = [i for i, s in enumerate(new) if s[axis] is None]
     if out is not None and out[axis] is not None and unknown:

@@ -285,29 +285,29 @@ def swap_axis(ctx, p, data):
 # ------------------------------------------------------------------------------------------------
 # Joining and splitting.
 
-def _concat_infer_inputs(p, ins, outs):
-    """MXNet's ConcatShape: every input takes the common non-concat dims; its own concat-axis
-    size is never deduced from the output."""
-    known = [s for s in list(ins) + [outs[0]] if s is not None]
+def concat_shapes(p, ins, outs, what):
+    """-> (axis, input shapes with the dims all concatenated inputs share filled in): every
+    input takes the common non-axis dims; its own axis size is never deduced here."""
+    known = [s for s in list(ins) + [outs[0] if outs else None] if s is not None]
     if not known:
-        return ins
+        return None, ins
     nd = len(known[0])
-    axis = _norm_axis(p.dim, nd, 'dim', 'Concat')
+    axis = _norm_axis(p.dim, nd, 'dim', what)
     common = [None] * nd
     for s in known:
         if len(s) != nd:
-            raise MXNetError('Concat: inputs have different numbers of dims (%s)'
-                             % ', '.join(str(tuple(k)) for k in known))
+            raise MXNetError('%s: inputs have different numbers of dims (%s)'
+                             % (what, ', '.join(str(tuple(k)) for k in known)))
         for i, d in enumerate(s):
             if i != axis:
-                common[i] = _merge_dim(common[i], d, 'Concat (dim %d)' % i)
-    out = []
-    for s in ins:
-        if s is None:
-            out.append(tuple(common))
-        else:
-            out.append(tuple(common[i] if i != axis else s[i] for i in range(nd)))
-    return out
+                common[i] = _merge_dim(common[i], d, '%s (dim %d)' % (what, i))
+    return axis, [tuple(common[i] if i != axis or s is None else s[i] for i in range(nd))
+                  for s in ins]
+
+
+def _concat_infer_inputs(p, ins, outs):
+    """MXNet's ConcatShape (see concat_shapes)."""
+    return concat_shapes(p, ins, outs, 'Concat')[1]
 
 
 @op('Concat', infer_inputs=_concat_infer_inputs)

@@ -12,6 +12,7 @@ import pytest
 
 import tfmod as mx
 from tfmod.base import MXNetError
+from lm_sym_gen import lm_sym_gen
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 F = os.path.join(HERE, 'fixtures', 'modules', 'bucketing')
@@ -30,22 +31,7 @@ def recorded_sym_gen(seq_len):
 
 def rnn_sym_gen():
     """The fixture's sym_gen (MXNet's example/rnn/bucketing/lstm_bucketing.py, scaled down)."""
-    stack = mx.rnn.SequentialRNNCell()
-    for i in range(2):
-        stack.add(mx.rnn.LSTMCell(num_hidden=8, prefix='lstm_l%d_' % i))
-
-    def sym_gen(seq_len):
-        data = mx.sym.Variable('data')
-        label = mx.sym.Variable('softmax_label')
-        embed = mx.sym.Embedding(data=data, input_dim=20, output_dim=6, name='embed')
-        stack.reset()
-        outputs, _ = stack.unroll(seq_len, inputs=embed, merge_outputs=True)
-        pred = mx.sym.Reshape(outputs, shape=(-1, 8))
-        pred = mx.sym.FullyConnected(data=pred, num_hidden=20, name='pred')
-        label = mx.sym.Reshape(label, shape=(-1,))
-        pred = mx.sym.SoftmaxOutput(data=pred, label=label, name='softmax')
-        return pred, ('data',), ('softmax_label',)
-    return sym_gen
+    return lm_sym_gen()
 
 
 def init_params():

@@ -21,6 +21,7 @@ import pytest
 
 import tfmod as mx
 from conftest import FIXTURES
+from lm_sym_gen import lm_stack, lm_sym_gen
 
 CELLS_DIR = os.path.join(FIXTURES, 'rnn_cells')
 BUCKET_DIR = os.path.join(FIXTURES, 'modules', 'bucketing')
@@ -239,26 +240,6 @@ def test_do_rnn_checkpoint_period(tmp_path):
 
 
 # -- the bucketing language model ------------------------------------------------------------------
-def _lm_stack():
-    stack = mx.rnn.SequentialRNNCell()
-    for i in range(2):
-        stack.add(mx.rnn.LSTMCell(num_hidden=8, prefix='lstm_l%d_' % i))
-    return stack
-
-
-def _lm_sym_gen(stack):
-    def sym_gen(seq_len):
-        data = mx.sym.Variable('data')
-        label = mx.sym.Variable('softmax_label')
-        embed = mx.sym.Embedding(data=data, input_dim=20, output_dim=6, name='embed')
-        stack.reset()
-        outputs, _ = stack.unroll(seq_len, inputs=embed, merge_outputs=True)
-        pred = mx.sym.Reshape(outputs, shape=(-1, 8))
-        pred = mx.sym.FullyConnected(data=pred, num_hidden=20, name='pred')
-        label = mx.sym.Reshape(label, shape=(-1,))
-        pred = mx.sym.SoftmaxOutput(data=pred, label=label, name='softmax')
-        return pred, ('data',), ('softmax_label',)
-    return sym_gen
 
 
 @pytest.fixture(scope='module')
@@ -275,7 +256,7 @@ def bucketing():
 def test_bucketing_symbol_matches_mxnet(bucketing, key):
     syms, _, _ = bucketing
     exp = syms[str(key)]
-    sym_gen = _lm_sym_gen(_lm_stack())
+    sym_gen = lm_sym_gen(lm_stack())
     sym_gen(3)  # a previous bucket must not leak into the next one's names
     with mx.name.NameManager():
         sym, dn, ln = sym_gen(key)
@@ -293,7 +274,7 @@ def test_bucketing_symbol_matches_mxnet(bucketing, key):
 @pytest.mark.parametrize('key', [10, 5])
 def test_bucketing_forward_backward_matches_mxnet(bucketing, key):
     _, _, arrays = bucketing
-    sym_gen = _lm_sym_gen(_lm_stack())
+    sym_gen = lm_sym_gen(lm_stack())
     with mx.name.NameManager():
         sym, _, _ = sym_gen(key)
     name = 'b%d' % key
@@ -316,7 +297,7 @@ def test_bucketing_forward_backward_matches_mxnet(bucketing, key):
 def test_bucketing_cell_section(bucketing):
     _, info, arrays = bucketing
     cell_fx = info['cell']
-    stack = _lm_stack()
+    stack = lm_stack()
     assert stack.state_info == [{'shape': tuple(s['shape']), '__layout__': s['__layout__']}
                                 for s in cell_fx['state_info']]
     with mx.name.NameManager():

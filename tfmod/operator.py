@@ -193,27 +193,23 @@ class _PropAdapter(object):
     def list_auxiliary_states(self):
         return list(self.prop.list_auxiliary_states())
 
+    def _infer(self, method, values, to_user, from_user, what, label):
+        """Call the Prop's infer_shape / infer_type and check it returned one entry per
+        argument, output and aux state."""
+        ins, outs, auxs = _split3(getattr(self.prop, method)([to_user(v) for v in values]),
+                                  method)
+        _check_len(outs, len(self.list_outputs()), 'output ' + what, label)
+        _check_len(ins, len(self.list_arguments()), 'input ' + what, label)
+        _check_len(auxs, len(self.list_auxiliary_states()), 'aux state ' + what, label)
+        return tuple([from_user(v) for v in part] for part in (ins, outs, auxs))
+
     def infer_shape(self, arg_shapes):
-        n_in, n_out = len(self.list_arguments()), len(self.list_outputs())
-        n_aux = len(self.list_auxiliary_states())
-        ishape, oshape, ashape = _split3(
-            self.prop.infer_shape([_to_mx_shape(s) for s in arg_shapes]), 'infer_shape')
-        _check_len(oshape, n_out, 'output shapes', 'InferShape')
-        _check_len(ishape, n_in, 'input shapes', 'InferShape')
-        _check_len(ashape, n_aux, 'aux state shapes', 'InferShape')
-        return ([_from_mx_shape(s) for s in ishape], [_from_mx_shape(s) for s in oshape],
-                [_from_mx_shape(s) for s in ashape])
+        return self._infer('infer_shape', arg_shapes, _to_mx_shape, _from_mx_shape, 'shapes',
+                           'InferShape')
 
     def infer_type(self, arg_types):
-        n_in, n_out = len(self.list_arguments()), len(self.list_outputs())
-        n_aux = len(self.list_auxiliary_states())
-        itype, otype, atype = _split3(
-            self.prop.infer_type([_np_type(t) for t in arg_types]), 'infer_type')
-        _check_len(otype, n_out, 'output types', 'InferType')
-        _check_len(itype, n_in, 'input types', 'InferType')
-        _check_len(atype, n_aux, 'aux state types', 'InferType')
-        return ([_dtype_name(t) for t in itype], [_dtype_name(t) for t in otype],
-                [_dtype_name(t) for t in atype])
+        return self._infer('infer_type', arg_types, _np_type, _dtype_name, 'types',
+                           'InferType')
 
     def backward_dependency(self):
         n_in, n_out = len(self.list_arguments()), len(self.list_outputs())

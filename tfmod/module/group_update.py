@@ -51,13 +51,7 @@ class GroupUpdate:
                 up.states_synced[n] = True
         opt = self.opt
         opt._set_current_context(stored[0].context.device_id if stored else 0)
-        if names:
-            opt._update_count(names)
-        lrs = opt._get_lrs(names)
-        wds = opt._get_wds(names)
-        ts = [opt._index_update_count[n] for n in names]
-        hnames, hvals = opt.hparam_values()
-        per_param = opt._tf_param_hparams(names)
+        lrs, wds, ts, hnames, hvals, per_param = opt._step_scalars(names)
         pnames = tuple(sorted(per_param))
         pvals = np.asarray([per_param[n] for n in pnames], np.float64).reshape(
             len(pnames), len(names))

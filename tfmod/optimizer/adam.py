@@ -16,6 +16,11 @@ from .optimizer import Optimizer, register
 from ._kernels import as_dtype, clip, f64, kbound, kparam, zeros_state
 
 
+def _moments(weight):
+    """Two zero states in the weight's dtype: (mean, variance) / (m, u)."""
+    return (zeros_state(weight, weight.dtype), zeros_state(weight, weight.dtype))
+
+
 @register
 class Adam(Optimizer):
     """The Adam optimizer (states: mean, variance)."""
@@ -30,8 +35,7 @@ class Adam(Optimizer):
         self.lazy_update = lazy_update
 
     def create_state(self, index, weight):
-        return (zeros_state(weight, weight.dtype),   # mean
-                zeros_state(weight, weight.dtype))   # variance
+        return _moments(weight)
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
@@ -60,8 +64,7 @@ class Adamax(Optimizer):
         return self.clip_gradient is not None  # MXNet clips in Python when not None
 
     def create_state(self, index, weight):
-        return (zeros_state(weight, weight.dtype),   # mean
-                zeros_state(weight, weight.dtype))   # variance
+        return _moments(weight)
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
@@ -93,8 +96,7 @@ class Nadam(Optimizer):
         return self.clip_gradient is not None
 
     def create_state(self, index, weight):
-        return (zeros_state(weight, weight.dtype),   # mean
-                zeros_state(weight, weight.dtype))   # variance
+        return _moments(weight)
 
     def _momentum_at(self, t):
         return self.beta1 * (1. - 0.5 * (pow(0.96, t * self.schedule_decay)))

@@ -290,15 +290,21 @@ class Optimizer:
     # hands them chunks, as MXNet's does, through ``_update_chunk``.
     _eager_aggregate = False
 
-    def _update_chunk(self, indices, weights, grads, states):
-        """One aggregated (eager) update of several parameters with MXNet's aggregated
-        bookkeeping: count all, read the learning rates once, then step each parameter."""
-        self._update_count(indices)
+    def _step_scalars(self, indices):
+        """MXNet's aggregated bookkeeping for one step of ``indices``: count them all, then
+        read the learning rates and weight decays once -> (lrs, wds, update counts,
+        hyper-parameter names, their values, per-parameter hyper-parameters)."""
+        if indices:
+            self._update_count(indices)
         lrs = self._get_lrs(indices)
         wds = self._get_wds(indices)
         ts = [self._index_update_count[i] for i in indices]
         names, vals = self.hparam_values()
-        per_param = self._tf_param_hparams(indices)
+        return lrs, wds, ts, names, vals, self._tf_param_hparams(indices)
+
+    def _update_chunk(self, indices, weights, grads, states):
+        """One aggregated (eager) update of several parameters (see _step_scalars)."""
+        lrs, wds, ts, names, vals, per_param = self._step_scalars(indices)
         for j, (weight, grad, state) in enumerate(zip(weights, grads, states)):
             with tf.device(weight.context.tf_device):
                 hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
