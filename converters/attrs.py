@@ -214,10 +214,13 @@ class Params:
 
 
 class Schema:
-    """The attributes one op accepts, in MXNet's declaration order."""
+    """The attributes one op accepts, in MXNet's declaration order. An ``open`` schema belongs to
+    an op without a parameter struct: MXNet keeps the attributes it does not declare on the node
+    (they are written back to JSON) and ignores them, where any other op refuses them."""
 
-    def __init__(self, params=()):
+    def __init__(self, params=(), open=False):
         self.params = {p.name: p for p in params}
+        self.open = open
 
     @classmethod
     def from_mxnet(cls, declared):
@@ -236,6 +239,8 @@ class Schema:
             if is_hidden(key):
                 continue
             p = self.params.get(key)
+            if p is None and self.open:
+                continue
             if p is None:
                 known = ', '.join(self.params) or '(none)'
                 raise MXNetError("Cannot find argument '%s' in %s. Possible arguments: %s"

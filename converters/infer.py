@@ -9,6 +9,7 @@ label's shape from its loss layer). Shapes are tuples; ``None`` is an unknown sh
 import tensorflow as tf
 
 from . import dtypes as _dt
+from . import shape_mode as _shape_mode
 from .attrs import parse_shape
 from .base import MXNetError
 from .graph import LowerContext, check_ops, node_error, topo_order
@@ -45,8 +46,10 @@ def var_shape_attr(node):
     if s is None:
         return None
     shape = parse_shape(s)
-    # MXNet writes 0 for unknown dimensions in legacy shape semantics.
-    return tuple(None if d in (0, -1) else d for d in shape) if shape else None
+    # Gluon writes 0 for the dimensions it infers later: unknown in MXNet's legacy semantics.
+    if not shape and not _shape_mode.is_np_shape():
+        return None     # () is an unknown shape in legacy mode, a scalar's in NumPy mode
+    return _shape_mode.normalize(shape)
 
 
 def var_dtype_attr(node):
@@ -168,18 +171,19 @@ def _infer_node(node, idx, S, T, graph):
     in_shapes = [S.get(k) for k in in_keys]
     out_shapes = [S.get(k) for k in out_keys]
     if od.infer_inputs is not None or od.infer_node is not None:
-        try:
-            if od.infer_node is not None:
-                new = od.infer_node(node, list(in_shapes), list(out_shapes))
-            else:
-                new = od.infer_inputs(p, list(in_shapes), list(out_shapes))
-        except MXNetError:
-            raise
-        except (ValueError, TypeError, IndexError, ZeroDivisionError) as e:
-            raise node_error(node, e, in_shapes) from None
-        for i, (k, s) in enumerate(zip(in_keys, new)):
-            if s is not None:
-                changed |= _set(S, k, tuple(s), node, names[i], merge)
+        for trial in _input_trials(in_shapes):
+            try:
+                if od.infer_node is not None:
+                    new = od.infer_node(node, trial, list(out_shapes))
+                else:
+                    new = od.infer_inputs(p, trial, list(out_shapes))
+            except MXNetError:
+                raise
+            except (ValueError, TypeError, IndexError, ZeroDivisionError) as e:
+                raise node_error(node, e, in_shapes) from None
+            for i, (k, s) in enumerate(zip(in_keys, new)):
+                if s is not None:
+                    changed |= _set(S, k, tuple(s), node, names[i], merge)
     in_types = [T.get(k) for k in in_keys]
     out_types = [T.get(k) for k in out_keys]
     tfn = od.infer_types or _default_infer_types
@@ -211,6 +215,19 @@ def _infer_node(node, idx, S, T, graph):
             T[k] = t
             changed = True
     return changed
+
+
+def _input_trials(in_shapes):
+    """The input-shape lists an op's ``infer_inputs`` sees: the shapes as they are, then, for each
+    partly known input (a Gluon file's ``(64, 0, 7, 7)`` weight, ``(0,)`` gamma), the same list
+    with that input unknown -- ops fill in only the inputs they are handed as unknown, and the
+    merge afterwards unifies what they say with what was known (a conflict is an error)."""
+    yield list(in_shapes)
+    for i, s in enumerate(in_shapes):
+        if s is not None and not is_known(s):
+            trial = list(in_shapes)
+            trial[i] = None
+            yield trial
 
 
 def _types_without_shapes(node, idx, in_shapes, in_types, graph, nout, out_keys, T):

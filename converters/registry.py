@@ -138,6 +138,7 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
             raise MXNetError('op %s is not an MXNet 1.9.1 op; give its params explicitly' % name)
         schema = Schema(params) if params is not None else Schema.from_mxnet(sig['params'])
         schema.add(*extra_params)
+        schema.open = bool(sig and sig.get('open_attrs'))
         ins = inputs if inputs is not None else (sig['inputs'] if sig else ['data'])
         ins_fn = ins if callable(ins) else _const(ins)
         aux_fn = aux if callable(aux) else _const(aux)

@@ -7,6 +7,9 @@ Run with the oracle's python (``PY=$(../shared/oracle/setup.sh)``):
 The output is data about MXNet's public interface -- which attributes each operator takes, their
 declared types and defaults, which names are aliases of one another -- so that tfmod's attribute
 schemas are the real ones, not remembered ones. Backward (``_backward_*``) ops are left out.
+``open_attrs`` records, for each op, whether MXNet keeps and ignores attributes it does not declare
+(true of most ops without a parameter struct: Gluon writes ``zeros_like`` with a ``dtype``) rather
+than refusing them, probed by loading a one-node graph carrying an undeclared attribute.
 """
 import ctypes
 import json
@@ -43,6 +46,20 @@ def op_info(name):
     return handle.value, py_str(real_name.value), args, py_str(key_var_num_args.value or b'')
 
 
+def accepts_unknown_attrs(name, inputs):
+    """Whether MXNet loads a node of ``name`` that carries an attribute it does not declare."""
+    nodes = [{'op': 'null', 'name': 'in%d' % i, 'inputs': []} for i in range(len(inputs))]
+    nodes.append({'op': name, 'name': 'probe', 'attrs': {'tfmod_probe': '1'},
+                  'inputs': [[i, 0, 0] for i in range(len(inputs))]})
+    graph = {'nodes': nodes, 'arg_nodes': list(range(len(inputs))),
+             'heads': [[len(inputs), 0, 0]], 'attrs': {'mxnet_version': ['int', 10901]}}
+    try:
+        mx.sym.load_json(json.dumps(graph))
+    except mx.base.MXNetError:
+        return False
+    return True
+
+
 def main(out):
     by_handle = {}
     infos = {}
@@ -64,6 +81,8 @@ def main(out):
             'variadic': any(t.endswith('[]') for a, t in args),
             'params': params,
             'key_var_num_args': kvna,
+            'open_attrs': not params and not any(t.endswith('[]') for a, t in args)
+                          and accepts_unknown_attrs(name, inputs),
         }
     doc = {'mxnet_version': mx.__version__, 'ops': ops}
     with open(out, 'w') as f:

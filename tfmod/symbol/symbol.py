@@ -4,9 +4,12 @@ A Symbol is a list of head entries ``(node, output_index)``. Symbols are compose
 constructors (generated from the registry in ``register.py``), by calling a symbol with other
 symbols for its free variables, and by Python operators, naming nodes exactly as MXNet does.
 """
+import warnings
+
 import numpy as np
 
 from converters import dtypes as _dt
+from converters import shape_mode as _shape_mode
 from converters.graph import GraphFunction, Node, classify_variables, topo_order
 from converters.infer import infer, is_known
 from ..attribute import current as _attr_scope
@@ -225,12 +228,23 @@ class Symbol:
             if k not in names:
                 raise MXNetError('infer: %r is not an input of the symbol; its inputs are %s'
                                  % (k, self.list_inputs()))
-        shapes = {k: tuple(None if d == 0 else d for d in v) for k, v in (shapes or {}).items()}
+        shapes = {k: _shape_mode.normalize(v) for k, v in (shapes or {}).items()}
         return infer(self._heads, shapes, types), order
 
     def infer_shape(self, *args, **kwargs):
-        """(arg_shapes, out_shapes, aux_shapes) -- or (None, None, None) if incomplete."""
+        """(arg_shapes, out_shapes, aux_shapes) -- or (None, None, None) with MXNet's warning
+        naming the arguments still unknown (0s are unknown dimensions in legacy mode)."""
         res = self._infer_shape_impl(False, *args, **kwargs)
+        if res[1] is None:
+            arg_shapes = self._infer_shape_impl(True, *args, **kwargs)[0]
+            unknown = -1 if _shape_mode.is_np_shape() else 0
+            unknowns = ['%s: %s' % (n, s) for n, s in zip(self.list_arguments(), arg_shapes)
+                        if not s or unknown in s]
+            if len(unknowns) > 10:
+                unknowns = unknowns[:10] + ['...']
+            warnings.warn('Cannot decide shape for the following arguments (0s in shape means '
+                          'unknown dimensions). Consider providing them as input:\n\t'
+                          + '\n\t'.join(unknowns), stacklevel=2)
         return res
 
     def infer_shape_partial(self, *args, **kwargs):
@@ -241,10 +255,13 @@ class Symbol:
         res, order = self._infer(known)
         args_n, aux_n = classify_variables(order)
 
+        np_mode = _shape_mode.is_np_shape()
+
         def conv(s):
+            # MXNet's spelling of the unknown: () and 0 in legacy mode, None and -1 in NumPy mode
             if s is None:
-                return ()
-            return tuple(0 if d is None else d for d in s)
+                return None if np_mode else ()
+            return tuple((-1 if np_mode else 0) if d is None else d for d in s)
         arg_shapes = [res.shape(n) for n in args_n]
         aux_shapes = [res.shape(n) for n in aux_n]
         out_shapes = [res.shape(n, k) for n, k in self._heads]
