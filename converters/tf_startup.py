@@ -62,7 +62,10 @@ def _load_tf():
 def load_quietly():
     """Import TensorFlow (once, before anything else in tfmod does) with the start-up chatter
     filtered as described above."""
-    if 'tensorflow' in sys.modules or verbose():
+    if 'tensorflow' in sys.modules:
+        return
+    if verbose():
+        _load_tf()
         return
     min_level = _min_level()
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
