@@ -308,7 +308,7 @@ def wrap_np_binary_func(func):
     return wrapped
 
 
-# ---- misc ------------------------------------------------------------------------------------------
+# ---- misc ----------------------------------------------------------------------------------------
 
 def set_module(module):
     """Decorator setting ``__module__`` of a function or class (unchanged when None)."""
@@ -333,7 +333,7 @@ def setenv(name, value):
         os.environ[name] = value
 
 
-# ---- mx.np / mx.npx --------------------------------------------------------------------------------
+# ---- mx.np / mx.npx ------------------------------------------------------------------------------
 
 _NP_NAMESPACES = {'np': 'mx.np', 'npx': 'mx.npx', 'numpy': 'mx.numpy',
                   'numpy_extension': 'mx.numpy_extension', 'np_symbol': 'mx.np_symbol',

@@ -1,10 +1,11 @@
 """Which of MXNet 1.9.1's public namespaces and names tfmod provides.
 
 Asks the real MXNet (run with the oracle's python in a subprocess) for every public namespace
-reachable from ``mx`` (``mx.nd``, ``mx.nd.contrib``, ``mx.gluon.nn``, ``mx.util``, ...; two levels
-deep, MXNet's internal modules left out) and the public names each defines, then looks each up in tfmod along the same attribute
-path. Prints a Markdown table (namespace -> full / partial (n missing) / absent) and, with
-``--details``, the missing names of each namespace.
+reachable from ``mx`` (``mx.util``, ``mx.nd``, ``mx.nd.contrib``, ``mx.gluon.nn``, ...; MXNet's
+internal modules left out) and the public names each defines, then looks each up in tfmod along
+the same attribute path (or any alias: ``mx.nd`` / ``mx.ndarray``). Prints a Markdown table
+(namespace -> full / partial (n missing) / absent) and, with ``--details``, the missing names of
+each namespace.
 
     python tools/namespace_survey.py --mxnet /tmp/mxnet-oracle/bin/python [--details] [--json F]
 
