@@ -4,10 +4,11 @@ Knows MXNet's op names, attributes and semantics; knows nothing of modules, iter
 optimizers, and never imports tfmod. Importing this package registers every op family.
 """
 import importlib
-import os as _os
 import pkgutil
 
-_os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+from . import tf_startup as _tf_startup
+
+_tf_startup.load_quietly()    # first import of TensorFlow, without its start-up chatter
 
 from .base import MXNetError  # noqa: E402
 from .graph import GraphFunction, Node, topo_order, classify_variables, check_ops  # noqa: E402
@@ -16,7 +17,8 @@ from . import registry  # noqa: E402
 
 # One module per op family; each registers its ops on import. Every module of this package that
 # is not part of the core below is an op family.
-_CORE = {'base', 'attrs', 'dtypes', 'dims', 'registry', 'graph', 'infer', 'layout', 'shape_mode'}
+_CORE = {'base', 'attrs', 'dtypes', 'dims', 'registry', 'graph', 'infer', 'layout', 'shape_mode',
+         'tf_startup'}
 FAMILIES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
                         if m.name not in _CORE and not m.name.startswith('_')))
 for _fam in FAMILIES:

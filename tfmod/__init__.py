@@ -1,8 +1,6 @@
 """tfmod: MXNet 1.x Symbol + Module programs on TensorFlow 2. Use as ``import tfmod as mx``."""
-import os as _os
-
-_os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-
+# tfmod.base imports converters, which loads TensorFlow first (converters/tf_startup.py: quietly,
+# unless TFMOD_VERBOSE=1 or the user's own TF_CPP_MIN_LOG_LEVEL asks for its start-up lines).
 from . import base  # noqa: E402
 from .base import MXNetError  # noqa: E402,F401
 from . import context  # noqa: E402
@@ -38,6 +36,19 @@ from . import operator  # noqa: E402,F401
 from . import monitor  # noqa: E402,F401
 from . import monitor as mon  # noqa: E402,F401
 from . import contrib  # noqa: E402,F401
+# MXNet's small helper namespaces (and the mx.* shortcuts MXNet exports from mx.util).
+from . import util  # noqa: E402,F401
+from .util import (is_np_array, is_np_shape, np_array, np_shape, set_np_shape,  # noqa: E402,F401
+                   use_np, use_np_array, use_np_shape)
+from . import runtime  # noqa: E402,F401
+from . import log  # noqa: E402,F401
+from . import engine  # noqa: E402,F401
+from . import library  # noqa: E402,F401
+
+
+def __getattr__(attr):
+    """mx.np / mx.npx (MXNet's NumPy-array interface) are absent: say so by name."""
+    return util.missing_np_namespace(__name__, attr)
 
 
 def _quiet_retracing_warnings():

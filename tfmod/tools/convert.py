@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+# TensorFlow's start-up chatter is filtered when tfmod loads it (converters/tf_startup.py).
 
 
 class _UsageError(Exception):
