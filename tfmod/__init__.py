@@ -38,6 +38,7 @@ from . import operator  # noqa: E402,F401
 from . import monitor  # noqa: E402,F401
 from . import monitor as mon  # noqa: E402,F401
 from . import contrib  # noqa: E402,F401
+from . import test_utils  # noqa: E402,F401
 
 
 def _quiet_retracing_warnings():
