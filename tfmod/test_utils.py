@@ -914,7 +914,8 @@ def download(url, fname=None, dirname=None, overwrite=False, retries=5):
         logging.info('%s exists, skipping download', fname)
         return fname
     last = None
-    for attempt in range(retries + 1):
+    left = retries
+    while True:
         try:
             tmp = fname + '.part'
             with urllib.request.urlopen(url, timeout=30) as r, open(tmp, 'wb') as f:
@@ -933,10 +934,11 @@ def download(url, fname=None, dirname=None, overwrite=False, retries=5):
             last = e
             if os.path.exists(fname + '.part'):
                 os.remove(fname + '.part')
-            if attempt < retries:
-                left = retries - attempt
-                print('download failed, retrying, {} attempt{} left'
-                      .format(left, 's' if left > 1 else ''))
+            left -= 1  # as MXNet: `retries` attempts in all (at least one)
+            if left <= 0:
+                break
+            print('download failed, retrying, {} attempt{} left'
+                  .format(left, 's' if left > 1 else ''))
     raise MXNetError('cannot download %s (%s); place the file at %s'
                      % (url, last, os.path.abspath(fname)))
 
@@ -1035,10 +1037,15 @@ def get_mnist_iterator(batch_size, input_shape, num_parts=1, part_index=0):
 
 def get_zip_data(data_dir, url, data_origin_name):
     """Unless ``data_dir/data_origin_name`` exists, download it from ``url`` and extract it
-    into ``data_dir``."""
+    into ``data_dir`` (as MXNet, an archive already present is taken as extracted)."""
     data_origin_name = os.path.join(data_dir, data_origin_name)
     if not os.path.exists(data_origin_name):
-        download(url, dirname=data_dir, overwrite=False)
+        try:
+            download(url, dirname=data_dir, overwrite=False)
+        except MXNetError as e:
+            raise MXNetError('%s, with its contents extracted into %s (an archive already '
+                             'there counts as extracted)' % (e, os.path.abspath(data_dir))) \
+                from None
         with zipfile.ZipFile(data_origin_name) as zip_file:
             zip_file.extractall(path=data_dir)
 
