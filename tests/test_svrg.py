@@ -114,3 +114,17 @@ def test_svrg_optimizer_routes_by_name():
     opt.update('fc_weight_full', full, mx.nd.array([3.0, 4.0]), opt.create_state(1, full))
     np.testing.assert_allclose(full.asnumpy(), [3.0, 4.0])
     assert mx.contrib.svrg_optimization.svrg_module.SVRGModule is SVRGModule
+
+
+def test_fixed_params_stay_fixed():
+    """MXNet 1.9.1's SVRGModule fails on fixed parameters (no gradient to add); tfmod skips
+    them: the bias keeps its value while the weight trains as without it."""
+    m, it, _, init = _setup('sgd_n20_b5')
+    mod = SVRGModule(_symbol(), data_names=['data'], label_names=['lin_reg_label'],
+                     update_freq=2, fixed_param_names=['fc1_bias'])
+    init['fc1_bias'] = mx.nd.array([0.25])
+    mod.fit(it, eval_metric='mse', optimizer_params=m['optimizer_params'], num_epoch=2,
+            arg_params=init)
+    arg, _ = mod.get_params()
+    assert arg['fc1_bias'].asnumpy().tolist() == [0.25]
+    assert not np.allclose(arg['fc1_weight'].asnumpy(), ARR['sgd_n20_b5/w0'])

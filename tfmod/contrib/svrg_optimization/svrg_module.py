@@ -5,7 +5,8 @@ Every ``update_freq`` epochs, ``update_full_grads`` snapshots the weights into a
 Module and averages its gradients over the whole training set. Each step then replaces the
 batch gradient g(w) by g(w) - g(w_snapshot) + full_gradient before the optimizer applies it.
 
-As in MXNet: the full-gradient accumulators are created once by ``init_optimizer`` and not
+Parameters in ``fixed_param_names`` are left alone (MXNet 1.9.1 fails on them with an
+operator error). As in MXNet: the full-gradient accumulators are created once by ``init_optimizer`` and not
 cleared between snapshots (each new average starts from the previous one); on several devices
 the averages go through ``<name>_full`` kvstore keys, and ``init_optimizer`` pulls those
 (zero) keys into the device weights.
@@ -151,8 +152,9 @@ class SVRGModule(Module):
             aux_grads = self._mod_aux._exec_group.grad_arrays
             for ctx in range(self._ctx_len):
                 for index, name in enumerate(param_names):
-                    self._param_dict[ctx][name] = \
-                        self._param_dict[ctx][name] + aux_grads[index][ctx]
+                    if aux_grads[index][ctx] is not None:  # None: a fixed parameter
+                        self._param_dict[ctx][name] = \
+                            self._param_dict[ctx][name] + aux_grads[index][ctx]
             padding = batch.pad
         true_num_batch = nbatch - padding / train_data.batch_size
         for name in param_names:
@@ -191,6 +193,8 @@ class SVRGModule(Module):
         for ctx in range(self._ctx_len):
             for index, name in enumerate(param_names):
                 grad = grads[index][ctx]
+                if grad is None:  # a fixed parameter
+                    continue
                 grad -= aux_grads[index][ctx]
                 grad += self._param_dict[ctx][name]
 
