@@ -164,6 +164,10 @@ def test_check_numeric_gradient_verdicts():
     assert _verdict(lambda: tu.check_numeric_gradient(
         fc, {'data': x, 'fc_weight': w, 'fc_bias': bias}, grad_nodes=['fc_weight']))[0] == \
         SYM['ngrad_fc_nodes'][0]
+    np.random.seed(23)
+    assert _verdict(lambda: tu.check_numeric_gradient(
+        fc, [x, w, bias], grad_nodes={'data': 'add', 'fc_weight': 'write',
+                                      'fc_bias': 'null'}))[0] == SYM['ngrad_fc_req_dict'][0]
     np.random.seed(14)
     assert _verdict(lambda: tu.check_numeric_gradient(
         mx.sym.sigmoid(data), [x], dtype=np.float64, numeric_eps=1e-6, rtol=1e-5,

@@ -166,6 +166,9 @@ def record_symbolic():
     out['ngrad_fc'] = _raises(lambda: tu.check_numeric_gradient(fc, [x, w, bias]))[:2]
     out['ngrad_fc_nodes'] = _raises(lambda: tu.check_numeric_gradient(
         fc, {'data': x, 'fc_weight': w, 'fc_bias': bias}, grad_nodes=['fc_weight']))[:2]
+    np.random.seed(23)
+    out['ngrad_fc_req_dict'] = _raises(lambda: tu.check_numeric_gradient(
+        fc, [x, w, bias], grad_nodes={'data': 'add', 'fc_weight': 'write', 'fc_bias': 'null'}))[:2]
     # BlockGrad's zero gradient is wrong for the identity forward it computes.
     np.random.seed(21)
     out['ngrad_blockgrad'] = _raises(lambda: tu.check_numeric_gradient(
