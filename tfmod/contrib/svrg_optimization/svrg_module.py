@@ -6,10 +6,11 @@ Module and averages its gradients over the whole training set. Each step then re
 batch gradient g(w) by g(w) - g(w_snapshot) + full_gradient before the optimizer applies it.
 
 Parameters in ``fixed_param_names`` are left alone (MXNet 1.9.1 fails on them with an
-operator error). As in MXNet: the full-gradient accumulators are created once by ``init_optimizer`` and not
-cleared between snapshots (each new average starts from the previous one); on several devices
-the averages go through ``<name>_full`` kvstore keys, and ``init_optimizer`` pulls those
-(zero) keys into the device weights.
+operator error). As in MXNet: the full-gradient accumulators are created by ``init_optimizer``
+and never cleared, so each snapshot's sum starts from the previous average; on several devices
+the averages go through ``<name>_full`` kvstore keys, and ``init_optimizer`` pulls those (zero)
+keys into the device weights (training then starts from zero weights, the snapshot from the
+initial ones).
 """
 import logging
 import time
