@@ -16,6 +16,7 @@ import pytest
 
 import tfmod as mx
 from tfmod import test_utils as tu
+from tfmod.io import dataset_files
 from tfmod.io.mnist_files import mnist_shuffle_order
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'test_utils')
@@ -291,10 +292,9 @@ def test_mnist_shuffle_order_is_mnistiters():
 
 
 def test_dataset_helpers_offline(tmp_path, monkeypatch):
-    monkeypatch.setitem(tu.__dict__, '_download_orig', tu.download)
     monkeypatch.chdir(tmp_path)
     # missing files, no network: the error names the file and where to put it
-    monkeypatch.setattr(tu, '_MNIST_URL', 'http://127.0.0.1:9/mnist/')
+    monkeypatch.setattr(dataset_files, '_MNIST_URL', 'http://127.0.0.1:9/mnist/')
     out = io.StringIO()
     with contextlib.redirect_stdout(out), \
             pytest.raises(mx.base.MXNetError, match='train-labels-idx1-ubyte.gz'):
@@ -304,7 +304,8 @@ def test_dataset_helpers_offline(tmp_path, monkeypatch):
                                            % (n, 's' if n > 1 else '') for n in (4, 3, 2, 1)]
     with pytest.raises(mx.base.MXNetError, match='place the file at .*mnist.zip'):
         tu.download('http://127.0.0.1:9/x/mnist.zip', dirname='data', retries=0)
-    monkeypatch.setattr(tu, 'download', lambda url, **kw: tu.__dict__['_download_orig'](
+    real_download = dataset_files.download
+    monkeypatch.setattr(dataset_files, 'download', lambda url, **kw: real_download(
         url.replace('http://data.mxnet.io', 'http://127.0.0.1:9'), retries=0, **kw))
     with pytest.raises(mx.base.MXNetError,
                        match='mnist.zip.*extracted files there.*t10k-labels-idx1-ubyte'):
