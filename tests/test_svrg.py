@@ -128,3 +128,21 @@ def test_fixed_params_stay_fixed():
     arg, _ = mod.get_params()
     assert arg['fc1_bias'].asnumpy().tolist() == [0.25]
     assert not np.allclose(arg['fc1_weight'].asnumpy(), ARR['sgd_n20_b5/w0'])
+
+
+def test_fit_with_eval_data_and_score():
+    """Evaluation runs the module alone (is_train=False leaves the snapshot idle); the score is
+    the MSE of the trained weights."""
+    m, it, mod, init = _setup('sgd_n20_b5')
+    x, y = ARR['sgd_n20_b5/x'], ARR['sgd_n20_b5/y']
+    val = mx.io.NDArrayIter(x, y, batch_size=5, label_name='lin_reg_label')
+    seen = []
+    mod.fit(it, eval_data=val, eval_metric='mse', optimizer_params=m['optimizer_params'],
+            num_epoch=2, arg_params=init,
+            eval_end_callback=lambda p: seen.append(p.eval_metric.get()[1]))
+    arg, _ = mod.get_params()
+    pred = x.dot(arg['fc1_weight'].asnumpy().T)[:, 0] + arg['fc1_bias'].asnumpy()[0]
+    want = float(np.mean((pred - y) ** 2))
+    assert len(seen) == 2 and seen[-1] == pytest.approx(want, rel=1e-5)
+    np.testing.assert_allclose(arg['fc1_weight'].asnumpy(), ARR['sgd_n20_b5/epoch1/fc1_weight'],
+                               rtol=1e-5, atol=1e-6)
