@@ -49,6 +49,7 @@ from . import library  # noqa: E402,F401
 def __getattr__(attr):
     """mx.np / mx.npx (MXNet's NumPy-array interface) are absent: say so by name."""
     return util.missing_np_namespace(__name__, attr)
+from . import test_utils  # noqa: E402,F401
 
 
 def _quiet_retracing_warnings():
