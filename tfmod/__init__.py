@@ -38,6 +38,7 @@ from . import operator  # noqa: E402,F401
 from . import monitor  # noqa: E402,F401
 from . import monitor as mon  # noqa: E402,F401
 from . import contrib  # noqa: E402,F401
+from . import profiler  # noqa: E402,F401
 from . import visualization  # noqa: E402,F401
 from . import visualization as viz  # noqa: E402,F401
 
