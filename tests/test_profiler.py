@@ -353,3 +353,24 @@ def test_paused_and_stopped_profiler_records_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         assert 'while_paused' not in P.dumps()
+
+
+def test_user_tf_profiler_session_is_left_alone():
+    """A TF profiler the user already started keeps running; mx.profiler records its own file
+    and says why no TF profile of its own is written."""
+    import tensorflow as tf
+    tf.profiler.experimental.start('user_tf')
+    try:
+        P.set_config(filename='mine.json')
+        with pytest.warns(UserWarning, match='TensorFlow profiler not started'):
+            P.set_state('run')
+        P.Event('e').start()
+        P.Event('e').stop()
+        P.set_state('stop')
+        P.dump()
+    finally:
+        tf.profiler.experimental.stop()
+    assert not os.path.exists('mine_tf')
+    with open('mine.json') as f:
+        assert [e['ph'] for e in json.load(f)['traceEvents'] if e['ph'] != 'M'] == ['B', 'E']
+    assert glob.glob(os.path.join('user_tf', 'plugins', 'profile', '*', '*.xplane.pb'))
