@@ -58,7 +58,7 @@ def _bn_infer_inputs(p, ins, outs):
     ax = _axis(p.axis, len(data), 'BatchNorm')
     c = data[ax]
     for i in range(1, 5):
-        if ins[i] is None:
+        if ins[i] is None or ins[i] == (None,):  # Gluon exports declare them as __shape__ (0,)
             ins[i] = (c,)
     return ins
 

@@ -20,6 +20,7 @@ from .base import MXNetError
 from .context import Context
 from .ndarray import ndarray as _nd
 from . import random as _random
+from .profiler.recorder import span as _profile_span
 
 _GRAD_REQS = ('write', 'add', 'null')
 
@@ -69,6 +70,12 @@ def _group_placement(symbol, group2ctx):
             ctx = ctx[0] if isinstance(ctx, (list, tuple)) else ctx
             placement[node.name] = ctx.tf_device
     return placement
+
+
+# What each compiled call computes, as mx.profiler names its records.
+_CALL_NAMES = {'infer': 'forward', 'train': 'forward_train', 'train_bwd': 'forward_backward',
+               'infer_mon': 'forward_monitored', 'train_mon': 'forward_train_monitored',
+               'train_bwd_mon': 'forward_backward_monitored'}
 
 
 class Executor:
@@ -415,7 +422,7 @@ class Executor:
         self.call_count += 1
         feeds, head = args[0], (args[2] if len(args) > 2 else None)
         key = (kind, tuple(sorted(feeds)), head is None)
-        with tf.device(self._ctx.tf_device):
+        with _profile_span(_CALL_NAMES[kind], self._ctx), tf.device(self._ctx.tf_device):
             try:
                 cf = self._concrete.get(key)
                 if cf is not None:

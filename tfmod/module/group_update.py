@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..optimizer.optimizer import flatten_state
+from ..profiler.recorder import span as _profile_span
 from .train_step import _rebuild, _state_vars
 
 
@@ -71,11 +72,13 @@ class GroupUpdate:
                               pvals.reshape(-1)])
         args = ([s['feeds'] for s in steps], [s['seed'] for s in steps], heads,
                 tf.constant(vec))
-        if entry[1] is None:  # first call traces; later calls skip tf.function's dispatch
-            outs = entry[0](*args)
-            entry[1] = entry[0].get_concrete_function(*args)
-        else:
-            outs = entry[1](*args)
+        with _profile_span('forward_backward_update', execs[0]._ctx,
+                           {'devices': len(execs)}):
+            if entry[1] is None:  # first call traces; later calls skip tf.function's dispatch
+                outs = entry[0](*args)
+                entry[1] = entry[0].get_concrete_function(*args)
+            else:
+                outs = entry[1](*args)
         for exe, o in zip(execs, outs):
             exe.call_count += 1
             exe._set_outputs(o)

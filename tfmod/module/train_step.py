@@ -17,6 +17,7 @@ import tensorflow as tf
 from converters import custom as _custom
 from ..optimizer.optimizer import flatten_state
 from ..ndarray import ndarray as _nd
+from ..profiler.recorder import span as _profile_span
 
 
 def _state_vars(state, ctx):
@@ -118,7 +119,8 @@ class CompiledUpdate:
         exe.call_count += 1
         args = (tf.constant(vec),) if step is None else \
             (step['feeds'], step['seed'], head, tf.constant(vec))
-        with tf.device(exe._ctx.tf_device):
+        with _profile_span('update' if step is None else 'forward_backward_update', exe._ctx), \
+                tf.device(exe._ctx.tf_device):
             try:
                 if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
                     outs = entry[0](*args)
