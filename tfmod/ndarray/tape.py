@@ -1,0 +1,328 @@
+"""The autograd state under NDArrays: MXNet's recording/training flags and the tf.GradientTape
+that recorded computations go on.
+
+MXNet records imperative ops into a graph while ``is_recording()``; here the recorded graph is a
+persistent ``tf.GradientTape`` (one :class:`Graph`), entered while recording and exited while
+paused, so one graph spans several ``record()`` blocks until a ``backward()`` frees it (then the
+next ``record()`` starts a new one, and the old tape goes once no array refers to it).
+
+What MXNet keeps per array is kept here per :class:`~tfmod.ndarray.ndarray.Storage` (``.ag``):
+``None`` (a constant), ``VARIABLE`` (holds an array marked with ``attach_grad``), or
+``(graph, tensor)`` -- the tensor an op produced while recording, the target of a later
+``backward()``. A marked array carries a :class:`VarInfo`: its gradient buffer, grad_req and the
+tensor its reads return (the source the tape watches).
+
+This module imports nothing of tfmod's NDArray (ndarray.py imports it); it works on the arrays
+it is given through their ``_read`` / ``_write`` methods.
+"""
+import threading
+import weakref
+
+import tensorflow as tf
+from tensorflow.python.eager import record as _tf_record
+
+from ..base import MXNetError
+
+VARIABLE = 'variable'
+GRAD_REQS = ('write', 'add', 'null')
+
+MSG_NOT_IN_GRAPH = (
+    'Cannot differentiate node because it is not in a computational graph. You need to set '
+    'is_recording to true or use autograd.record() to save computational graphs for backward. '
+    'If you want to differentiate the same graph twice, you need to pass retain_graph=True to '
+    'backward.')
+MSG_ASSIGN = (
+    'Assigning to NDArrays that are already in a computational graph will cause undefined '
+    'behavior when evaluating gradients. Please call backward first to clear the graph or do '
+    'this out side of a record section. Also note that you cannot use inplace operations like '
+    '+=, *=, relu(x, out=x), y[idx]=x, etc inside a record section.')
+MSG_INPLACE = ('Inplace operations (+=, -=, x[:]=, etc) are not supported when recording with '
+               'autograd.')
+MSG_NO_INPUTS = 'There are no inputs in computation graph that require gradients.'
+
+
+class _State(threading.local):
+    """MXNet's flags are per thread; so are TF's tapes."""
+
+    def __init__(self):
+        self.recording = False
+        self.training = False
+        self.graph = None
+
+
+_ST = _State()
+_MARKED = []          # weakrefs to arrays with a VarInfo, for watching at record() entry
+
+
+class Graph:
+    """One recorded graph: a persistent GradientTape and what it watches."""
+    __slots__ = ('tape', 'watched', 'consumed', 'freed', '__weakref__')
+
+    def __init__(self):
+        self.tape = tf.GradientTape(persistent=True, watch_accessed_variables=False)
+        self.watched = {}      # id(source) -> source (a tensor or a tf.Variable)
+        self.consumed = False  # a backward() without retain_graph ran: record() starts anew
+        self.freed = []        # tensors of heads whose graph a backward() freed
+
+    def watch(self, source):
+        if id(source) not in self.watched:
+            self.tape.watch(source)
+            self.watched[id(source)] = source
+
+
+class VarInfo:
+    """What ``attach_grad``/``mark_variables`` gives an array: grad buffer, grad_req, source."""
+    __slots__ = ('req', 'src', 'base')
+
+    def __init__(self, req):
+        self.req = req
+        self.src = None    # the tensor this array's reads return (watched by the tape)
+        self.base = None   # the storage value ``src`` was taken from
+
+
+# -- flags ------------------------------------------------------------------------------------
+def is_recording():
+    return _ST.recording
+
+
+def is_training():
+    return _ST.training
+
+
+def set_training(flag):
+    prev, _ST.training = _ST.training, bool(flag)
+    return prev
+
+
+def set_recording(flag):
+    """Enter (True) or leave (False) the current graph's tape; returns the previous flag."""
+    flag = bool(flag)
+    prev = _ST.recording
+    if flag and not prev:
+        g = _ST.graph
+        if g is None or g.consumed:
+            g = _ST.graph = Graph()
+        g.tape.__enter__()
+        _ST.recording = True
+        _watch_marked()
+    elif prev and not flag:
+        _ST.recording = False
+        _ST.graph.tape.__exit__(None, None, None)
+    return prev
+
+
+def current_graph():
+    return _ST.graph if _ST.recording else None
+
+
+# -- variables --------------------------------------------------------------------------------
+def mark(arr, grad, req):
+    """Make ``arr`` a variable whose gradient goes into ``grad`` (grad_req ``req``)."""
+    if req not in GRAD_REQS:
+        raise KeyError('grad_req must be one of %s, got %r' % (GRAD_REQS, req))
+    if arr._s.var is not None and arr._off is not None:
+        raise MXNetError('attach_grad/mark_variables: a slice or reshape of an executor array '
+                         '(a tf.Variable) cannot be a variable; copy it first')
+    if arr._ag is None:
+        _MARKED.append(weakref.ref(arr))
+    arr._ag = VarInfo(req)
+    arr._grad = grad
+    arr._s.ag = VARIABLE
+    if _ST.recording:
+        arr._read()
+
+
+def _watch_marked():
+    alive = []
+    for r in _MARKED:
+        a = r()
+        if a is not None and a._ag is not None:
+            alive.append(r)
+            a._read()
+    _MARKED[:] = alive
+
+
+def var_read(arr, info, value, window):
+    """The value a marked array reads: one tensor per storage value, watched while recording.
+    ``value`` is the storage's tensor, ``window(arr, value)`` the array's part of it."""
+    s = arr._s
+    if s.var is not None:
+        g = current_graph()
+        if g is not None:
+            g.watch(s.var)
+        return window(arr, value)
+    if info.base is not value:
+        info.base = value
+        info.src = value if arr._off is None else tf.identity(window(arr, value))
+    g = current_graph()
+    if g is not None:
+        g.watch(info.src)
+    return info.src
+
+
+def _source(arr, g):
+    """The watched source of marked ``arr`` on graph ``g``, or None."""
+    s = arr._s
+    src = s.var if s.var is not None else arr._ag.src
+    return src if src is not None and id(src) in g.watched else None
+
+
+# -- recording outputs ------------------------------------------------------------------------
+def tag_new(tensor):
+    """The ``.ag`` of a new storage holding ``tensor``: in the graph if it depends on a source."""
+    if _ST.recording and _tf_record.should_record_backprop([tensor]):
+        return (_ST.graph, tensor)
+    return None
+
+
+def check_write(arr, value, inplace):
+    """Called before ``arr``'s storage takes ``value`` (its new whole value, a tensor); raises
+    MXNet's errors for writes a gradient could not follow, and returns the storage's new tag."""
+    s = arr._s
+    tag = s.ag
+    if not _ST.recording:
+        return tag
+    if tag is VARIABLE or (tag is not None and tag[0] is _ST.graph):
+        raise MXNetError(MSG_ASSIGN)
+    if not _tf_record.should_record_backprop([value]):
+        return None
+    if inplace or arr._off is not None:
+        raise MXNetError(MSG_INPLACE)
+    return (_ST.graph, value)
+
+
+# -- gradients --------------------------------------------------------------------------------
+class _Active:
+    """Graph ``g``'s tape recording (create_graph) or not, for the span of a gradient call."""
+
+    def __init__(self, g, on):
+        self.g, self.on = g, on
+        self.was = _ST.recording and _ST.graph is g
+
+    def __enter__(self):
+        if self.on and not self.was:
+            self.g.tape.__enter__()
+        elif self.was and not self.on:
+            self.g.tape.__exit__(None, None, None)
+
+    def __exit__(self, *exc):
+        if self.on and not self.was:
+            self.g.tape.__exit__(None, None, None)
+        elif self.was and not self.on:
+            self.g.tape.__enter__()
+
+
+def _head(h, window):
+    """(graph, target tensor) of head array ``h``; a view of a recorded array targets its
+    window, read on the graph's tape so the gradient reaches the recorded tensor."""
+    tag = h._s.ag
+    if tag is None or tag is VARIABLE:
+        raise MXNetError(MSG_NOT_IN_GRAPH)
+    g, t = tag
+    if h._off is None:
+        return g, t
+    with _Active(g, True):
+        return g, window(h, t)
+
+
+def gradients(heads, head_grads, variables, retain_graph, create_graph, window):
+    """d(heads)/d(sources) on the heads' graph, as tensors.
+
+    ``variables`` None: every marked array (grad_req not 'null') the graph watched -- what
+    ``backward`` fills; otherwise those arrays (``autograd.grad``), each of which must be marked.
+    Returns (graph, arrays, gradient tensors or None where unconnected)."""
+    pairs = [_head(h, window) for h in heads]
+    g = pairs[0][0]
+    if any(p[0] is not g for p in pairs):
+        raise MXNetError('backward: the heads were recorded in different graphs (a backward() '
+                         'without retain_graph=True ended the first); record them together')
+    targets = [t for _, t in pairs]
+    if head_grads is not None:
+        head_grads = [tf.ones_like(t) if hg is None else hg for t, hg in zip(targets, head_grads)]
+    if variables is None:
+        arrs = []
+        for r in _MARKED:
+            a = r()
+            if a is not None and a._ag is not None and a._ag.req != 'null' \
+                    and _source(a, g) is not None:
+                arrs.append(a)
+        if not arrs:
+            raise MXNetError(MSG_NO_INPUTS)
+    else:
+        arrs = list(variables)
+        for i, a in enumerate(arrs):
+            if getattr(a, '_ag', None) is None or _source(a, g) is None:
+                raise MXNetError('Cannot differentiate with respect to the %d-th variable '
+                                 'because it does not require gradient.' % i)
+    sources, index = [], {}
+    for a in arrs:
+        src = _source(a, g)
+        if id(src) not in index:
+            index[id(src)] = len(sources)
+            sources.append(src)
+    freed = list(g.freed)
+    with _Active(g, create_graph):
+        grads = g.tape.gradient(targets, sources + freed, output_gradients=head_grads)
+    if any(d is not None for d in grads[len(sources):]):
+        raise MXNetError(MSG_NO_INPUTS + ' The graph these heads depend on was freed by an '
+                         'earlier backward(); pass retain_graph=True to it.')
+    if all(d is None for d in grads[:len(sources)]):
+        raise MXNetError(MSG_NO_INPUTS)
+    if not retain_graph:
+        g.consumed = True
+        g.freed.extend(targets)
+        for h in heads:
+            h._s.ag = None
+    out = []
+    for a in arrs:
+        d = grads[index[id(_source(a, g))]]
+        if isinstance(d, tf.IndexedSlices):
+            d = tf.convert_to_tensor(d)
+        if d is not None and a._s.var is not None and a._off is not None:
+            d = window(a, d)
+        out.append(d)
+    return g, arrs, out
+
+
+def head_tensors(heads, head_grads):
+    """Head gradients as tensors (None: ones), checked against the heads."""
+    if head_grads is None:
+        return None
+    if len(head_grads) != len(heads):
+        raise MXNetError('backward: %d head gradients given for %d heads'
+                         % (len(head_grads), len(heads)))
+    out = []
+    for h, hg in zip(heads, head_grads):
+        if hg is None:
+            out.append(None)
+            continue
+        t = hg._read()
+        if tuple(t.shape) != tuple(h.shape):
+            raise MXNetError('backward: head gradient of shape %s for a head of shape %s'
+                             % (tuple(t.shape), tuple(h.shape)))
+        if t.dtype.name != h._s.dtype:
+            t = tf.cast(t, h._s.dtype)
+        out.append(tf.stop_gradient(t))
+    return out
+
+
+def backward(heads, head_grads, retain_graph, train_mode, window):
+    """MXNet's backward: the heads' gradients into every variable's ``.grad`` by its grad_req."""
+    prev = set_training(train_mode)
+    try:
+        g, arrs, grads = gradients(heads, head_tensors(heads, head_grads), None, retain_graph,
+                                   False, window)
+    finally:
+        set_training(prev)
+    for r in _MARKED:   # MXNet drops the (unused) buffer of the graph's 'null' variables
+        v = r()
+        if v is not None and v._ag is not None and v._ag.req == 'null' \
+                and _source(v, g) is not None:
+            v._grad = None
+    for a, d in zip(arrs, grads):
+        if d is None:
+            continue
+        buf = a._grad
+        if a._ag.req == 'add':
+            d = buf._read() + tf.cast(d, buf._s.dtype)
+        buf._write(d)
