@@ -293,6 +293,55 @@ def case_chain_blocks(mx):
     return {'dx': x.grad.asnumpy()}
 
 
+def case_ops_and_copies(mx):
+    x = _x(mx, [1., 2.])
+    with mx.autograd.record():
+        y = (mx.nd.stack(x, x * 2).sum() + mx.nd.concat(x, x, dim=0).sum()
+             + mx.nd.where(x > 1, x, x * 3).sum() + (x.copy() * x.astype('float64')
+             .astype('float32')).sum() + x.as_in_context(mx.cpu(0)).sum())
+    y.backward()
+    return {'y': y.asnumpy(), 'dx': x.grad.asnumpy()}
+
+
+def case_loss_op_gradient(mx):
+    """SoftmaxOutput carries MXNet's own gradient (prob - label), ignoring the head gradient."""
+    x = _x(mx, [[1., 2., 0.5], [0., -1., 3.]])
+    with mx.autograd.record():
+        y = mx.nd.SoftmaxOutput(x, mx.nd.array([1., 2.]))
+    y.backward(mx.nd.ones((2, 3)) * 7)
+    return {'y': y.asnumpy(), 'dx': x.grad.asnumpy()}
+
+
+def case_out_into_fresh(mx):
+    x = _x(mx, [1., -2., 3.])
+    z = mx.nd.zeros((3,))
+    with mx.autograd.record():
+        mx.nd.relu(x, out=z)
+        w = (z * 3).sum()
+    w.backward()
+    return {'z': z.asnumpy(), 'dx': x.grad.asnumpy()}
+
+
+def case_slice_of_variable_as_head(mx):
+    x = _x(mx)
+    with mx.autograd.record():
+        y = x[1]
+    y.backward()
+    return {'dx': x.grad.asnumpy()}
+
+
+def case_executor_array_as_variable(mx):
+    net = mx.sym.FullyConnected(mx.sym.Variable('data'), num_hidden=2, name='fc')
+    exe = net.simple_bind(mx.cpu(), data=(1, 3))
+    exe.arg_dict['fc_weight'][:] = mx.nd.array([[1., 2., 3.], [4., 5., 6.]])
+    w = exe.arg_dict['fc_weight']
+    w.attach_grad()
+    with mx.autograd.record():
+        y = (w * w).sum()
+    y.backward()
+    return {'dw': w.grad.asnumpy()}
+
+
 CASES = sorted(name for name in dir() if name.startswith('case_'))
 
 # Programs MXNet refuses; run by both, recording the error type and a message fragment.
@@ -337,6 +386,13 @@ def err_setitem_recorded(mx):
     with mx.autograd.record():
         y = x * 1
         y[:, 0] = 0
+
+
+def err_out_is_recorded_input(mx):
+    x = _x(mx)
+    with mx.autograd.record():
+        y = x * 2
+        mx.nd.relu(y, out=y)
 
 
 def err_only_null_variables(mx):

@@ -15,12 +15,14 @@ tensor its reads return (the source the tape watches).
 This module imports nothing of tfmod's NDArray (ndarray.py imports it); it works on the arrays
 it is given through their ``_read`` / ``_write`` methods.
 """
+import logging
 import threading
 import weakref
 
 import tensorflow as tf
 from tensorflow.python.eager import record as _tf_record
 
+from converters.base import tf_message
 from ..base import MXNetError
 
 VARIABLE = 'variable'
@@ -39,6 +41,17 @@ MSG_ASSIGN = (
 MSG_INPLACE = ('Inplace operations (+=, -=, x[:]=, etc) are not supported when recording with '
                'autograd.')
 MSG_NO_INPUTS = 'There are no inputs in computation graph that require gradients.'
+
+
+class _QuietHigherOrder(logging.Filter):
+    """grad(create_graph=True) differentiates inside the tape on purpose (that is how the
+    gradient gets recorded); TF's warning about doing so is noise here."""
+
+    def filter(self, record):
+        return 'persistent tape inside its context' not in record.getMessage()
+
+
+tf.get_logger().addFilter(_QuietHigherOrder())
 
 
 class _State(threading.local):
@@ -65,7 +78,7 @@ class Graph:
         self.freed = []        # tensors of heads whose graph a backward() freed
 
     def watch(self, source):
-        if id(source) not in self.watched:
+        if id(source) not in self.watched and source.dtype.is_floating:
             self.tape.watch(source)
             self.watched[id(source)] = source
 
@@ -216,6 +229,12 @@ def _head(h, window):
     """(graph, target tensor) of head array ``h``; a view of a recorded array targets its
     window, read on the graph's tape so the gradient reaches the recorded tensor."""
     tag = h._s.ag
+    if tag is VARIABLE and h._off is not None and h._ag is None:
+        # a slice/reshape of a variable taken while recording (MXNet records a slice op)
+        g, t = _ST.graph, h._s.tensor
+        if g is None or t is None or id(t) not in g.watched:
+            raise MXNetError(MSG_NOT_IN_GRAPH)
+        tag = (g, t)
     if tag is None or tag is VARIABLE:
         raise MXNetError(MSG_NOT_IN_GRAPH)
     g, t = tag
@@ -261,8 +280,11 @@ def gradients(heads, head_grads, variables, retain_graph, create_graph, window):
             index[id(src)] = len(sources)
             sources.append(src)
     freed = list(g.freed)
-    with _Active(g, create_graph):
-        grads = g.tape.gradient(targets, sources + freed, output_gradients=head_grads)
+    try:
+        with _Active(g, create_graph):
+            grads = g.tape.gradient(targets, sources + freed, output_gradients=head_grads)
+    except (LookupError, ValueError, TypeError, tf.errors.OpError) as e:
+        raise MXNetError('backward failed: %s' % tf_message(e)) from None
     if any(d is not None for d in grads[len(sources):]):
         raise MXNetError(MSG_NO_INPUTS + ' The graph these heads depend on was freed by an '
                          'earlier backward(); pass retain_graph=True to it.')
