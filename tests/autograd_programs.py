@@ -342,6 +342,37 @@ def case_executor_array_as_variable(mx):
     return {'dw': w.grad.asnumpy()}
 
 
+def case_custom_op(mx):
+    """An mx.operator CustomOp under record(): its backward gives the gradient, and its
+    forward sees is_train from autograd."""
+    seen = []
+
+    class Cube(mx.operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            seen.append(float(is_train))
+            self.assign(out_data[0], req[0], in_data[0] ** 3)
+
+        def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+            self.assign(in_grad[0], req[0], out_grad[0] * 3 * in_data[0] ** 2 + 1)
+
+    @mx.operator.register('autograd_cube')
+    class CubeProp(mx.operator.CustomOpProp):
+        def __init__(self):
+            super().__init__(need_top_grad=True)
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return Cube()
+
+    x = _x(mx, [[1., -2.], [0.5, 3.]])
+    with mx.autograd.record():
+        y = mx.nd.Custom(x, op_type='autograd_cube')
+        z = (y * mx.nd.array([[1., 2.], [3., 4.]])).sum()
+    z.backward()
+    with mx.autograd.predict_mode():
+        mx.nd.Custom(x, op_type='autograd_cube')
+    return {'y': y.asnumpy(), 'dx': x.grad.asnumpy(), 'is_train': np.array(seen)}
+
+
 CASES = sorted(name for name in dir() if name.startswith('case_'))
 
 # Programs MXNet refuses; run by both, recording the error type and a message fragment.
