@@ -373,6 +373,36 @@ def case_custom_op(mx):
     return {'y': y.asnumpy(), 'dx': x.grad.asnumpy(), 'is_train': np.array(seen)}
 
 
+def case_training_loop(mx):
+    """The Module-era custom loop: record, backward, an update op writing into the weight."""
+    data = mx.nd.array([[1., 2.], [2., 1.], [3., 0.5], [0., 1.]])
+    label = mx.nd.array([[5.], [4.], [4.5], [2.]])
+    w = mx.nd.array([[0.1, -0.1]])
+    b = mx.nd.zeros((1,))
+    mom = mx.nd.zeros((1, 2))
+    for p in (w, b):
+        p.attach_grad()
+    losses = []
+    for _ in range(5):
+        with mx.autograd.record():
+            pred = mx.nd.FullyConnected(data, w, b, num_hidden=1)
+            loss = mx.nd.mean(mx.nd.square(pred - label))
+        loss.backward()
+        losses.append(loss.asscalar())
+        mx.nd.sgd_mom_update(w, w.grad, mom, lr=0.05, momentum=0.9, out=w)
+        b[:] = b - 0.05 * b.grad
+    return {'losses': np.array(losses), 'w': w.asnumpy(), 'b': b.asnumpy()}
+
+
+def case_block_grad_make_loss(mx):
+    x = _x(mx)
+    with mx.autograd.record():
+        y = mx.nd.BlockGrad(x * 2) * x + mx.nd.stop_gradient(x) * x
+        loss = mx.nd.make_loss(mx.nd.sum(y * y))
+    loss.backward(mx.nd.array([10.]))
+    return {'loss': loss.asnumpy(), 'dx': x.grad.asnumpy()}
+
+
 CASES = sorted(name for name in dir() if name.startswith('case_'))
 
 # Programs MXNet refuses; run by both, recording the error type and a message fragment.
