@@ -403,6 +403,22 @@ def case_block_grad_make_loss(mx):
     return {'loss': loss.asnumpy(), 'dx': x.grad.asnumpy()}
 
 
+def case_function_two_outputs(mx):
+    class Two(mx.autograd.Function):
+        def forward(self, x):
+            return x * 2, x * 3
+
+        def backward(self, d1, d2):
+            return d1 * 2 + d2 * 3 + 1
+
+    x = _x(mx, [1., 2.])
+    with mx.autograd.record():
+        a, b = Two()(x)
+        y = (a * a).sum()
+    y.backward()
+    return {'a': a.asnumpy(), 'b': b.asnumpy(), 'dx': x.grad.asnumpy()}
+
+
 CASES = sorted(name for name in dir() if name.startswith('case_'))
 
 # Programs MXNet refuses; run by both, recording the error type and a message fragment.

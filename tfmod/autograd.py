@@ -192,7 +192,7 @@ class Function:
                                  % (type(self).__name__, type(o).__name__))
         in_t = [x._read() for x in inputs]
         out_t = [tf.stop_gradient(o._read()) for o in outs]
-        linked = self._link(in_t, out_t, [x.context for x in inputs])
+        linked = self._link(in_t, out_t, [o.context for o in outs])
         res = [from_tensor(t, o.context) for t, o in zip(linked, outs)]
         return res[0] if single else res
 
