@@ -106,3 +106,17 @@ def test_head_grad_shape_is_checked():
         y = x * 2
     with pytest.raises(mx.base.MXNetError, match='head gradient of shape'):
         y.backward(mx.nd.ones((3,)))
+
+
+def test_recorded_write_into_executor_array_is_refused():
+    """An executor's arrays are tf.Variables; an assignment has no gradient, so recording a
+    write of a recorded value into one would silently cut the graph."""
+    net = mx.sym.FullyConnected(mx.sym.Variable('data'), num_hidden=2, name='fc')
+    exe = net.simple_bind(mx.cpu(), data=(1, 3))
+    x = mx.nd.ones((2, 3))
+    x.attach_grad()
+    with mx.autograd.record():
+        exe.arg_dict['fc_weight'][:] = 5          # a constant: fine, as in MXNet
+        with pytest.raises(mx.base.MXNetError, match='executor array'):
+            exe.arg_dict['fc_weight'][:] = x * 2
+    np.testing.assert_allclose(exe.arg_dict['fc_weight'].asnumpy(), np.full((2, 3), 5.))

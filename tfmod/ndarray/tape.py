@@ -201,6 +201,10 @@ def check_write(arr, value, inplace):
         return None
     if inplace or arr._off is not None:
         raise MXNetError(MSG_INPLACE)
+    if s.var is not None:
+        raise MXNetError('autograd cannot record a write into an executor array (it lives in a '
+                         'tf.Variable, whose assignment has no gradient); write the value into '
+                         'a new array (mx.nd.zeros(...)[:] = ...) or do it outside record()')
     return (_ST.graph, value)
 
 
