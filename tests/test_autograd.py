@@ -72,21 +72,44 @@ def test_get_symbol_is_a_clear_error():
         mx.autograd.get_symbol(y)
 
 
-def test_training_loop_starts_a_new_tape_per_step():
-    """After backward() frees a graph the next record() starts a fresh tape, so a training loop
-    does not keep every step's computation alive."""
+@pytest.mark.parametrize('retain', [False, True])
+def test_training_loop_keeps_only_the_current_step(retain):
+    """Each record() block has its own tape, dropped once no array refers to it: a loop holds
+    one step's computation, with or without retain_graph, and with or without backward."""
+    import gc
+    import weakref
     from tfmod.ndarray import tape
     w = mx.nd.array([0.5, -0.5])
     w.attach_grad()
     graphs = []
+    for _ in range(4):
+        with mx.autograd.record():
+            pred = w * 2
+            loss = ((pred / 2 - 1) ** 2).sum()
+        graphs.append(weakref.ref(tape._ST.graph))
+        loss.backward(retain_graph=retain)
+        w[:] = w - 0.1 * w.grad     # outside record: allowed, as in MXNet
+    del loss                        # a retained head keeps its graph, as in MXNet
     for _ in range(3):
         with mx.autograd.record():
-            loss = ((w - 1) ** 2).sum()
-        graphs.append(tape.current_graph() or tape._ST.graph)
-        loss.backward()
-        w[:] = w - 0.1 * w.grad     # outside record: allowed, as in MXNet
-    assert len({id(g) for g in graphs}) == 3
-    np.testing.assert_allclose(w.asnumpy(), [1 - 0.5 * 0.8 ** 3, 1 - 1.5 * 0.8 ** 3], rtol=1e-6)
+            pred = w * 3            # recorded, never differentiated
+        graphs.append(weakref.ref(tape._ST.graph))
+    gc.collect()
+    assert [g() is not None for g in graphs] == [False] * 6 + [True]
+    np.testing.assert_allclose(w.asnumpy(), [1 - 0.5 * 0.8 ** 4, 1 - 1.5 * 0.8 ** 4], rtol=1e-6)
+
+
+def test_history_spans_blocks_after_a_retained_backward():
+    x = mx.nd.array([1., 2.])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * x
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.asnumpy(), [2., 4.])
+    with mx.autograd.record():
+        z = (y * x).sum()       # d(x^3)/dx through both blocks
+    z.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [3., 12.])
 
 
 def test_write_outside_record_keeps_the_recorded_graph():

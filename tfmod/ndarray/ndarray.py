@@ -136,8 +136,11 @@ class NDArray:
         t = self._s.read()
         if self._ag is not None:
             t = _tape.var_read(self, self._ag, t, _window)
-        elif self._off is not None:
-            t = _window(self, t)
+        else:
+            if self._s.ag is not None:
+                _tape.reading(self._s, t)
+            if self._off is not None:
+                t = _window(self, t)
         return tf.stop_gradient(t) if self._nograd else t
 
     def _write(self, value, inplace=False, track=True):

@@ -1,10 +1,12 @@
 """The autograd state under NDArrays: MXNet's recording/training flags and the tf.GradientTape
 that recorded computations go on.
 
-MXNet records imperative ops into a graph while ``is_recording()``; here the recorded graph is a
-persistent ``tf.GradientTape`` (one :class:`Graph`), entered while recording and exited while
-paused, so one graph spans several ``record()`` blocks until a ``backward()`` frees it (then the
-next ``record()`` starts a new one, and the old tape goes once no array refers to it).
+MXNet records imperative ops into a graph while ``is_recording()``; here each stretch of
+recording (a ``record()`` block, or the part of one between ``pause()`` scopes) goes on its own
+persistent ``tf.GradientTape`` (a :class:`Graph`). A recorded array read by a later stretch is
+watched there as an input (``imports``), and ``backward()`` carries the gradient from graph to
+graph, so the history spans blocks as MXNet's does -- while each tape is dropped as soon as no
+array refers to it, so training loops hold only their current step.
 
 What MXNet keeps per array is kept here per :class:`~tfmod.ndarray.ndarray.Storage` (``.ag``):
 ``None`` (a constant), ``VARIABLE`` (holds an array marked with ``attach_grad``), or
@@ -68,14 +70,18 @@ _MARKED = []          # weakrefs to arrays with a VarInfo, for watching at recor
 
 
 class Graph:
-    """One recorded graph: a persistent GradientTape and what it watches."""
-    __slots__ = ('tape', 'watched', 'consumed', 'freed', '__weakref__')
+    """One stretch of recording: a persistent GradientTape and what it watches."""
+    __slots__ = ('tape', 'watched', 'imports', 'released', 'freed', 'order', '__weakref__')
+    _count = 0
 
     def __init__(self):
         self.tape = tf.GradientTape(persistent=True, watch_accessed_variables=False)
-        self.watched = {}      # id(source) -> source (a tensor or a tf.Variable)
-        self.consumed = False  # a backward() without retain_graph ran: record() starts anew
-        self.freed = []        # tensors of heads whose graph a backward() freed
+        self.watched = {}       # id(source) -> source (a tensor or a tf.Variable)
+        self.imports = {}       # id(tensor) -> (older graph, tensor recorded there)
+        self.released = False   # a backward() without retain_graph went through this graph
+        self.freed = []         # tensors whose history such a backward freed
+        Graph._count += 1
+        self.order = Graph._count
 
     def watch(self, source):
         if id(source) not in self.watched and source.dtype.is_floating:
@@ -112,9 +118,7 @@ def set_recording(flag):
     flag = bool(flag)
     prev = _ST.recording
     if flag and not prev:
-        g = _ST.graph
-        if g is None or g.consumed:
-            g = _ST.graph = Graph()
+        g = _ST.graph = Graph()
         g.tape.__enter__()
         _ST.recording = True
         _watch_marked()
@@ -180,6 +184,18 @@ def _source(arr, g):
     return src if src is not None and id(src) in g.watched else None
 
 
+def reading(s, value):
+    """A recorded storage read while recording: a value from an earlier (still held) graph is
+    watched on the current one, which remembers where it came from."""
+    tag = s.ag
+    if tag is VARIABLE or not _ST.recording or tag[1] is not value:
+        return
+    g = _ST.graph
+    if tag[0] is not g and not tag[0].released and id(value) not in g.imports:
+        g.watch(value)
+        g.imports[id(value)] = tag
+
+
 # -- recording outputs ------------------------------------------------------------------------
 def tag_new(tensor):
     """The ``.ag`` of a new storage holding ``tensor``: in the graph if it depends on a source."""
@@ -195,7 +211,7 @@ def check_write(arr, value, inplace):
     tag = s.ag
     if not _ST.recording:
         return tag
-    if tag is VARIABLE or (tag is not None and tag[0] is _ST.graph):
+    if tag is VARIABLE or (tag is not None and not tag[0].released):
         raise MXNetError(MSG_ASSIGN)
     if not _tf_record.should_record_backprop([value]):
         return None
@@ -248,66 +264,96 @@ def _head(h, window):
         return g, window(h, t)
 
 
-def gradients(heads, head_grads, variables, retain_graph, create_graph, window):
-    """d(heads)/d(sources) on the heads' graph, as tensors.
+def _marked_sources(g):
+    """{id(source): source} of the marked arrays watched on graph ``g``."""
+    out = {}
+    for r in _MARKED:
+        a = r()
+        if a is not None and a._ag is not None:
+            src = _source(a, g)
+            if src is not None:
+                out[id(src)] = src
+    return out
 
-    ``variables`` None: every marked array (grad_req not 'null') the graph watched -- what
-    ``backward`` fills; otherwise those arrays (``autograd.grad``), each of which must be marked.
-    Returns (graph, arrays, gradient tensors or None where unconnected)."""
+
+def gradients(heads, head_grads, variables, retain_graph, create_graph, window):
+    """d(heads)/d(sources), carried from the heads' graphs back through the graphs they read.
+
+    ``variables`` None: every marked array (grad_req not 'null') reached -- what ``backward``
+    fills; otherwise those arrays (``autograd.grad``), each of which must be marked.
+    Returns (graph of the first head, arrays, gradient tensors or None where unconnected)."""
     pairs = [_head(h, window) for h in heads]
-    g = pairs[0][0]
-    if any(p[0] is not g for p in pairs):
-        raise MXNetError('backward: the heads were recorded in different graphs (a backward() '
-                         'without retain_graph=True ended the first); record them together')
-    targets = [t for _, t in pairs]
-    if head_grads is not None:
-        head_grads = [tf.ones_like(t) if hg is None else hg for t, hg in zip(targets, head_grads)]
+    if head_grads is None:
+        head_grads = [None] * len(pairs)
+    pending = {}                      # graph -> [(target, head gradient)]
+    for (g, t), hg in zip(pairs, head_grads):
+        pending.setdefault(g, []).append((t, tf.ones_like(t) if hg is None else hg))
+    if variables is not None:
+        for i, a in enumerate(variables):
+            if getattr(a, '_ag', None) is None:
+                raise MXNetError('Cannot differentiate with respect to the %d-th variable '
+                                 'because it does not require gradient.' % i)
+    total, seen, done = {}, {}, []
+    while pending:
+        g = max(pending, key=lambda k: k.order)   # imports only point to older graphs
+        items = pending.pop(g)
+        if done and create_graph:
+            raise MXNetError('autograd.grad(create_graph=True): the heads depend on arrays '
+                             'recorded in another record() block; record the whole '
+                             'computation in one block for higher-order gradients')
+        done.append((g, [t for t, _ in items]))
+        srcs = _marked_sources(g)
+        seen.update(srcs)
+        sources = list(srcs.values())
+        imps = [v for v in g.imports.values() if not v[0].released]
+        freed = list(g.freed)
+        try:
+            with _Active(g, create_graph):
+                grads = g.tape.gradient([t for t, _ in items],
+                                        sources + [t for _, t in imps] + freed,
+                                        output_gradients=[d for _, d in items])
+        except (LookupError, ValueError, TypeError, tf.errors.OpError) as e:
+            raise MXNetError('backward failed: %s' % tf_message(e)) from None
+        n, m = len(sources), len(sources) + len(imps)
+        if any(d is not None for d in grads[m:]):
+            raise MXNetError(MSG_NO_INPUTS + ' The graph these heads depend on was freed by an '
+                             'earlier backward(); pass retain_graph=True to it.')
+        for src, d in zip(sources, grads[:n]):
+            if d is not None:
+                d = tf.convert_to_tensor(d)
+                prev = total.get(id(src))
+                total[id(src)] = d if prev is None else prev + d
+        for (og, t), d in zip(imps, grads[n:m]):
+            if d is not None:
+                pending.setdefault(og, []).append((t, tf.convert_to_tensor(d)))
     if variables is None:
         arrs = []
         for r in _MARKED:
             a = r()
-            if a is not None and a._ag is not None and a._ag.req != 'null' \
-                    and _source(a, g) is not None:
-                arrs.append(a)
+            if a is not None and a._ag is not None and a._ag.req != 'null':
+                src = a._s.var if a._s.var is not None else a._ag.src
+                if src is not None and id(src) in seen:
+                    arrs.append(a)
         if not arrs:
             raise MXNetError(MSG_NO_INPUTS)
     else:
         arrs = list(variables)
-        for i, a in enumerate(arrs):
-            if getattr(a, '_ag', None) is None or _source(a, g) is None:
-                raise MXNetError('Cannot differentiate with respect to the %d-th variable '
-                                 'because it does not require gradient.' % i)
-    sources, index = [], {}
-    for a in arrs:
-        src = _source(a, g)
-        if id(src) not in index:
-            index[id(src)] = len(sources)
-            sources.append(src)
-    freed = list(g.freed)
-    try:
-        with _Active(g, create_graph):
-            grads = g.tape.gradient(targets, sources + freed, output_gradients=head_grads)
-    except (LookupError, ValueError, TypeError, tf.errors.OpError) as e:
-        raise MXNetError('backward failed: %s' % tf_message(e)) from None
-    if any(d is not None for d in grads[len(sources):]):
-        raise MXNetError(MSG_NO_INPUTS + ' The graph these heads depend on was freed by an '
-                         'earlier backward(); pass retain_graph=True to it.')
-    if all(d is None for d in grads[:len(sources)]):
-        raise MXNetError(MSG_NO_INPUTS)
-    if not retain_graph:
-        g.consumed = True
-        g.freed.extend(targets)
-        for h in heads:
-            h._s.ag = None
     out = []
     for a in arrs:
-        d = grads[index[id(_source(a, g))]]
-        if isinstance(d, tf.IndexedSlices):
-            d = tf.convert_to_tensor(d)
+        src = a._s.var if a._s.var is not None else a._ag.src
+        d = total.get(id(src)) if src is not None else None
         if d is not None and a._s.var is not None and a._off is not None:
             d = window(a, d)
         out.append(d)
-    return g, arrs, out
+    if all(d is None for d in out):
+        raise MXNetError(MSG_NO_INPUTS)
+    if not retain_graph:
+        for g, targets in done:
+            g.released = True
+            g.freed.extend(targets)
+        for h in heads:
+            h._s.ag = None
+    return pairs[0][0], arrs, out
 
 
 def head_tensors(heads, head_grads):
