@@ -8,6 +8,9 @@ on every write -- so ``exe.arg_dict['w'][:] = v`` changes what the next forward 
 Executors may defer work (a training forward waits for its backward so both run as one compiled
 call). Deferred work registers itself in ``_PENDING``; every read or write of any storage first
 flushes it, so deferral is never observable.
+
+Under ``mx.autograd.record()`` the tensors an array reads and writes go on a tf.GradientTape;
+what autograd keeps per buffer and per variable is described in tape.py.
 """
 import numbers
 import threading
