@@ -36,6 +36,7 @@ import threading
 import traceback
 
 import tensorflow as tf
+from tensorflow.python.eager import record as _tf_record
 
 from .attrs import Param, Params, Schema, is_hidden, parse_str
 from .base import MXNetError
@@ -451,6 +452,8 @@ def custom(ctx, p, *inputs):
                      aux_types)
 
     if tf.executing_eagerly():              # mx.nd.Custom: no graph, call the op directly
+        if _tf_record.should_record_backprop(list(inputs[:nargs])):
+            return _eager_taped(runner, list(inputs), nargs, nout, prop.backward_dependency())
         outs, _ = runner.forward(_device_of(inputs), list(inputs))
         return tuple(outs)
     if not tf.inside_function():
@@ -522,6 +525,27 @@ def custom(ctx, p, *inputs):
     for j, t in enumerate(new_aux):
         ctx.update(nargs + j, tf.stop_gradient(t))
     return tuple(outs)
+
+
+def _eager_taped(runner, inputs, nargs, nout, deps):
+    """mx.nd.Custom on inputs a GradientTape watches (mx.autograd.record()): the forward runs
+    unrecorded, as MXNet runs it, and the tape's gradient is the op's own backward."""
+    aux = inputs[nargs:]
+
+    @tf.custom_gradient
+    def custom(*xs):
+        with _tf_record.stop_recording():
+            outs, _ = runner.forward(_device_of(inputs), list(xs) + aux)
+        outs = list(outs)
+
+        def grad(*dys):
+            dys = _zeros_for_none(list(dys[:nout]), outs)
+            declared = [dys[i] if i < nout else xs[i - nout] if i < nout + nargs
+                        else outs[i - nout - nargs] for i in deps]
+            gs = runner.backward(deps, declared, aux)
+            return [g if x.dtype.is_floating else None for g, x in zip(gs, xs)]
+        return tuple(outs), grad
+    return tuple(custom(*inputs[:nargs]))
 
 
 def _safe(name):

@@ -14,6 +14,7 @@ from . import ndarray as nd  # noqa: E402,F401
 from . import symbol  # noqa: E402
 from . import symbol as sym  # noqa: E402,F401
 from . import executor  # noqa: E402,F401
+from . import autograd  # noqa: E402,F401
 
 __version__ = '0.1.0'
 from . import io  # noqa: E402,F401

@@ -8,6 +8,9 @@ on every write -- so ``exe.arg_dict['w'][:] = v`` changes what the next forward 
 Executors may defer work (a training forward waits for its backward so both run as one compiled
 call). Deferred work registers itself in ``_PENDING``; every read or write of any storage first
 flushes it, so deferral is never observable.
+
+Under ``mx.autograd.record()`` the tensors an array reads and writes go on a tf.GradientTape;
+what autograd keeps per buffer and per variable is described in tape.py.
 """
 import numbers
 import threading
@@ -19,6 +22,7 @@ from converters import dtypes as _dt
 from converters.base import tf_message
 from ..base import MXNetError
 from ..context import Context, current_context
+from . import tape as _tape
 
 _PENDING = []
 _PENDING_LOCK = threading.RLock()
@@ -54,7 +58,7 @@ def undefer(obj):
 
 class Storage:
     """A mutable buffer: an eager tensor, or a tf.Variable, with fixed shape and dtype."""
-    __slots__ = ('tensor', 'var', 'shape', 'dtype', 'ctx', 'deferred', '__weakref__')
+    __slots__ = ('tensor', 'var', 'shape', 'dtype', 'ctx', 'deferred', 'ag', '__weakref__')
 
     def __init__(self, tensor=None, var=None, ctx=None, shape=None, dtype=None, deferred=False):
         self.tensor = tensor
@@ -66,6 +70,8 @@ class Storage:
         self.shape = tuple(src.shape) if src is not None else tuple(shape)
         self.dtype = src.dtype.name if src is not None else _dt.canonical(dtype)
         self.ctx = ctx or current_context()
+        # autograd: None, tape.VARIABLE, or (graph, tensor) when recorded (see tape.py)
+        self.ag = _tape.tag_new(tensor) if tensor is not None else None
 
     def read(self):
         if _PENDING and (self.var is not None or self.deferred):
@@ -110,7 +116,7 @@ def _as_tensor(value, dtype, ctx):
 
 class NDArray:
     """An n-dimensional array on a device, mutable in place like MXNet's."""
-    __slots__ = ('_s', '_off', '_shape', 'writable', '_grad', '__weakref__')
+    __slots__ = ('_s', '_off', '_shape', 'writable', '_grad', '_ag', '_nograd', '__weakref__')
     __array_priority__ = 1000.0
 
     def __init__(self, storage, offset=None, shape=None, writable=True):
@@ -119,18 +125,32 @@ class NDArray:
         self._shape = tuple(shape) if shape is not None else None
         self.writable = writable
         self._grad = None
+        self._ag = None         # tape.VarInfo once attach_grad/mark_variables made it a variable
+        self._nograd = False    # detach(): reads stop gradients
+
+    def _view(self, offset, shape):
+        v = NDArray(self._s, offset, shape, self.writable)
+        v._nograd = self._nograd
+        return v
 
     # -- raw access -------------------------------------------------------------------------
     def _read(self):
         """The current value as an eager tf.Tensor."""
         t = self._s.read()
-        if self._off is None:
-            return t
-        n = _prod(self._shape)
-        return tf.reshape(tf.reshape(t, [-1])[self._off:self._off + n], self._shape)
+        if self._ag is not None:
+            t = _tape.var_read(self, self._ag, t, _window)
+        else:
+            if self._s.ag is not None:
+                _tape.reading(self._s, t)
+            if self._off is not None:
+                t = _window(self, t)
+        return tf.stop_gradient(t) if self._nograd else t
 
-    def _write(self, value):
-        """Replace the whole (view) contents with ``value`` (broadcast and cast as needed)."""
+    def _write(self, value, inplace=False, track=True):
+        """Replace the whole (view) contents with ``value`` (broadcast and cast as needed).
+        ``inplace``: the value was computed from this array (``+=``, ``out=`` an input), which
+        autograd refuses while recording as MXNet does; ``track=False``: a state write an op
+        makes (BatchNorm's moving stats), outside autograd."""
         if not self.writable:
             raise MXNetError('trying to write to a read-only NDArray')
         shape, dtype = self.shape, self._s.dtype
@@ -150,12 +170,19 @@ class NDArray:
                     raise MXNetError('cannot assign a value of shape %s to an array of shape %s'
                                      % (tuple(t.shape), shape)) from None
             if self._off is None:
-                self._s.write(t)
+                new = t
+            else:
+                base = tf.reshape(self._s.read(), [-1])
+                n = _prod(shape)
+                new = tf.concat([base[:self._off], tf.reshape(t, [-1]), base[self._off + n:]], 0)
+                new = tf.reshape(new, self._s.shape)
+            if not track:
+                self._s.write(tf.stop_gradient(new))
                 return
-            base = tf.reshape(self._s.read(), [-1])
-            n = _prod(shape)
-            new = tf.concat([base[:self._off], tf.reshape(t, [-1]), base[self._off + n:]], 0)
-            self._s.write(tf.reshape(new, self._s.shape))
+            tag = _tape.check_write(self, new, inplace)
+            self._s.write(new)
+            if self._s.ag is not _tape.VARIABLE:
+                self._s.ag = tag
 
     # -- properties -------------------------------------------------------------------------
     @property
@@ -229,6 +256,7 @@ class NDArray:
         arr = decode_array(bytes(state['handle']))
         other = array(arr, dtype=arr.dtype)
         self._s, self._off, self._shape, self.writable, self._grad = other._s, None, None, True, None
+        self._ag, self._nograd = None, False
 
     def __getattr__(self, name):
         from .register import fluent, invoke
@@ -302,7 +330,23 @@ class NDArray:
         return self
 
     def attach_grad(self, grad_req='write', stype=None):
-        self._grad = zeros(self.shape, self.context, dtype=self.dtype)
+        """Make this array a variable of autograd with a zero gradient buffer ``.grad``."""
+        if stype not in (None, 'default'):
+            raise MXNetError('attach_grad: tfmod supports dense (default) gradients only, not '
+                             'stype=%r' % (stype,))
+        _tape.mark(self, zeros(self.shape, self.context, dtype=self.dtype), grad_req)
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Gradients of this array (recorded under autograd.record()) into the variables'
+        ``.grad``; ``out_grad`` is the head gradient (ones by default)."""
+        _tape.backward([self], None if out_grad is None else [out_grad], retain_graph,
+                       train_mode, _window)
+
+    def detach(self):
+        """This array's data, with no autograd history: gradients stop here."""
+        v = self._view(self._off, self._shape)
+        v._nograd = True
+        return v
 
     def reshape(self, *shape, **kwargs):
         """MXNet reshape (codes 0, -1, -2, -3, -4; ``reverse``); returns a view."""
@@ -317,7 +361,7 @@ class NDArray:
         new = reshape_shape(self.shape, shape, reverse)
         if _prod(new) != self.size:
             raise MXNetError('cannot reshape array of shape %s into %s' % (self.shape, new))
-        return NDArray(self._s, self._off or 0, new, self.writable)
+        return self._view(self._off or 0, new)
 
     def reshape_like(self, other):
         return self.reshape(other.shape)
@@ -338,8 +382,7 @@ class NDArray:
             if isinstance(key, slice):
                 start, stop, _ = key.indices(n0)
                 stop = max(stop, start)
-                return NDArray(self._s, base + start * inner, (stop - start,) + self.shape[1:],
-                               self.writable)
+                return self._view(base + start * inner, (stop - start,) + self.shape[1:])
             i = int(key)
             if i < 0:
                 i += n0
@@ -347,7 +390,7 @@ class NDArray:
                 raise IndexError('index %d is out of bounds for axis 0 with size %d'
                                  % (int(key), n0))
             shape = self.shape[1:] if self.ndim > 1 else (1,)
-            return NDArray(self._s, base + i * inner, shape, self.writable)
+            return self._view(base + i * inner, shape)
         t = self._read()
         key = _convert_key(key)
         with tf.device(self.context.tf_device):
@@ -382,7 +425,7 @@ class NDArray:
             v = tf.reshape(tf.broadcast_to(v, pos.shape), [-1])
             flat = tf.reshape(self._read(), [-1])
             new = tf.tensor_scatter_nd_update(flat, pos.reshape(-1, 1), v)
-            self._write(tf.reshape(new, self.shape))
+            self._write(tf.reshape(new, self.shape), inplace=True)
 
     # -- arithmetic -------------------------------------------------------------------------
     def _binary(self, other, fn, reverse=False):
@@ -413,7 +456,7 @@ class NDArray:
         res = self._binary(other, fn)
         if res is NotImplemented:
             return res
-        self._write(res._read())
+        self._write(res._read(), inplace=True)
         return self
 
     def __add__(self, o):
@@ -499,6 +542,14 @@ class NDArray:
 
     def __le__(self, o):
         return self._compare(o, tf.less_equal)
+
+
+def _window(arr, t):
+    """``arr``'s part of its storage value ``t`` (all of it unless arr is a view)."""
+    if arr._off is None:
+        return t
+    n = _prod(arr._shape)
+    return tf.reshape(tf.reshape(t, [-1])[arr._off:arr._off + n], arr._shape)
 
 
 def _div(a, b):

@@ -1,7 +1,8 @@
 """Eager op functions ``mx.nd.<Op>`` generated from the converters registry.
 
-Each runs the op's TF lowering directly on the input tensors (inference mode, as MXNet's
-imperative calls outside autograd), so ``mx.nd.X`` and the graph node ``X`` share one definition.
+Each runs the op's TF lowering directly on the input tensors (in training mode when
+``mx.autograd.is_training()``, as MXNet's imperative calls), so ``mx.nd.X`` and the graph node
+``X`` share one definition.
 """
 import numpy as np
 import tensorflow as tf
@@ -14,6 +15,7 @@ from ..base import MXNetError
 from ..context import current_context
 from .. import random as _random
 from .ndarray import NDArray, from_tensor
+from . import tape as _tape
 
 _PARSED = {}
 _FLUENT = (
@@ -78,7 +80,7 @@ def invoke(op_name, args, kwargs):
         inputs = [given[n] for n in names]
     ctx = inputs[0].context if inputs else (ctx_arg or current_context())
     node = Node(od.name, od.name.lower(), _inplace_attrs(od, p, inputs, out))
-    lctx = LowerContext(False, node, _random.next_seed() if od.uses_rng else None, 0)
+    lctx = LowerContext(_tape.is_training(), node, _random.next_seed() if od.uses_rng else None, 0)
     tensors = [a._read() for a in inputs]
     try:
         with tf.device(ctx.tf_device):
@@ -97,7 +99,7 @@ def invoke(op_name, args, kwargs):
     if out is not None:
         targets = out if isinstance(out, (list, tuple)) else [out]
         for dst, src in zip(targets, outs):
-            dst._write(src._read())
+            dst._write(src._read(), inplace=any(dst._s is a._s for a in inputs))
         return out
     return outs[0] if len(outs) == 1 else outs
 
@@ -117,7 +119,7 @@ def _write_back(inputs, updates):
     BatchNorm's fixed gamma (set to 1), a Custom op's aux -- into the arrays passed in, as
     MXNet's imperative calls do."""
     for idx, value in updates:
-        inputs[idx]._write(value)
+        inputs[idx]._write(value, track=False)
 
 
 def _make_function(called):
