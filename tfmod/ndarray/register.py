@@ -7,7 +7,6 @@ import numpy as np
 import tensorflow as tf
 
 from converters import registry
-from converters.attrs import to_attr_string
 from converters.base import tf_message
 from converters.graph import LowerContext, Node
 from ..base import MXNetError
@@ -29,12 +28,6 @@ _FLUENT = (
     'broadcast_to', 'broadcast_like')
 
 
-def _attr_str(key, value):
-    if key == 'dtype' and not isinstance(value, str):
-        return np.dtype(value).name
-    return to_attr_string(value)
-
-
 def _params(od, str_attrs):
     key = (od.name, tuple(sorted(str_attrs.items())))
     p = _PARSED.get(key)
@@ -47,8 +40,10 @@ def _params(od, str_attrs):
 
 
 def invoke(op_name, args, kwargs):
-    """Run one op eagerly on NDArrays; returns an NDArray or a list of them."""
+    """Run one op eagerly on NDArrays, called as MXNet's generated ``mx.nd.<op_name>`` is
+    (parameters may follow the inputs positionally); returns an NDArray or a list of them."""
     od = registry.lookup(op_name)
+    args, kwargs = od.split_call(op_name, args, dict(kwargs), NDArray, ('out', 'name'))
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
     ctx_arg = kwargs.pop('ctx', None)
@@ -60,13 +55,9 @@ def invoke(op_name, args, kwargs):
         elif v is not None or k not in input_names:
             attrs[k] = v
     args = list(args)
-    for a in args:
-        if not isinstance(a, NDArray):
-            raise TypeError('%s: positional arguments must be NDArrays, got %r'
-                            % (op_name, type(a)))
     if od.key_var_num_args and od.key_var_num_args not in attrs:
         attrs[od.key_var_num_args] = len(args) + len(nd_kwargs)
-    str_attrs = {k: _attr_str(k, v) for k, v in attrs.items()}
+    str_attrs = {k: registry.attr_string(k, v) for k, v in attrs.items()}
     p = _params(od, str_attrs)
     if od.variadic:
         inputs = args or list(nd_kwargs.values())
@@ -124,7 +115,7 @@ def _make_function(called):
     od = registry.get(called)
 
     def fn(*args, **kwargs):
-        return invoke(od.name, args, kwargs)
+        return invoke(called, args, kwargs)
     fn.__name__ = called
     fn.__qualname__ = called
     fn.__doc__ = 'Eager MXNet operator %s (tfmod).' % od.name
