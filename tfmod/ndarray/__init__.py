@@ -7,6 +7,7 @@ from .ndarray import (NDArray, array, empty, zeros, ones, full, arange, zeros_li
 from .ndfile import save, load, load_frombuffer
 from . import register as _register
 from .. import random  # noqa: F401  (mx.nd.random)
+from .. import fluent as _fluent
 
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
@@ -96,6 +97,8 @@ def _multi_mp_lamb_update(weights, grads, mean, var, weights32, step_count, lrs,
         num_tensors=num_tensors or len(weights), step_count=step_count, learning_rates=lrs,
         wds=wds, **kwargs)
 
+
+_fluent.install(NDArray, globals())
 
 # MXNet's Python wrappers in mx.nd.contrib
 from . import control_flow as _control_flow  # noqa: E402

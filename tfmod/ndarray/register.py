@@ -11,21 +11,11 @@ from converters.base import tf_message
 from converters.graph import LowerContext, Node
 from ..base import MXNetError
 from ..context import current_context
+from .. import fluent as _fluent
 from .. import random as _random
 from .ndarray import NDArray, from_tensor
 
 _PARSED = {}
-_FLUENT = (
-    'reshape_like', 'zeros_like', 'ones_like', 'broadcast_axes', 'repeat', 'pad', 'swapaxes',
-    'split', 'split_v2', 'slice', 'slice_axis', 'slice_like', 'take', 'one_hot', 'pick', 'sort',
-    'topk', 'argsort', 'argmax', 'argmax_channel', 'argmin', 'clip', 'abs', 'sign', 'flatten',
-    'shape_array', 'size_array', 'expand_dims', 'tile', 'transpose', 'flip', 'depth_to_space',
-    'space_to_depth', 'diag', 'sum', 'nansum', 'prod', 'nanprod', 'mean', 'max', 'min', 'norm',
-    'round', 'rint', 'fix', 'floor', 'ceil', 'trunc', 'sin', 'cos', 'tan', 'arcsin', 'arccos',
-    'arctan', 'degrees', 'radians', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh',
-    'exp', 'expm1', 'log', 'log10', 'log2', 'log1p', 'sqrt', 'rsqrt', 'cbrt', 'rcbrt',
-    'square', 'reciprocal', 'relu', 'sigmoid', 'softmax', 'log_softmax', 'softmin', 'squeeze',
-    'broadcast_to', 'broadcast_like')
 
 
 def _params(od, str_attrs):
@@ -135,7 +125,8 @@ def populate(namespace, internal, contrib, linalg=None):
 
 
 def fluent(name):
-    """The op behind NDArray/Symbol method ``name`` (e.g. ``x.sum()``), or None."""
-    if name in _FLUENT and registry.get(name) is not None:
+    """The op behind NDArray method ``name`` (e.g. ``x.sum()``), or None (the methods themselves
+    are installed on NDArray from :mod:`tfmod.fluent`)."""
+    if name in _fluent.NAMES and registry.get(name) is not None:
         return name
     return None

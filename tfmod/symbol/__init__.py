@@ -5,6 +5,7 @@ import types
 from .symbol import Symbol, Variable, var, Group, load, load_json
 from . import register as _register
 from . import random  # noqa: F401  (mx.sym.random)
+from .. import fluent as _fluent
 
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
@@ -46,6 +47,8 @@ def _split_v2_helper(op, ary, indices_or_sections, axis, squeeze_axis, **kwargs)
         raise ValueError('indices_or_sections must either int or tuple of ints')
     return op(ary, indices=indices, axis=axis, squeeze_axis=squeeze_axis, sections=sections,
               **kwargs)
+
+_fluent.install(Symbol, globals())
 
 from . import control_flow as _control_flow  # noqa: E402
 contrib.foreach = _control_flow.foreach

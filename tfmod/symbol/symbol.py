@@ -10,7 +10,7 @@ from converters import dtypes as _dt
 from converters.graph import GraphFunction, Node, classify_variables, topo_order
 from converters.infer import infer, is_known
 from ..attribute import current as _attr_scope
-from ..base import MXNetError
+from ..base import MXNetError, NotImplementedForSymbol
 from . import jsonfmt
 
 HIDDEN_KEYS = jsonfmt.HIDDEN_KEYS
@@ -77,7 +77,9 @@ class Symbol:
         out = []
         for node, k in self._heads:
             names = node.output_names()
-            out.append(names[k] if k < len(names) else '%s_output%d' % (node.name, k))
+            name = names[k] if k < len(names) else '%s_output%d' % (node.name, k)
+            # an unnamed node (``_gen_atomic_symbol``) lists its outputs bare, as MXNet does
+            out.append(name[1:] if not node.name and not node.is_variable else name)
         return out
 
     def list_arguments(self):
@@ -99,12 +101,27 @@ class Symbol:
         return Symbol(heads)
 
     def get_children(self):
-        if len(self._heads) != 1:
-            raise MXNetError('get_children works on single-output symbols')
+        """The inputs of this symbol's head nodes (each node once, in head order) as one
+        symbol; None when they have none (variables)."""
+        seen, entries = set(), []
+        for node, _ in self._heads:
+            if id(node) not in seen:
+                seen.add(id(node))
+                entries.extend(node.inputs)
+        return Symbol(entries) if entries else None
+
+    def _gen_atomic_symbol(self):
+        """A new unnamed node of this symbol's op and attributes, without inputs."""
         node = self._heads[0][0]
-        if node.is_variable or not node.inputs:
-            return None
-        return Symbol(list(node.inputs))
+        if node.is_variable:
+            raise MXNetError('_gen_atomic_symbol: %r is a variable, not an operator' % node.name)
+        atom = Node(node.op, '', dict(node.attrs))
+        atom.subgraphs = node.subgraphs
+        return Symbol([(atom, k) for k in range(atom.num_visible_outputs())])
+
+    def as_nd_ndarray(self):
+        """This symbol (MXNet's legacy/np conversion; tfmod has only legacy symbols)."""
+        return self
 
     # -- attributes ---------------------------------------------------------------------------
     def attr(self, key):
@@ -424,7 +441,28 @@ class Symbol:
         return id(self)
 
     def __bool__(self):
-        raise NotImplementedError('The truth value of a Symbol is ambiguous')
+        raise NotImplementedForSymbol(self.__bool__, 'bool')
+
+    __nonzero__ = __bool__
+
+    # NDArray-only methods, which MXNet's Symbol has and refuses
+    def wait_to_read(self):
+        raise NotImplementedForSymbol(self.wait_to_read, None)
+
+    def asnumpy(self):
+        raise NotImplementedForSymbol(self.asnumpy, None)
+
+    def asscalar(self):
+        raise NotImplementedForSymbol(self.asscalar, None)
+
+    def as_in_context(self):
+        raise NotImplementedForSymbol(self.as_in_context, None)
+
+    def detach(self):
+        raise NotImplementedForSymbol(self.detach, None)
+
+    def backward(self):
+        raise NotImplementedForSymbol(self.backward, None)
 
 
 def _listed(attrs):
