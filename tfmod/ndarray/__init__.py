@@ -100,6 +100,13 @@ def _multi_mp_lamb_update(weights, grads, mean, var, weights32, step_count, lrs,
 
 _fluent.install(NDArray, globals())
 
+# MXNet's Python-level functions over the ops (mx.nd.add, maximum, greater, eye, histogram...)
+from .helpers import (add, subtract, multiply, divide, true_divide, modulo, power,  # noqa: E402
+                      maximum, minimum, equal, not_equal, greater, greater_equal, lesser,
+                      lesser_equal, logical_and, logical_or, logical_xor, eye, linspace,
+                      histogram, from_numpy)
+_register.populate_random(random.__dict__, _internal.__dict__)
+
 # MXNet's Python wrappers in mx.nd.contrib
 from . import control_flow as _control_flow  # noqa: E402
 for _name, _fn in (('foreach', _control_flow.foreach), ('while_loop', _control_flow.while_loop),

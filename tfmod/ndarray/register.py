@@ -130,3 +130,11 @@ def fluent(name):
     if name in _fluent.NAMES and registry.get(name) is not None:
         return name
     return None
+
+
+def populate_random(random_ns, internal):
+    """The generated ``_random_<dist>_like`` ops as ``mx.nd.random.<dist>_like``, as MXNet exposes them
+    (its hand-written samplers own the other ``_random_*`` names)."""
+    for called in list(internal):
+        if called.startswith('_random_') and called.endswith('_like'):
+            random_ns.setdefault(called[len('_random_'):], internal[called])

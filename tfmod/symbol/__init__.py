@@ -50,6 +50,11 @@ def _split_v2_helper(op, ary, indices_or_sections, axis, squeeze_axis, **kwargs)
 
 _fluent.install(Symbol, globals())
 
+# MXNet's Python-level functions over the ops (mx.sym.maximum, power, hypot, eye...)
+from .helpers import (pow, power, maximum, minimum, hypot, eye, linspace,  # noqa: E402,A004
+                      histogram)
+_register.populate_random(random.__dict__, _internal.__dict__)
+
 from . import control_flow as _control_flow  # noqa: E402
 contrib.foreach = _control_flow.foreach
 contrib.while_loop = _control_flow.while_loop

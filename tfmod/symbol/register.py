@@ -109,3 +109,12 @@ def populate(namespace, internal, contrib, linalg=None):
 
 def _is_hidden(k):
     return is_hidden(k)
+
+
+def populate_random(random_ns, internal):
+    """The generated ``_random_<dist>_like`` ops as ``mx.sym.random.<dist>_like``, as MXNet exposes them
+    (its hand-written samplers own the other ``_random_*`` names)."""
+    for called in list(internal):
+        if called.startswith('_random_') and called.endswith('_like'):
+            short = called[len('_random_'):]
+            random_ns.setdefault(short, _make_function(called, short))
