@@ -27,11 +27,20 @@ globals().update(zeros=zeros, ones=ones, full=full, arange=arange, array=array, 
                  zeros_like=zeros_like if 'zeros_like' not in globals() else globals()['zeros_like'])
 
 
-def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, **kwargs):
-    """Split along ``axis`` into ``sections`` equal parts or at ``indices`` (MXNet's helper)."""
-    from ..symbol import _split_v2_helper
-    return _split_v2_helper(_internal._split_v2, ary, indices_or_sections, axis, squeeze_axis,
-                            **kwargs)
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
+    """Split along ``axis`` into ``sections`` equal parts or at ``indices`` (MXNet's helper:
+    equal parts become explicit start indices)."""
+    if isinstance(indices_or_sections, int):
+        axis_size = ary.shape[axis]
+        sections = indices_or_sections
+        if axis_size % sections:
+            raise ValueError('array split does not result in an equal division')
+        indices = [i * (axis_size // sections) for i in range(sections)]
+    elif isinstance(indices_or_sections, tuple):
+        indices = [0] + list(indices_or_sections)
+    else:
+        raise ValueError('indices_or_sections must either int or tuple of ints')
+    return _internal._split_v2(ary, indices, axis, squeeze_axis)
 
 
 def _rescale_array(rescale_grad, like):
