@@ -116,6 +116,11 @@ ND_CASES = [
     'mx.nd.from_numpy(np.arange(4, dtype=np.float32))', 'mx.nd.concatenate([x, x], 1)',
     'mx.nd.moveaxis(x, 0, 1)', 'mx.nd.onehot_encode(mx.nd.array([0, 2]), mx.nd.zeros((2, 3)))',
     'mx.nd.random.uniform_like(x).shape', 'mx.nd.random.normal_like(x, 0, 1).dtype',
+    'mx.nd.contrib.isinf(mx.nd.array([1, np.inf, -np.inf, np.nan]))',
+    'mx.nd.contrib.isfinite(mx.nd.array([1, np.inf, -np.inf, np.nan]))',
+    'mx.nd.contrib.isnan(mx.nd.array([1, np.inf, -np.inf, np.nan]))',
+    'x.slice_assign_scalar(7, (0, 1), (2, 3), (None, None))',
+    '[x.slice_assign(mx.nd.ones((1, 2)), (1, 0), (2, 2), ()), x][1]', 'x.as_nd_ndarray() is x',
     'mx.nd.split_v2(x, 3, 1)', 'mx.nd.split_v2(x, (1,), 1)', 'x.split_v2(3, 1, True)',
 ]
 

@@ -104,3 +104,44 @@ def from_numpy(ndarray, zero_copy=True, array_cls=NDArray):
     if not ndarray.flags['C_CONTIGUOUS']:
         raise ValueError('Only c-contiguous arrays are supported for zero-copy')
     return array(ndarray, dtype=ndarray.dtype)
+
+
+# -- mx.nd.contrib's Python-level functions ------------------------------------------------------
+
+def isinf(data):
+    """1 where ``data`` is +-inf, else 0 (``abs(data) == inf``, as MXNet computes it)."""
+    return invoke('_equal_scalar', (invoke('abs', (data,), {}),), {'scalar': np.inf})
+
+
+def isfinite(data):
+    """1 where ``data`` is neither inf nor NaN, else 0."""
+    not_nan = invoke('broadcast_equal', (data, data), {})
+    not_inf = invoke('_not_equal_scalar', (invoke('abs', (data,), {}),), {'scalar': np.inf})
+    return logical_and(not_inf, not_nan)
+
+
+def isnan(data):
+    """1 where ``data`` is NaN, else 0 (``data != data``)."""
+    return invoke('broadcast_not_equal', (data, data), {})
+
+
+# -- NDArray methods MXNet defines over ops (installed on NDArray by mx.nd) ------------------
+
+def _slice_assign(self, rhs, begin, end, step):
+    """Write ``rhs`` into ``self[begin:end:step]`` in place; returns self."""
+    return invoke('_slice_assign', (self, rhs), dict(begin=begin, end=end, step=step, out=self))
+
+
+def _slice_assign_scalar(self, value, begin, end, step):
+    """Write the number ``value`` into ``self[begin:end:step]`` in place; returns self."""
+    return invoke('_slice_assign_scalar', (self, value),
+                  dict(begin=begin, end=end, step=step, out=self))
+
+
+def _as_nd_ndarray(self):
+    """This array (MXNet's legacy/np conversion; tfmod has only legacy arrays)."""
+    return self
+
+
+NDARRAY_METHODS = {'slice_assign': _slice_assign, 'slice_assign_scalar': _slice_assign_scalar,
+                   'as_nd_ndarray': _as_nd_ndarray}

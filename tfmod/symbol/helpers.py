@@ -62,3 +62,4 @@ def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argumen
             raise ValueError('null range is not supported in symbol mode')
         return hist(data=a, bin_cnt=bins, range=range, **kwargs)
     raise ValueError('bins argument should be either an integer or an NDArray')
+
