@@ -80,7 +80,8 @@ SYM_CASES = [
     'mx.sym.Convolution(d, kernel=(3, 3), num_filter=4, name="c")._gen_atomic_symbol()'
     '.list_arguments()',
     'bool(d)', 'd.asnumpy()', 'd.asscalar()', 'd.wait_to_read()', 'd.detach()', 'd.backward()',
-    'd.as_in_context()', 'd.as_nd_ndarray() is d',
+    'd.as_in_context()', 'd.as_nd_ndarray() is d', 'd.copy()',
+    '__import__("copy").deepcopy(mx.sym.relu(d, name="r"))',
 ]
 
 ND_CASES = [

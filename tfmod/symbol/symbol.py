@@ -162,7 +162,8 @@ class Symbol:
         return self._copy_graph()
 
     def copy(self):
-        return self._copy_graph()
+        """NDArray-only in MXNet (``copy.copy(sym)`` / ``copy.deepcopy(sym)`` copy a symbol)."""
+        raise NotImplementedForSymbol(self.copy, None)
 
     def _copy_graph(self, replace=None):
         """A copy of the graph; ``replace`` maps id(variable node) -> entry to splice in."""
