@@ -3,7 +3,6 @@
 Each runs the op's TF lowering directly on the input tensors (inference mode, as MXNet's
 imperative calls outside autograd), so ``mx.nd.X`` and the graph node ``X`` share one definition.
 """
-import numpy as np
 import tensorflow as tf
 
 from converters import registry
@@ -133,8 +132,8 @@ def fluent(name):
 
 
 def populate_random(random_ns, internal):
-    """The generated ``_random_<dist>_like`` ops as ``mx.nd.random.<dist>_like``, as MXNet exposes them
-    (its hand-written samplers own the other ``_random_*`` names)."""
+    """The generated ``_random_<dist>_like`` ops as ``mx.nd.random.<dist>_like``, as MXNet
+    exposes them (its hand-written samplers own the other ``_random_*`` names)."""
     for called in list(internal):
         if called.startswith('_random_') and called.endswith('_like'):
             random_ns.setdefault(called[len('_random_'):], internal[called])

@@ -47,8 +47,8 @@ def eye(N, M=0, k=0, dtype=None, **kwargs):
 
 def linspace(start, stop, num, endpoint=True, name=None, dtype=None):
     """``num`` evenly spaced values from start to stop (``_linspace``)."""
-    return _make_function('_linspace')(start=start, stop=stop, num=num, endpoint=endpoint, name=name,
-                               dtype=dtype or 'float32')
+    return _make_function('_linspace')(start=start, stop=stop, num=num, endpoint=endpoint,
+                                       name=name, dtype=dtype or 'float32')
 
 
 def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argument name)

@@ -112,8 +112,8 @@ def _is_hidden(k):
 
 
 def populate_random(random_ns, internal):
-    """The generated ``_random_<dist>_like`` ops as ``mx.sym.random.<dist>_like``, as MXNet exposes them
-    (its hand-written samplers own the other ``_random_*`` names)."""
+    """The generated ``_random_<dist>_like`` ops as ``mx.sym.random.<dist>_like``, as MXNet
+    exposes them (its hand-written samplers own the other ``_random_*`` names)."""
     for called in list(internal):
         if called.startswith('_random_') and called.endswith('_like'):
             short = called[len('_random_'):]
