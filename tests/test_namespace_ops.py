@@ -47,10 +47,8 @@ _IMAGE_OPS = {'adjust_lighting', 'crop', 'flip_left_right', 'flip_top_bottom', '
 GAPS = {
     'nd': _PLUMBING | _NP_SPARSE | _DLPACK | _UNIMPLEMENTED_OPS,
     'sym': _PLUMBING | _NP_SPARSE | {'image'},
-    'nd.contrib': _PLUMBING | _UNIMPLEMENTED_OPS | {
-        'rand_zipfian'},                        # a sampler helper not written yet
+    'nd.contrib': _PLUMBING | _UNIMPLEMENTED_OPS,
     'sym.contrib': _PLUMBING | _UNIMPLEMENTED_OPS | {
-        'rand_zipfian',
         # MXNet 1.9.1's symbol versions fail for every call ("Not enough argument to call
         # operator _adamw_update"); mx.nd.contrib's work and are provided
         'adamw_update', 'mp_adamw_update'},
@@ -59,7 +57,6 @@ GAPS = {
     'nd.image': _IMAGE_OPS, 'sym.image': _IMAGE_OPS,
     'Symbol': _NP_SPARSE | {
         'handle',                               # a C handle; tfmod symbols are Python graphs
-        'gradient',                             # MXNet 1.9.1 has no implementation behind it
         'optimize_for', 'get_backend_symbol'},  # MXNet's subgraph backends (oneDNN, TensorRT)
     'NDArray': _NP_SPARSE | _DLPACK | {
         'backward', 'detach'},                  # autograd: added with NDArray.attach_grad

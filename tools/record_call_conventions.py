@@ -81,7 +81,8 @@ SYM_CASES = [
     'mx.sym.Convolution(d, kernel=(3, 3), num_filter=4, name="c")._gen_atomic_symbol()'
     '.list_arguments()',
     'bool(d)', 'd.asnumpy()', 'd.asscalar()', 'd.wait_to_read()', 'd.detach()', 'd.backward()',
-    'd.as_in_context()', 'd.as_nd_ndarray() is d', 'd.copy()',
+    'd.as_in_context()', 'd.as_nd_ndarray() is d', 'd.copy()', 'd.gradient(["d"])',
+    'mx.sym.Group(list(mx.sym.contrib.rand_zipfian(d, 5, 10)))',
     '__import__("copy").deepcopy(mx.sym.relu(d, name="r"))',
 ]
 
@@ -124,6 +125,9 @@ ND_CASES = [
     'mx.nd.contrib.isnan(mx.nd.array([1, np.inf, -np.inf, np.nan]))',
     'x.slice_assign_scalar(7, (0, 1), (2, 3), (None, None))',
     '[x.slice_assign(mx.nd.ones((1, 2)), (1, 0), (2, 2), ()), x][1]', 'x.as_nd_ndarray() is x',
+    'mx.nd.contrib.rand_zipfian(mx.nd.array([3, 0, 7]), 5, 10)[1]',
+    '[a.shape for a in mx.nd.contrib.rand_zipfian(mx.nd.array([3, 0, 7]), 5, 10)]',
+    '[a.dtype for a in mx.nd.contrib.rand_zipfian(mx.nd.array([3, 0, 7]), 5, 10)]',
     'mx.nd.split_v2(x, 3, 1)', 'mx.nd.split_v2(x, (1,), 1)', 'x.split_v2(3, 1, True)',
 ]
 

@@ -113,7 +113,8 @@ _fluent.install(NDArray, globals())
 from .helpers import (add, subtract, multiply, divide, true_divide, modulo, power,  # noqa: E402
                       maximum, minimum, equal, not_equal, greater, greater_equal, lesser,
                       lesser_equal, logical_and, logical_or, logical_xor, eye, linspace,
-                      histogram, from_numpy, isinf, isfinite, isnan, NDARRAY_METHODS)
+                      histogram, from_numpy, isinf, isfinite, isnan, rand_zipfian,
+                      NDARRAY_METHODS)
 for _name, _method in NDARRAY_METHODS.items():
     if _name not in NDArray.__dict__:
         _method.__name__ = _method.__qualname__ = _name
@@ -124,7 +125,7 @@ _register.populate_random(random.__dict__, _internal.__dict__)
 from . import control_flow as _control_flow  # noqa: E402
 for _name, _fn in (('foreach', _control_flow.foreach), ('while_loop', _control_flow.while_loop),
                    ('cond', _control_flow.cond), ('isinf', isinf), ('isfinite', isfinite),
-                   ('isnan', isnan),
+                   ('isnan', isnan), ('rand_zipfian', rand_zipfian),
                    ('adamw_update', _adamw_update), ('mp_adamw_update', _mp_adamw_update),
                    ('multi_adamw_update', _multi_adamw_update),
                    ('multi_mp_adamw_update', _multi_mp_adamw_update),

@@ -2,6 +2,7 @@
 ``mx.nd.add``/``maximum``/``greater``... (array-or-number operands, dispatched to the
 ``broadcast_*`` op or a ``*_scalar`` op as MXNet does), ``eye``, ``linspace``, ``histogram``,
 ``from_numpy``. Each is a thin call of registered ops; none defines an op of its own."""
+import math
 import operator
 import warnings
 
@@ -145,3 +146,20 @@ def _as_nd_ndarray(self):
 
 NDARRAY_METHODS = {'slice_assign': _slice_assign, 'slice_assign_scalar': _slice_assign_scalar,
                    'as_nd_ndarray': _as_nd_ndarray}
+
+
+def rand_zipfian(true_classes, num_sampled, range_max, ctx=None):
+    """``num_sampled`` classes drawn from the log-uniform (Zipfian) distribution over
+    [0, range_max), with the expected counts of ``true_classes`` and of the samples:
+    P(c) = log((c + 2) / (c + 1)) / log(range_max + 1). Returns (sampled int64, counts of the
+    true classes, counts of the samples), float64 counts as MXNet."""
+    from .. import random as _random
+    ctx = ctx or current_context()
+    log_range = math.log(range_max + 1)
+    rand = _random.uniform(0, log_range, shape=(num_sampled,), dtype='float64', ctx=ctx)
+    sampled_classes = (rand.exp() - 1).astype('int64') % range_max
+    true_cls = true_classes.as_in_context(ctx).astype('float64')
+    expected_count_true = ((true_cls + 2.0) / (true_cls + 1.0)).log() / log_range * num_sampled
+    sampled_cls_fp64 = sampled_classes.astype('float64')
+    expected_prob_sampled = ((sampled_cls_fp64 + 2.0) / (sampled_cls_fp64 + 1.0)).log() / log_range
+    return sampled_classes, expected_count_true, expected_prob_sampled * num_sampled

@@ -56,3 +56,5 @@ from . import control_flow as _control_flow  # noqa: E402
 contrib.foreach = _control_flow.foreach
 contrib.while_loop = _control_flow.while_loop
 contrib.cond = _control_flow.cond
+from .helpers import rand_zipfian as _rand_zipfian  # noqa: E402
+contrib.rand_zipfian = _rand_zipfian

@@ -2,6 +2,7 @@
 ``pow``/``power``/``maximum``/``minimum``/``hypot`` (symbol-or-number operands, dispatched as
 MXNet does, to the same op names it emits), ``eye``, ``linspace``, ``histogram``. Thin calls of
 registered ops; none defines an op of its own."""
+import math
 import numbers
 
 import numpy as np
@@ -63,3 +64,18 @@ def histogram(a, bins=10, range=None, **kwargs):  # noqa: A002  (MXNet's argumen
         return hist(data=a, bin_cnt=bins, range=range, **kwargs)
     raise ValueError('bins argument should be either an integer or an NDArray')
 
+
+
+def rand_zipfian(true_classes, num_sampled, range_max):
+    """The graph of :func:`tfmod.ndarray.helpers.rand_zipfian`: (sampled classes, expected counts
+    of ``true_classes``, expected counts of the samples), built from the same nodes as MXNet's."""
+    from .random import uniform
+    log_range = math.log(range_max + 1)
+    rand = uniform(0, log_range, shape=(num_sampled,), dtype='float64')
+    sampled_classes = (rand.exp() - 1).astype('int64') % range_max
+    true_classes = true_classes.astype('float64')
+    expected_count_true = ((true_classes + 2.0) / (true_classes + 1.0)).log() / log_range \
+        * num_sampled
+    sampled_cls_fp64 = sampled_classes.astype('float64')
+    expected_prob_sampled = ((sampled_cls_fp64 + 2.0) / (sampled_cls_fp64 + 1.0)).log() / log_range
+    return sampled_classes, expected_count_true, expected_prob_sampled * num_sampled

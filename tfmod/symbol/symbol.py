@@ -119,6 +119,12 @@ class Symbol:
         atom.subgraphs = node.subgraphs
         return Symbol([(atom, k) for k in range(atom.num_visible_outputs())])
 
+    def gradient(self, wrt):
+        """Declared by MXNet 1.9.1's Symbol, which has no implementation behind it: raises as
+        MXNet does (gradients come from ``bind(...).backward()``)."""
+        raise MXNetError('Symbol.gradient: not implemented (MXNet 1.9.1 has no symbolic '
+                         'gradient either; bind the symbol and call backward())')
+
     def as_nd_ndarray(self):
         """This symbol (MXNet's legacy/np conversion; tfmod has only legacy symbols)."""
         return self
