@@ -94,6 +94,15 @@ class OpDef:
             given[k] = v
         return names, given
 
+    def positional_slots(self):
+        """(inputs, parameters) that MXNet's generated function for this op takes positionally,
+        in declared order; None when it takes ``*data`` (an array list, or an op MXNet does not
+        declare)."""
+        sig = signatures().get(self.name)
+        if sig is None or sig['variadic'] or self.variadic:
+            return None
+        return list(sig['inputs']), [n for n, _ in sig['params']]
+
     def split_call(self, called, args, kwargs, array_type, trailing):
         """MXNet's calling convention for the generated ``mx.sym.X`` / ``mx.nd.X``: positional
         arguments fill the op's declared inputs, then its parameters in declared order, then
@@ -101,15 +110,15 @@ class OpDef:
         except for ops taking an array list (``Concat``, ``add_n``...), where every positional
         argument is an input. -> ``(array args, kwargs)``; positional inputs and parameters
         move into ``kwargs`` under their names (a ``None`` input is left out), as in MXNet."""
-        sig = signatures().get(self.name)
-        if sig is None or sig['variadic'] or self.variadic:
+        slots = self.positional_slots()
+        if slots is None:
             for a in args:
                 if not isinstance(a, array_type):
                     raise AssertionError('%s: positional arguments must be %s instances, but got '
                                          '%r' % (called, array_type.__name__, a))
             return list(args), kwargs
-        inputs = sig['inputs']
-        slots = inputs + [n for n, _ in sig['params']] + list(trailing)
+        inputs, params = slots
+        slots = inputs + params + list(trailing)
         if len(args) > len(slots):
             raise TypeError('%s() takes from 0 to %d positional arguments but %d were given'
                             % (called, len(slots), len(args)))

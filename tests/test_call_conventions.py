@@ -117,3 +117,24 @@ def test_topk_mask_in_a_compiled_graph_matches_mxnet():
     ex = mx.sym.topk(d, ret_typ='mask', **case['kwargs']).simple_bind(mx.cpu(), d=x.shape)
     ex.arg_dict['d'][:] = x
     np.testing.assert_array_equal(ex.forward()[0].asnumpy(), np.array(case['mask']))
+
+
+POSITIONAL = _load('positional.json')
+
+
+def test_every_op_takes_mxnets_positional_parameters():
+    """For every op name tfmod implements that MXNet generates a function for, the positional
+    slots (inputs, then parameters in declared order) are those of MXNet's generated
+    ``mx.sym`` function -- or both take ``*data``."""
+    from converters import registry
+    checked, wrong = 0, []
+    for called, od in sorted(registry.all_names().items()):
+        want = POSITIONAL.get(called)
+        if want is None:
+            continue
+        slots = od.positional_slots()
+        got = '*' if slots is None else slots[0] + slots[1] + ['name', 'attr', 'out']
+        checked += 1
+        if got != want:
+            wrong.append((called, got, want))
+    assert checked >= 450 and not wrong, wrong[:5]
