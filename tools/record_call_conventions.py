@@ -82,7 +82,8 @@ SYM_CASES = [
     'mx.sym.Convolution(d, kernel=(3, 3), num_filter=4, name="c")._gen_atomic_symbol()'
     '.list_arguments()',
     'bool(d)', 'd.asnumpy()', 'd.asscalar()', 'd.wait_to_read()', 'd.detach()', 'd.backward()',
-    'd.as_in_context()', 'd.as_nd_ndarray() is d', 'd.copy()', 'd.gradient(["d"])',
+    'd.as_in_context()', 'd.as_nd_ndarray() is d', 'd.__iadd__(1)', 'd.__isub__(w)',
+    'd.__imul__(2.0)', 'd.__itruediv__(2)', 'd.copy()', 'd.gradient(["d"])',
     'mx.sym.Group(list(mx.sym.contrib.rand_zipfian(d, 5, 10)))',
     '__import__("copy").deepcopy(mx.sym.relu(d, name="r"))',
 ]

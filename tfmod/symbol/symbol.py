@@ -375,13 +375,13 @@ class Symbol:
     __radd__ = __add__
 
     def __iadd__(self, o):
-        return self.__add__(o)
+        raise NotImplementedForSymbol(self.__iadd__, '+=', o, 1)
 
     def __sub__(self, o):
         return self._bin(o, 'elemwise_sub', '_minus_scalar', '_minus', '_minusscalar')
 
     def __isub__(self, o):
-        return self.__sub__(o)
+        raise NotImplementedForSymbol(self.__isub__, '-=', o)
 
     def __rsub__(self, o):
         return self._rscalar(o, '_rminus_scalar', '_rminusscalar')
@@ -392,7 +392,7 @@ class Symbol:
     __rmul__ = __mul__
 
     def __imul__(self, o):
-        return self.__mul__(o)
+        raise NotImplementedForSymbol(self.__imul__, '*=', o)
 
     def __truediv__(self, o):
         return self._bin(o, 'elemwise_div', '_div_scalar', '_div', '_divscalar')
@@ -401,7 +401,7 @@ class Symbol:
         return self._rscalar(o, '_rdiv_scalar', '_rdivscalar')
 
     def __itruediv__(self, o):
-        return self.__truediv__(o)
+        raise NotImplementedForSymbol(self.__itruediv__, '/=', o)
 
     __div__, __rdiv__, __idiv__ = __truediv__, __rtruediv__, __itruediv__
 
