@@ -272,6 +272,29 @@ def _topk_types(p, ins, outs):
     return ins
 
 
+def _topk_mask(data, axis, idx):
+    """0/1 tensor of data's shape marking ``idx`` (from :func:`_top`) along ``axis`` (None:
+    the flattened data), scattered in memory linear in data's size -- a one-hot per selected
+    element would take k * n."""
+    if axis is None:
+        rows = tf.reshape(idx, [1, -1])
+        n = tf.size(data)
+    else:
+        moved, _ = _move_last(idx, axis)
+        rows = tf.reshape(moved, [-1, tf.shape(moved)[-1]])     # (rows, k)
+        n = tf.shape(data)[axis]
+    offsets = tf.range(tf.shape(rows)[0]) * n
+    flat = tf.reshape(rows + offsets[:, None], [-1, 1])
+    hits = tf.scatter_nd(flat, tf.ones([tf.shape(flat)[0]], tf.int32), [tf.size(data)])
+    if axis is None:
+        return tf.cast(tf.reshape(hits, tf.shape(data)), data.dtype)
+    moved_data, inv = _move_last(data, axis)
+    mask = tf.reshape(hits, tf.shape(moved_data))
+    if inv is not None:
+        mask = tf.transpose(mask, inv)
+    return tf.cast(mask, data.dtype)
+
+
 @op('topk', outputs=_topk_outputs, num_outputs=_topk_num_outputs, infer_types=_topk_types)
 def topk(ctx, p, data):
     """The k largest (smallest with is_ascend) elements along ``axis`` (None: flattened).
@@ -293,14 +316,7 @@ def topk(ctx, p, data):
                          'got k = %d' % (n, k))
     vals, idx = _top(data, axis, k, p.is_ascend)
     if p.ret_typ == 'mask':
-        if axis is None:
-            flat = tf.reduce_sum(tf.one_hot(idx, tf.size(data), dtype=data.dtype), axis=0)
-            return tf.reshape(flat, tf.shape(data))
-        hot = tf.one_hot(idx, n, axis=-1, dtype=data.dtype)   # idx shape + (n,)
-        # hot: data shape with axis -> k, plus a trailing n axis; sum over the k axis.
-        summed = tf.reduce_sum(hot, axis=axis)
-        moved = tf.experimental.numpy.moveaxis(summed, -1, axis)
-        return moved
+        return _topk_mask(data, axis, idx)
     indices = tf.cast(idx, p.dtype)
     if p.ret_typ == 'indices':
         return indices

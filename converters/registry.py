@@ -11,7 +11,9 @@ from the real library in ``signatures.json`` (see ``tools/record_op_signatures.p
 import json
 import os
 
-from .attrs import Schema
+import numpy as np
+
+from .attrs import Schema, to_attr_string
 from .base import MXNetError
 
 _SIGNATURES = None
@@ -92,6 +94,47 @@ class OpDef:
             given[k] = v
         return names, given
 
+    def positional_slots(self):
+        """(inputs, parameters) that MXNet's generated function for this op takes positionally,
+        in declared order; None when it takes ``*data`` (an array list, or an op MXNet does not
+        declare)."""
+        sig = signatures().get(self.name)
+        if sig is None or sig['variadic'] or self.variadic:
+            return None
+        return list(sig['inputs']), [n for n, _ in sig['params']]
+
+    def split_call(self, called, args, kwargs, array_type, trailing):
+        """MXNet's calling convention for the generated ``mx.sym.X`` / ``mx.nd.X``: positional
+        arguments fill the op's declared inputs, then its parameters in declared order, then
+        ``trailing`` (``('name', 'attr', 'out')`` for symbols, ``('out', 'name')`` for arrays) --
+        except for ops taking an array list (``Concat``, ``add_n``...), where every positional
+        argument is an input. -> ``(array args, kwargs)``; positional inputs and parameters
+        move into ``kwargs`` under their names (a ``None`` input is left out), as in MXNet."""
+        slots = self.positional_slots()
+        if slots is None:
+            for a in args:
+                if not isinstance(a, array_type):
+                    raise AssertionError('%s: positional arguments must be %s instances, but got '
+                                         '%r' % (called, array_type.__name__, a))
+            return list(args), kwargs
+        inputs, params = slots
+        slots = inputs + params + list(trailing)
+        if len(args) > len(slots):
+            raise TypeError('%s() takes from 0 to %d positional arguments but %d were given'
+                            % (called, len(slots), len(args)))
+        kwargs = dict(kwargs)
+        for slot, value in zip(slots, args):
+            if slot in kwargs:
+                raise TypeError("%s() got multiple values for argument '%s'" % (called, slot))
+            if slot in inputs:
+                if value is None:
+                    continue
+                if not isinstance(value, array_type):
+                    raise AssertionError('%s: argument %s must be %s instances, but got %r'
+                                         % (called, slot, array_type.__name__, value))
+            kwargs[slot] = value
+        return [], kwargs
+
     def aux_names(self, p):
         """Which of input_names are auxiliary states (mutated, never differentiated)."""
         return self._aux(p)
@@ -108,6 +151,29 @@ class OpDef:
 
     def __repr__(self):
         return '<OpDef %s>' % self.name
+
+
+def _scalar_repr(value):
+    """An element of a tuple/list attribute as MXNet's frontend (numpy < 1.24) writes it:
+    numpy scalars as plain numbers (``(0,)`` for ``(np.int64(0),)``, not numpy 2's repr)."""
+    if isinstance(value, np.generic):
+        return str(value)
+    if isinstance(value, tuple):
+        inner = ', '.join(_scalar_repr(v) for v in value)
+        return '(%s,)' % inner if len(value) == 1 else '(%s)' % inner
+    if isinstance(value, list):
+        return '[%s]' % ', '.join(_scalar_repr(v) for v in value)
+    return repr(value)
+
+
+def attr_string(key, value):
+    """The attribute string MXNet stores for keyword ``key=value`` of an op call: ``str(value)``
+    with numpy scalars written as numbers, and dtypes by name (``np.float16`` -> 'float16')."""
+    if key == 'dtype' and not isinstance(value, str):
+        return np.dtype(value).name
+    if isinstance(value, (tuple, list)):
+        return _scalar_repr(value)
+    return to_attr_string(value)
 
 
 def _default_outputs(n):

@@ -18,4 +18,24 @@ class _NullType:
 
 _Null = _NullType()
 
-__all__ = ['MXNetError', 'string_types', 'numeric_types', 'integer_types', '_Null']
+
+class NotImplementedForSymbol(MXNetError):
+    """An NDArray-only operation (``bool(sym)``, ``sym.asnumpy()``...) called on a Symbol; the
+    message names the function, the operator and the argument types, as MXNet's does."""
+
+    def __init__(self, function, alias, *args):
+        super().__init__()
+        self.function = getattr(function, '__name__', str(function))
+        self.alias = alias
+        self.args = [str(type(a)) for a in args]
+
+    def __str__(self):
+        msg = 'Function %s' % self.function
+        if self.alias:
+            msg += ' (namely operator "%s")' % self.alias
+        if self.args:
+            msg += ' with arguments (%s)' % ', '.join(self.args)
+        return msg + ' is not implemented for Symbol and only available in NDArray.'
+
+__all__ = ['MXNetError', 'NotImplementedForSymbol', 'string_types', 'numeric_types',
+           'integer_types', '_Null']

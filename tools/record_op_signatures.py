@@ -78,7 +78,9 @@ def main(out):
         ops[name] = {
             'aliases': sorted(n for n in by_handle[handle] if n != name),
             'inputs': inputs,
-            'variadic': any(t.endswith('[]') for a, t in args),
+            # MXNet's generated function takes ``*data`` when an input is an array list
+            'variadic': any(t.startswith(('NDArray', 'Symbol')) and t.endswith('[]')
+                            for a, t in args),
             'params': params,
             'key_var_num_args': kvna,
             'open_attrs': not params and not any(t.endswith('[]') for a, t in args)

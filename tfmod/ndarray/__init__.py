@@ -7,6 +7,7 @@ from .ndarray import (NDArray, array, empty, zeros, ones, full, arange, zeros_li
 from .ndfile import save, load, load_frombuffer
 from . import register as _register
 from .. import random  # noqa: F401  (mx.nd.random)
+from .. import fluent as _fluent
 
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
@@ -26,11 +27,20 @@ globals().update(zeros=zeros, ones=ones, full=full, arange=arange, array=array, 
                  zeros_like=zeros_like if 'zeros_like' not in globals() else globals()['zeros_like'])
 
 
-def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, **kwargs):
-    """Split along ``axis`` into ``sections`` equal parts or at ``indices`` (MXNet's helper)."""
-    from ..symbol import _split_v2_helper
-    return _split_v2_helper(_internal._split_v2, ary, indices_or_sections, axis, squeeze_axis,
-                            **kwargs)
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
+    """Split along ``axis`` into ``sections`` equal parts or at ``indices`` (MXNet's helper:
+    equal parts become explicit start indices)."""
+    if isinstance(indices_or_sections, int):
+        axis_size = ary.shape[axis]
+        sections = indices_or_sections
+        if axis_size % sections:
+            raise ValueError('array split does not result in an equal division')
+        indices = [i * (axis_size // sections) for i in range(sections)]
+    elif isinstance(indices_or_sections, tuple):
+        indices = [0] + list(indices_or_sections)
+    else:
+        raise ValueError('indices_or_sections must either int or tuple of ints')
+    return _internal._split_v2(ary, indices, axis, squeeze_axis)
 
 
 def _rescale_array(rescale_grad, like):
@@ -97,10 +107,25 @@ def _multi_mp_lamb_update(weights, grads, mean, var, weights32, step_count, lrs,
         wds=wds, **kwargs)
 
 
+_fluent.install(NDArray, globals())
+
+# MXNet's Python-level functions over the ops (mx.nd.add, maximum, greater, eye, histogram...)
+from .helpers import (add, subtract, multiply, divide, true_divide, modulo, power,  # noqa: E402
+                      maximum, minimum, equal, not_equal, greater, greater_equal, lesser,
+                      lesser_equal, logical_and, logical_or, logical_xor, eye, linspace,
+                      histogram, from_numpy, isinf, isfinite, isnan, rand_zipfian,
+                      NDARRAY_METHODS)
+for _name, _method in NDARRAY_METHODS.items():
+    if _name not in NDArray.__dict__:
+        _method.__name__ = _method.__qualname__ = _name
+        setattr(NDArray, _name, _method)
+_register.populate_random(random.__dict__, _internal.__dict__)
+
 # MXNet's Python wrappers in mx.nd.contrib
 from . import control_flow as _control_flow  # noqa: E402
 for _name, _fn in (('foreach', _control_flow.foreach), ('while_loop', _control_flow.while_loop),
-                   ('cond', _control_flow.cond),
+                   ('cond', _control_flow.cond), ('isinf', isinf), ('isfinite', isfinite),
+                   ('isnan', isnan), ('rand_zipfian', rand_zipfian),
                    ('adamw_update', _adamw_update), ('mp_adamw_update', _mp_adamw_update),
                    ('multi_adamw_update', _multi_adamw_update),
                    ('multi_mp_adamw_update', _multi_mp_adamw_update),

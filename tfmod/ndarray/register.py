@@ -4,37 +4,19 @@ Each runs the op's TF lowering directly on the input tensors (in training mode w
 ``mx.autograd.is_training()``, as MXNet's imperative calls), so ``mx.nd.X`` and the graph node
 ``X`` share one definition.
 """
-import numpy as np
 import tensorflow as tf
 
 from converters import registry
-from converters.attrs import to_attr_string
 from converters.base import tf_message
 from converters.graph import LowerContext, Node
 from ..base import MXNetError
 from ..context import current_context
+from .. import fluent as _fluent
 from .. import random as _random
 from .ndarray import NDArray, from_tensor
 from . import tape as _tape
 
 _PARSED = {}
-_FLUENT = (
-    'reshape_like', 'zeros_like', 'ones_like', 'broadcast_axes', 'repeat', 'pad', 'swapaxes',
-    'split', 'split_v2', 'slice', 'slice_axis', 'slice_like', 'take', 'one_hot', 'pick', 'sort',
-    'topk', 'argsort', 'argmax', 'argmax_channel', 'argmin', 'clip', 'abs', 'sign', 'flatten',
-    'shape_array', 'size_array', 'expand_dims', 'tile', 'transpose', 'flip', 'depth_to_space',
-    'space_to_depth', 'diag', 'sum', 'nansum', 'prod', 'nanprod', 'mean', 'max', 'min', 'norm',
-    'round', 'rint', 'fix', 'floor', 'ceil', 'trunc', 'sin', 'cos', 'tan', 'arcsin', 'arccos',
-    'arctan', 'degrees', 'radians', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh',
-    'exp', 'expm1', 'log', 'log10', 'log2', 'log1p', 'sqrt', 'rsqrt', 'cbrt', 'rcbrt',
-    'square', 'reciprocal', 'relu', 'sigmoid', 'softmax', 'log_softmax', 'softmin', 'squeeze',
-    'broadcast_to', 'broadcast_like')
-
-
-def _attr_str(key, value):
-    if key == 'dtype' and not isinstance(value, str):
-        return np.dtype(value).name
-    return to_attr_string(value)
 
 
 def _params(od, str_attrs):
@@ -49,8 +31,10 @@ def _params(od, str_attrs):
 
 
 def invoke(op_name, args, kwargs):
-    """Run one op eagerly on NDArrays; returns an NDArray or a list of them."""
+    """Run one op eagerly on NDArrays, called as MXNet's generated ``mx.nd.<op_name>`` is
+    (parameters may follow the inputs positionally); returns an NDArray or a list of them."""
     od = registry.lookup(op_name)
+    args, kwargs = od.split_call(op_name, args, dict(kwargs), NDArray, ('out', 'name'))
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
     ctx_arg = kwargs.pop('ctx', None)
@@ -62,13 +46,9 @@ def invoke(op_name, args, kwargs):
         elif v is not None or k not in input_names:
             attrs[k] = v
     args = list(args)
-    for a in args:
-        if not isinstance(a, NDArray):
-            raise TypeError('%s: positional arguments must be NDArrays, got %r'
-                            % (op_name, type(a)))
     if od.key_var_num_args and od.key_var_num_args not in attrs:
         attrs[od.key_var_num_args] = len(args) + len(nd_kwargs)
-    str_attrs = {k: _attr_str(k, v) for k, v in attrs.items()}
+    str_attrs = {k: registry.attr_string(k, v) for k, v in attrs.items()}
     p = _params(od, str_attrs)
     if od.variadic:
         inputs = args or list(nd_kwargs.values())
@@ -126,7 +106,7 @@ def _make_function(called):
     od = registry.get(called)
 
     def fn(*args, **kwargs):
-        return invoke(od.name, args, kwargs)
+        return invoke(called, args, kwargs)
     fn.__name__ = called
     fn.__qualname__ = called
     fn.__doc__ = 'Eager MXNet operator %s (tfmod).' % od.name
@@ -146,7 +126,16 @@ def populate(namespace, internal, contrib, linalg=None):
 
 
 def fluent(name):
-    """The op behind NDArray/Symbol method ``name`` (e.g. ``x.sum()``), or None."""
-    if name in _FLUENT and registry.get(name) is not None:
+    """The op behind NDArray method ``name`` (e.g. ``x.sum()``), or None (the methods themselves
+    are installed on NDArray from :mod:`tfmod.fluent`)."""
+    if name in _fluent.NAMES and registry.get(name) is not None:
         return name
     return None
+
+
+def populate_random(random_ns, internal):
+    """The generated ``_random_<dist>_like`` ops as ``mx.nd.random.<dist>_like``, as MXNet
+    exposes them (its hand-written samplers own the other ``_random_*`` names)."""
+    for called in list(internal):
+        if called.startswith('_random_') and called.endswith('_like'):
+            random_ns.setdefault(called[len('_random_'):], internal[called])

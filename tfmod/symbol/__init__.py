@@ -5,6 +5,7 @@ import types
 from .symbol import Symbol, Variable, var, Group, load, load_json
 from . import register as _register
 from . import random  # noqa: F401  (mx.sym.random)
+from .. import fluent as _fluent
 
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
@@ -31,23 +32,29 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, d
                              infer_range=infer_range, name=name, dtype=dtype or 'float32')
 
 
-def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False, **kwargs):
-    """Split along ``axis`` into ``sections`` equal parts or at ``indices`` (MXNet's helper)."""
-    return _split_v2_helper(_internal._split_v2, ary, indices_or_sections, axis, squeeze_axis,
-                            **kwargs)
-
-
-def _split_v2_helper(op, ary, indices_or_sections, axis, squeeze_axis, **kwargs):
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
+    """Split along ``axis`` into ``sections`` equal parts or at ``indices`` (MXNet's helper:
+    the node stores ``indices=[]`` and the count, or ``[0, i1, i2...]`` and sections 0)."""
+    indices, sections = [], 0
     if isinstance(indices_or_sections, int):
-        indices, sections = (), indices_or_sections
+        sections = indices_or_sections
     elif isinstance(indices_or_sections, tuple):
-        indices, sections = (0,) + tuple(indices_or_sections), 0
+        indices = [0] + list(indices_or_sections)
     else:
         raise ValueError('indices_or_sections must either int or tuple of ints')
-    return op(ary, indices=indices, axis=axis, squeeze_axis=squeeze_axis, sections=sections,
-              **kwargs)
+    return _internal._split_v2(ary, indices, axis, squeeze_axis, sections)
+
+
+_fluent.install(Symbol, globals())
+
+# MXNet's Python-level functions over the ops (mx.sym.maximum, power, hypot, eye...)
+from .helpers import (pow, power, maximum, minimum, hypot, eye, linspace,  # noqa: E402,A004
+                      histogram)
+_register.populate_random(random.__dict__, _internal.__dict__)
 
 from . import control_flow as _control_flow  # noqa: E402
 contrib.foreach = _control_flow.foreach
 contrib.while_loop = _control_flow.while_loop
 contrib.cond = _control_flow.cond
+from .helpers import rand_zipfian as _rand_zipfian  # noqa: E402
+contrib.rand_zipfian = _rand_zipfian

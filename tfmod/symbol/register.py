@@ -5,21 +5,13 @@ One constructor per op name and alias. It names the node as MXNet does (the user
 attributes, turns keyword values into MXNet's attribute strings, and creates the variables for
 inputs left out (``fc1_weight``), carrying the node's attributes as MXNet's do.
 """
-import numpy as np
-
 from converters import registry
-from converters.attrs import is_hidden, to_attr_string
+from converters.attrs import is_hidden
 from converters.graph import Node
 from ..attribute import current as _attr_scope
 from ..base import MXNetError
 from ..name import current as _name_manager
 from .symbol import HIDDEN_KEYS, Symbol
-
-
-def _attr_value(key, value):
-    if key == 'dtype' and not isinstance(value, str):
-        return np.dtype(value).name
-    return to_attr_string(value)
 
 
 def make_node(op_name, args, kwargs, name, attr, hint):
@@ -40,9 +32,6 @@ def make_node(op_name, args, kwargs, name, attr, hint):
         raise TypeError('Operators with variable length input can only accept input Symbols '
                         'either as positional or keyword arguments, not both')
     for s in list(args) + list(sym_kwargs.values()):
-        if not isinstance(s, Symbol):
-            raise TypeError('%s: positional arguments must be Symbol instances, got %r'
-                            % (op_name, type(s)))
         if len(s._heads) != 1:
             raise MXNetError('%s: input %s has %d outputs; pass a single-output symbol'
                              % (op_name, s.name or s.list_outputs(), len(s._heads)))
@@ -51,7 +40,7 @@ def make_node(op_name, args, kwargs, name, attr, hint):
     str_attrs = {}
     for k, v in attrs.items():
         key = '__%s__' % k if k in HIDDEN_KEYS else k
-        str_attrs[key] = _attr_value(k, v)
+        str_attrs[key] = registry.attr_string(k, v)
     node_name = _name_manager().get(name, hint)
     node = Node(od.name, node_name, str_attrs)
     p = node.params  # validates attributes now, as MXNet does at creation
@@ -89,6 +78,7 @@ def _make_function(called, public=None):
     public = public or called
 
     def fn(*args, **kwargs):
+        args, kwargs = od.split_call(public, args, kwargs, Symbol, ('name', 'attr', 'out'))
         name = kwargs.pop('name', None)
         attr = kwargs.pop('attr', None)
         kwargs.pop('out', None)
@@ -119,3 +109,12 @@ def populate(namespace, internal, contrib, linalg=None):
 
 def _is_hidden(k):
     return is_hidden(k)
+
+
+def populate_random(random_ns, internal):
+    """The generated ``_random_<dist>_like`` ops as ``mx.sym.random.<dist>_like``, as MXNet
+    exposes them (its hand-written samplers own the other ``_random_*`` names)."""
+    for called in list(internal):
+        if called.startswith('_random_') and called.endswith('_like'):
+            short = called[len('_random_'):]
+            random_ns.setdefault(short, _make_function(called, short))

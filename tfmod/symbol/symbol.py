@@ -13,7 +13,7 @@ from converters import shape_mode as _shape_mode
 from converters.graph import GraphFunction, Node, classify_variables, topo_order
 from converters.infer import infer, is_known
 from ..attribute import current as _attr_scope
-from ..base import MXNetError
+from ..base import MXNetError, NotImplementedForSymbol
 from . import jsonfmt
 
 HIDDEN_KEYS = jsonfmt.HIDDEN_KEYS
@@ -80,7 +80,9 @@ class Symbol:
         out = []
         for node, k in self._heads:
             names = node.output_names()
-            out.append(names[k] if k < len(names) else '%s_output%d' % (node.name, k))
+            name = names[k] if k < len(names) else '%s_output%d' % (node.name, k)
+            # an unnamed node (``_gen_atomic_symbol``) lists its outputs bare, as MXNet does
+            out.append(name[1:] if not node.name and not node.is_variable else name)
         return out
 
     def list_arguments(self):
@@ -102,12 +104,33 @@ class Symbol:
         return Symbol(heads)
 
     def get_children(self):
-        if len(self._heads) != 1:
-            raise MXNetError('get_children works on single-output symbols')
+        """The inputs of this symbol's head nodes (each node once, in head order) as one
+        symbol; None when they have none (variables)."""
+        seen, entries = set(), []
+        for node, _ in self._heads:
+            if id(node) not in seen:
+                seen.add(id(node))
+                entries.extend(node.inputs)
+        return Symbol(entries) if entries else None
+
+    def _gen_atomic_symbol(self):
+        """A new unnamed node of this symbol's op and attributes, without inputs."""
         node = self._heads[0][0]
-        if node.is_variable or not node.inputs:
-            return None
-        return Symbol(list(node.inputs))
+        if node.is_variable:
+            raise MXNetError('_gen_atomic_symbol: %r is a variable, not an operator' % node.name)
+        atom = Node(node.op, '', dict(node.attrs))
+        atom.subgraphs = node.subgraphs
+        return Symbol([(atom, k) for k in range(atom.num_visible_outputs())])
+
+    def gradient(self, wrt):
+        """Declared by MXNet 1.9.1's Symbol, which has no implementation behind it: raises as
+        MXNet does (gradients come from ``bind(...).backward()``)."""
+        raise MXNetError('Symbol.gradient: not implemented (MXNet 1.9.1 has no symbolic '
+                         'gradient either; bind the symbol and call backward())')
+
+    def as_nd_ndarray(self):
+        """This symbol (MXNet's legacy/np conversion; tfmod has only legacy symbols)."""
+        return self
 
     # -- attributes ---------------------------------------------------------------------------
     def attr(self, key):
@@ -148,7 +171,8 @@ class Symbol:
         return self._copy_graph()
 
     def copy(self):
-        return self._copy_graph()
+        """NDArray-only in MXNet (``copy.copy(sym)`` / ``copy.deepcopy(sym)`` copy a symbol)."""
+        raise NotImplementedForSymbol(self.copy, None)
 
     def _copy_graph(self, replace=None):
         """A copy of the graph; ``replace`` maps id(variable node) -> entry to splice in."""
@@ -368,13 +392,13 @@ class Symbol:
     __radd__ = __add__
 
     def __iadd__(self, o):
-        return self.__add__(o)
+        raise NotImplementedForSymbol(self.__iadd__, '+=', o, 1)
 
     def __sub__(self, o):
         return self._bin(o, 'elemwise_sub', '_minus_scalar', '_minus', '_minusscalar')
 
     def __isub__(self, o):
-        return self.__sub__(o)
+        raise NotImplementedForSymbol(self.__isub__, '-=', o)
 
     def __rsub__(self, o):
         return self._rscalar(o, '_rminus_scalar', '_rminusscalar')
@@ -385,7 +409,7 @@ class Symbol:
     __rmul__ = __mul__
 
     def __imul__(self, o):
-        return self.__mul__(o)
+        raise NotImplementedForSymbol(self.__imul__, '*=', o)
 
     def __truediv__(self, o):
         return self._bin(o, 'elemwise_div', '_div_scalar', '_div', '_divscalar')
@@ -394,7 +418,7 @@ class Symbol:
         return self._rscalar(o, '_rdiv_scalar', '_rdivscalar')
 
     def __itruediv__(self, o):
-        return self.__truediv__(o)
+        raise NotImplementedForSymbol(self.__itruediv__, '/=', o)
 
     __div__, __rdiv__, __idiv__ = __truediv__, __rtruediv__, __itruediv__
 
@@ -441,7 +465,28 @@ class Symbol:
         return id(self)
 
     def __bool__(self):
-        raise NotImplementedError('The truth value of a Symbol is ambiguous')
+        raise NotImplementedForSymbol(self.__bool__, 'bool')
+
+    __nonzero__ = __bool__
+
+    # NDArray-only methods, which MXNet's Symbol has and refuses
+    def wait_to_read(self):
+        raise NotImplementedForSymbol(self.wait_to_read, None)
+
+    def asnumpy(self):
+        raise NotImplementedForSymbol(self.asnumpy, None)
+
+    def asscalar(self):
+        raise NotImplementedForSymbol(self.asscalar, None)
+
+    def as_in_context(self):
+        raise NotImplementedForSymbol(self.as_in_context, None)
+
+    def detach(self):
+        raise NotImplementedForSymbol(self.detach, None)
+
+    def backward(self):
+        raise NotImplementedForSymbol(self.backward, None)
 
 
 def _listed(attrs):
