@@ -82,3 +82,14 @@ def test_csv_iter_returns_one_ndarray(tmp_path):
     assert it.getpad() == REC['csv_getpad']
     b = it.next()
     assert isinstance(b.data, list) and len(b.data) == 1 and len(b.label) == 1
+
+
+def test_load_line_as_mxnet_logs_it(caplog):
+    """The lines MXNet 1.9.1's C++ logger printed (to stderr) for these two iterators."""
+    import logging
+    with caplog.at_level(logging.INFO):
+        mx.io.MNISTIter(image=IMG, label=LBL, batch_size=3, shuffle=True)
+        mx.io.MNISTIter(image=IMG, label=LBL, batch_size=3, shuffle=False, flat=True)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('MNISTIter')]
+    assert lines == ['MNISTIter: load 10 images, shuffle=1, shape=[3,1,28,28]',
+                     'MNISTIter: load 10 images, shuffle=0, shape=(3,784)']

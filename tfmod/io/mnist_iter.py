@@ -79,9 +79,10 @@ class MNISTIter(DataIter):
         self._batch = None
         self.provide_data = [DataDesc(data_name, (batch_size,) + self._images.shape[1:])]
         self.provide_label = [DataDesc(label_name, (batch_size,))]
-        if not silent:
+        if not silent:   # MXNet's line: a flat shape prints as (b,n), a 4-D one as [b,1,r,c]
+            shape = ','.join(str(d) for d in self.provide_data[0].shape)
             logging.info('MNISTIter: load %d images, shuffle=%d, shape=%s', n, int(shuffle),
-                         self.provide_data[0].shape)
+                         ('(%s)' if flat else '[%s]') % shape)
 
     def reset(self):
         self._loc = 0
