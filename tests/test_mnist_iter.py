@@ -93,3 +93,13 @@ def test_load_line_as_mxnet_logs_it(caplog):
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('MNISTIter')]
     assert lines == ['MNISTIter: load 10 images, shuffle=1, shape=[3,1,28,28]',
                      'MNISTIter: load 10 images, shuffle=0, shape=(3,784)']
+
+
+def test_image_record_iter_returns_one_ndarray():
+    it = mx.io.ImageRecordIter(path_imgrec=os.path.join(FIXTURES, 'image_record', 'images.rec'),
+                               data_shape=(3, 8, 8), batch_size=2, resize=8)
+    it.reset()
+    assert it.iter_next()
+    assert type(it.getdata()).__name__ == REC['rec_getdata_type']
+    assert type(it.getlabel()).__name__ == REC['rec_getlabel_type']
+    assert [list(it.getdata().shape), list(it.getlabel().shape)] == REC['rec_shapes']

@@ -398,6 +398,14 @@ def record_iters():
     rec['csv_getlabel'] = arr(it.getlabel())
     rec['csv_getpad'] = it.getpad()
     os.remove(csv)
+    # ImageRecordIter on the project's small .rec fixture: the same accessors.
+    it = mx.io.ImageRecordIter(path_imgrec=os.path.join(OUT, '..', 'image_record', 'images.rec'),
+                               data_shape=(3, 8, 8), batch_size=2, resize=8)
+    it.reset()
+    it.iter_next()
+    rec['rec_getdata_type'] = type(it.getdata()).__name__
+    rec['rec_getlabel_type'] = type(it.getlabel()).__name__
+    rec['rec_shapes'] = [list(it.getdata().shape), list(it.getlabel().shape)]
     return rec
 
 
