@@ -231,3 +231,33 @@ def test_ctx_groups_place_arrays_where_mxnet_does(tag):
     assert got == REC['ctx_groups'][tag]
     assert {k: str(v.context) for k, v in mod.get_params()[0].items()} == \
         REC['ctx_groups'][tag + '_params']
+
+
+def test_default_initializer_fills_what_given_params_leave_out():
+    """init_params(arg_params=...) still uses the default Uniform(0.01): for a value missing
+    under allow_missing, and for the aux states when no aux_params are given."""
+    want = REC['param_errors']
+    data = mx.sym.Variable('data')
+    net = mx.sym.BatchNorm(mx.sym.FullyConnected(data, num_hidden=4, name='fc'), name='bn')
+    mod = mx.mod.Module(net, label_names=None)
+    mod.bind([('data', (2, 3))])
+    mod.init_params()
+    a, x = mod.get_params()
+    five_a = {k: mx.nd.full(v.shape, 5.0) for k, v in a.items()}
+    five_x = {k: mx.nd.full(v.shape, 5.0) for k, v in x.items()}
+
+    def kind(arr):
+        v = arr.asnumpy().ravel()
+        return ['const', float(v[0])] if np.all(v == v[0]) else ['random', float(abs(v).max())]
+
+    mod.set_params(five_a, five_x)
+    mod.init_params(arg_params={k: v for k, v in five_a.items() if k != 'fc_weight'},
+                    aux_params=five_x, allow_missing=True, force_init=True)
+    for k, v in mod.get_params()[0].items():
+        w = want['default_init_fills_missing'][k]
+        assert kind(v)[0] == w[0] and (w[0] == 'random' and kind(v)[1] <= 0.01 or
+                                       kind(v)[1] == w[1]), (k, kind(v), w)
+    mod.set_params(five_a, five_x)
+    mod.init_params(arg_params=five_a, force_init=True)
+    assert {k: kind(v) for k, v in mod.get_params()[1].items()} == \
+        want['default_init_aux_not_given']

@@ -153,6 +153,19 @@ def record_param_errors():
     mod.set_params(missing_a, x, allow_missing=True)
     rec['missing_allow_missing_keeps_old'] = bool(
         np.allclose(mod.get_params()[0]['bn_beta'].asnumpy(), before))
+    # init_params with the default initializer: what fills a missing value, and the aux states
+    # when only arg_params are given (both set to 5 first, so keeping them would show)
+    five_a = {k: mx.nd.full(v.shape, 5.0) for k, v in a.items()}
+    five_x = {k: mx.nd.full(v.shape, 5.0) for k, v in x.items()}
+    mod.set_params(five_a, five_x)
+    mod.init_params(arg_params={k: v for k, v in five_a.items() if k != 'fc_weight'},
+                    aux_params=five_x, allow_missing=True, force_init=True)
+    rec['default_init_fills_missing'] = {k: classify(v) for k, v in
+                                         mod.get_params()[0].items()}
+    mod.set_params(five_a, five_x)
+    mod.init_params(arg_params=five_a, force_init=True)
+    rec['default_init_aux_not_given'] = {k: classify(v) for k, v in
+                                         mod.get_params()[1].items()}
     return rec
 
 

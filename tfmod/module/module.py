@@ -12,6 +12,7 @@ import numpy as np
 
 from ..base import MXNetError
 from ..context import Context, cpu
+from ..initializer import InitDesc, Uniform
 from ..io import DataDesc
 from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
@@ -158,17 +159,16 @@ class Module(BaseModule):
             self._sync_params_from_devices()
         return (self._arg_params, self._aux_params)
 
-    def init_params(self, initializer=None, arg_params=None, aux_params=None,
+    def init_params(self, initializer=Uniform(0.01), arg_params=None, aux_params=None,
                     allow_missing=False, force_init=False, allow_extra=False):
-        """Initialise parameters from given values, else by ``initializer`` (Uniform(0.01))."""
+        """Initialise parameters from given values, else by ``initializer``. Values missing from
+        given dicts need ``allow_missing``; a dict not given at all is left to the initializer
+        (an explicit ``initializer=None`` then raises TypeError, as in MXNet)."""
         if self.params_initialized and not force_init:
             warnings.warn('Parameters already initialized and force_init=False. init_params call '
                           'ignored.', stacklevel=2)
             return
         self._require(self.binded, 'init_params', 'bind()')
-        from ..initializer import InitDesc, Uniform
-        if initializer is None and arg_params is None and aux_params is None:
-            initializer = Uniform(0.01)
 
         def _impl(name, arr, cache):
             if cache is not None:
