@@ -231,6 +231,18 @@ def test_ctx_groups_place_arrays_where_mxnet_does(tag):
     assert got == REC['ctx_groups'][tag]
     assert {k: str(v.context) for k, v in mod.get_params()[0].items()} == \
         REC['ctx_groups'][tag + '_params']
+    # and the placed module computes what the same module on one device does
+    plain = mx.mod.Module(out, context=ctx)
+    plain.bind([('data', (4, 6))], [('softmax_label', (4,))])
+    plain.set_params(*mod.get_params())
+    batch = mx.io.DataBatch([mx.nd.array(np.linspace(-1, 1, 24).reshape(4, 6))],
+                            [mx.nd.array([0, 1, 2, 1])])
+    for m in (mod, plain):
+        m.forward(batch, is_train=True)
+        m.backward()
+    close(mod.get_outputs()[0], plain.get_outputs()[0].asnumpy())
+    for g, p in zip(mod._exec_group.grad_arrays, plain._exec_group.grad_arrays):
+        close(g[0], p[0].asnumpy())
 
 
 def test_default_initializer_fills_what_given_params_leave_out():
