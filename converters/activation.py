@@ -113,8 +113,15 @@ def _selu(x):
     return f(x)
 
 
+def _lrelu_var_attrs(p, index):
+    # MXNet stamps prelu's gamma with its initial slope, so any initializer starts it at 0.25.
+    if index == 1 and p.act_type == 'prelu':
+        return {'__init__': '["Constant", {"value": 0.25}]'}
+    return {}
+
+
 @op('LeakyReLU', inputs=_lrelu_inputs, outputs=_lrelu_outputs, infer_inputs=_lrelu_infer_inputs,
-    uses_rng=True)
+    uses_rng=True, input_var_attrs=_lrelu_var_attrs)
 def leaky_relu(ctx, p, data, gamma=None):
     """leaky / prelu (learnt gamma) / rrelu (random slope in training) / elu / selu / gelu."""
     t = p.act_type

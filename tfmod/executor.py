@@ -59,16 +59,22 @@ def _new_array(shape, dtype, ctx):
     return _nd.NDArray(_nd.Storage(var=var, ctx=ctx))
 
 
+def _node_ctx(node, ctx, group2ctx):
+    """Where MXNet puts a node's arrays: its ``ctx_group``'s context, else the executor's."""
+    g = node.attrs.get('__ctx_group__') if group2ctx else None
+    c = group2ctx.get(g) if g is not None else None
+    if c is None:
+        return ctx
+    return c[0] if isinstance(c, (list, tuple)) else c
+
+
 def _group_placement(symbol, group2ctx):
     if not group2ctx:
         return None
     placement = {}
     for node in symbol._order():
-        g = node.attrs.get('__ctx_group__')
-        if g is not None and g in group2ctx:
-            ctx = group2ctx[g]
-            ctx = ctx[0] if isinstance(ctx, (list, tuple)) else ctx
-            placement[node.name] = ctx.tf_device
+        if node.attrs.get('__ctx_group__') in group2ctx:
+            placement[node.name] = _node_ctx(node, None, group2ctx).tf_device
     return placement
 
 
@@ -108,7 +114,8 @@ class Executor:
                                                                   self.arg_arrays)})
         self._fn.set_inferred(res)
         heads = symbol._heads
-        self.outputs = [_nd.NDArray(_nd.Storage(ctx=self._ctx, shape=res.shape(n, k),
+        self.outputs = [_nd.NDArray(_nd.Storage(ctx=_node_ctx(n, self._ctx, group2ctx),
+                                                shape=res.shape(n, k),
                                                 dtype=res.dtype(n, k) or 'float32',
                                                 deferred=True))
                         for n, k in heads]
@@ -179,17 +186,18 @@ class Executor:
                 g = shared_grad.get(n.name)
                 if reqs[n.name] != 'null':
                     grads.append(g if g is not None and g.shape == shape
-                                 else _new_array(shape, dt, ctx))
+                                 else _new_array(shape, dt, _node_ctx(n, ctx, group2ctx)))
                 else:
                     grads.append(None)
                 continue
-            args.append(_new_array(shape, dt, ctx))
-            grads.append(_new_array(shape, dt, ctx) if reqs[n.name] != 'null' else None)
+            place = _node_ctx(n, ctx, group2ctx)
+            args.append(_new_array(shape, dt, place))
+            grads.append(_new_array(shape, dt, place) if reqs[n.name] != 'null' else None)
         for n in aux_n:
             shape, dt = res.shape(n), res.dtype(n) or 'float32'
             cand = shared_aux.get(n.name)
             auxs.append(cand if cand is not None and cand.shape == shape
-                        else _new_array(shape, dt, ctx))
+                        else _new_array(shape, dt, _node_ctx(n, ctx, group2ctx)))
         return cls(symbol, ctx, args, grads, auxs, reqs, group2ctx, inferred=res)
 
     @classmethod
@@ -754,16 +762,16 @@ class Executor:
                 raise MXNetError('reshape: the shape of %r would change from %s to %s; pass '
                                  'partial_shaping=True to allow it' % (n.name, fmt(old.shape),
                                                                       fmt(shape)))
-            args.append(_new_array(shape, old._s.dtype, self._ctx))
+            args.append(_new_array(shape, old._s.dtype, old.context))
             grads.append(None if self.grad_arrays[i] is None
-                         else _new_array(shape, old._s.dtype, self._ctx))
+                         else _new_array(shape, old._s.dtype, old.context))
         for i, n in enumerate(aux_n):
             shape = res.shape(n)
             old = self.aux_arrays[i]
             if tuple(shape) == old.shape:
                 auxs.append(old)
             elif partial_shaping:
-                auxs.append(_new_array(shape, old._s.dtype, self._ctx))
+                auxs.append(_new_array(shape, old._s.dtype, old.context))
             else:
                 raise MXNetError('reshape: the shape of aux state %r would change' % n.name)
         del shapes

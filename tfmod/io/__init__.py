@@ -5,3 +5,4 @@ from .resize_iter import ResizeIter  # noqa: F401
 from .prefetch_iter import PrefetchingIter  # noqa: F401
 from .csv_iter import CSVIter  # noqa: F401
 from .image_record_iter import ImageRecordIter  # noqa: F401
+from .mnist_iter import MNISTIter  # noqa: F401

@@ -74,10 +74,11 @@ class RowBatchIter(DataIter):
         return self._cache
 
     def getdata(self):
-        return [self._batch()[0]]
+        """One NDArray, as MXNet's C++ iterators (MXDataIter) return; next() wraps it."""
+        return self._batch()[0]
 
     def getlabel(self):
-        return [self._batch()[1]]
+        return self._batch()[1]
 
     def getpad(self):
         return self._pad
@@ -88,5 +89,5 @@ class RowBatchIter(DataIter):
     def next(self):
         if not self.iter_next():
             raise StopIteration
-        return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
+        return DataBatch(data=[self.getdata()], label=[self.getlabel()], pad=self.getpad(),
                          index=self.getindex())

@@ -64,6 +64,10 @@ class ExecutorGroup:
         self.arg_names = symbol.list_arguments()
         self.aux_names = symbol.list_auxiliary_states()
         self.output_names = symbol.list_outputs()
+        # An output's batch axis comes from its ``__layout__`` attribute (axis 0 without one),
+        # not from the data's layout: MXNet merges outputs and splits out_grads along it.
+        self.output_layouts = [DataDesc.get_batch_axis(symbol[i].attr('__layout__'))
+                               for i in range(len(self.output_names))]
         self.grad_req = grad_req
         self.execs = []
         self._bind(data_shapes, label_shapes, shared_group)
@@ -219,7 +223,7 @@ class ExecutorGroup:
                              % (len(data), len(self.data_names), ', '.join(self.data_names)))
         for name, arr, axis in zip(self.data_names, data, self.data_layouts):
             feeds[name] = self._slice(arr, k, axis)
-        labels = data_batch.label if data_batch.label is not None else []
+        labels = getattr(data_batch, 'label', None) or []   # a batch may have no .label
         if self.label_names and labels:
             if len(labels) != len(self.label_names):
                 raise MXNetError('the batch has %d label arrays but the module expects %d (%s)'
@@ -241,15 +245,28 @@ class ExecutorGroup:
         for k, exe in enumerate(self.execs):
             og = None
             if out_grads is not None:
-                og = [self._slice(g, k, 0) for g in out_grads]
+                if isinstance(out_grads, _nd.NDArray):
+                    out_grads = [out_grads]
+                og = [self._slice(g, k, axis) for g, axis in zip(out_grads, self.output_layouts)]
             exe.backward(out_grads=og)
 
     def get_outputs(self, merge_multi_context=True, begin=0, end=None):
         outs = [[e.outputs[i] for e in self.execs]
                 for i in range(len(self.execs[0].outputs))][begin:end]
         if merge_multi_context:
-            return [o[0] if len(o) == 1 else _nd.concatenate(o) for o in outs]
+            return _merge(outs, self.output_layouts[begin:end])
         return outs
+
+    def get_output_shapes(self):
+        """(name, shape) of each output for the whole batch (its batch axis scaled up)."""
+        shapes = []
+        for name, out, axis in zip(self.output_names, self.execs[0].outputs,
+                                   self.output_layouts):
+            shape = list(out.shape)
+            if axis >= 0:
+                shape[axis] = self.batch_size
+            shapes.append((name, tuple(shape)))
+        return shapes
 
     def get_states(self, merge_multi_context=True):
         if merge_multi_context:
@@ -277,7 +294,7 @@ class ExecutorGroup:
         if not self.inputs_need_grad:
             raise MXNetError('bind with inputs_need_grad=True to get input gradients')
         if merge_multi_context:
-            return [g[0] if len(g) == 1 else _nd.concatenate(g) for g in self.input_grad_arrays]
+            return _merge(self.input_grad_arrays, self.data_layouts)
         return [list(g) for g in self.input_grad_arrays]
 
     def update_metric(self, eval_metric, labels, pre_sliced=False):
@@ -295,6 +312,18 @@ class ExecutorGroup:
     def install_monitor(self, mon):
         for exe in self.execs:
             mon.install(exe)
+
+
+def _merge(blocks, axes):
+    """Each block's per-device arrays joined along its batch axis (the first device's array
+    when there is no batch axis), as MXNet's _merge_multi_context."""
+    out = []
+    for block, axis in zip(blocks, axes):
+        if len(block) == 1 or axis < 0:
+            out.append(block[0])
+        else:
+            out.append(_nd.concatenate(list(block), axis=axis))
+    return out
 
 
 def _mean(block):

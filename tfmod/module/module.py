@@ -12,6 +12,7 @@ import numpy as np
 
 from ..base import MXNetError
 from ..context import Context, cpu
+from ..initializer import InitDesc, Uniform
 from ..io import DataDesc
 from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
@@ -148,8 +149,7 @@ class Module(BaseModule):
     @property
     def output_shapes(self):
         self._require(self.binded, 'output_shapes', 'bind()')
-        exe = self._exec_group.execs[0]
-        return list(zip(self._output_names, [o.shape for o in exe.outputs]))
+        return self._exec_group.get_output_shapes()
 
     # -- parameters -------------------------------------------------------------------------------
     def get_params(self):
@@ -159,17 +159,16 @@ class Module(BaseModule):
             self._sync_params_from_devices()
         return (self._arg_params, self._aux_params)
 
-    def init_params(self, initializer=None, arg_params=None, aux_params=None,
+    def init_params(self, initializer=Uniform(0.01), arg_params=None, aux_params=None,
                     allow_missing=False, force_init=False, allow_extra=False):
-        """Initialise parameters from given values, else by ``initializer`` (Uniform(0.01))."""
+        """Initialise parameters from given values, else by ``initializer``. Values missing from
+        given dicts need ``allow_missing``; a dict not given at all is left to the initializer
+        (an explicit ``initializer=None`` then raises TypeError, as in MXNet)."""
         if self.params_initialized and not force_init:
             warnings.warn('Parameters already initialized and force_init=False. init_params call '
                           'ignored.', stacklevel=2)
             return
         self._require(self.binded, 'init_params', 'bind()')
-        from ..initializer import InitDesc, Uniform
-        if initializer is None and arg_params is None and aux_params is None:
-            initializer = Uniform(0.01)
 
         def _impl(name, arr, cache):
             if cache is not None:
@@ -185,8 +184,14 @@ class Module(BaseModule):
                     return
                 if not allow_missing:
                     raise MXNetError('%s is not presented' % name)
-            if initializer is not None:
-                initializer(name, arr)
+                if initializer is not None:
+                    initializer(name, arr)
+                return
+            if initializer is None:   # MXNet calls the None initializer: a TypeError
+                raise TypeError('init_params: no value for %r: initializer is None and no %s '
+                                'were given' % (str(name), 'aux_params' if name in
+                                                self._aux_params else 'arg_params'))
+            initializer(name, arr)
 
         attrs = self._symbol.attr_dict()
         for name, arr in sorted(self._arg_params.items()):
@@ -197,6 +202,25 @@ class Module(BaseModule):
         self.params_initialized = True
         self._params_dirty = False
         self._exec_group.set_params(self._arg_params, self._aux_params, allow_extra=True)
+
+    def set_params(self, arg_params, aux_params, allow_missing=False, force_init=True,
+                   allow_extra=False):
+        """Assign parameter values. With ``allow_missing`` the given values go straight to the
+        devices (names not given keep their values; unknown names raise ValueError unless
+        ``allow_extra``), as in MXNet."""
+        if not allow_missing:
+            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
+                             allow_missing=allow_missing, force_init=force_init,
+                             allow_extra=allow_extra)
+            return
+        if self.params_initialized and not force_init:
+            warnings.warn('Parameters already initialized and force_init=False. set_params call '
+                          'ignored.', stacklevel=2)
+            return
+        self._require(self.binded, 'set_params', 'bind()')
+        self._exec_group.set_params(arg_params, aux_params, allow_extra=allow_extra)
+        self._params_dirty = True
+        self.params_initialized = True
 
     def _sync_params_from_devices(self):
         self._exec_group.get_params(self._arg_params, self._aux_params)

@@ -1,0 +1,177 @@
+"""Which initial value every kind of parameter gets, as recorded from MXNet 1.9.1.
+
+Recorded by tools/record_module_conventions.py into tests/fixtures/module_conventions/: for each
+name suffix and initializer (called with an InitDesc, as Module does, and with a plain str, the
+deprecated path), for a module holding every op-created parameter kind (BatchNorm's moving
+statistics, prelu's gamma, IdentityAttachKLSparseReg's moving_avg, UpSampling's bilinear weight,
+a ``Variable(init=...)``), under the default, Xavier, One, Mixed and Load initializers. Random
+values cannot equal MXNet's; their bound and spread must.
+"""
+import builtins
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tfmod as mx
+from conftest import FIXTURES
+
+REC = json.load(open(os.path.join(FIXTURES, 'module_conventions', 'conventions.json')))
+
+INITS = {
+    'uniform0.5': lambda: mx.init.Uniform(0.5), 'normal0.2': lambda: mx.init.Normal(0.2),
+    'xavier': lambda: mx.init.Xavier(), 'constant3': lambda: mx.init.Constant(3.0),
+    'zero': lambda: mx.init.Zero(), 'one': lambda: mx.init.One(),
+    'msraprelu': lambda: mx.init.MSRAPrelu(),
+}
+
+
+def classify(a):
+    v = np.asarray(a.asnumpy(), dtype=np.float64).ravel()
+    if np.all(v == v[0]):
+        return ['const', round(float(v[0]), 6)]
+    return ['random', float(np.abs(v).max()), float(v.std()), float(v.mean())]
+
+
+def check_same_rule(got, want, what):
+    """Constants equal; random values within MXNet's bound with its spread (sampling noise)."""
+    assert got[0] == want[0], (what, got, want)
+    if want[0] == 'const':
+        if 'quantize' in what:   # one random int8 broadcast: only the kind can match
+            return
+        assert got[1] == pytest.approx(want[1], abs=1e-6), (what, got, want)
+    else:
+        assert got[1] <= want[1] * 1.6 + 1e-6, (what, got, want)   # normals: tails vary
+        assert got[2] == pytest.approx(want[2], rel=0.3), (what, got, want)
+
+
+def check_same_error(err, want, what):
+    """The exception is (a subclass of) the built-in type MXNet raised, naming the parameter."""
+    want_type = getattr(builtins, want[0], None)
+    assert want_type is not None and isinstance(err, want_type), (what, repr(err), want)
+    head = want[1].split('.')[0]
+    assert head in str(err), (what, str(err), want)
+
+
+@pytest.mark.parametrize('key', sorted(REC['suffixes']))
+def test_name_suffix_rules(key):
+    iname, how, name = key.split('|')
+    want = REC['suffixes'][key]
+    init = INITS[iname]()
+    shape = (6,) if name == 'stn_loc_bias' else (40, 30)
+    arr = mx.nd.zeros(shape)
+    desc = mx.init.InitDesc(name) if how == 'desc' else name
+    try:
+        with np.errstate(all='ignore'):
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                init(desc, arr)
+    except Exception as e:  # noqa: BLE001 - compared with what MXNet raised
+        assert want[0] not in ('const', 'random'), (key, repr(e), want)
+        check_same_error(e, want, key)
+        return
+    assert want[0] in ('const', 'random'), (key, 'no error', want)
+    check_same_rule(classify(arr), want, key)
+
+
+def module_net():
+    data = mx.sym.Variable('data')
+    h = mx.sym.FullyConnected(data, num_hidden=8, name='fc')
+    h = mx.sym.BatchNorm(h, name='bn')
+    h = mx.sym.LeakyReLU(h, act_type='prelu', name='prelu')
+    h = mx.sym.IdentityAttachKLSparseReg(h, name='kl')
+    h = mx.sym.LayerNorm(h, name='ln')
+    h = mx.sym.reshape(h, shape=(0, 2, 2, 2))
+    h = mx.sym.InstanceNorm(h, name='inorm')
+    h = mx.sym.Deconvolution(h, kernel=(2, 2), num_filter=2, no_bias=True, name='dc')
+    h = mx.sym.UpSampling(h, scale=2, sample_type='bilinear', num_filter=2, name='up')
+    c = mx.sym.Variable('c_weight', shape=(1, 2, 1, 1), init=mx.init.Constant(7.0))
+    h = mx.sym.broadcast_mul(h, c)
+    e = mx.sym.Embedding(mx.sym.Variable('idx'), input_dim=5, output_dim=3, name='emb')
+    return mx.sym.Group([mx.sym.MakeLoss(h, name='l1'), mx.sym.MakeLoss(e, name='l2')])
+
+
+def bound(net):
+    mod = mx.mod.Module(net, data_names=['data', 'idx'], label_names=None)
+    mod.bind([('data', (4, 10)), ('idx', (4,))])
+    return mod
+
+
+LOAD_SRC = {'fc_weight': (8, 10, 0.5), 'arg:bn_gamma': (8, 2.0), 'aux:bn_moving_var': (8, 3.0)}
+
+
+def load_src():
+    return {'fc_weight': mx.nd.full((8, 10), 0.5), 'arg:bn_gamma': mx.nd.full((8,), 2.0),
+            'aux:bn_moving_var': mx.nd.full((8,), 3.0)}
+
+
+MODULE_INITS = {
+    'default': None, 'xavier': lambda: mx.init.Xavier(), 'one': lambda: mx.init.One(),
+    'mixed': lambda: mx.init.Mixed(['.*gamma', 'fc.*', '.*'], [mx.init.Constant(2.0),
+                                                               mx.init.Normal(0.3),
+                                                               mx.init.Uniform(0.1)]),
+    'load': lambda: mx.init.Load(load_src(), default_init=mx.init.Uniform(0.2)),
+}
+
+
+def test_ops_stamp_mxnet_init_attrs_on_their_variables():
+    """prelu's gamma carries ["Constant", {"value": 0.25}], BatchNorm's statistics zero/one..."""
+    attrs = {k: v for k, v in module_net().attr_dict().items() if '__init__' in v}
+    want = REC['module_init']['attrs']
+    assert sorted(attrs) == sorted(want)
+    for name, a in want.items():
+        assert attrs[name]['__init__'] == a['__init__'], name
+
+
+def test_prelu_gamma_of_an_explicit_variable():
+    """MXNet stamps the 0.25 on a user's gamma Variable too, unless it has its own init."""
+    d = mx.sym.Variable('data')
+    s = mx.sym.LeakyReLU(d, gamma=mx.sym.Variable('g'), act_type='prelu')
+    assert s.attr_dict()['g']['__init__'] == '["Constant", {"value": 0.25}]'
+    s = mx.sym.LeakyReLU(d, gamma=mx.sym.Variable('g2', init=mx.init.One()), act_type='prelu')
+    assert s.attr_dict()['g2']['__init__'] == '["one", {}]'
+    assert '__init__' not in mx.sym.LeakyReLU(d, act_type='leaky').attr_dict().get('data', {})
+
+
+@pytest.mark.parametrize('tag', sorted(MODULE_INITS))
+def test_module_init_params_picks_mxnet_rules(tag):
+    mod = bound(module_net())
+    if MODULE_INITS[tag] is None:
+        mod.init_params()
+    else:
+        mod.init_params(MODULE_INITS[tag]())
+    args, auxs = mod.get_params()
+    got = {k: classify(v) for k, v in list(args.items()) + list(auxs.items())}
+    want = REC['module_init'][tag]
+    assert sorted(got) == sorted(want)
+    for name in want:
+        check_same_rule(got[name], want[name], '%s/%s' % (tag, name))
+
+
+def test_module_init_errors():
+    mod = bound(module_net())
+    with pytest.raises(Exception) as e:
+        mod.init_params(mx.init.Load(load_src()))
+    assert 'bn_beta' in str(e.value) and 'no default Initializer' in str(e.value)
+    want = REC['module_init']['mixed_no_match']
+    with pytest.raises(getattr(builtins, want[0])) as e:
+        mod.init_params(mx.init.Mixed(['fc.*'], [mx.init.One()]), force_init=True)
+    assert 'did not match any pattern' in str(e.value)
+
+
+def test_fused_rnn_parameters_need_an_explicit_initializer():
+    """A plain initializer refuses ``rnn_parameters`` (and unlisted states) as MXNet does."""
+    data = mx.sym.Variable('data')
+    rnn = mx.sym.RNN(data, state_size=3, num_layers=1, mode='lstm', name='rnn')
+    for state_names, init, key in (
+            (['rnn_state', 'rnn_state_cell'], mx.init.Uniform(0.1), 'rnn_uniform'),
+            (None, mx.init.Mixed(['.*parameters', '.*'], [mx.init.One(), mx.init.Uniform(0.1)]),
+             'rnn_state_as_param')):
+        mod = mx.mod.Module(rnn, data_names=['data'], label_names=None, state_names=state_names)
+        mod.bind([('data', (2, 4, 5))])
+        want = REC['module_init'][key]
+        with pytest.raises(getattr(builtins, want[0])) as e:
+            mod.init_params(init)
+        check_same_error(e.value, want, key)
