@@ -79,7 +79,7 @@ def test_plot_network_draws_mxnets_nodes_and_edges(case, monkeypatch):
 
 
 def test_plot_network_dot_source_with_real_graphviz():
-    graphviz = pytest.importorskip('graphviz', reason='the optional viz extra (graphviz)')
+    import graphviz      # in the test extra
     for case in CASES['plot']:
         dot = mx.viz.plot_network(_net(case['net']), **_kwargs(case['kwargs']))
         assert isinstance(dot, graphviz.Digraph)

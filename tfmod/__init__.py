@@ -45,15 +45,17 @@ from . import runtime  # noqa: E402,F401
 from . import log  # noqa: E402,F401
 from . import engine  # noqa: E402,F401
 from . import library  # noqa: E402,F401
+from . import test_utils  # noqa: E402,F401
+from . import profiler  # noqa: E402,F401
+from . import visualization  # noqa: E402,F401
+from . import visualization as viz  # noqa: E402,F401
+from . import random as rnd  # noqa: E402,F401
+from . import image as img  # noqa: E402,F401
 
 
 def __getattr__(attr):
     """mx.np / mx.npx (MXNet's NumPy-array interface) are absent: say so by name."""
     return util.missing_np_namespace(__name__, attr)
-from . import test_utils  # noqa: E402,F401
-from . import profiler  # noqa: E402,F401
-from . import visualization  # noqa: E402,F401
-from . import visualization as viz  # noqa: E402,F401
 
 
 def _quiet_retracing_warnings():

@@ -654,12 +654,22 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dty
     return array(a, ctx, dtype)
 
 
-def zeros_like(a):
-    return zeros(a.shape, a.context, a.dtype)
+def _filled_like(make, data, out, kwargs):
+    # MXNet's zeros_like/ones_like have no parameter struct: other attributes (Gluon passes
+    # dtype=...) are accepted and ignored, and the result keeps ``data``'s dtype.
+    res = make(data.shape, data.context, data.dtype)
+    if out is not None:
+        out[:] = res
+        return out
+    return res
 
 
-def ones_like(a):
-    return ones(a.shape, a.context, a.dtype)
+def zeros_like(data=None, out=None, name=None, **kwargs):
+    return _filled_like(zeros, data, out, kwargs)
+
+
+def ones_like(data=None, out=None, name=None, **kwargs):
+    return _filled_like(ones, data, out, kwargs)
 
 
 def concatenate(arrays, axis=0, always_copy=True):
