@@ -193,6 +193,10 @@ def _optimizer_classes():
     return allowed
 
 
+# where MXNet's NDArray class lived: mxnet/ndarray.py before 0.12, mxnet/ndarray/ndarray.py since
+_NDARRAY_MODULES = ('mxnet.ndarray.ndarray', 'mxnet.ndarray')
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     """Admits MXNet's NDArray, bytearray, plain containers/numbers and known optimizer classes."""
 
@@ -202,7 +206,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         self._opt = None
 
     def find_class(self, module, name):
-        if module == 'mxnet.ndarray.ndarray' and name == 'NDArray':
+        if name == 'NDArray' and module in _NDARRAY_MODULES:
             return _MXNDArrayStub
         if module in ('builtins', '__builtin__') and name in ('bytearray', 'set', 'frozenset'):
             return {'bytearray': bytearray, 'set': set, 'frozenset': frozenset}[name]
@@ -268,6 +272,25 @@ def loads_optimizer_states(data, source='optimizer states'):
     if not isinstance(obj, (dict, tuple)):
         raise MXNetError('%s does not hold a dict of optimizer states' % source)
     return obj
+
+
+def name_positional_states(updater, param_names):
+    """Re-key a kvstore updater's states from parameter positions to parameter names.
+
+    Before 0.12 MXNet's Module initialised the kvstore with keys ``0, 1, ...`` (the position in
+    ``param_names``), so the kvstore-written ``.states`` key each momentum by position; since
+    0.12 (and in tfmod) the keys are the names. MXNet 1.9.1 finds no state under a name in such
+    a file and silently restarts the momentum; this keeps it. Does nothing unless every key is
+    an int position.
+    """
+    states = updater.states
+    if not states or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) and
+                             0 <= k < len(param_names) for k in states):
+        return
+    renamed = StatesDict((param_names[int(k)], v) for k, v in states.items())
+    renamed.counts = getattr(states, 'counts', None)
+    updater.states = renamed
+    updater.states_synced = dict.fromkeys(renamed, False)
 
 
 def save_optimizer_states_file(fname, states_bytes):

@@ -1,0 +1,280 @@
+"""Record the files an older MXNet release writes, for tests/test_old_mxnet_files.py.
+
+Run it with the interpreter of an old MXNet (0.11 ... 1.8; Python 3.6/3.7 code, old APIs only)::
+
+    /tmp/mx-old/1.2.1/bin/python tools/record_old_mxnet_files.py [OUT_ROOT]
+
+It writes ``OUT_ROOT/<mxnet version>/`` (default ``tests/fixtures/old_mxnet``):
+
+* ``net-symbol.json``, ``net-0001.params`` -- a tiny conv + BatchNorm + FC + softmax net built
+  with ``mx.sym``, trained 3 SGD-momentum steps by a one-device Module, with ``net-0001.states``
+  (the Module's own updater pickles it);
+* ``multi-symbol.json``, ``multi-0001.params``, ``multi-0001.states`` -- the same net trained by
+  a two-device (``[mx.cpu(0), mx.cpu(1)]``) Module with ``kvstore='local'``: with
+  ``update_on_kvstore`` the kvstore's updater pickles the states;
+* ``arrays_list.nd``, ``arrays_dict.nd`` -- ``mx.nd.save`` of a list and of a dict of arrays of
+  several dtypes;
+* ``gluon-symbol.json``, ``gluon-0000.params`` -- a hybridized Gluon net's ``export()`` (or, before
+  ``export`` existed, its symbol and ``arg:``/``aux:`` params saved the way ``export`` does);
+* ``expected.npz`` -- the inputs and what this same MXNet computed: predictions of each model on
+  a fixed input, each ``mx.nd.save`` array, and every parameter after 3 more training steps
+  continued from the checkpoint (``<tag>_after_arg:<name>`` / ``<tag>_after_aux:<name>``);
+* ``meta.json`` -- the release, the hyper-parameters, and what the ``.states`` pickles hold
+  (key types, whether ``update_on_kvstore`` was used).
+
+``--check OUT_ROOT/<version>`` run under MXNet 1.9.1 (the oracle) loads those files with 1.9.1,
+repeats the predictions and the resumed training, and writes ``oracle_check.json`` there: how
+far 1.9.1's numbers are from the old release's (``null`` and the error where 1.9.1 refuses).
+"""
+import json
+import os
+import pickle
+import pickletools
+import sys
+
+import numpy as np
+
+import mxnet as mx
+
+BATCH = 4
+SHAPE = (1, 5, 5)
+STEPS_BEFORE = 3
+STEPS_AFTER = 3
+OPT_PARAMS = {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01}
+DTYPES = ['float32', 'float64', 'float16', 'uint8', 'int32', 'int8', 'int64']
+
+
+def build_symbol():
+    data = mx.sym.Variable('data')
+    x = mx.sym.Convolution(data=data, kernel=(3, 3), num_filter=2, name='conv')
+    x = mx.sym.BatchNorm(data=x, fix_gamma=False, name='bn')
+    x = mx.sym.Activation(data=x, act_type='relu', name='relu')
+    x = mx.sym.FullyConnected(data=x, num_hidden=3, name='fc')
+    return mx.sym.SoftmaxOutput(data=x, name='softmax')
+
+
+def inputs():
+    rs = np.random.RandomState(0)
+    X = rs.randn(2 * BATCH, *SHAPE).astype(np.float32)
+    y = rs.randint(0, 3, 2 * BATCH).astype(np.float32)
+    Xp = rs.randn(BATCH, *SHAPE).astype(np.float32)
+    init = {
+        'conv_weight': rs.randn(2, 1, 3, 3) * 0.4, 'conv_bias': rs.randn(2) * 0.1,
+        'bn_gamma': 1 + rs.randn(2) * 0.1, 'bn_beta': rs.randn(2) * 0.1,
+        'fc_weight': rs.randn(3, 18) * 0.3, 'fc_bias': rs.randn(3) * 0.1,
+    }
+    aux = {'bn_moving_mean': rs.randn(2) * 0.1, 'bn_moving_var': 1 + rs.rand(2)}
+    return X, y, Xp, init, aux
+
+
+def batch(X, y, step):
+    s = (step % 2) * BATCH
+    return mx.io.DataBatch(data=[mx.nd.array(X[s:s + BATCH])], label=[mx.nd.array(y[s:s + BATCH])])
+
+
+def make_module(sym, ctx):
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'], context=ctx)
+    mod.bind(data_shapes=[('data', (BATCH,) + SHAPE)], label_shapes=[('softmax_label', (BATCH,))])
+    return mod
+
+
+def train(mod, X, y, first, n):
+    for step in range(first, first + n):
+        mod.forward(batch(X, y, step), is_train=True)
+        mod.backward()
+        mod.update()
+
+
+def predict(mod, Xp):
+    mod.forward(mx.io.DataBatch(data=[mx.nd.array(Xp)], label=[mx.nd.zeros((BATCH,))]),
+                is_train=False)
+    return mod.get_outputs()[0].asnumpy()
+
+
+def describe_states(fname):
+    """What the pickle holds, read with this release's own unpickler."""
+    with open(fname, 'rb') as f:
+        raw = f.read()
+    obj = pickle.loads(raw)
+    info = {'dump_optimizer': isinstance(obj, tuple)}
+    states = obj[0] if isinstance(obj, tuple) else obj
+    info['keys'] = sorted(repr(k) for k in states)
+    info['key_types'] = sorted(set(type(k).__name__ for k in states))
+    names = set()
+    for op, arg, _ in pickletools.genops(raw):
+        if op.name == 'GLOBAL' or (op.name.endswith('UNICODE') and 'mxnet' in str(arg)):
+            names.add(str(arg).replace(' ', '.'))
+    info['globals'] = sorted(names)
+    return info
+
+
+def record_module(out, tag, ctx, expected, meta):
+    X, y, Xp, init, aux = inputs()
+    mod = make_module(build_symbol(), ctx)
+    mod.init_params(arg_params={k: mx.nd.array(v) for k, v in init.items()},
+                    aux_params={k: mx.nd.array(v) for k, v in aux.items()})
+    mod.init_optimizer(kvstore='local', optimizer='sgd', optimizer_params=OPT_PARAMS)
+    train(mod, X, y, 0, STEPS_BEFORE)
+    prefix = os.path.join(out, tag)
+    mx.nd.waitall()  # MXNet's async engine can otherwise save BatchNorm stats of a step before
+    mod.save_checkpoint(prefix, 1, save_optimizer_states=True)
+    # go on from exactly what the files hold (one set of BatchNorm stats for all devices), with
+    # the optimizer's momentum still in memory: the state a resumed run must reproduce
+    _, arg, auxp = mx.model.load_checkpoint(prefix, 1)
+    mod.set_params(arg, auxp, force_init=True)
+    expected[tag + '_pred'] = predict(mod, Xp)
+    train(mod, X, y, STEPS_BEFORE, STEPS_AFTER)
+    mx.nd.waitall()
+    arg, auxp = mod.get_params()
+    for k, v in arg.items():
+        expected['%s_after_arg:%s' % (tag, k)] = v.asnumpy()
+    for k, v in auxp.items():
+        expected['%s_after_aux:%s' % (tag, k)] = v.asnumpy()
+    info = describe_states(prefix + '-0001.states')
+    info['update_on_kvstore'] = bool(getattr(mod, '_update_on_kvstore', False))
+    info['num_device'] = len(ctx) if isinstance(ctx, list) else 1
+    meta['states'][tag] = info
+
+
+def record_arrays(out, expected, meta):
+    rs = np.random.RandomState(1)
+    arrays, kept = [], []
+    for dt in DTYPES:
+        v = (rs.randn(2, 3) * 20).astype(dt)
+        try:
+            a = mx.nd.array(v, dtype=dt)
+            if a.asnumpy().dtype != np.dtype(dt):
+                continue
+        except Exception:  # dtype this release lacks
+            continue
+        arrays.append(a)
+        kept.append(dt)
+    mx.nd.save(os.path.join(out, 'arrays_list.nd'), arrays)
+    mx.nd.save(os.path.join(out, 'arrays_dict.nd'), dict(('a_' + d, a) for d, a in zip(kept, arrays)))
+    for d, a in zip(kept, arrays):
+        expected['nd_' + d] = a.asnumpy()
+    meta['dtypes'] = kept
+
+
+def record_gluon(out, expected, meta):
+    if not hasattr(mx, 'gluon'):
+        meta['gluon'] = None
+        return
+    from mxnet import gluon
+    X, y, Xp, init, aux = inputs()
+    net = gluon.nn.HybridSequential(prefix='g_')
+    with net.name_scope():
+        net.add(gluon.nn.Conv2D(2, 3, in_channels=1))
+        net.add(gluon.nn.BatchNorm(in_channels=2))
+        net.add(gluon.nn.Activation('relu'))
+        net.add(gluon.nn.Dense(3, in_units=18))
+    net.collect_params().initialize(mx.init.Uniform(0.5))
+    rs = np.random.RandomState(2)
+    for name, p in net.collect_params().items():
+        p.data()[:] = mx.nd.array(rs.randn(*p.shape) * 0.3 + (1.0 if name.endswith('var') else 0))
+    net.hybridize()
+    expected['gluon_pred'] = net(mx.nd.array(Xp)).asnumpy()
+    prefix = os.path.join(out, 'gluon')
+    if hasattr(net, 'export'):
+        net.export(prefix)
+        meta['gluon'] = 'export'
+    else:  # before export(): the same two files, written by hand
+        sym = net(mx.sym.var('data'))
+        sym.save(prefix + '-symbol.json')
+        params = net.collect_params()
+        auxn = set(sym.list_auxiliary_states())
+        save = {}
+        for name in sym.list_arguments() + sym.list_auxiliary_states():
+            if name != 'data':
+                save[('aux:' if name in auxn else 'arg:') + name] = params[name].data()
+        mx.nd.save(prefix + '-0000.params', save)
+        meta['gluon'] = 'symbol+params'
+
+
+def record(root):
+    out = os.path.join(root, mx.__version__)
+    if not os.path.isdir(out):
+        os.makedirs(out)
+    X, y, Xp, _, _ = inputs()
+    expected = {'X': X, 'y': y, 'Xp': Xp}
+    meta = {'mxnet': mx.__version__, 'python': sys.version.split()[0], 'batch': BATCH,
+            'steps_before': STEPS_BEFORE, 'steps_after': STEPS_AFTER, 'optimizer': 'sgd',
+            'optimizer_params': OPT_PARAMS, 'states': {}}
+    record_module(out, 'net', mx.cpu(), expected, meta)
+    record_module(out, 'multi', [mx.cpu(0), mx.cpu(1)], expected, meta)
+    record_arrays(out, expected, meta)
+    record_gluon(out, expected, meta)
+    np.savez_compressed(os.path.join(out, 'expected.npz'), **expected)
+    with open(os.path.join(out, 'meta.json'), 'w') as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+    print('wrote', out)
+
+
+# -- what MXNet 1.9.1 does with these files (run under the oracle) ------------------------------
+def _maxdiff(got, want):
+    return float(np.max(np.abs(np.asarray(got, np.float64) - np.asarray(want, np.float64))))
+
+
+def _resume(d, tag, ctx, exp, load_states):
+    X, y = exp['X'], exp['y']
+    mod = mx.mod.Module.load(os.path.join(d, tag), 1, load_optimizer_states=load_states,
+                             data_names=['data'], label_names=['softmax_label'], context=ctx)
+    mod.bind(data_shapes=[('data', (BATCH,) + SHAPE)], label_shapes=[('softmax_label', (BATCH,))])
+    mod.init_optimizer(kvstore='local', optimizer='sgd', optimizer_params=OPT_PARAMS)
+    pred = _maxdiff(predict(mod, exp['Xp']), exp[tag + '_pred'])
+    train(mod, X, y, STEPS_BEFORE, STEPS_AFTER)
+    mx.nd.waitall()
+    arg, aux = mod.get_params()
+    got = dict(('arg:' + k, v.asnumpy()) for k, v in arg.items())
+    got.update(('aux:' + k, v.asnumpy()) for k, v in aux.items())
+    return pred, max(_maxdiff(got[k], exp['%s_after_%s' % (tag, k)]) for k in got)
+
+
+def _attempt(report, key, fn):
+    try:
+        report[key] = fn()
+    except Exception as e:  # record what 1.9.1 refuses, and why
+        report[key] = None
+        report[key + '_error'] = '%s: %s' % (type(e).__name__, str(e).split('\n')[0][:300])
+
+
+def check(d):
+    exp = dict(np.load(os.path.join(d, 'expected.npz')))
+    report = {'checked_with': mx.__version__}
+    for tag, ctx in (('net', mx.cpu()), ('multi', [mx.cpu(0), mx.cpu(1)])):
+        for load_states in (True, False):
+            key = '%s_%s' % (tag, 'resume' if load_states else 'restart')
+            _attempt(report, key, lambda: dict(zip(('pred_maxdiff', 'after_maxdiff'),
+                                                   _resume(d, tag, ctx, exp, load_states))))
+
+    def nd_check():
+        lst = mx.nd.load(os.path.join(d, 'arrays_list.nd'))
+        dct = mx.nd.load(os.path.join(d, 'arrays_dict.nd'))
+        ok = True
+        for i, dt in enumerate(json.load(open(os.path.join(d, 'meta.json')))['dtypes']):
+            ok = ok and np.array_equal(lst[i].asnumpy(), exp['nd_' + dt]) and \
+                lst[i].dtype == np.dtype(dt) and np.array_equal(dct['a_' + dt].asnumpy(),
+                                                                exp['nd_' + dt])
+        return ok
+    _attempt(report, 'nd_load_equal', nd_check)
+    if 'gluon_pred' in exp:
+        def gluon_check():
+            sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'gluon'), 0)
+            mod = mx.mod.Module(sym, data_names=['data'], label_names=None)
+            mod.bind(data_shapes=[('data', (BATCH,) + SHAPE)], for_training=False)
+            mod.set_params(arg, aux)
+            mod.forward(mx.io.DataBatch(data=[mx.nd.array(exp['Xp'])]), is_train=False)
+            return _maxdiff(mod.get_outputs()[0].asnumpy(), exp['gluon_pred'])
+        _attempt(report, 'gluon_pred_maxdiff', gluon_check)
+    with open(os.path.join(d, 'oracle_check.json'), 'w') as f:
+        json.dump(report, f, indent=1, sort_keys=True)
+    print(json.dumps(report, indent=1, sort_keys=True))
+
+
+if __name__ == '__main__':
+    if len(sys.argv) > 2 and sys.argv[1] == '--check':
+        check(sys.argv[2])
+    else:
+        record(sys.argv[1] if len(sys.argv) > 1 else
+               os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests',
+                            'fixtures', 'old_mxnet'))
