@@ -1,0 +1,133 @@
+"""Files written by older MXNet releases (0.11 ... 1.8) load, predict and resume training in tfmod.
+
+Each ``tests/fixtures/old_mxnet/<version>/`` was written by that release through
+``tools/record_old_mxnet_files.py``: a checkpoint of a small conv + BatchNorm + FC net trained
+with SGD momentum by a one-device Module (its updater's ``.states`` pickle, int keys) and by a
+two-device Module with ``kvstore='local'`` (the kvstore's ``.states``: int keys before 0.12, param
+names after), ``mx.nd.save`` files, and a Gluon export -- with what that release computed.
+``oracle_check.json`` there records what MXNet 1.9.1 does with the same files.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tfmod as mx
+from conftest import FIXTURES
+
+ROOT = os.path.join(FIXTURES, 'old_mxnet')
+VERSIONS = sorted(os.listdir(ROOT), key=lambda v: tuple(int(x) for x in v.split('.')))
+
+
+def _load(version):
+    d = os.path.join(ROOT, version)
+    with open(os.path.join(d, 'meta.json')) as f:
+        meta = json.load(f)
+    with open(os.path.join(d, 'oracle_check.json')) as f:
+        oracle = json.load(f)
+    return d, meta, dict(np.load(os.path.join(d, 'expected.npz'))), oracle
+
+
+def _batch(exp, meta, step):
+    b = meta['batch']
+    s = (step % 2) * b
+    return mx.io.DataBatch(data=[mx.nd.array(exp['X'][s:s + b])],
+                           label=[mx.nd.array(exp['y'][s:s + b])])
+
+
+def _resume(d, meta, exp, tag, ctx, load_states):
+    """Module.load the checkpoint (and its .states), predict, train the recorded steps on."""
+    b = meta['batch']
+    mod = mx.mod.Module.load(os.path.join(d, tag), 1, load_optimizer_states=load_states,
+                             data_names=['data'], label_names=['softmax_label'], context=ctx)
+    mod.bind(data_shapes=[('data', (b,) + exp['X'].shape[1:])],
+             label_shapes=[('softmax_label', (b,))])
+    mod.init_optimizer(kvstore='local', optimizer=meta['optimizer'],
+                       optimizer_params=meta['optimizer_params'])
+    mod.forward(mx.io.DataBatch(data=[mx.nd.array(exp['Xp'])], label=[mx.nd.zeros((b,))]),
+                is_train=False)
+    pred = mod.get_outputs()[0].asnumpy()
+    first = meta['steps_before']
+    for step in range(first, first + meta['steps_after']):
+        mod.forward(_batch(exp, meta, step), is_train=True)
+        mod.backward()
+        mod.update()
+    arg, aux = mod.get_params()
+    got = {'arg:' + k: v.asnumpy() for k, v in arg.items()}
+    got.update({'aux:' + k: v.asnumpy() for k, v in aux.items()})
+    return pred, got
+
+
+def _maxdiff(got, exp, tag):
+    assert sorted(got) == sorted(k[len(tag) + 7:] for k in exp if k.startswith(tag + '_after_'))
+    return max(float(np.max(np.abs(v - exp['%s_after_%s' % (tag, k)]))) for k, v in got.items())
+
+
+@pytest.mark.parametrize('tag', ['net', 'multi'])
+@pytest.mark.parametrize('version', VERSIONS)
+def test_resume_with_old_states(version, tag):
+    """Predictions and parameters after more training match what that release computed; the
+    .states momentum is really used (a restart without it ends elsewhere)."""
+    d, meta, exp, oracle = _load(version)
+    ctx = mx.cpu() if tag == 'net' else [mx.cpu(0), mx.cpu(1)]
+    pred, got = _resume(d, meta, exp, tag, ctx, True)
+    np.testing.assert_allclose(pred, exp[tag + '_pred'], rtol=1e-5, atol=1e-6)
+    assert _maxdiff(got, exp, tag) < 1e-5
+    restarted = oracle['%s_restart' % tag]['after_maxdiff']
+    assert restarted > 1e-2  # MXNet 1.9.1 without the states: far from the recorded numbers
+
+
+def test_restart_differs():
+    """Leaving the momentum out gives other numbers -- so the resume tests above see it."""
+    d, meta, exp, _ = _load(VERSIONS[-1])
+    _, got = _resume(d, meta, exp, 'net', mx.cpu(), False)
+    assert _maxdiff(got, exp, 'net') > 1e-2
+
+
+def test_pre_012_kvstore_states_better_than_mxnet_191():
+    """Before 0.12 the kvstore keyed its states by parameter position; MXNet 1.9.1 keys them by
+    name, finds none and silently restarts the momentum. tfmod maps positions to names."""
+    old = [v for v in VERSIONS if _load(v)[1]['states']['multi']['key_types'] == ['int']]
+    assert old, 'no pre-0.12 release recorded'
+    for v in old:
+        oracle = _load(v)[3]
+        assert oracle['multi_resume']['after_maxdiff'] == oracle['multi_restart']['after_maxdiff']
+        assert oracle['multi_resume']['after_maxdiff'] > 1e-2
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_states_pickles_read_safely(version):
+    """The pickles of every release decode (0.x names the class mxnet.ndarray.NDArray)."""
+    d, meta, _, _ = _load(version)
+    for tag in ('net', 'multi'):
+        with open(os.path.join(d, '%s-0001.states' % tag), 'rb') as f:
+            states = mx.model.loads_optimizer_states(f.read(), tag)
+        assert sorted(repr(k) for k in states) == meta['states'][tag]['keys']
+        for st in states.values():
+            assert isinstance(st, mx.nd.NDArray) and st.dtype == np.float32
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_nd_save_files(version):
+    d, meta, exp, _ = _load(version)
+    lst = mx.nd.load(os.path.join(d, 'arrays_list.nd'))
+    dct = mx.nd.load(os.path.join(d, 'arrays_dict.nd'))
+    assert isinstance(lst, list) and len(lst) == len(meta['dtypes'])
+    assert sorted(dct) == sorted('a_' + dt for dt in meta['dtypes'])
+    for a, dt in zip(lst, meta['dtypes']):
+        for arr in (a, dct['a_' + dt]):
+            assert arr.dtype == np.dtype(dt)
+            np.testing.assert_array_equal(arr.asnumpy(), exp['nd_' + dt])
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_gluon_export(version):
+    d, meta, exp, _ = _load(version)
+    sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'gluon'), 0)
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=None)
+    mod.bind(data_shapes=[('data', exp['Xp'].shape)], for_training=False)
+    mod.set_params(arg, aux)
+    mod.forward(mx.io.DataBatch(data=[mx.nd.array(exp['Xp'])]), is_train=False)
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), exp['gluon_pred'], rtol=1e-5,
+                               atol=1e-6)
