@@ -7,6 +7,7 @@ no ``node_row_ptr`` / ``arg_nodes``; hidden keys written plainly (``lr_mult``, o
 missing before 0.9 (created as ``<node>_<input>`` variables); ``argmax/argmin`` ``axis=-1``.
 """
 import json
+import weakref
 
 from converters import registry
 from converters.attrs import is_hidden
@@ -14,6 +15,8 @@ from converters.graph import Node, check_ops, topo_order
 from ..base import MXNetError
 
 MXNET_VERSION = 10901
+# node -> [(source node, output index, version)] as its input entries were read from a file
+_READ_VERSIONS = weakref.WeakKeyDictionary()
 HIDDEN_KEYS = ('ctx_group', 'lr_mult', 'wd_mult', 'force_mirroring', 'mirror_stage')
 
 
@@ -47,6 +50,22 @@ def _ints(xs, indent):
     return _array([str(x) for x in xs], indent)
 
 
+def _versions(node):
+    """The third field of each input entry: a variable's version. MXNet writes 1 for an aux
+    state, 0 otherwise, and keeps whatever a loaded file said (Gluon 0.11 wrote 2)."""
+    if node.is_variable:
+        return []
+    aux = set(node.aux_indices())
+    read = _READ_VERSIONS.get(node, ())
+    out = []
+    for j, (src, k) in enumerate(node.inputs):
+        v = 1 if (j in aux and src.is_variable) else 0
+        if j < len(read) and read[j][0] is src and read[j][1] == k and src.is_variable:
+            v = read[j][2]
+        out.append(v)
+    return out
+
+
 def to_json(heads, order=None, indent=0, top=True):
     """The MXNet 1.9 ``tojson()`` text of the graph with these head entries. Subgraphs of
     fused nodes (``_sg_*``) are written nested, as MXNet does (no version attrs inside)."""
@@ -60,9 +79,7 @@ def to_json(heads, order=None, indent=0, top=True):
         parts = [b + '      "op": %s' % _q(node.op), b + '      "name": %s' % _q(node.name)]
         if node.attrs:
             parts.append(b + '      "attrs": %s' % _attrs_text(node.attrs, indent + 6))
-        aux = set(node.aux_indices()) if not node.is_variable else set()
-        ents = [(index[id(src)], k, 1 if (j in aux and src.is_variable) else 0)
-                for j, (src, k) in enumerate(node.inputs)]
+        ents = [(index[id(src)], k, v) for (src, k), v in zip(node.inputs, _versions(node))]
         parts.append(b + '      "inputs": %s' % _entries(ents, indent + 6))
         subs = getattr(node, 'subgraphs', None)
         if subs:
@@ -137,7 +154,7 @@ def _from_doc(doc, source, subgraph=False):
             node.subgraphs = [_from_doc(sub, source, True) for sub in jn['subgraphs']]
         nodes.append(node)
     for i, jn in enumerate(jnodes):
-        ins = []
+        ins, read = [], []
         for e in jn.get('inputs', []):
             if not isinstance(e, list) or len(e) < 2 or not 0 <= int(e[0]) < len(nodes):
                 raise MXNetError('%s: node %r has a bad input entry %r' % (source, jn['name'], e))
@@ -145,7 +162,13 @@ def _from_doc(doc, source, subgraph=False):
                 raise MXNetError('%s: node %r takes input from a later node %d (not a DAG)'
                                  % (source, jn['name'], int(e[0])))
             ins.append((nodes[int(e[0])], int(e[1])))
+            if len(e) > 2 and isinstance(e[2], int) and e[2] > 0:
+                read.append((ins[-1][0], ins[-1][1], e[2]))
+            else:
+                read.append((None, None, 0))
         nodes[i].inputs = ins
+        if any(r[2] for r in read):
+            _READ_VERSIONS[nodes[i]] = read
     heads = doc.get('heads')
     if not heads:
         heads = [[len(nodes) - 1, 0, 0]]
