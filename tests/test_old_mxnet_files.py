@@ -122,6 +122,22 @@ def test_nd_save_files(version):
 
 
 @pytest.mark.parametrize('version', VERSIONS)
+def test_symbol_written_back_as_mxnet_191_does(version):
+    """Each old symbol file, loaded and saved by tfmod, gives the bytes MXNet 1.9.1 writes for
+    it (the old forms are upgraded the same way; 0.11's Gluon aux-state versions kept)."""
+    d = os.path.join(ROOT, version)
+    resaved = os.path.join(d, 'mxnet191_tojson')
+    names = sorted(os.listdir(resaved))
+    assert names == sorted(n for n in os.listdir(d) if n.endswith('-symbol.json'))
+    for name in names:
+        with open(os.path.join(resaved, name)) as f:
+            assert mx.sym.load(os.path.join(d, name)).tojson() == f.read(), name
+
+
+GLUON = [v for v in VERSIONS if _load(v)[1]['gluon']]
+
+
+@pytest.mark.parametrize('version', GLUON)
 def test_gluon_export(version):
     d, meta, exp, _ = _load(version)
     sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'gluon'), 0)

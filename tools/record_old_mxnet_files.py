@@ -24,7 +24,8 @@ It writes ``OUT_ROOT/<mxnet version>/`` (default ``tests/fixtures/old_mxnet``):
 
 ``--check OUT_ROOT/<version>`` run under MXNet 1.9.1 (the oracle) loads those files with 1.9.1,
 repeats the predictions and the resumed training, and writes ``oracle_check.json`` there: how
-far 1.9.1's numbers are from the old release's (``null`` and the error where 1.9.1 refuses).
+far 1.9.1's numbers are from the old release's (``null`` and the error where 1.9.1 refuses), and
+``mxnet191_tojson/``: each symbol file loaded and written back by 1.9.1.
 """
 import json
 import os
@@ -266,6 +267,14 @@ def check(d):
             mod.forward(mx.io.DataBatch(data=[mx.nd.array(exp['Xp'])]), is_train=False)
             return _maxdiff(mod.get_outputs()[0].asnumpy(), exp['gluon_pred'])
         _attempt(report, 'gluon_pred_maxdiff', gluon_check)
+    # how 1.9.1 writes each old symbol file back (tfmod must write the same bytes)
+    resaved = os.path.join(d, 'mxnet191_tojson')
+    if not os.path.isdir(resaved):
+        os.makedirs(resaved)
+    for name in sorted(os.listdir(d)):
+        if name.endswith('-symbol.json'):
+            with open(os.path.join(resaved, name), 'w') as f:
+                f.write(mx.sym.load(os.path.join(d, name)).tojson())
     with open(os.path.join(d, 'oracle_check.json'), 'w') as f:
         json.dump(report, f, indent=1, sort_keys=True)
     print(json.dumps(report, indent=1, sort_keys=True))
