@@ -1,10 +1,12 @@
 """Files written by older MXNet releases (0.11 ... 1.8) load, predict and resume training in tfmod.
 
-Each ``tests/fixtures/old_mxnet/<version>/`` was written by that release through
+Each ``tests/fixtures/old_mxnet/<version>/`` (``-py2``: under Python 2, whose pickles differ)
+was written by that release through
 ``tools/record_old_mxnet_files.py``: a checkpoint of a small conv + BatchNorm + FC net trained
 with SGD momentum by a one-device Module (its updater's ``.states`` pickle, int keys) and by a
 two-device Module with ``kvstore='local'`` (the kvstore's ``.states``: int keys before 0.12, param
-names after), ``mx.nd.save`` files, and a Gluon export -- with what that release computed.
+names after), ``mx.nd.save`` files, a Gluon export and a kvstore's ``dump_optimizer`` states --
+with what that release computed.
 ``oracle_check.json`` there records what MXNet 1.9.1 does with the same files.
 """
 import json
@@ -17,7 +19,8 @@ import tfmod as mx
 from conftest import FIXTURES
 
 ROOT = os.path.join(FIXTURES, 'old_mxnet')
-VERSIONS = sorted(os.listdir(ROOT), key=lambda v: tuple(int(x) for x in v.split('.')))
+VERSIONS = sorted(os.listdir(ROOT), key=lambda v: (tuple(int(x) for x in v.split('-')[0].split('.')),
+                                                   v))
 
 
 def _load(version):
@@ -147,3 +150,40 @@ def test_gluon_export(version):
     mod.forward(mx.io.DataBatch(data=[mx.nd.array(exp['Xp'])]), is_train=False)
     np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), exp['gluon_pred'], rtol=1e-5,
                                atol=1e-6)
+
+
+KV_DUMP = [v for v in VERSIONS if _load(v)[1].get('kv_dump')]
+
+
+@pytest.mark.parametrize('version', KV_DUMP)
+def test_kvstore_dump_optimizer_states(version):
+    """``kv.save_optimizer_states(f, dump_optimizer=True)`` pickles the optimizer (SGD with a
+    FactorScheduler) too: loading it replaces the store's own optimizer (here lr 0.5) and goes on
+    with the pickled lr, schedule position and momentum. MXNet 1.9.1 fails on the files of
+    releases before 1.5 (their optimizer lacks the per-device update counts; the update raises
+    inside the kvstore callback and the weights stay put); tfmod rebuilds the counts."""
+    d, meta, exp, oracle = _load(version)
+    kv = mx.kv.create('local')
+    kv.set_optimizer(mx.optimizer.SGD(learning_rate=0.5))
+    kv.init([0, 1], [mx.nd.array(exp['kv_at_dump_%d' % k]) for k in (0, 1)])
+    kv.load_optimizer_states(os.path.join(d, 'kv-dump.states'))
+    for step in range(3, 6):
+        kv.push([0, 1], [mx.nd.array(exp['kv_grad_%d_%d' % (step, k)]) for k in (0, 1)])
+    for k in (0, 1):
+        out = mx.nd.zeros(exp['kv_after_%d' % k].shape)
+        kv.pull(k, out=out)
+        np.testing.assert_allclose(out.asnumpy(), exp['kv_after_%d' % k], rtol=1e-5, atol=1e-6)
+    if tuple(int(x) for x in version.split('-')[0].split('.')) < (1, 5):
+        assert oracle['kv_dump_after_maxdiff'] > 1e-1
+
+
+@pytest.mark.parametrize('payload', [
+    b"cos\nsystem\n(S'echo owned'\ntR.",                                   # protocol 0 call
+    b"ccopy_reg\n_reconstructor\n(c__builtin__\nobject\nc__builtin__\nobject\nNtR.",
+    b"ccopy_reg\n_reconstructor\n(cbuiltins\neval\nc__builtin__\nobject\nNtR.",
+])
+def test_python2_pickle_forms_stay_restricted(payload):
+    """Admitting Python 2's text pickles (and copy_reg._reconstructor for MXNet's classes) lets
+    nothing else through."""
+    with pytest.raises(mx.base.MXNetError):
+        mx.model.loads_optimizer_states(payload, 'crafted.states')

@@ -4,7 +4,8 @@ Run it with the interpreter of an old MXNet (0.11 ... 1.8; Python 3.6/3.7 code, 
 
     /tmp/mx-old/1.2.1/bin/python tools/record_old_mxnet_files.py [OUT_ROOT]
 
-It writes ``OUT_ROOT/<mxnet version>/`` (default ``tests/fixtures/old_mxnet``):
+It writes ``OUT_ROOT/<mxnet version>/`` (``<version>-py2/`` under Python 2; default
+``tests/fixtures/old_mxnet``):
 
 * ``net-symbol.json``, ``net-0001.params`` -- a tiny conv + BatchNorm + FC + softmax net built
   with ``mx.sym``, trained 3 SGD-momentum steps by a one-device Module, with ``net-0001.states``
@@ -19,6 +20,9 @@ It writes ``OUT_ROOT/<mxnet version>/`` (default ``tests/fixtures/old_mxnet``):
 * ``expected.npz`` -- the inputs and what this same MXNet computed: predictions of each model on
   a fixed input, each ``mx.nd.save`` array, and every parameter after 3 more training steps
   continued from the checkpoint (``<tag>_after_arg:<name>`` / ``<tag>_after_aux:<name>``);
+* ``kv-dump.states`` -- a local kvstore's states saved with ``dump_optimizer=True`` (SGD with a
+  FactorScheduler inside the pickle; releases >= 1.0), with the weights at the dump and after 3
+  more pushes in ``expected.npz``;
 * ``meta.json`` -- the release, the hyper-parameters, and what the ``.states`` pickles hold
   (key types, whether ``update_on_kvstore`` was used).
 
@@ -27,6 +31,8 @@ repeats the predictions and the resumed training, and writes ``oracle_check.json
 far 1.9.1's numbers are from the old release's (``null`` and the error where 1.9.1 refuses), and
 ``mxnet191_tojson/``: each symbol file loaded and written back by 1.9.1.
 """
+from __future__ import print_function
+
 import json
 import os
 import pickle
@@ -103,8 +109,8 @@ def describe_states(fname):
     info['key_types'] = sorted(set(type(k).__name__ for k in states))
     names = set()
     for op, arg, _ in pickletools.genops(raw):
-        if op.name == 'GLOBAL' or (op.name.endswith('UNICODE') and 'mxnet' in str(arg)):
-            names.add(str(arg).replace(' ', '.'))
+        if op.name == 'GLOBAL' or (op.name.endswith('UNICODE') and u'mxnet' in arg):
+            names.add(arg.replace(' ', '.'))
     info['globals'] = sorted(names)
     return info
 
@@ -192,8 +198,47 @@ def record_gluon(out, expected, meta):
         meta['gluon'] = 'symbol+params'
 
 
+def record_kv_dump(out, expected, meta):
+    """A local kvstore's states saved with ``dump_optimizer=True`` (releases >= 1.0 have it): the
+    pickle then holds the optimizer object too, here with a FactorScheduler."""
+    kv = mx.kv.create('local')
+    sched = mx.lr_scheduler.FactorScheduler(step=2, factor=0.5)
+    kv.set_optimizer(mx.optimizer.SGD(learning_rate=0.2, momentum=0.9, wd=0.01,
+                                      lr_scheduler=sched))
+    rs = np.random.RandomState(3)
+    shapes = [(2, 3), (3,)]
+    kv.init([0, 1], [mx.nd.array(rs.randn(*s)) for s in shapes])
+    grads = [[rs.randn(*s).astype(np.float32) for s in shapes] for _ in range(6)]
+
+    def push(step):
+        kv.push([0, 1], [mx.nd.array(g) for g in grads[step]])
+
+    def pull(key):
+        o = mx.nd.zeros(shapes[key])
+        kv.pull(key, out=o)
+        return o.asnumpy()
+    for step in range(3):
+        push(step)
+    try:
+        kv.save_optimizer_states(os.path.join(out, 'kv-dump.states'), dump_optimizer=True)
+    except TypeError:  # no dump_optimizer in this release
+        meta['kv_dump'] = False
+        return
+    meta['kv_dump'] = True
+    for k in (0, 1):
+        expected['kv_at_dump_%d' % k] = pull(k)
+    for step in range(3, 6):
+        push(step)
+    for k in (0, 1):
+        expected['kv_after_%d' % k] = pull(k)
+    for step in range(6):
+        for k in (0, 1):
+            expected['kv_grad_%d_%d' % (step, k)] = grads[step][k]
+
+
 def record(root):
-    out = os.path.join(root, mx.__version__)
+    # Python 2 pickles .states differently (protocol 0/2, str handles): their own folder
+    out = os.path.join(root, mx.__version__ + ('-py2' if sys.version_info[0] == 2 else ''))
     if not os.path.isdir(out):
         os.makedirs(out)
     X, y, Xp, _, _ = inputs()
@@ -205,6 +250,7 @@ def record(root):
     record_module(out, 'multi', [mx.cpu(0), mx.cpu(1)], expected, meta)
     record_arrays(out, expected, meta)
     record_gluon(out, expected, meta)
+    record_kv_dump(out, expected, meta)
     np.savez_compressed(os.path.join(out, 'expected.npz'), **expected)
     with open(os.path.join(out, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=1, sort_keys=True)
@@ -267,6 +313,21 @@ def check(d):
             mod.forward(mx.io.DataBatch(data=[mx.nd.array(exp['Xp'])]), is_train=False)
             return _maxdiff(mod.get_outputs()[0].asnumpy(), exp['gluon_pred'])
         _attempt(report, 'gluon_pred_maxdiff', gluon_check)
+    if os.path.exists(os.path.join(d, 'kv-dump.states')):
+        def kv_check():
+            kv = mx.kv.create('local')
+            kv.set_optimizer(mx.optimizer.SGD(learning_rate=0.5))
+            kv.init([0, 1], [mx.nd.array(exp['kv_at_dump_%d' % k]) for k in (0, 1)])
+            kv.load_optimizer_states(os.path.join(d, 'kv-dump.states'))
+            for step in range(3, 6):
+                kv.push([0, 1], [mx.nd.array(exp['kv_grad_%d_%d' % (step, k)]) for k in (0, 1)])
+            diff = 0.0
+            for k in (0, 1):
+                o = mx.nd.zeros(exp['kv_after_%d' % k].shape)
+                kv.pull(k, out=o)
+                diff = max(diff, _maxdiff(o.asnumpy(), exp['kv_after_%d' % k]))
+            return diff
+        _attempt(report, 'kv_dump_after_maxdiff', kv_check)
     # how 1.9.1 writes each old symbol file back (tfmod must write the same bytes)
     resaved = os.path.join(d, 'mxnet191_tojson')
     if not os.path.isdir(resaved):
