@@ -52,7 +52,8 @@ def _ints(xs, indent):
 
 def _versions(node):
     """The third field of each input entry: a variable's version. MXNet writes 1 for an aux
-    state, 0 otherwise, and keeps whatever a loaded file said (Gluon 0.11 wrote 2)."""
+    state, 0 otherwise, and keeps whatever a loaded file said (Gluon 0.11 wrote 2; 0.8 files
+    have no version, so 0, also on the aux inputs the upgrade adds)."""
     if node.is_variable:
         return []
     aux = set(node.aux_indices())
@@ -162,12 +163,10 @@ def _from_doc(doc, source, subgraph=False):
                 raise MXNetError('%s: node %r takes input from a later node %d (not a DAG)'
                                  % (source, jn['name'], int(e[0])))
             ins.append((nodes[int(e[0])], int(e[1])))
-            if len(e) > 2 and isinstance(e[2], int) and e[2] > 0:
-                read.append((ins[-1][0], ins[-1][1], e[2]))
-            else:
-                read.append((None, None, 0))
+            ver = e[2] if len(e) > 2 and isinstance(e[2], int) else 0  # 0.8: no version
+            read.append((ins[-1][0], ins[-1][1], ver))
         nodes[i].inputs = ins
-        if any(r[2] for r in read):
+        if read:
             _READ_VERSIONS[nodes[i]] = read
     heads = doc.get('heads')
     if not heads:
@@ -265,6 +264,8 @@ def _upgrade(heads, version):
                 var = Node('null', '%s_%s' % (node.name, names[j]) if node.name else names[j],
                            dict(node.attrs))
                 node.inputs.append((var, 0))
+                if node in _READ_VERSIONS:  # MXNet's upgrade gives these entries version 0
+                    _READ_VERSIONS[node].append((var, 0, 0))
         if version < 904 and node.opdef.input_var_attrs is not None:
             for j, (src, _) in enumerate(node.inputs):
                 if src.is_variable and '__init__' not in src.attrs:
