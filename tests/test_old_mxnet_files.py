@@ -137,6 +137,29 @@ def test_symbol_written_back_as_mxnet_191_does(version):
             assert mx.sym.load(os.path.join(d, name)).tojson() == f.read(), name
 
 
+def test_mxnet_08_json_layout():
+    """MXNet 0.8's layout (``param``/``attr`` with plain ``lr_mult``/``weight_lr_mult``/
+    ``ctx_group``, ``backward_source_id``, 2-element entries, no BatchNorm aux inputs), written
+    from 0.9.5's net by tools/record_old_mxnet_files.py, predicts with 0.9.5's parameters (the
+    upgrade adds ``bn_moving_mean``/``bn_moving_var``) and keeps the hidden keys as 1.9.1 does."""
+    d, meta, exp, oracle = _load('0.9.5')
+    assert oracle['net0800_pred_maxdiff'] < 1e-6
+    sym = mx.sym.load(os.path.join(d, 'net0800-symbol.json'))
+    assert sym.list_auxiliary_states() == ['bn_moving_mean', 'bn_moving_var']
+    assert sym.attr_dict()['fc_weight']['__lr_mult__'] == '0.5'
+    assert sym.attr_dict()['conv']['__ctx_group__'] == 'dev1'
+    _, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'net'), 1)
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'])
+    b = meta['batch']
+    mod.bind(data_shapes=[('data', exp['Xp'].shape)], label_shapes=[('softmax_label', (b,))],
+             for_training=False)
+    mod.set_params(arg, aux)
+    mod.forward(mx.io.DataBatch(data=[mx.nd.array(exp['Xp'])], label=[mx.nd.zeros((b,))]),
+                is_train=False)
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), exp['net_pred'], rtol=1e-5,
+                               atol=1e-6)
+
+
 GLUON = [v for v in VERSIONS if _load(v)[1]['gluon']]
 
 

@@ -26,6 +26,9 @@ It writes ``OUT_ROOT/<mxnet version>/`` (``<version>-py2/`` under Python 2; defa
 * ``meta.json`` -- the release, the hyper-parameters, and what the ``.states`` pickles hold
   (key types, whether ``update_on_kvstore`` was used).
 
+``--write-0800 OUT_ROOT/0.9.5`` adds ``net0800-symbol.json``: that release's net rewritten in
+MXNet 0.8's JSON layout (no 0.8 wheel installs; see ``write_0800_form``).
+
 ``--check OUT_ROOT/<version>`` run under MXNet 1.9.1 (the oracle) loads those files with 1.9.1,
 repeats the predictions and the resumed training, and writes ``oracle_check.json`` there: how
 far 1.9.1's numbers are from the old release's (``null`` and the error where 1.9.1 refuses), and
@@ -37,6 +40,7 @@ import json
 import os
 import pickle
 import pickletools
+from collections import OrderedDict as OrderedDict_
 import sys
 
 import numpy as np
@@ -236,6 +240,34 @@ def record_kv_dump(out, expected, meta):
             expected['kv_grad_%d_%d' % (step, k)] = grads[step][k]
 
 
+def write_0800_form(src, dst):
+    """Rewrite a 0.9 symbol file (``net-symbol.json``) in the layout MXNet 0.8 wrote: op params
+    under ``param``, user attrs under ``attr`` with plain hidden keys (``lr_mult``,
+    ``weight_lr_mult``, ``ctx_group``), ``backward_source_id``, 2-element input/head entries,
+    no ``node_row_ptr`` or version, and BatchNorm without its aux-state inputs. No wheel of 0.8
+    installs here, so this is the one file written by hand; MXNet 1.9.1 is what checks it."""
+    with open(src) as f:
+        doc = json.load(f)
+    aux = set(i for i, n in enumerate(doc['nodes']) if n['name'].startswith('bn_moving_'))
+    new_index, nodes = {}, []
+    extra = {'fc': {'weight_lr_mult': '0.5'}, 'fc_bias': {'wd_mult': '0'},
+             'conv': {'ctx_group': 'dev1'}}
+    for i, n in enumerate(doc['nodes']):
+        if i in aux:
+            continue
+        new_index[i] = len(nodes)
+        is_var = n['op'] == 'null'
+        nodes.append(OrderedDict_([
+            ('op', n['op']), ('param', {} if is_var else n.get('attr', {})), ('name', n['name']),
+            ('inputs', [[new_index[e[0]], e[1]] for e in n['inputs'] if e[0] not in aux]),
+            ('backward_source_id', -1), ('attr', extra.get(n['name'], {}))]))
+    out = OrderedDict_([('nodes', nodes),
+                        ('arg_nodes', [j for j, n in enumerate(nodes) if n['op'] == 'null']),
+                        ('heads', [[new_index[h[0]], h[1]] for h in doc['heads']])])
+    with open(dst, 'w') as f:
+        json.dump(out, f, indent=2)
+
+
 def record(root):
     # Python 2 pickles .states differently (protocol 0/2, str handles): their own folder
     out = os.path.join(root, mx.__version__ + ('-py2' if sys.version_info[0] == 2 else ''))
@@ -304,6 +336,14 @@ def check(d):
                                                                 exp['nd_' + dt])
         return ok
     _attempt(report, 'nd_load_equal', nd_check)
+    if os.path.exists(os.path.join(d, 'net0800-symbol.json')):
+        def legacy_check():
+            sym = mx.sym.load(os.path.join(d, 'net0800-symbol.json'))
+            _, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'net'), 1)
+            mod = make_module(sym, mx.cpu())
+            mod.set_params(arg, aux)
+            return _maxdiff(predict(mod, exp['Xp']), exp['net_pred'])
+        _attempt(report, 'net0800_pred_maxdiff', legacy_check)
     if 'gluon_pred' in exp:
         def gluon_check():
             sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'gluon'), 0)
@@ -344,6 +384,9 @@ def check(d):
 if __name__ == '__main__':
     if len(sys.argv) > 2 and sys.argv[1] == '--check':
         check(sys.argv[2])
+    elif len(sys.argv) > 2 and sys.argv[1] == '--write-0800':
+        write_0800_form(os.path.join(sys.argv[2], 'net-symbol.json'),
+                        os.path.join(sys.argv[2], 'net0800-symbol.json'))
     else:
         record(sys.argv[1] if len(sys.argv) > 1 else
                os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests',
