@@ -128,6 +128,16 @@ def _hidden_split(attrs):
     return keep, hidden
 
 
+def _canonical_op(op):
+    """The op's own name for an alias MXNet 1.9.1 declares (old files say ``_Minus``/``_sub``
+    where 1.9.1 reads and writes ``elemwise_sub``); any other name as it is."""
+    od = registry.get(op)
+    if od is None or od.name == op:
+        return op
+    sig = registry.signatures().get(od.name)
+    return od.name if sig and op in sig.get('aliases', ()) else op
+
+
 def from_json(text, source='symbol JSON'):
     """Head entries of the graph in an MXNet symbol JSON text (any 1.x version)."""
     try:
@@ -150,7 +160,7 @@ def _from_doc(doc, source, subgraph=False):
         for key in ('param', 'attr', 'attrs'):
             if isinstance(jn.get(key), dict):
                 attrs.update({str(k): str(v) for k, v in jn[key].items()})
-        node = Node(jn['op'], jn['name'], attrs)
+        node = Node(_canonical_op(str(jn['op'])), jn['name'], attrs)
         if isinstance(jn.get('subgraphs'), list) and jn['subgraphs']:
             node.subgraphs = [_from_doc(sub, source, True) for sub in jn['subgraphs']]
         nodes.append(node)
