@@ -210,3 +210,32 @@ def test_python2_pickle_forms_stay_restricted(payload):
     nothing else through."""
     with pytest.raises(mx.base.MXNetError):
         mx.model.loads_optimizer_states(payload, 'crafted.states')
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_op_zoo_predicts(version):
+    """An inference graph of ops and op parameters old model files carry (padded convolution,
+    LeakyReLU, BatchNorm with global stats, SliceChannel, 'full' pooling, Deconvolution,
+    UpSampling, LRN, Dropout, global pooling, Reshape's deprecated ``target_shape``, SwapAxis,
+    scalar arithmetic, L2Normalization, SoftmaxActivation, clip, sum...) gives that release's
+    outputs, layer by layer. Where MXNet 1.9.1 itself computes otherwise than the old release
+    (LRN's window at the first channel before 0.11, a side branch of the graph), tfmod computes
+    what 1.9.1 does, so it differs from the recording just as much. MXNet 1.9.1's default oneDNN
+    fusion gets the LeakyReLU after the convolution wrong (``zoo_maxdiff_fused``); tfmod does not.
+    """
+    d, meta, exp, oracle = _load(version)
+    changed = {k for k, v in oracle['zoo_layer_maxdiff'].items() if v > 1e-5}
+    assert changed <= {'lrn'}
+    sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'zoo'), 0)
+    assert len(sym.list_outputs()) == len(meta['zoo_layers'])
+    exe = sym.simple_bind(mx.cpu(), grad_req='null', data=exp['zoo_in'].shape)
+    exe.copy_params_from(arg, aux)
+    exe.arg_dict['data'][:] = exp['zoo_in']
+    exe.forward(is_train=False)
+    for i, (layer, out) in enumerate(zip(meta['zoo_layers'], exe.outputs)):
+        got, want = out.asnumpy(), exp['zoo_out_%d' % i]
+        if layer in changed:
+            diff = float(np.max(np.abs(got - want)))
+            assert diff == pytest.approx(oracle['zoo_layer_maxdiff'][layer], rel=1e-3), layer
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=layer)

@@ -20,6 +20,8 @@ It writes ``OUT_ROOT/<mxnet version>/`` (``<version>-py2/`` under Python 2; defa
 * ``expected.npz`` -- the inputs and what this same MXNet computed: predictions of each model on
   a fixed input, each ``mx.nd.save`` array, and every parameter after 3 more training steps
   continued from the checkpoint (``<tag>_after_arg:<name>`` / ``<tag>_after_aux:<name>``);
+* ``zoo-symbol.json``, ``zoo-0000.params`` -- an inference graph of ops and op parameters old
+  model files carry (those this release has), random parameters, every layer's output a head;
 * ``kv-dump.states`` -- a local kvstore's states saved with ``dump_optimizer=True`` (SGD with a
   FactorScheduler inside the pickle; releases >= 1.0), with the weights at the dump and after 3
   more pushes in ``expected.npz``;
@@ -46,6 +48,12 @@ import sys
 import numpy as np
 
 import mxnet as mx
+
+# MXNet 1.8's default oneDNN fusion of Convolution + LeakyReLU('leaky') drops the slope (the
+# output is the convolution's); record the operators' own numbers (read at bind time; releases
+# before 1.8 have no such fusion and refuse the value)
+if tuple(int(x) for x in mx.__version__.split('.')[:2]) >= (1, 8):
+    os.environ['MXNET_SUBGRAPH_BACKEND'] = 'NONE'
 
 BATCH = 4
 SHAPE = (1, 5, 5)
@@ -268,6 +276,86 @@ def write_0800_form(src, dst):
         json.dump(out, f, indent=2)
 
 
+def _zoo_layers():
+    """(name, builder) pairs: ops and op params old model files carry. A builder this release
+    lacks (the op or a parameter) raises and is left out; meta.json lists what went in."""
+    S = mx.sym
+    return [
+        ('conv_pad', lambda x: S.Convolution(data=x, kernel=(3, 3), pad=(1, 1), num_filter=4,
+                                             workspace=512, name='z_conv')),
+        ('leaky', lambda x: S.LeakyReLU(data=x, act_type='leaky', slope=0.1, name='z_leaky')),
+        ('bn_global', lambda x: S.BatchNorm(data=x, use_global_stats=True, eps=1e-3,
+                                            name='z_bn')),
+        ('slice_channel', lambda x: S.SliceChannel(data=x, num_outputs=2, axis=1,
+                                                   name='z_split')[0]),
+        ('pool_max', lambda x: S.Pooling(data=x, kernel=(2, 2), stride=(2, 2), pool_type='max',
+                                         pooling_convention='full', name='z_pool')),
+        ('deconv', lambda x: S.Deconvolution(data=x, kernel=(2, 2), stride=(2, 2), num_filter=3,
+                                             no_bias=True, name='z_deconv')),
+        ('upsample', lambda x: S.UpSampling(x, scale=2, sample_type='nearest', num_args=1,
+                                            name='z_up')),
+        ('lrn', lambda x: S.LRN(data=x, nsize=3, alpha=1e-3, beta=0.75, knorm=2,
+                                name='z_lrn')),  # a side branch: see BRANCHES
+        ('dropout', lambda x: S.Dropout(data=x, p=0.3, name='z_drop')),
+        ('pool_avg_global', lambda x: S.Pooling(data=x, kernel=(1, 1), global_pool=True,
+                                                pool_type='avg', name='z_gpool')),
+        ('reshape_target', lambda x: S.Reshape(data=x, target_shape=(2, 0), name='z_rs0')),
+        ('reshape_shape', lambda x: S.Reshape(data=x, shape=(0, -1, 1), name='z_rs1')),
+        ('swapaxis', lambda x: S.SwapAxis(data=x, dim1=1, dim2=2, name='z_swap')),
+        ('flatten', lambda x: S.Flatten(data=x, name='z_flat')),
+        ('fc', lambda x: S.FullyConnected(data=x, num_hidden=5, name='z_fc')),
+        ('scalar_ops', lambda x: (x * 0.5 + 1.0) / 2.0 - x),
+        ('l2norm', lambda x: S.L2Normalization(data=x, mode='instance', name='z_l2')),
+        ('sigmoid', lambda x: S.Activation(data=x, act_type='sigmoid', name='z_sig')),
+        ('softmax_act', lambda x: S.SoftmaxActivation(data=x, name='z_smact')),
+        ('clip', lambda x: S.clip(x, a_min=0.1, a_max=0.3, name='z_clip')),
+        ('sum_axis', lambda x: S.broadcast_add(S.sum(x, axis=1, keepdims=True,
+                                                                name='z_sum'), x)),
+        ('blockgrad', lambda x: S.BlockGrad(x, name='z_bg')),
+    ]
+
+
+ZOO_SHAPE = (2, 3, 6, 6)
+# layers whose output is a head only, not the next layer's input: LRN's channel window at the
+# first channel changed in 0.11 (0.9/0.10 sum channels 0..nsize-1 there)
+BRANCHES = ('lrn',)
+
+
+def record_zoo(out, expected, meta):
+    """An inference graph of many ops, its random parameters (a 0000 checkpoint) and its
+    outputs, each layer's output a head of the group."""
+    x = mx.sym.Variable('data')
+    heads, used = [], []
+    for name, build in _zoo_layers():
+        try:
+            y = build(x)
+            if mx.sym.Group(heads + [y]).infer_shape(data=ZOO_SHAPE)[0] is None:
+                continue
+        except Exception:  # op or parameter missing in this release
+            continue
+        if name not in BRANCHES:
+            x = y
+        heads.append(y)
+        used.append(name)
+    sym = mx.sym.Group(heads)
+    arg_shapes, _, aux_shapes = sym.infer_shape(data=ZOO_SHAPE)
+    rs = np.random.RandomState(4)
+    arg = dict((n, mx.nd.array(rs.randn(*s) * 0.5)) for n, s in
+               zip(sym.list_arguments(), arg_shapes) if n != 'data')
+    aux = dict((n, mx.nd.array(rs.rand(*s) + 0.5)) for n, s in
+               zip(sym.list_auxiliary_states(), aux_shapes))
+    mx.model.save_checkpoint(os.path.join(out, 'zoo'), 0, sym, arg, aux)
+    xin = rs.randn(*ZOO_SHAPE).astype(np.float32)
+    exe = sym.simple_bind(mx.cpu(), grad_req='null', data=ZOO_SHAPE)
+    exe.copy_params_from(arg, aux)
+    exe.arg_dict['data'][:] = xin
+    exe.forward(is_train=False)
+    expected['zoo_in'] = xin
+    for i, o in enumerate(exe.outputs):
+        expected['zoo_out_%d' % i] = o.asnumpy()
+    meta['zoo_layers'] = used
+
+
 def record(root):
     # Python 2 pickles .states differently (protocol 0/2, str handles): their own folder
     out = os.path.join(root, mx.__version__ + ('-py2' if sys.version_info[0] == 2 else ''))
@@ -283,6 +371,7 @@ def record(root):
     record_arrays(out, expected, meta)
     record_gluon(out, expected, meta)
     record_kv_dump(out, expected, meta)
+    record_zoo(out, expected, meta)
     np.savez_compressed(os.path.join(out, 'expected.npz'), **expected)
     with open(os.path.join(out, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=1, sort_keys=True)
@@ -344,6 +433,30 @@ def check(d):
             mod.set_params(arg, aux)
             return _maxdiff(predict(mod, exp['Xp']), exp['net_pred'])
         _attempt(report, 'net0800_pred_maxdiff', legacy_check)
+    if 'zoo_in' in exp:
+        def zoo_check():
+            sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'zoo'), 0)
+            exe = sym.simple_bind(mx.cpu(), grad_req='null', data=exp['zoo_in'].shape)
+            exe.copy_params_from(arg, aux)
+            exe.arg_dict['data'][:] = exp['zoo_in']
+            exe.forward(is_train=False)
+            return max(_maxdiff(o.asnumpy(), exp['zoo_out_%d' % i])
+                       for i, o in enumerate(exe.outputs))
+
+        def zoo_layers():
+            sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'zoo'), 0)
+            exe = sym.simple_bind(mx.cpu(), grad_req='null', data=exp['zoo_in'].shape)
+            exe.copy_params_from(arg, aux)
+            exe.arg_dict['data'][:] = exp['zoo_in']
+            exe.forward(is_train=False)
+            layers = json.load(open(os.path.join(d, 'meta.json')))['zoo_layers']
+            return dict((name, _maxdiff(o.asnumpy(), exp['zoo_out_%d' % i]))
+                        for i, (name, o) in enumerate(zip(layers, exe.outputs)))
+        _attempt(report, 'zoo_layer_maxdiff', zoo_layers)
+        _attempt(report, 'zoo_maxdiff', zoo_check)
+        os.environ['MXNET_SUBGRAPH_BACKEND'] = 'MKLDNN'   # 1.9.1's default
+        _attempt(report, 'zoo_maxdiff_fused', zoo_check)
+        os.environ['MXNET_SUBGRAPH_BACKEND'] = 'NONE'
     if 'gluon_pred' in exp:
         def gluon_check():
             sym, arg, aux = mx.model.load_checkpoint(os.path.join(d, 'gluon'), 0)
