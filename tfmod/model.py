@@ -4,9 +4,14 @@
 ways. Optimizer states are different: MXNet pickles them, and unpickling runs code. tfmod writes
 its states in the NDArray list format (structure encoded in the names, no pickle), and reads
 MXNet-written pickles through a restricted unpickler that admits only MXNet's NDArray, bytearray
-and -- for ``dump_optimizer`` files -- the optimizer and scheduler classes tfmod also has. Any
-other global in the pickle (``os.system``, ``builtins.eval``...) raises MXNetError before
-anything runs.
+and -- for ``dump_optimizer`` files -- the optimizer and scheduler classes tfmod also has (only
+their attribute dicts are read; tfmod's own class is then built from them). Any other global in
+the pickle (``os.system``, ``builtins.eval``...) raises MXNetError before anything runs.
+
+Pickles of every release since 0.9 are read: the NDArray class under ``mxnet.ndarray`` (before
+0.12) or ``mxnet.ndarray.ndarray``, Python 2's protocol-0 text pickles (``copy_reg`` admitted
+for those classes only), optimizers pickled before 1.6 without per-device update counts, and
+kvstore states keyed by parameter position (before 0.12) instead of name.
 """
 import inspect
 import io

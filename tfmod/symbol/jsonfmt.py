@@ -4,7 +4,9 @@ Older files differ in small ways that are upgraded on read, as MXNet's own loade
 node attributes under ``attr`` or ``param`` instead of ``attrs``; 2-element input entries;
 no ``node_row_ptr`` / ``arg_nodes``; hidden keys written plainly (``lr_mult``, or
 ``<input>_lr_mult`` on the op node) that become ``__lr_mult__`` on the variable; aux-state inputs
-missing before 0.9 (created as ``<node>_<input>`` variables); ``argmax/argmin`` ``axis=-1``.
+missing before 0.9 (created as ``<node>_<input>`` variables); ``argmax/argmin`` ``axis=-1``;
+op aliases (``_Minus``, ``_sub``) written under the op's own name; input-entry versions kept as
+the file gave them. tests/test_old_mxnet_files.py checks files of 0.9.5 ... 1.8 against 1.9.1.
 """
 import json
 import weakref
