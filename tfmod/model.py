@@ -360,6 +360,33 @@ def name_positional_states(updater, param_names):
     updater.states_synced = dict.fromkeys(renamed, False)
 
 
+def index_named_states(updater, param_names, num_device):
+    """Re-key a Module updater's states from parameter names to its ``index * num_device + k``
+    slots (one per device). A kvstore-written ``.states`` (several devices, since 0.12) keys by
+    name; resumed by a Module that updates without the kvstore (one device), MXNet 1.9.1 finds no
+    state under its indices and silently restarts the momentum; this keeps it. Does nothing
+    unless every key is one of the names."""
+    states = updater.states
+    if not states or not all(isinstance(k, str) and k in param_names for k in states):
+        return
+    renamed = StatesDict()
+    for name, st in states.items():
+        i = param_names.index(name)
+        for k in range(num_device):
+            renamed[i * num_device + k] = st if k == 0 else _copy_state(st)
+    renamed.counts = getattr(states, 'counts', None)
+    updater.states = renamed
+    updater.states_synced = dict.fromkeys(renamed, False)
+
+
+def _copy_state(st):
+    if isinstance(st, _nd.NDArray):
+        return st.copy()
+    if isinstance(st, (tuple, list)):
+        return type(st)(_copy_state(s) for s in st)
+    return st
+
+
 def save_optimizer_states_file(fname, states_bytes):
     atomic_write(fname, states_bytes)
 
