@@ -4,10 +4,16 @@
 ways. Optimizer states are different: MXNet pickles them, and unpickling runs code. tfmod writes
 its states in the NDArray list format (structure encoded in the names, no pickle), and reads
 MXNet-written pickles through a restricted unpickler that admits only MXNet's NDArray, bytearray
-and -- for ``dump_optimizer`` files -- the optimizer and scheduler classes tfmod also has. Any
-other global in the pickle (``os.system``, ``builtins.eval``...) raises MXNetError before
-anything runs.
+and -- for ``dump_optimizer`` files -- the optimizer and scheduler classes tfmod also has (only
+their attribute dicts are read; tfmod's own class is then built from them). Any other global in
+the pickle (``os.system``, ``builtins.eval``...) raises MXNetError before anything runs.
+
+Pickles of every release since 0.9 are read: the NDArray class under ``mxnet.ndarray`` (before
+0.12) or ``mxnet.ndarray.ndarray``, Python 2's protocol-0 text pickles (``copy_reg`` admitted
+for those classes only), optimizers pickled before 1.6 without per-device update counts, and
+kvstore states keyed by parameter position (before 0.12) instead of name.
 """
+import inspect
 import io
 import logging
 import pickle
@@ -193,6 +199,10 @@ def _optimizer_classes():
     return allowed
 
 
+# where MXNet's NDArray class lived: mxnet/ndarray.py before 0.12, mxnet/ndarray/ndarray.py since
+_NDARRAY_MODULES = ('mxnet.ndarray.ndarray', 'mxnet.ndarray')
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     """Admits MXNet's NDArray, bytearray, plain containers/numbers and known optimizer classes."""
 
@@ -202,10 +212,14 @@ class _RestrictedUnpickler(pickle.Unpickler):
         self._opt = None
 
     def find_class(self, module, name):
-        if module == 'mxnet.ndarray.ndarray' and name == 'NDArray':
+        if name == 'NDArray' and module in _NDARRAY_MODULES:
             return _MXNDArrayStub
         if module in ('builtins', '__builtin__') and name in ('bytearray', 'set', 'frozenset'):
             return {'bytearray': bytearray, 'set': set, 'frozenset': frozenset}[name]
+        if module in ('copy_reg', 'copyreg') and name == '_reconstructor':
+            return _reconstruct   # Python 2's protocol 0 makes objects through it
+        if module in ('builtins', '__builtin__') and name == 'object':
+            return object
         if module == 'collections' and name == 'OrderedDict':
             from collections import OrderedDict
             return OrderedDict
@@ -222,15 +236,70 @@ class _RestrictedUnpickler(pickle.Unpickler):
                                                                         name))
 
 
+class _PickledObject:
+    """Stand-in for an admitted MXNet optimizer or lr scheduler while unpickling: it only keeps
+    the pickled attribute dict; ``_revive`` then builds tfmod's class from it."""
+    target = None
+    state = None
+
+    def __init__(self, *args):
+        pass
+
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and len(state) == 2:   # (dict, slots) form
+            state = state[0]
+        if not isinstance(state, dict):
+            raise MXNetError('pickled %s without an attribute dict' % self.target.__name__)
+        self.state = state
+
+
+def _reconstruct(cls, base, state):
+    """``copy_reg._reconstructor`` for Python 2 pickles, limited to the stand-in types."""
+    if not (isinstance(cls, type) and issubclass(cls, (_PickledObject, _MXNDArrayStub))) or \
+            base is not object or state is not None:
+        raise MXNetError('refusing copy_reg._reconstructor(%r, %r) in an optimizer states pickle'
+                         % (cls, base))
+    return cls.__new__(cls)
+
+
+_STAND_INS = {}
+
+
 def _safe_instance_factory(klass):
-    def make(*args):
-        obj = klass.__new__(klass)
-        return obj
-    make.__name__ = klass.__name__
-    return make
+    """A type (pickle's NEWOBJ needs one) standing in for ``klass``; nothing of klass runs."""
+    if klass not in _STAND_INS:
+        _STAND_INS[klass] = type('Pickled' + klass.__name__, (_PickledObject,),
+                                 {'target': klass, '__slots__': ()})
+    return _STAND_INS[klass]
+
+
+def _revive(obj):
+    """tfmod's optimizer / scheduler with the attributes MXNet pickled (plain data only, as the
+    restricted unpickler admits nothing else). Releases before 1.6 lack the per-device update
+    counts, which are rebuilt from the single table they had."""
+    klass = obj.target
+    state = {str(k): _convert_pickled(v) for k, v in (obj.state or {}).items()}
+    required = {}
+    for n, prm in inspect.signature(klass).parameters.items():
+        if prm.default is prm.empty and prm.kind in (prm.POSITIONAL_OR_KEYWORD,
+                                                     prm.KEYWORD_ONLY) and n in state:
+            required[n] = state[n]  # FactorScheduler(step), MultiFactorScheduler(step)...
+    try:
+        inst = klass(**required)    # tfmod's defaults for attributes older releases lacked
+    except (TypeError, ValueError, MXNetError):
+        inst = klass.__new__(klass)
+    inst.__dict__.update(state)
+    if hasattr(inst, 'param_dict'):
+        inst.param_dict = {}
+    if '_index_update_count' in state and '_all_index_update_counts' not in state and \
+            hasattr(inst, '_all_index_update_counts'):
+        inst._all_index_update_counts = {0: inst._index_update_count}
+    return inst
 
 
 def _convert_pickled(obj):
+    if isinstance(obj, _PickledObject):
+        return _revive(obj)
     if isinstance(obj, _MXNDArrayStub):
         a = ndfile.decode_array(obj.handle, 'pickled NDArray')
         return _nd.array(a.reshape(a.shape or (1,)), dtype=a.dtype)
@@ -245,8 +314,9 @@ def _convert_pickled(obj):
 
 def loads_optimizer_states(data, source='optimizer states'):
     """``{index: state}`` (or ``(states, optimizer)``) from tfmod's format or an MXNet pickle."""
-    if isinstance(data, dict):
-        return data
+    if isinstance(data, dict) or (isinstance(data, tuple) and len(data) == 2 and
+                                  isinstance(data[0], dict)):
+        return data  # already decoded
     data = bytes(data)
     if data[:8] == (0x112).to_bytes(8, 'little'):
         arrays, names = ndfile.loads(data, source)
@@ -254,7 +324,8 @@ def loads_optimizer_states(data, source='optimizer states'):
             raise MXNetError('%s is an NDArray file but not a tfmod optimizer states file'
                              % source)
         return _decode_states(arrays, names, source)
-    if data[:1] != b'\x80':
+    # MXNet's pickles: protocol 2+ start with PROTO (0x80); Python 2 wrote protocol 0 (text)
+    if data[:1] != b'\x80' and data[:1] not in b'(}]cd':
         raise MXNetError('%s is neither a tfmod states file nor an MXNet (pickle) states file'
                          % source)
     try:
@@ -268,6 +339,52 @@ def loads_optimizer_states(data, source='optimizer states'):
     if not isinstance(obj, (dict, tuple)):
         raise MXNetError('%s does not hold a dict of optimizer states' % source)
     return obj
+
+
+def name_positional_states(updater, param_names):
+    """Re-key a kvstore updater's states from parameter positions to parameter names.
+
+    Before 0.12 MXNet's Module initialised the kvstore with keys ``0, 1, ...`` (the position in
+    ``param_names``), so the kvstore-written ``.states`` key each momentum by position; since
+    0.12 (and in tfmod) the keys are the names. MXNet 1.9.1 finds no state under a name in such
+    a file and silently restarts the momentum; this keeps it. Does nothing unless every key is
+    an int position.
+    """
+    states = updater.states
+    if not states or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) and
+                             0 <= k < len(param_names) for k in states):
+        return
+    renamed = StatesDict((param_names[int(k)], v) for k, v in states.items())
+    renamed.counts = getattr(states, 'counts', None)
+    updater.states = renamed
+    updater.states_synced = dict.fromkeys(renamed, False)
+
+
+def index_named_states(updater, param_names, num_device):
+    """Re-key a Module updater's states from parameter names to its ``index * num_device + k``
+    slots (one per device). A kvstore-written ``.states`` (several devices, since 0.12) keys by
+    name; resumed by a Module that updates without the kvstore (one device), MXNet 1.9.1 finds no
+    state under its indices and silently restarts the momentum; this keeps it. Does nothing
+    unless every key is one of the names."""
+    states = updater.states
+    if not states or not all(isinstance(k, str) and k in param_names for k in states):
+        return
+    renamed = StatesDict()
+    for name, st in states.items():
+        i = param_names.index(name)
+        for k in range(num_device):
+            renamed[i * num_device + k] = st if k == 0 else _copy_state(st)
+    renamed.counts = getattr(states, 'counts', None)
+    updater.states = renamed
+    updater.states_synced = dict.fromkeys(renamed, False)
+
+
+def _copy_state(st):
+    if isinstance(st, _nd.NDArray):
+        return st.copy()
+    if isinstance(st, (tuple, list)):
+        return type(st)(_copy_state(s) for s in st)
+    return st
 
 
 def save_optimizer_states_file(fname, states_bytes):

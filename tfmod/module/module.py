@@ -514,10 +514,15 @@ class Module(BaseModule):
     def load_optimizer_states(self, fname):
         """Load optimizer states written by tfmod or (pickle, read safely) by MXNet."""
         self._require(self.optimizer_initialized, 'load_optimizer_states', 'init_optimizer()')
-        from ..model import load_optimizer_states_file, loads_optimizer_states
+        from ..model import (index_named_states, load_optimizer_states_file,
+                             loads_optimizer_states, name_positional_states)
         if self._update_on_kvstore:
             self._kvstore.load_optimizer_states(fname)
+            if self._kvstore._updater is not None:  # by position: pre-0.12, or one device
+                name_positional_states(self._kvstore._updater, self._exec_group.param_names)
         else:
             data = load_optimizer_states_file(fname)
             self._updater.set_states(loads_optimizer_states(data, fname))
+            # a kvstore-written file (by name) resumed here, keyed index * num_device + k
+            index_named_states(self._updater, self._exec_group.param_names, len(self._context))
         self._compiled_update = None

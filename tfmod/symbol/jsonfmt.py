@@ -4,9 +4,12 @@ Older files differ in small ways that are upgraded on read, as MXNet's own loade
 node attributes under ``attr`` or ``param`` instead of ``attrs``; 2-element input entries;
 no ``node_row_ptr`` / ``arg_nodes``; hidden keys written plainly (``lr_mult``, or
 ``<input>_lr_mult`` on the op node) that become ``__lr_mult__`` on the variable; aux-state inputs
-missing before 0.9 (created as ``<node>_<input>`` variables); ``argmax/argmin`` ``axis=-1``.
+missing before 0.9 (created as ``<node>_<input>`` variables); ``argmax/argmin`` ``axis=-1``;
+op aliases (``_Minus``, ``_sub``) written under the op's own name; input-entry versions kept as
+the file gave them. tests/test_old_mxnet_files.py checks files of 0.9.5 ... 1.8 against 1.9.1.
 """
 import json
+import weakref
 
 from converters import registry
 from converters.attrs import is_hidden
@@ -14,6 +17,8 @@ from converters.graph import Node, check_ops, topo_order
 from ..base import MXNetError
 
 MXNET_VERSION = 10901
+# node -> [(source node, output index, version)] as its input entries were read from a file
+_READ_VERSIONS = weakref.WeakKeyDictionary()
 HIDDEN_KEYS = ('ctx_group', 'lr_mult', 'wd_mult', 'force_mirroring', 'mirror_stage')
 
 
@@ -47,6 +52,23 @@ def _ints(xs, indent):
     return _array([str(x) for x in xs], indent)
 
 
+def _versions(node):
+    """The third field of each input entry: a variable's version. MXNet writes 1 for an aux
+    state, 0 otherwise, and keeps whatever a loaded file said (Gluon 0.11 wrote 2; 0.8 files
+    have no version, so 0, also on the aux inputs the upgrade adds)."""
+    if node.is_variable:
+        return []
+    aux = set(node.aux_indices())
+    read = _READ_VERSIONS.get(node, ())
+    out = []
+    for j, (src, k) in enumerate(node.inputs):
+        v = 1 if (j in aux and src.is_variable) else 0
+        if j < len(read) and read[j][0] is src and read[j][1] == k and src.is_variable:
+            v = read[j][2]
+        out.append(v)
+    return out
+
+
 def to_json(heads, order=None, indent=0, top=True):
     """The MXNet 1.9 ``tojson()`` text of the graph with these head entries. Subgraphs of
     fused nodes (``_sg_*``) are written nested, as MXNet does (no version attrs inside)."""
@@ -60,9 +82,7 @@ def to_json(heads, order=None, indent=0, top=True):
         parts = [b + '      "op": %s' % _q(node.op), b + '      "name": %s' % _q(node.name)]
         if node.attrs:
             parts.append(b + '      "attrs": %s' % _attrs_text(node.attrs, indent + 6))
-        aux = set(node.aux_indices()) if not node.is_variable else set()
-        ents = [(index[id(src)], k, 1 if (j in aux and src.is_variable) else 0)
-                for j, (src, k) in enumerate(node.inputs)]
+        ents = [(index[id(src)], k, v) for (src, k), v in zip(node.inputs, _versions(node))]
         parts.append(b + '      "inputs": %s' % _entries(ents, indent + 6))
         subs = getattr(node, 'subgraphs', None)
         if subs:
@@ -110,6 +130,16 @@ def _hidden_split(attrs):
     return keep, hidden
 
 
+def _canonical_op(op):
+    """The op's own name for an alias MXNet 1.9.1 declares (old files say ``_Minus``/``_sub``
+    where 1.9.1 reads and writes ``elemwise_sub``); any other name as it is."""
+    od = registry.get(op)
+    if od is None or od.name == op:
+        return op
+    sig = registry.signatures().get(od.name)
+    return od.name if sig and op in sig.get('aliases', ()) else op
+
+
 def from_json(text, source='symbol JSON'):
     """Head entries of the graph in an MXNet symbol JSON text (any 1.x version)."""
     try:
@@ -132,12 +162,12 @@ def _from_doc(doc, source, subgraph=False):
         for key in ('param', 'attr', 'attrs'):
             if isinstance(jn.get(key), dict):
                 attrs.update({str(k): str(v) for k, v in jn[key].items()})
-        node = Node(jn['op'], jn['name'], attrs)
+        node = Node(_canonical_op(str(jn['op'])), jn['name'], attrs)
         if isinstance(jn.get('subgraphs'), list) and jn['subgraphs']:
             node.subgraphs = [_from_doc(sub, source, True) for sub in jn['subgraphs']]
         nodes.append(node)
     for i, jn in enumerate(jnodes):
-        ins = []
+        ins, read = [], []
         for e in jn.get('inputs', []):
             if not isinstance(e, list) or len(e) < 2 or not 0 <= int(e[0]) < len(nodes):
                 raise MXNetError('%s: node %r has a bad input entry %r' % (source, jn['name'], e))
@@ -145,7 +175,11 @@ def _from_doc(doc, source, subgraph=False):
                 raise MXNetError('%s: node %r takes input from a later node %d (not a DAG)'
                                  % (source, jn['name'], int(e[0])))
             ins.append((nodes[int(e[0])], int(e[1])))
+            ver = e[2] if len(e) > 2 and isinstance(e[2], int) else 0  # 0.8: no version
+            read.append((ins[-1][0], ins[-1][1], ver))
         nodes[i].inputs = ins
+        if read:
+            _READ_VERSIONS[nodes[i]] = read
     heads = doc.get('heads')
     if not heads:
         heads = [[len(nodes) - 1, 0, 0]]
@@ -242,6 +276,8 @@ def _upgrade(heads, version):
                 var = Node('null', '%s_%s' % (node.name, names[j]) if node.name else names[j],
                            dict(node.attrs))
                 node.inputs.append((var, 0))
+                if node in _READ_VERSIONS:  # MXNet's upgrade gives these entries version 0
+                    _READ_VERSIONS[node].append((var, 0, 0))
         if version < 904 and node.opdef.input_var_attrs is not None:
             for j, (src, _) in enumerate(node.inputs):
                 if src.is_variable and '__init__' not in src.attrs:
