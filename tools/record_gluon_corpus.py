@@ -189,7 +189,7 @@ ZOO = {
     'mobilenetv2_1.0': zoo('mobilenetv2_1.0', (2, 3, 32, 32)),
     'squeezenet1.0': zoo('squeezenet1.0', (2, 3, 224, 224)),
     'squeezenet1.1': zoo('squeezenet1.1', (2, 3, 224, 224)),
-    'densenet121': zoo('densenet121', (2, 3, 64, 64)),
+    'densenet121': zoo('densenet121', (2, 3, 224, 224)),
     'alexnet': zoo('alexnet', (2, 3, 64, 64)),
     'vgg11': zoo('vgg11', (2, 3, 32, 32)),
     'vgg11_bn': zoo('vgg11_bn', (2, 3, 32, 32)),
