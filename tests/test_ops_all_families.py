@@ -45,7 +45,7 @@ def build():
     normed = mx.sym.LayerNorm(ctxv, name='ln')
     masked = mx.sym.SequenceMask(normed, sequence_length=lengths, use_sequence_length=True,
                                  name='mask')
-    halves = mx.sym.split_v2(masked, 2, axis=-1, name='halves')
+    halves = mx.sym.split_v2(masked, 2, axis=-1)   # MXNet's split_v2 takes no name
     # random ops as graph nodes, amp casts, copies, the RNN parameter concat, a Custom op
     noise = mx.sym.random.uniform(0, 0.01, shape=(2, 4, 4, 4), name='noise')
     scaled = mx.sym.Custom(pooled, op_type='tfmod_all_families_scale', name='custom')

@@ -16,13 +16,16 @@ RNN_DIR = os.path.join(FIXTURES, 'rnn')
 
 
 def _sym(mode, H, L, bid, so=True, **kw):
-    args = [mx.sym.var('data'), mx.sym.var('parameters'), mx.sym.var('state')]
+    # Inputs by name: positionally, MXNet's RNN(data, parameters, state, state_cell,
+    # sequence_length) would take a GRU's sequence_length as its state_cell.
+    names = ['data', 'parameters', 'state']
     if mode == 'lstm':
-        args.append(mx.sym.var('state_cell'))
+        names.append('state_cell')
     if kw.get('use_sequence_length'):
-        args.append(mx.sym.var('sequence_length'))
-    return mx.sym.RNN(*args, state_size=H, num_layers=L, mode=mode, bidirectional=bid,
-                      state_outputs=so, name='rnn', **kw)
+        names.append('sequence_length')
+    inputs = {n: mx.sym.var(n) for n in names}
+    return mx.sym.RNN(state_size=H, num_layers=L, mode=mode, bidirectional=bid,
+                      state_outputs=so, name='rnn', **inputs, **kw)
 
 
 def _run(sym, arrays, is_train=False, dtype='float32'):
