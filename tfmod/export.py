@@ -24,6 +24,7 @@ with a warning saying why.
 the signature still takes and returns float32 (index inputs -- Embedding's data, take's indices,
 sequence lengths -- are not cast).
 """
+import json
 import os
 import re
 import subprocess
@@ -38,6 +39,7 @@ from converters import loss as _loss
 from converters.graph import LowerContext, check_ops, node_error, topo_order
 from converters.infer import fmt, infer
 from .base import MXNetError
+from .export_names import NAME_MAP_FILE, unique_tf_names
 
 __all__ = ['save_model', 'export_savedmodel', 'to_onnx', 'to_tflite', 'inference_forms']
 
@@ -174,6 +176,7 @@ class _Plan:
                            for n in self.order if not n.is_variable}
         self.output_shapes = [res.shape(n, k) for n, k in self.heads]
         self.output_dtypes = [res.dtype(n, k) or 'float32' for n, k in self.heads]
+        self.input_keys = unique_tf_names(self.inputs)
         self.pruned_inputs = [n.name for n in full if n.is_variable and n.name not in params
                               and id(n) not in needed]
         self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.order)
@@ -348,7 +351,8 @@ def _select_outputs(symbol, outputs):
 # -- the exported object ----------------------------------------------------------------------------
 
 _RESERVED = {'variables', 'trainable_variables', 'non_trainable_variables', 'submodules',
-             'name', 'name_scope', 'arg_params', 'aux_params', 'signatures'}
+             'name', 'name_scope', 'arg_params', 'aux_params', 'signatures', 'names',
+             'name_map', 'tfmod_names', 'tfmod_names_file'}
 
 
 class _State:
@@ -376,6 +380,7 @@ class ExportedModel(tf.Module):
         names = []
         for plan in plans.values():
             names.extend(n for n in plan.param_names if n not in names)
+        self._var_names = unique_tf_names(names)
         args, auxs = {}, {}
         for name in names:
             is_aux = name in aux_params
@@ -383,7 +388,7 @@ class ExportedModel(tf.Module):
             t = tf.constant(value)
             if self._cdt is not None and t.dtype.is_floating:
                 t = tf.cast(t, self._cdt)
-            var = tf.Variable(t, trainable=not is_aux, name=name)
+            var = tf.Variable(t, trainable=not is_aux, name=self._var_names[name])
             (auxs if is_aux else args)[name] = var
         self.arg_params = args
         self.aux_params = auxs
@@ -394,6 +399,17 @@ class ExportedModel(tf.Module):
         self.variables = list(args.values()) + list(auxs.values())
         self.trainable_variables = list(args.values())
         self._state = _State(plans, dict(args, **auxs))
+        # the map, readable with plain TF: json.loads(loaded.tfmod_names.numpy())
+        self.tfmod_names = tf.Variable(json.dumps(self.name_map(), sort_keys=True),
+                                       trainable=False, name='tfmod_names')
+
+    def name_map(self):
+        """{'parameters': {MXNet name: TF variable name}, 'signatures': {signature:
+        {'inputs': {MXNet name: signature input key}, 'outputs': {MXNet name: output key}}}}."""
+        return {'parameters': dict(self._var_names),
+                'signatures': {sig: {'inputs': dict(plan.input_keys),
+                                     'outputs': {k: k for k in plan.output_names}}
+                               for sig, plan in self._state.plans.items()}}
 
     def _values(self, plan, inputs):
         vals = {}
@@ -412,21 +428,27 @@ class ExportedModel(tf.Module):
         return res
 
     def _serve(self, plan):
-        def serve(**inputs):
-            vals = self._values(plan, inputs)
+        order = list(plan.inputs)
+
+        def serve(*args):
+            vals = self._values(plan, dict(zip(order, args)))
             outs, _ = plan.run(vals, False, None, self._cdt)
             return self._finish(plan, outs)
         return serve
 
     def input_specs(self, plan):
-        return {name: tf.TensorSpec(shape, tf.as_dtype(dt), name=_spec_name(name))
+        """{MXNet input name: TensorSpec named by its signature key}."""
+        return {name: tf.TensorSpec(shape, tf.as_dtype(dt), name=plan.input_keys[name])
                 for name, (shape, dt) in plan.inputs.items()}
 
     def concrete_signatures(self):
+        # positional arguments: the signature's input keys are then the TensorSpecs' names
+        # (the TF forms of the MXNet names), not Python identifiers made from them
         out = {}
         for sig, plan in self._state.plans.items():
-            fn = tf.function(self._serve(plan), autograph=False)
-            out[sig] = fn.get_concrete_function(**self.input_specs(plan))
+            specs = list(self.input_specs(plan).values())
+            fn = tf.function(self._serve(plan), input_signature=specs, autograph=False)
+            out[sig] = fn.get_concrete_function()
         return out
 
     @tf.function(autograph=False)
@@ -482,6 +504,8 @@ def _write(plans, args, auxs, path, precision):
         _smoke_run(plans[sig], fn)
     model.trace_call()
     _quiet_save(model, path, sigs)
+    names = model.name_map()
+    _write_name_map(path, names)
     info = {'path': os.path.abspath(path), 'precision': precision or 'float32',
             'signatures': {sig: {'inputs': {k: [(-1 if d is None else d) for d in v[0]]
                                             for k, v in p.inputs.items()},
@@ -497,8 +521,18 @@ def _write(plans, args, auxs, path, precision):
                                     for k, t in zip(p.output_names, p.output_dtypes)}
                               for sig, p in plans.items()},
             'pruned_inputs': {sig: list(p.pruned_inputs) for sig, p in plans.items()},
-            'parameters': {'arg': sorted(model.arg_params), 'aux': sorted(model.aux_params)}}
+            'parameters': {'arg': sorted(model.arg_params), 'aux': sorted(model.aux_params)},
+            'names': names}
     return info
+
+
+def _write_name_map(path, names):
+    """The name map as a file too, ``assets/tfmod_names.json``: found without TF (next to an
+    ONNX or TFLite file made from the SavedModel, for instance)."""
+    assets = os.path.join(path, 'assets')
+    os.makedirs(assets, exist_ok=True)
+    with open(os.path.join(assets, NAME_MAP_FILE), 'w') as f:
+        json.dump(names, f, indent=1, sort_keys=True)
 
 
 _PYTHON_OPS = ('PyFunc', 'PyFuncStateless', 'EagerPyFunc')
@@ -530,10 +564,10 @@ def _check_portable(plan, fn):
 def _smoke_run(plan, fn):
     """Run a signature once on zeros (open dims = 2) before saving: a kernel TF lacks on this
     machine (float16 3-D pooling on CPU...) is an export error naming the MXNet node."""
-    feeds = {name: tf.zeros([2 if d is None else d for d in shape], tf.as_dtype(dt))
-             for name, (shape, dt) in plan.inputs.items()}
+    feeds = [tf.zeros([2 if d is None else d for d in shape], tf.as_dtype(dt))
+             for shape, dt in plan.inputs.values()]
     try:
-        fn(**feeds)
+        fn(*feeds)
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError,
             tf.errors.UnimplementedError) as e:
         msg = str(e)
