@@ -70,10 +70,12 @@ def _parse_input(text):
     else:
         name, shape, dtype = ':'.join(parts[:-1]), parts[-1], None
     shape = shape.strip().strip('()[]')
-    if len(parts) < 2 or not name or not shape or not _SHAPE_TEXT.match(shape):
+    if len(parts) < 2 or not name or not shape:
         raise _UsageError('--input %r: expected NAME:SHAPE or NAME:SHAPE:DTYPE, e.g. '
                           'data:-1,3,32,32' % text)
     try:
+        if not _SHAPE_TEXT.match(shape):
+            raise ValueError(shape)
         dims = [int(d) for d in shape.replace('x', ',').split(',') if d.strip()]
     except ValueError:
         raise _UsageError('--input %r: the shape must be integers separated by commas (-1 '
