@@ -442,10 +442,16 @@ class ExportedModel(tf.Module):
                 for name, (shape, dt) in plan.inputs.items()}
 
     def concrete_signatures(self):
-        # positional arguments: the signature's input keys are then the TensorSpecs' names
-        # (the TF forms of the MXNet names), not Python identifiers made from them
+        """{signature: concrete function}. The default signature is ``__call__``'s inference
+        form itself: one trace serves both (a SavedModel stores that function once). The
+        signature's input keys are the TensorSpecs' names (the TF forms of the MXNet names),
+        not Python identifiers made from them."""
         out = {}
         for sig, plan in self._state.plans.items():
+            if sig == self._default:
+                out[sig] = self.__call__.get_concrete_function(self.input_specs(plan),
+                                                               training=False)
+                continue
             specs = list(self.input_specs(plan).values())
             fn = tf.function(self._serve(plan), input_signature=specs, autograph=False)
             out[sig] = fn.get_concrete_function()
@@ -467,8 +473,9 @@ class ExportedModel(tf.Module):
         return self._finish(plan, outs)
 
     def trace_call(self):
+        """Trace the training form of ``__call__`` (its inference form is the default
+        signature, traced by concrete_signatures)."""
         specs = self.input_specs(self._state.plans[self._default])
-        self.__call__.get_concrete_function(specs, training=False)
         try:
             self.__call__.get_concrete_function(specs, training=True)
         except MXNetError as e:
@@ -498,12 +505,16 @@ def _split_params(arg_params, aux_params):
 
 def _write(plans, args, auxs, path, precision):
     model = ExportedModel(plans, args, auxs, precision)
-    sigs = model.concrete_signatures()
+    options = tf.saved_model.SaveOptions()
+    # Traced under the save context tf.saved_model.save uses, so that save finds them in
+    # tf.function's cache instead of tracing every function a second time.
+    with _save_context(options):
+        sigs = model.concrete_signatures()
+        model.trace_call()
     for sig, fn in sigs.items():
         _check_portable(plans[sig], fn)
-        _smoke_run(plans[sig], fn)
-    model.trace_call()
-    _quiet_save(model, path, sigs)
+        _check_kernels(plans[sig], fn, run=precision is not None)
+    _quiet_save(model, path, sigs, options)
     names = model.name_map()
     _write_name_map(path, names)
     info = {'path': os.path.abspath(path), 'precision': precision or 'float32',
@@ -561,9 +572,65 @@ def _check_portable(plan, fn):
                              's' if len(bad) == 1 else ''))
 
 
+def _save_context(options):
+    try:
+        from tensorflow.python.saved_model.save_context import save_context
+    except ImportError:         # a TF without it only traces twice
+        import contextlib
+        return contextlib.nullcontext()
+    return save_context(options)
+
+
+def _missing_kernels(fn):
+    """Op types in ``fn`` (and the functions it calls) with no kernel registered on this
+    machine's devices for their attribute values: a static check, nothing runs."""
+    from tensorflow.python.framework import kernels
+    devices = {'CPU', 'DEFAULT'} | {d.device_type for d in tf.config.list_physical_devices()}
+    gdef = fn.graph.as_graph_def()
+    lib = {f.signature.name for f in gdef.library.function}
+    nodes = list(gdef.node) + [n for f in gdef.library.function for n in f.node_def]
+    cache, missing = {}, {}
+    for node in nodes:
+        if node.op in lib or node.op in missing:
+            continue
+        if node.op not in cache:
+            cache[node.op] = [k for k in kernels.get_registered_kernels_for_op(node.op).kernel
+                              if k.device_type in devices]
+        ok = False
+        for k in cache[node.op]:
+            if all(_allowed(node.attr[c.name], c) for c in k.constraint if c.name in node.attr):
+                ok = True
+                break
+        if not ok:
+            missing[node.op] = node.name
+    return missing
+
+
+def _allowed(value, constraint):
+    allowed = set(constraint.allowed_values.list.type)
+    if not allowed:
+        return True
+    kind = value.WhichOneof('value')
+    if kind == 'type':
+        return value.type in allowed
+    if kind == 'list':
+        return all(t in allowed for t in value.list.type)
+    return True
+
+
+def _check_kernels(plan, fn, run=False):
+    """Before saving: an op TF has no kernel for on this machine (float16 3-D pooling on
+    CPU...) is an export error naming the MXNet node. The registry is checked statically; the
+    signature is also run once on zeros (which takes as long as a forward pass) when the static
+    check finds a gap, or ``run`` asks (reduced precision: kernels may refuse a type at run
+    time)."""
+    if run or _missing_kernels(fn):
+        _smoke_run(plan, fn)
+
+
 def _smoke_run(plan, fn):
-    """Run a signature once on zeros (open dims = 2) before saving: a kernel TF lacks on this
-    machine (float16 3-D pooling on CPU...) is an export error naming the MXNet node."""
+    """Run a signature once on zeros (open dims = 2): a kernel TF lacks on this machine is an
+    export error naming the MXNet node."""
     feeds = [tf.zeros([2 if d is None else d for d in shape], tf.as_dtype(dt))
              for shape, dt in plan.inputs.values()]
     try:
@@ -756,7 +823,7 @@ def to_tflite(saved_model_dir, tflite_path, signature='serving_default'):
     return tflite_path
 
 
-def _quiet_save(model, path, sigs):
+def _quiet_save(model, path, sigs, options=None):
     """tf.saved_model.save without TF's INFO/notice chatter (asset paths, renamed captures)."""
     import logging as _logging
     loggers = [tf.get_logger(), _logging.getLogger('absl')]
@@ -764,7 +831,7 @@ def _quiet_save(model, path, sigs):
     for lg in loggers:
         lg.setLevel(_logging.ERROR)
     try:
-        tf.saved_model.save(model, path, signatures=sigs)
+        tf.saved_model.save(model, path, signatures=sigs, options=options)
     finally:
         for lg, level in zip(loggers, levels):
             lg.setLevel(level)
