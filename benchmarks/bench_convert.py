@@ -172,10 +172,10 @@ def main():
             return
         env = dict(os.environ, PYTHONPATH=ROOT)
         sm = _timed(base + ['--saved-model', prefix + '-sm'], env)
+        print('tfmod-convert --saved-model          %6.1f s' % sm, flush=True)
         both = _timed(base + ['--saved-model', prefix + '-sm2', '--onnx'], env)
-        print('tfmod-convert --saved-model          %6.1f s' % sm)
         print('tfmod-convert --saved-model --onnx   %6.1f s  (ONNX step %.1f s)'
-              % (both, both - sm))
+              % (both, both - sm), flush=True)
         if args.tflite:
             tfl = _timed(base + ['--saved-model', prefix + '-sm3', '--tflite'], env)
             print('tfmod-convert --saved-model --tflite %6.1f s' % tfl)

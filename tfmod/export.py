@@ -788,16 +788,26 @@ _attach()
 
 def to_onnx(saved_model_dir, onnx_path, opset=None, signature='serving_default'):
     """Convert a SavedModel to ONNX with tf2onnx (``pip install 'tfmod[onnx]'``); run in a
-    subprocess. Returns ``onnx_path``."""
+    subprocess (tfmod/tools/tf2onnx_run.py: tf2onnx's own command line with its memory fixed
+    for large graphs with loops). Returns ``onnx_path``."""
     import importlib.util
     if importlib.util.find_spec('tf2onnx') is None:
         raise MXNetError('ONNX export needs tf2onnx: pip install "tfmod[onnx]" (or tf2onnx)')
-    cmd = [sys.executable, '-m', 'tf2onnx.convert', '--saved-model', saved_model_dir,
+    runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'tools', 'tf2onnx_run.py')
+    cmd = [sys.executable, runner, '--saved-model', saved_model_dir,
            '--signature_def', signature, '--output', onnx_path]
     if opset:
         cmd += ['--opset', str(opset)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    # tf2onnx deep-copies the whole graph, weights included, before each of its optimizers
+    # (a dozen, applied until nothing changes) so that it can skip one that fails; with
+    # TF2ONNX_CATCH_ERRORS set it does not (tf2onnx 1.17 turns the copies off whenever the
+    # variable is set). Only if that run fails is the conversion repeated in the careful mode.
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          env=dict(env, TF2ONNX_CATCH_ERRORS='False'))
+    if proc.returncode != 0:
+        env.pop('TF2ONNX_CATCH_ERRORS', None)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0 or not os.path.exists(onnx_path):
         tail = [ln for ln in (proc.stderr or '').strip().splitlines()
                 if 'Error' in ln or 'error' in ln][-3:]
