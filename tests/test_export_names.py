@@ -189,3 +189,43 @@ def test_save_model_info_names_match_the_signature(tmp_path):
     got = sig(input_0_1=feeds['input:0'], input_0=feeds['input_0'])
     for n, x in want.items():
         np.testing.assert_allclose(got[n].numpy(), x, rtol=1e-5, atol=1e-5, err_msg=n)
+
+
+def test_static_kernel_check():
+    """Kernels are checked in TF's registry, without running the graph (a forward pass of a
+    detection net takes a minute); a float16 3-D pooling on CPU is found there when TF lacks it."""
+    @tf.function
+    def plain(x):
+        return tf.nn.relu(x) + tf.cast(tf.argmax(x), tf.float32)
+    assert export._missing_kernels(plain.get_concrete_function(tf.TensorSpec([3, 2]))) == {}
+
+    @tf.function
+    def pool16(x):
+        y = tf.nn.max_pool3d(tf.cast(x, tf.float16), 2, 2, 'VALID')
+        return tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * 2), (0, y))
+    missing = export._missing_kernels(pool16.get_concrete_function(
+        tf.TensorSpec([1, 2, 2, 2, 1])))
+    try:
+        tf.nn.max_pool3d(tf.zeros([1, 2, 2, 2, 1], tf.float16), 2, 2, 'VALID')
+        assert missing == {}
+    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError):
+        assert list(missing) == ['MaxPool3D']
+
+
+def test_tf2onnx_subgraph_copy_shares_the_parent():
+    """tf2onnx_run's copy of a loop's subgraph copies the subgraph, not the model around it."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'tf2onnx_run', os.path.join(os.path.dirname(export.__file__), 'tools', 'tf2onnx_run.py'))
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+
+    class G:
+        def __init__(self, parent, nodes):
+            self.parent_graph, self.nodes = parent, nodes
+    top = G(None, [np.zeros(4)])
+    mid = G(top, [np.ones(2)])
+    sub = G(mid, [[1, 2]])
+    c = run._SubgraphCopy.deepcopy(sub)
+    assert c is not sub and c.nodes == sub.nodes and c.nodes[0] is not sub.nodes[0]
+    assert c.parent_graph is mid and c.parent_graph.parent_graph is top
