@@ -15,6 +15,8 @@ import sys
 class _SubgraphCopy:
     """Stands in for the ``copy`` module inside tf2onnx's control-flow handlers."""
 
+    copy = staticmethod(copy.copy)
+
     @staticmethod
     def deepcopy(obj, memo=None):
         memo = {} if memo is None else memo
