@@ -24,6 +24,7 @@ with a warning saying why.
 the signature still takes and returns float32 (index inputs -- Embedding's data, take's indices,
 sequence lengths -- are not cast).
 """
+import json
 import os
 import re
 import subprocess
@@ -38,6 +39,7 @@ from converters import loss as _loss
 from converters.graph import LowerContext, check_ops, node_error, topo_order
 from converters.infer import fmt, infer
 from .base import MXNetError
+from .export_names import NAME_MAP_FILE, unique_tf_names
 
 __all__ = ['save_model', 'export_savedmodel', 'to_onnx', 'to_tflite', 'inference_forms']
 
@@ -174,6 +176,7 @@ class _Plan:
                            for n in self.order if not n.is_variable}
         self.output_shapes = [res.shape(n, k) for n, k in self.heads]
         self.output_dtypes = [res.dtype(n, k) or 'float32' for n, k in self.heads]
+        self.input_keys = unique_tf_names(self.inputs)
         self.pruned_inputs = [n.name for n in full if n.is_variable and n.name not in params
                               and id(n) not in needed]
         self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.order)
@@ -348,7 +351,8 @@ def _select_outputs(symbol, outputs):
 # -- the exported object ----------------------------------------------------------------------------
 
 _RESERVED = {'variables', 'trainable_variables', 'non_trainable_variables', 'submodules',
-             'name', 'name_scope', 'arg_params', 'aux_params', 'signatures'}
+             'name', 'name_scope', 'arg_params', 'aux_params', 'signatures', 'names',
+             'name_map', 'tfmod_names', 'tfmod_names_file'}
 
 
 class _State:
@@ -376,6 +380,7 @@ class ExportedModel(tf.Module):
         names = []
         for plan in plans.values():
             names.extend(n for n in plan.param_names if n not in names)
+        self._var_names = unique_tf_names(names)
         args, auxs = {}, {}
         for name in names:
             is_aux = name in aux_params
@@ -383,7 +388,7 @@ class ExportedModel(tf.Module):
             t = tf.constant(value)
             if self._cdt is not None and t.dtype.is_floating:
                 t = tf.cast(t, self._cdt)
-            var = tf.Variable(t, trainable=not is_aux, name=name)
+            var = tf.Variable(t, trainable=not is_aux, name=self._var_names[name])
             (auxs if is_aux else args)[name] = var
         self.arg_params = args
         self.aux_params = auxs
@@ -394,6 +399,17 @@ class ExportedModel(tf.Module):
         self.variables = list(args.values()) + list(auxs.values())
         self.trainable_variables = list(args.values())
         self._state = _State(plans, dict(args, **auxs))
+        # the map, readable with plain TF: json.loads(loaded.tfmod_names.numpy())
+        self.tfmod_names = tf.Variable(json.dumps(self.name_map(), sort_keys=True),
+                                       trainable=False, name='tfmod_names')
+
+    def name_map(self):
+        """{'parameters': {MXNet name: TF variable name}, 'signatures': {signature:
+        {'inputs': {MXNet name: signature input key}, 'outputs': {MXNet name: output key}}}}."""
+        return {'parameters': dict(self._var_names),
+                'signatures': {sig: {'inputs': dict(plan.input_keys),
+                                     'outputs': {k: k for k in plan.output_names}}
+                               for sig, plan in self._state.plans.items()}}
 
     def _values(self, plan, inputs):
         vals = {}
@@ -412,21 +428,33 @@ class ExportedModel(tf.Module):
         return res
 
     def _serve(self, plan):
-        def serve(**inputs):
-            vals = self._values(plan, inputs)
+        order = list(plan.inputs)
+
+        def serve(*args):
+            vals = self._values(plan, dict(zip(order, args)))
             outs, _ = plan.run(vals, False, None, self._cdt)
             return self._finish(plan, outs)
         return serve
 
     def input_specs(self, plan):
-        return {name: tf.TensorSpec(shape, tf.as_dtype(dt), name=_spec_name(name))
+        """{MXNet input name: TensorSpec named by its signature key}."""
+        return {name: tf.TensorSpec(shape, tf.as_dtype(dt), name=plan.input_keys[name])
                 for name, (shape, dt) in plan.inputs.items()}
 
     def concrete_signatures(self):
+        """{signature: concrete function}. The default signature is ``__call__``'s inference
+        form itself: one trace serves both (a SavedModel stores that function once). The
+        signature's input keys are the TensorSpecs' names (the TF forms of the MXNet names),
+        not Python identifiers made from them."""
         out = {}
         for sig, plan in self._state.plans.items():
-            fn = tf.function(self._serve(plan), autograph=False)
-            out[sig] = fn.get_concrete_function(**self.input_specs(plan))
+            if sig == self._default:
+                out[sig] = self.__call__.get_concrete_function(self.input_specs(plan),
+                                                               training=False)
+                continue
+            specs = list(self.input_specs(plan).values())
+            fn = tf.function(self._serve(plan), input_signature=specs, autograph=False)
+            out[sig] = fn.get_concrete_function()
         return out
 
     @tf.function(autograph=False)
@@ -445,8 +473,9 @@ class ExportedModel(tf.Module):
         return self._finish(plan, outs)
 
     def trace_call(self):
+        """Trace the training form of ``__call__`` (its inference form is the default
+        signature, traced by concrete_signatures)."""
         specs = self.input_specs(self._state.plans[self._default])
-        self.__call__.get_concrete_function(specs, training=False)
         try:
             self.__call__.get_concrete_function(specs, training=True)
         except MXNetError as e:
@@ -476,12 +505,18 @@ def _split_params(arg_params, aux_params):
 
 def _write(plans, args, auxs, path, precision):
     model = ExportedModel(plans, args, auxs, precision)
-    sigs = model.concrete_signatures()
+    options = tf.saved_model.SaveOptions()
+    # Traced under the save context tf.saved_model.save uses, so that save finds them in
+    # tf.function's cache instead of tracing every function a second time.
+    with _save_context(options):
+        sigs = model.concrete_signatures()
+        model.trace_call()
     for sig, fn in sigs.items():
         _check_portable(plans[sig], fn)
-        _smoke_run(plans[sig], fn)
-    model.trace_call()
-    _quiet_save(model, path, sigs)
+        _check_kernels(plans[sig], fn, run=precision is not None)
+    _quiet_save(model, path, sigs, options)
+    names = model.name_map()
+    _write_name_map(path, names)
     info = {'path': os.path.abspath(path), 'precision': precision or 'float32',
             'signatures': {sig: {'inputs': {k: [(-1 if d is None else d) for d in v[0]]
                                             for k, v in p.inputs.items()},
@@ -497,8 +532,18 @@ def _write(plans, args, auxs, path, precision):
                                     for k, t in zip(p.output_names, p.output_dtypes)}
                               for sig, p in plans.items()},
             'pruned_inputs': {sig: list(p.pruned_inputs) for sig, p in plans.items()},
-            'parameters': {'arg': sorted(model.arg_params), 'aux': sorted(model.aux_params)}}
+            'parameters': {'arg': sorted(model.arg_params), 'aux': sorted(model.aux_params)},
+            'names': names}
     return info
+
+
+def _write_name_map(path, names):
+    """The name map as a file too, ``assets/tfmod_names.json``: found without TF (next to an
+    ONNX or TFLite file made from the SavedModel, for instance)."""
+    assets = os.path.join(path, 'assets')
+    os.makedirs(assets, exist_ok=True)
+    with open(os.path.join(assets, NAME_MAP_FILE), 'w') as f:
+        json.dump(names, f, indent=1, sort_keys=True)
 
 
 _PYTHON_OPS = ('PyFunc', 'PyFuncStateless', 'EagerPyFunc')
@@ -527,13 +572,69 @@ def _check_portable(plan, fn):
                              's' if len(bad) == 1 else ''))
 
 
-def _smoke_run(plan, fn):
-    """Run a signature once on zeros (open dims = 2) before saving: a kernel TF lacks on this
-    machine (float16 3-D pooling on CPU...) is an export error naming the MXNet node."""
-    feeds = {name: tf.zeros([2 if d is None else d for d in shape], tf.as_dtype(dt))
-             for name, (shape, dt) in plan.inputs.items()}
+def _save_context(options):
     try:
-        fn(**feeds)
+        from tensorflow.python.saved_model.save_context import save_context
+    except ImportError:         # a TF without it only traces twice
+        import contextlib
+        return contextlib.nullcontext()
+    return save_context(options)
+
+
+def _missing_kernels(fn):
+    """Op types in ``fn`` (and the functions it calls) with no kernel registered on this
+    machine's devices for their attribute values: a static check, nothing runs."""
+    from tensorflow.python.framework import kernels
+    devices = {'CPU', 'DEFAULT'} | {d.device_type for d in tf.config.list_physical_devices()}
+    gdef = fn.graph.as_graph_def()
+    lib = {f.signature.name for f in gdef.library.function}
+    nodes = list(gdef.node) + [n for f in gdef.library.function for n in f.node_def]
+    cache, missing = {}, {}
+    for node in nodes:
+        if node.op in lib or node.op in missing:
+            continue
+        if node.op not in cache:
+            cache[node.op] = [k for k in kernels.get_registered_kernels_for_op(node.op).kernel
+                              if k.device_type in devices]
+        ok = False
+        for k in cache[node.op]:
+            if all(_allowed(node.attr[c.name], c) for c in k.constraint if c.name in node.attr):
+                ok = True
+                break
+        if not ok:
+            missing[node.op] = node.name
+    return missing
+
+
+def _allowed(value, constraint):
+    allowed = set(constraint.allowed_values.list.type)
+    if not allowed:
+        return True
+    kind = value.WhichOneof('value')
+    if kind == 'type':
+        return value.type in allowed
+    if kind == 'list':
+        return all(t in allowed for t in value.list.type)
+    return True
+
+
+def _check_kernels(plan, fn, run=False):
+    """Before saving: an op TF has no kernel for on this machine (float16 3-D pooling on
+    CPU...) is an export error naming the MXNet node. The registry is checked statically; the
+    signature is also run once on zeros (which takes as long as a forward pass) when the static
+    check finds a gap, or ``run`` asks (reduced precision: kernels may refuse a type at run
+    time)."""
+    if run or _missing_kernels(fn):
+        _smoke_run(plan, fn)
+
+
+def _smoke_run(plan, fn):
+    """Run a signature once on zeros (open dims = 2): a kernel TF lacks on this machine is an
+    export error naming the MXNet node."""
+    feeds = [tf.zeros([2 if d is None else d for d in shape], tf.as_dtype(dt))
+             for shape, dt in plan.inputs.values()]
+    try:
+        fn(*feeds)
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError,
             tf.errors.UnimplementedError) as e:
         msg = str(e)
@@ -687,16 +788,26 @@ _attach()
 
 def to_onnx(saved_model_dir, onnx_path, opset=None, signature='serving_default'):
     """Convert a SavedModel to ONNX with tf2onnx (``pip install 'tfmod[onnx]'``); run in a
-    subprocess. Returns ``onnx_path``."""
+    subprocess (tfmod/tools/tf2onnx_run.py: tf2onnx's own command line with its memory fixed
+    for large graphs with loops). Returns ``onnx_path``."""
     import importlib.util
     if importlib.util.find_spec('tf2onnx') is None:
         raise MXNetError('ONNX export needs tf2onnx: pip install "tfmod[onnx]" (or tf2onnx)')
-    cmd = [sys.executable, '-m', 'tf2onnx.convert', '--saved-model', saved_model_dir,
+    runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'tools', 'tf2onnx_run.py')
+    cmd = [sys.executable, runner, '--saved-model', saved_model_dir,
            '--signature_def', signature, '--output', onnx_path]
     if opset:
         cmd += ['--opset', str(opset)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    # tf2onnx deep-copies the whole graph, weights included, before each of its optimizers
+    # (a dozen, applied until nothing changes) so that it can skip one that fails; with
+    # TF2ONNX_CATCH_ERRORS set it does not (tf2onnx 1.17 turns the copies off whenever the
+    # variable is set). Only if that run fails is the conversion repeated in the careful mode.
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          env=dict(env, TF2ONNX_CATCH_ERRORS='False'))
+    if proc.returncode != 0:
+        env.pop('TF2ONNX_CATCH_ERRORS', None)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0 or not os.path.exists(onnx_path):
         tail = [ln for ln in (proc.stderr or '').strip().splitlines()
                 if 'Error' in ln or 'error' in ln][-3:]
@@ -722,7 +833,7 @@ def to_tflite(saved_model_dir, tflite_path, signature='serving_default'):
     return tflite_path
 
 
-def _quiet_save(model, path, sigs):
+def _quiet_save(model, path, sigs, options=None):
     """tf.saved_model.save without TF's INFO/notice chatter (asset paths, renamed captures)."""
     import logging as _logging
     loggers = [tf.get_logger(), _logging.getLogger('absl')]
@@ -730,7 +841,7 @@ def _quiet_save(model, path, sigs):
     for lg in loggers:
         lg.setLevel(_logging.ERROR)
     try:
-        tf.saved_model.save(model, path, signatures=sigs)
+        tf.saved_model.save(model, path, signatures=sigs, options=options)
     finally:
         for lg, level in zip(loggers, levels):
             lg.setLevel(level)

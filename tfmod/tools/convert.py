@@ -5,6 +5,9 @@
                   --output fc1_output --precision float16 --onnx
 
 ``--input NAME:SHAPE[:DTYPE]`` (repeatable): a signature input; -1 marks an open dimension.
+The name may hold ':' (``--input input:0:-1,3``). MXNet names TF does not accept (``_data``,
+``input:0``) get a TF form as signature keys (``x_data``, ``input_0``) and variable names; the
+map is written to ``DIR/assets/tfmod_names.json`` (see tfmod.export_names).
 ``--output NAME`` (repeatable or comma-separated): outputs to export, internal ones allowed
 (``fc1_output``, or just ``fc1``); default: the symbol's outputs. Labels of loss layers are
 pruned; loss layers export as their inference form (SoftmaxOutput -> softmax ...).
@@ -12,6 +15,7 @@ Errors print one message and exit with status 2.
 """
 import argparse
 import os
+import re
 import sys
 
 # TensorFlow's start-up chatter is filtered when tfmod loads it (converters/tf_startup.py).
@@ -54,20 +58,31 @@ def _parser():
     return p
 
 
+_SHAPE_TEXT = re.compile(r'[\s\d,x()\[\]-]*\Z')
+
+
 def _parse_input(text):
+    """(name, dims, dtype or None) from NAME:SHAPE[:DTYPE]. MXNet names may hold ':'
+    (``input:0:-1,3``): the shape is the last field that reads as one, the name all before."""
     parts = text.split(':')
-    if len(parts) not in (2, 3) or not parts[0] or not parts[1].strip():
+    if len(parts) >= 3 and not _SHAPE_TEXT.match(parts[-1]) and _SHAPE_TEXT.match(parts[-2]):
+        name, shape, dtype = ':'.join(parts[:-2]), parts[-2], parts[-1]
+    else:
+        name, shape, dtype = ':'.join(parts[:-1]), parts[-1], None
+    shape = shape.strip().strip('()[]')
+    if len(parts) < 2 or not name or not shape:
         raise _UsageError('--input %r: expected NAME:SHAPE or NAME:SHAPE:DTYPE, e.g. '
                           'data:-1,3,32,32' % text)
-    name, shape = parts[0], parts[1].strip().strip('()[]')
     try:
+        if not _SHAPE_TEXT.match(shape):
+            raise ValueError(shape)
         dims = [int(d) for d in shape.replace('x', ',').split(',') if d.strip()]
     except ValueError:
         raise _UsageError('--input %r: the shape must be integers separated by commas (-1 '
                           'for an open dimension)' % text) from None
     if any(d < -1 for d in dims):
         raise _UsageError('--input %r: dimensions must be positive or -1' % text)
-    return name, tuple(dims), (parts[2] if len(parts) == 3 else None)
+    return name, tuple(dims), dtype
 
 
 def _default_dir(args):
@@ -141,9 +156,11 @@ def run(argv=None, out=None):
     print('SavedModel written to %s' % info['path'], file=out)
     for sig, s in info['signatures'].items():
         print('  signature %r' % sig, file=out)
+        keys = info['names']['signatures'][sig]['inputs']
         for name, shape in s['inputs'].items():
-            print('    input  %-20s %-8s %s' % (name, info['input_dtypes'][sig][name],
-                                                _fmt_shape(shape)), file=out)
+            print('    input  %-20s %-8s %s%s' % (
+                name, info['input_dtypes'][sig][name], _fmt_shape(shape),
+                '' if keys[name] == name else '  (signature key %r)' % keys[name]), file=out)
         for name in s['outputs']:
             print('    output %-20s %-8s %s' % (name, info['output_dtypes'][sig][name],
                                                 _fmt_shape(info['output_shapes'][sig][name])),
@@ -155,6 +172,12 @@ def run(argv=None, out=None):
     print('  %d parameters as tf.Variables (%d trainable, %d aux), %s'
           % (len(params['arg']) + len(params['aux']), len(params['arg']), len(params['aux']),
              info['precision']), file=out)
+    renamed = {k: v for k, v in info['names']['parameters'].items() if k != v}
+    if renamed:
+        print('  %d parameter names are not TF names: their variables are named as in %s '
+              '(loaded.arg_params / aux_params keep the MXNet names)'
+              % (len(renamed), os.path.join(info['path'], 'assets', 'tfmod_names.json')),
+              file=out)
     unused = sorted(set(arg_params) - set(params['arg']) | set(aux_params) - set(params['aux']))
     if unused:
         print('  not needed by the outputs, left out: %s' % ', '.join(unused), file=out)
