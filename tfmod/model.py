@@ -60,6 +60,78 @@ def _split_params(save_dict, fname):
     return arg_params, aux_params
 
 
+def params_bytes(arg_params, aux_params):
+    """The bytes ``save_params_file`` writes."""
+    names = ['arg:%s' % k for k in arg_params] + ['aux:%s' % k for k in aux_params]
+    arrays = [v.asnumpy() for v in arg_params.values()] + \
+        [v.asnumpy() for v in aux_params.values()]
+    return ndfile.dumps(arrays, names)
+
+
+def save_params_and_states(param_name, arg_params, aux_params, state_name=None,
+                           states_bytes=None):
+    """Write a checkpoint's ``.params`` and (optionally) ``.states`` as one unit.
+
+    The states go first, recording the SHA-256 of the params bytes they belong to; the params
+    go last. Each file is replaced atomically, so a crash leaves the previous pair, or new
+    states beside old params -- a pair ``check_states_pair`` refuses -- never a half file.
+    """
+    pbytes = params_bytes(arg_params, aux_params)
+    if state_name is not None:
+        atomic_write(state_name, add_params_digest(states_bytes, pbytes, state_name))
+    atomic_write(param_name, pbytes)
+
+
+_DIGEST_TAG = '__tfmod_params_digest__'
+
+
+def add_params_digest(states_bytes, pbytes, source='optimizer states'):
+    """tfmod states bytes with the SHA-256 of the ``.params`` bytes they go with."""
+    import hashlib
+    arrays, names = ndfile.loads(states_bytes, source)
+    keep = [(a, n) for a, n in zip(arrays, names) if n != _DIGEST_TAG]
+    digest = np.frombuffer(hashlib.sha256(pbytes).digest(), np.uint8)
+    return ndfile.dumps([a for a, _ in keep] + [digest], [n for _, n in keep] + [_DIGEST_TAG])
+
+
+def states_params_digest(states_bytes, source):
+    """The params digest a tfmod states file records (None: none recorded, or MXNet's pickle)."""
+    if bytes(states_bytes[:8]) != (0x112).to_bytes(8, 'little'):
+        return None
+    arrays, names = ndfile.loads(states_bytes, source)
+    for a, n in zip(arrays, names):
+        if n == _DIGEST_TAG:
+            if a is None or a.dtype != np.uint8 or a.shape != (32,):
+                raise _bad(source, 'malformed params digest entry')
+            return a.tobytes()
+    return None
+
+
+def check_states_pair(state_name, param_name=None):
+    """Refuse a ``.states`` that records a different ``.params`` than the one beside it.
+
+    ``param_name`` defaults to the ``prefix-NNNN.params`` sibling of ``prefix-NNNN.states``; when
+    that file is absent, or the states record no digest (MXNet's, older tfmod's), nothing is
+    checked."""
+    import hashlib
+    import os
+    import re
+    if param_name is None:
+        m = re.match(r'(.*-\d{4,})\.states$', os.fspath(state_name))
+        if not m:
+            return
+        param_name = m.group(1) + '.params'
+    if not os.path.exists(param_name):
+        return
+    want = states_params_digest(read_bytes(state_name, 'optimizer states file'), state_name)
+    if want is None:
+        return
+    if hashlib.sha256(read_bytes(param_name, 'params file')).digest() != want:
+        raise MXNetError('%s belongs to a different %s than the one beside it (the pair was not '
+                         'saved together, e.g. a save was interrupted); refusing to resume '
+                         'with mismatched optimizer states' % (state_name, param_name))
+
+
 def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_cast=True):
     """``prefix-symbol.json`` and ``prefix-%04d.params`` (each written atomically)."""
     if symbol is not None:
@@ -167,6 +239,8 @@ def _decode_states(arrays, names, source):
     tree = {}
     counts = None
     for name in names[1:]:
+        if name == _DIGEST_TAG:
+            continue
         if name.startswith(_COUNT_TAG):
             if counts is None:
                 counts = [0, {}]
