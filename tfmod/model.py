@@ -489,10 +489,12 @@ def _prescan_pickle(data, source):
     """Walk the pickle's opcodes without running them: a memo index beyond the number of
     opcodes (the unpickler would size its memo to it: gigabytes from a few bytes) is refused."""
     import pickletools
-    n = 0
+    import warnings
     try:
-        for op, arg, _ in pickletools.genops(data):
-            n += 1
+        with warnings.catch_warnings():   # protocol 0 strings: codecs.escape_decode's warning
+            warnings.simplefilter('ignore', DeprecationWarning)
+            ops = list(pickletools.genops(data))
+        for op, arg, _ in ops:
             if op.name in ('PUT', 'BINPUT', 'LONG_BINPUT', 'GET', 'BINGET', 'LONG_BINGET') and \
                     (not isinstance(arg, int) or not 0 <= arg <= len(data)):
                 raise MXNetError('%s: pickle memo index %r is out of range' % (source, arg))
