@@ -12,7 +12,7 @@ def atomic_write(path, data):
     """Write bytes ``data`` to ``path`` atomically."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    _remove_stale_temps(directory, os.path.basename(path))
+    remove_stale_temps(directory, os.path.basename(path) + '.')
     try:
         fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp',
                                    dir=directory)
@@ -34,9 +34,9 @@ def atomic_write(path, data):
         raise
 
 
-def _remove_stale_temps(directory, base):
-    """Delete temporaries an earlier, killed save of the same file left behind."""
-    prefix = '.%s.' % base
+def remove_stale_temps(directory, base):
+    """Delete the temporaries that killed saves of files named ``base*`` left behind."""
+    prefix = '.' + base
     try:
         names = os.listdir(directory)
     except OSError:

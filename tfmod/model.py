@@ -13,16 +13,19 @@ Pickles of every release since 0.9 are read: the NDArray class under ``mxnet.nda
 for those classes only), optimizers pickled before 1.6 without per-device update counts, and
 kvstore states keyed by parameter position (before 0.12) instead of name.
 """
+import hashlib
 import inspect
 import io
 import logging
+import os
 import pickle
+import re
 from collections import namedtuple
 
 import numpy as np
 
 from .base import MXNetError
-from .fileio import atomic_write, read_bytes
+from .fileio import atomic_write, read_bytes, remove_stale_temps
 from .ndarray import ndarray as _nd
 from .ndarray import ndfile
 
@@ -77,6 +80,9 @@ def save_params_and_states(param_name, arg_params, aux_params, state_name=None,
     states beside old params -- a pair ``check_states_pair`` refuses -- never a half file.
     """
     pbytes = params_bytes(arg_params, aux_params)
+    m = re.match(r'(.*-)\d{4,}\.params$', os.path.basename(param_name))
+    if m:   # temporaries of any earlier killed save of this checkpoint prefix
+        remove_stale_temps(os.path.dirname(os.path.abspath(param_name)), m.group(1))
     if state_name is not None:
         atomic_write(state_name, add_params_digest(states_bytes, pbytes, state_name))
     atomic_write(param_name, pbytes)
@@ -87,7 +93,6 @@ _DIGEST_TAG = '__tfmod_params_digest__'
 
 def add_params_digest(states_bytes, pbytes, source='optimizer states'):
     """tfmod states bytes with the SHA-256 of the ``.params`` bytes they go with."""
-    import hashlib
     arrays, names = ndfile.loads(states_bytes, source)
     keep = [(a, n) for a, n in zip(arrays, names) if n != _DIGEST_TAG]
     digest = np.frombuffer(hashlib.sha256(pbytes).digest(), np.uint8)
@@ -113,9 +118,6 @@ def check_states_pair(state_name, param_name=None):
     ``param_name`` defaults to the ``prefix-NNNN.params`` sibling of ``prefix-NNNN.states``; when
     that file is absent, or the states record no digest (MXNet's, older tfmod's), nothing is
     checked."""
-    import hashlib
-    import os
-    import re
     if param_name is None:
         m = re.match(r'(.*-\d{4,})\.states$', os.fspath(state_name))
         if not m:
@@ -486,8 +488,8 @@ def _check_states_shape(obj, source):
 
 
 def _prescan_pickle(data, source):
-    """Walk the pickle's opcodes without running them: a memo index beyond the number of
-    opcodes (the unpickler would size its memo to it: gigabytes from a few bytes) is refused."""
+    """Walk the pickle's opcodes without running them: a memo index beyond the file's length
+    (the unpickler would size its memo to it: gigabytes from a few bytes) is refused."""
     import pickletools
     import warnings
     try:
