@@ -21,6 +21,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, 'tests', 'fixtures')
+if ROOT not in sys.path:   # this checkout's tfmod, also in the spawned workers
+    sys.path.insert(0, ROOT)
 
 
 def seed_files():
