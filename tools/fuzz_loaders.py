@@ -65,7 +65,8 @@ def _json_mutation(rng, data):
         doc['heads'] = rng.choice(odd)
     elif where == 1 and isinstance(node, dict):
         node['inputs'] = rng.choice(odd)
-    elif where == 2 and isinstance(node, dict) and node.get('inputs'):
+    elif where == 2 and isinstance(node, dict) and isinstance(node.get('inputs'), list) \
+            and node['inputs']:
         e = rng.choice(node['inputs'])
         if isinstance(e, list) and e:
             e[rng.randrange(len(e))] = rng.choice(odd)
@@ -198,6 +199,7 @@ def main():
                 continue
             except Exception as e:   # noqa: BLE001 -- a worker died (e.g. memory limit)
                 total['chunk|crashed:%s' % type(e).__name__] += j[1]
+                failures.append(('chunk seed %d' % j[0], -1, '%s: %s' % (type(e).__name__, e)))
                 continue
             total.update(counts)
             failures.extend(bad)
