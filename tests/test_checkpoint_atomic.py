@@ -139,3 +139,33 @@ def test_killed_while_saving_every_step_resumes_bit_exactly(tmp_path):
         assert not glob.glob(os.path.join(tr['dir'], '.*.tmp'))
     print('\nkill test:', counts)
     assert counts['killed'] >= TRIALS // 2
+
+
+def _bucket_gen(key):
+    d = mx.sym.Variable('data')
+    fc = mx.sym.FullyConnected(mx.sym.sum(d, axis=1, keepdims=True), num_hidden=3, name='fc')
+    return mx.sym.SoftmaxOutput(fc, name='softmax'), ('data',), ('softmax_label',)
+
+
+def test_bucketing_checkpoint_is_one_unit(tmp_path):
+    prefix = str(tmp_path / 'bk')
+    mod = mx.mod.BucketingModule(_bucket_gen, default_bucket_key=4)
+    mod.bind([('data', (2, 4))], [('softmax_label', (2,))])
+    mod.init_params(initializer=mx.init.Constant(0.1))
+    mod.init_optimizer(optimizer='sgd', optimizer_params={'momentum': 0.9})
+    batch = mx.io.DataBatch([mx.nd.ones((2, 4))], [mx.nd.array([0, 2])], bucket_key=4,
+                            provide_data=[('data', (2, 4))],
+                            provide_label=[('softmax_label', (2,))])
+    mod.forward_backward(batch)
+    mod.update()
+    mod.save_checkpoint(prefix, 1, save_optimizer_states=True)
+    loaded = mx.mod.BucketingModule.load(prefix, 1, sym_gen=_bucket_gen, default_bucket_key=4,
+                                         load_optimizer_states=True)
+    loaded.bind([('data', (2, 4))], [('softmax_label', (2,))])
+    loaded.init_optimizer(optimizer='sgd', optimizer_params={'momentum': 0.9})
+    mod.forward_backward(batch)
+    mod.update()
+    mod.save_checkpoint(prefix, 1)           # params only: the .states beside it is stale
+    with pytest.raises(mx.base.MXNetError, match='bk-0001.states belongs to a different'):
+        mx.mod.BucketingModule.load(prefix, 1, sym_gen=_bucket_gen, default_bucket_key=4,
+                                    load_optimizer_states=True)
