@@ -12,6 +12,11 @@ Pickles of every release since 0.9 are read: the NDArray class under ``mxnet.nda
 0.12) or ``mxnet.ndarray.ndarray``, Python 2's protocol-0 text pickles (``copy_reg`` admitted
 for those classes only), optimizers pickled before 1.6 without per-device update counts, and
 kvstore states keyed by parameter position (before 0.12) instead of name.
+
+Every reader bounds what a file can make it do (nesting, counts, sizes, memo indices) and raises
+MXNetError naming the file; loaded states are checked against their weights. A checkpoint's
+``.states`` is written before its ``.params`` and records their SHA-256, so an interrupted or
+partial save leaves a pair that is refused at load rather than silently resumed.
 """
 import hashlib
 import inspect
