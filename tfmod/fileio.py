@@ -12,6 +12,7 @@ def atomic_write(path, data):
     """Write bytes ``data`` to ``path`` atomically."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    remove_stale_temps(directory, os.path.basename(path) + '.')
     try:
         fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp',
                                    dir=directory)
@@ -31,6 +32,21 @@ def atomic_write(path, data):
         if isinstance(e, OSError):
             raise MXNetError('cannot write %s: %s' % (path, e.strerror)) from None
         raise
+
+
+def remove_stale_temps(directory, base):
+    """Delete the temporaries that killed saves of files named ``base*`` left behind."""
+    prefix = '.' + base
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for n in names:
+        if n.startswith(prefix) and n.endswith('.tmp'):
+            try:
+                os.unlink(os.path.join(directory, n))
+            except OSError:
+                pass
 
 
 def read_bytes(path, what='file'):

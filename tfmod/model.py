@@ -12,17 +12,25 @@ Pickles of every release since 0.9 are read: the NDArray class under ``mxnet.nda
 0.12) or ``mxnet.ndarray.ndarray``, Python 2's protocol-0 text pickles (``copy_reg`` admitted
 for those classes only), optimizers pickled before 1.6 without per-device update counts, and
 kvstore states keyed by parameter position (before 0.12) instead of name.
+
+Every reader bounds what a file can make it do (nesting, counts, sizes, memo indices) and raises
+MXNetError naming the file; loaded states are checked against their weights. A checkpoint's
+``.states`` is written before its ``.params`` and records their SHA-256, so an interrupted or
+partial save leaves a pair that is refused at load rather than silently resumed.
 """
+import hashlib
 import inspect
 import io
 import logging
+import os
 import pickle
+import re
 from collections import namedtuple
 
 import numpy as np
 
 from .base import MXNetError
-from .fileio import atomic_write, read_bytes
+from .fileio import atomic_write, read_bytes, remove_stale_temps
 from .ndarray import ndarray as _nd
 from .ndarray import ndfile
 
@@ -60,6 +68,77 @@ def _split_params(save_dict, fname):
     return arg_params, aux_params
 
 
+def params_bytes(arg_params, aux_params):
+    """The bytes ``save_params_file`` writes."""
+    names = ['arg:%s' % k for k in arg_params] + ['aux:%s' % k for k in aux_params]
+    arrays = [v.asnumpy() for v in arg_params.values()] + \
+        [v.asnumpy() for v in aux_params.values()]
+    return ndfile.dumps(arrays, names)
+
+
+def save_params_and_states(param_name, arg_params, aux_params, state_name=None,
+                           states_bytes=None):
+    """Write a checkpoint's ``.params`` and (optionally) ``.states`` as one unit.
+
+    The states go first, recording the SHA-256 of the params bytes they belong to; the params
+    go last. Each file is replaced atomically, so a crash leaves the previous pair, or new
+    states beside old params -- a pair ``check_states_pair`` refuses -- never a half file.
+    """
+    pbytes = params_bytes(arg_params, aux_params)
+    m = re.match(r'(.*-)\d{4,}\.params$', os.path.basename(param_name))
+    if m:   # temporaries of any earlier killed save of this checkpoint prefix
+        remove_stale_temps(os.path.dirname(os.path.abspath(param_name)), m.group(1))
+    if state_name is not None:
+        atomic_write(state_name, add_params_digest(states_bytes, pbytes, state_name))
+    atomic_write(param_name, pbytes)
+
+
+_DIGEST_TAG = '__tfmod_params_digest__'
+
+
+def add_params_digest(states_bytes, pbytes, source='optimizer states'):
+    """tfmod states bytes with the SHA-256 of the ``.params`` bytes they go with."""
+    arrays, names = ndfile.loads(states_bytes, source)
+    keep = [(a, n) for a, n in zip(arrays, names) if n != _DIGEST_TAG]
+    digest = np.frombuffer(hashlib.sha256(pbytes).digest(), np.uint8)
+    return ndfile.dumps([a for a, _ in keep] + [digest], [n for _, n in keep] + [_DIGEST_TAG])
+
+
+def states_params_digest(states_bytes, source):
+    """The params digest a tfmod states file records (None: none recorded, or MXNet's pickle)."""
+    if bytes(states_bytes[:8]) != (0x112).to_bytes(8, 'little'):
+        return None
+    arrays, names = ndfile.loads(states_bytes, source)
+    for a, n in zip(arrays, names):
+        if n == _DIGEST_TAG:
+            if a is None or a.dtype != np.uint8 or a.shape != (32,):
+                raise _bad(source, 'malformed params digest entry')
+            return a.tobytes()
+    return None
+
+
+def check_states_pair(state_name, param_name=None):
+    """Refuse a ``.states`` that records a different ``.params`` than the one beside it.
+
+    ``param_name`` defaults to the ``prefix-NNNN.params`` sibling of ``prefix-NNNN.states``; when
+    that file is absent, or the states record no digest (MXNet's, older tfmod's), nothing is
+    checked."""
+    if param_name is None:
+        m = re.match(r'(.*-\d{4,})\.states$', os.fspath(state_name))
+        if not m:
+            return
+        param_name = m.group(1) + '.params'
+    if not os.path.exists(param_name):
+        return
+    want = states_params_digest(read_bytes(state_name, 'optimizer states file'), state_name)
+    if want is None:
+        return
+    if hashlib.sha256(read_bytes(param_name, 'params file')).digest() != want:
+        raise MXNetError('%s belongs to a different %s than the one beside it (the pair was not '
+                         'saved together, e.g. a save was interrupted); refusing to resume '
+                         'with mismatched optimizer states' % (state_name, param_name))
+
+
 def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_cast=True):
     """``prefix-symbol.json`` and ``prefix-%04d.params`` (each written atomically)."""
     if symbol is not None:
@@ -82,11 +161,6 @@ def _key(idx):
     if isinstance(idx, bool) or not isinstance(idx, (int, np.integer, str)):
         raise MXNetError('optimizer state index %r is neither int nor str' % (idx,))
     return ('i:%d' % idx) if not isinstance(idx, str) else ('s:' + idx)
-
-
-def _unkey(k):
-    kind, _, v = k.partition(':')
-    return int(v) if kind == 'i' else v
 
 
 _COUNT_TAG = '__tfmod_update_count__'
@@ -139,44 +213,95 @@ def _encode_state(base, st, names, arrays):
         raise MXNetError('cannot save optimizer state of type %s' % type(st).__name__)
 
 
+_MAX_STATE_DEPTH = 16   # nesting of tuples/lists in one state (MXNet's deepest is 2)
+
+
+def _bad(source, why):
+    return MXNetError('%s is not a valid tfmod optimizer states file: %s' % (source, why))
+
+
+def _parse_key(k, source):
+    kind, sep, v = k.partition(':')
+    if not sep or kind not in ('i', 's') or (kind == 'i' and not _is_int_text(v)):
+        raise _bad(source, 'bad state index %r' % k)
+    return int(v) if kind == 'i' else v
+
+
+def _is_int_text(v):
+    return v.lstrip('-').isdigit() and v.isascii() and len(v) < 20
+
+
+def _scalar_int(arr, name, source):
+    if arr is None or arr.shape != (1,) or arr.dtype != np.int64:
+        raise _bad(source, 'entry %r is not one int64 count' % name)
+    return int(arr[0])
+
+
 def _decode_states(arrays, names, source):
+    """The ``{index: state}`` tree of a tfmod states file; every entry is checked (kind, child
+    count, nesting, duplicates) so a damaged file fails here, naming what is wrong."""
+    if len(set(names)) != len(names):
+        raise _bad(source, 'duplicate entry names')
     entries = dict(zip(names, arrays))
     tree = {}
     counts = None
     for name in names[1:]:
+        if name == _DIGEST_TAG:
+            continue
         if name.startswith(_COUNT_TAG):
             if counts is None:
                 counts = [0, {}]
             if name == _COUNT_TAG:
-                counts[0] = int(entries[name][0])
-            else:
-                _, dev, key = name.split('|', 2)
-                counts[1].setdefault(int(dev), {})[_unkey(key)] = int(entries[name][0])
+                counts[0] = _scalar_int(entries[name], name, source)
+                continue
+            parts = name.split('|', 2)
+            if len(parts) != 3 or parts[0] != _COUNT_TAG or not _is_int_text(parts[1]):
+                raise _bad(source, 'bad update count entry %r' % name)
+            counts[1].setdefault(int(parts[1]), {})[_parse_key(parts[2], source)] = \
+                _scalar_int(entries[name], name, source)
             continue
-        path, _, kind = name.rpartition('|')
+        path, sep, kind = name.rpartition('|')
+        if not sep or not path:
+            raise _bad(source, 'entry %r has no kind' % name)
         tree[path] = (kind, entries[name])
+    used = set()
 
-    def build(path):
+    def build(path, depth):
+        if depth > _MAX_STATE_DEPTH:
+            raise _bad(source, 'state %r nests deeper than %d' % (path, _MAX_STATE_DEPTH))
+        if path not in tree:
+            raise _bad(source, 'state entry %r is missing' % path)
+        used.add(path)
         kind, arr = tree[path]
+        if kind == 'nd':
+            if arr is None:
+                raise _bad(source, 'state %r holds a none array' % path)
+            return _nd.array(arr.reshape(arr.shape or (1,)), dtype=arr.dtype)
         if kind == 'none':
             return None
-        if kind == 'nd':
-            return _nd.array(arr, dtype=arr.dtype)
         for tag, ctor in (('tuple', tuple), ('list', list)):
-            if kind.startswith(tag):
+            if kind.startswith(tag) and kind[len(tag):].isdigit() and kind[len(tag):].isascii():
                 n = int(kind[len(tag):])
-                return ctor(build('%s/%d' % (path, j)) for j in range(n))
-        raise MXNetError('%s: unknown state entry kind %r' % (source, kind))
-    out = StatesDict((_unkey(p), build(p)) for p in tree if '/' not in p)
+                if n > len(tree):
+                    raise _bad(source, 'state %r claims %d parts' % (path, n))
+                return ctor(build('%s/%d' % (path, j), depth + 1) for j in range(n))
+        raise _bad(source, 'unknown state entry kind %r of %r' % (kind, path))
+    out = StatesDict()
+    for p in tree:
+        if '/' not in p:
+            out[_parse_key(p, source)] = build(p, 0)
+    if len(used) != len(tree):
+        raise _bad(source, 'entries %s belong to no state' % sorted(set(tree) - used)[:3])
     out.counts = counts
     return out
 
 
 class _MXNDArrayStub:
     """Stand-in for ``mxnet.ndarray.ndarray.NDArray`` while unpickling; becomes a tfmod NDArray."""
+    handle = None
 
     def __init__(self, *args):
-        self.handle = None
+        pass
 
     def __setstate__(self, state):
         handle = state.get('handle') if isinstance(state, dict) else None
@@ -214,8 +339,10 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if name == 'NDArray' and module in _NDARRAY_MODULES:
             return _MXNDArrayStub
-        if module in ('builtins', '__builtin__') and name in ('bytearray', 'set', 'frozenset'):
-            return {'bytearray': bytearray, 'set': set, 'frozenset': frozenset}[name]
+        if module in ('builtins', '__builtin__') and name == 'bytearray':
+            return _bytearray_from_data
+        if module in ('builtins', '__builtin__') and name in ('set', 'frozenset'):
+            return {'set': set, 'frozenset': frozenset}[name]
         if module in ('copy_reg', 'copyreg') and name == '_reconstructor':
             return _reconstruct   # Python 2's protocol 0 makes objects through it
         if module in ('builtins', '__builtin__') and name == 'object':
@@ -253,6 +380,17 @@ class _PickledObject:
         self.state = state
 
 
+def _bytearray_from_data(data=b'', encoding=None):
+    """``bytearray`` for the pickle, from bytes or text only: ``bytearray(2**30)`` in a 35-byte
+    file would allocate a GiB, so a size argument is refused."""
+    if isinstance(data, str) and encoding in ('latin-1', 'latin1'):
+        return bytearray(data, encoding)
+    if isinstance(data, (bytes, bytearray)) and encoding is None:
+        return bytearray(data)
+    raise MXNetError('refusing bytearray(%s) in an optimizer states pickle: only bytes are '
+                     'allowed' % type(data).__name__)
+
+
 def _reconstruct(cls, base, state):
     """``copy_reg._reconstructor`` for Python 2 pickles, limited to the stand-in types."""
     if not (isinstance(cls, type) and issubclass(cls, (_PickledObject, _MXNDArrayStub))) or \
@@ -273,12 +411,12 @@ def _safe_instance_factory(klass):
     return _STAND_INS[klass]
 
 
-def _revive(obj):
+def _revive(obj, depth=0, path=()):
     """tfmod's optimizer / scheduler with the attributes MXNet pickled (plain data only, as the
     restricted unpickler admits nothing else). Releases before 1.6 lack the per-device update
     counts, which are rebuilt from the single table they had."""
     klass = obj.target
-    state = {str(k): _convert_pickled(v) for k, v in (obj.state or {}).items()}
+    state = {str(k): _convert_pickled(v, depth + 1, path) for k, v in (obj.state or {}).items()}
     required = {}
     for n, prm in inspect.signature(klass).parameters.items():
         if prm.default is prm.empty and prm.kind in (prm.POSITIONAL_OR_KEYWORD,
@@ -286,7 +424,7 @@ def _revive(obj):
             required[n] = state[n]  # FactorScheduler(step), MultiFactorScheduler(step)...
     try:
         inst = klass(**required)    # tfmod's defaults for attributes older releases lacked
-    except (TypeError, ValueError, MXNetError):
+    except Exception:   # any pickled value tfmod's constructor refuses: attributes set below
         inst = klass.__new__(klass)
     inst.__dict__.update(state)
     if hasattr(inst, 'param_dict'):
@@ -297,19 +435,83 @@ def _revive(obj):
     return inst
 
 
-def _convert_pickled(obj):
+_MAX_PICKLE_DEPTH = 32   # MXNet's states nest 4 deep ((states, optimizer), dict, tuple)
+
+
+def _convert_pickled(obj, depth=0, path=()):
+    """tfmod objects for the unpickled stand-ins; a self-referencing or too deep structure
+    (which no MXNet states file has) raises MXNetError instead of recursing without end."""
+    if depth > _MAX_PICKLE_DEPTH:
+        raise MXNetError('optimizer states pickle nests deeper than %d' % _MAX_PICKLE_DEPTH)
+    if isinstance(obj, (dict, tuple, list, _PickledObject)):
+        if id(obj) in path:
+            raise MXNetError('optimizer states pickle holds a structure that contains itself')
+        path = path + (id(obj),)
     if isinstance(obj, _PickledObject):
-        return _revive(obj)
+        return _revive(obj, depth, path)
     if isinstance(obj, _MXNDArrayStub):
+        if obj.handle is None:
+            raise MXNetError('pickled NDArray without its data')
         a = ndfile.decode_array(obj.handle, 'pickled NDArray')
         return _nd.array(a.reshape(a.shape or (1,)), dtype=a.dtype)
     if isinstance(obj, dict):
-        return type(obj)((k, _convert_pickled(v)) for k, v in obj.items())
+        return type(obj)((k, _convert_pickled(v, depth + 1, path)) for k, v in obj.items())
     if isinstance(obj, tuple):
-        return tuple(_convert_pickled(v) for v in obj)
+        return tuple(_convert_pickled(v, depth + 1, path) for v in obj)
     if isinstance(obj, list):
-        return [_convert_pickled(v) for v in obj]
+        return [_convert_pickled(v, depth + 1, path) for v in obj]
     return obj
+
+
+def _check_states_shape(obj, source):
+    """MXNet's states pickles hold ``{index: state}`` or (``dump_optimizer``) a
+    ``(states, optimizer)`` pair, a state being None, an NDArray or a tuple/list of them."""
+    states = obj
+    if isinstance(obj, tuple):
+        if len(obj) != 2 or not isinstance(obj[0], dict):
+            raise MXNetError('%s holds a %d-tuple, not {index: state} or (states, optimizer)'
+                             % (source, len(obj)))
+        states = obj[0]
+        from .optimizer import Optimizer
+        if obj[1] is not None and not isinstance(obj[1], Optimizer):
+            raise MXNetError('%s: the second item of (states, optimizer) is a %s'
+                             % (source, type(obj[1]).__name__))
+    elif not isinstance(obj, dict):
+        raise MXNetError('%s does not hold a dict of optimizer states' % source)
+
+    def ok(st, depth):
+        if st is None or isinstance(st, _nd.NDArray):
+            return True
+        return isinstance(st, (tuple, list)) and depth < 4 and all(ok(s, depth + 1) for s in st)
+    for k, st in states.items():
+        if isinstance(k, bool) or not isinstance(k, (int, str)):
+            raise MXNetError('%s: optimizer state index %r is neither int nor str' % (source, k))
+        if not ok(st, 0):
+            raise MXNetError('%s: optimizer state %r is not None, an NDArray or a tuple of them'
+                             % (source, k))
+    return obj
+
+
+def _prescan_pickle(data, source):
+    """Walk the pickle's opcodes without running them: a memo index beyond the file's length
+    (the unpickler would size its memo to it: gigabytes from a few bytes) is refused."""
+    import pickletools
+    import warnings
+    try:
+        with warnings.catch_warnings():   # protocol 0 strings: codecs.escape_decode's warning
+            warnings.simplefilter('ignore', DeprecationWarning)
+            ops = list(pickletools.genops(data))
+        for op, arg, _ in ops:
+            if op.name in ('PUT', 'BINPUT', 'LONG_BINPUT', 'GET', 'BINGET', 'LONG_BINGET') and \
+                    (not isinstance(arg, int) or not 0 <= arg <= len(data)):
+                raise MXNetError('%s: pickle memo index %r is out of range' % (source, arg))
+            if op.name == 'STOP':
+                break
+    except MXNetError:
+        raise
+    except Exception as e:
+        raise MXNetError('%s is not a readable MXNet optimizer states file: %s'
+                         % (source, e)) from None
 
 
 def loads_optimizer_states(data, source='optimizer states'):
@@ -328,6 +530,7 @@ def loads_optimizer_states(data, source='optimizer states'):
     if data[:1] != b'\x80' and data[:1] not in b'(}]cd':
         raise MXNetError('%s is neither a tfmod states file nor an MXNet (pickle) states file'
                          % source)
+    _prescan_pickle(data, source)
     try:
         obj = _RestrictedUnpickler(io.BytesIO(data), source).load()
     except MXNetError:
@@ -335,10 +538,51 @@ def loads_optimizer_states(data, source='optimizer states'):
     except Exception as e:  # any malformed pickle
         raise MXNetError('%s is not a readable MXNet optimizer states file: %s: %s'
                          % (source, type(e).__name__, e)) from None
-    obj = _convert_pickled(obj)
-    if not isinstance(obj, (dict, tuple)):
-        raise MXNetError('%s does not hold a dict of optimizer states' % source)
-    return obj
+    try:
+        obj = _convert_pickled(obj)
+    except MXNetError as e:
+        raise MXNetError('%s: %s' % (source, e)) from None
+    return _check_states_shape(obj, source)
+
+
+def check_states_for_weights(states, optimizer, weights, source):
+    """Refuse loaded optimizer states that do not fit their weights, naming the parameter.
+
+    ``weights`` maps a state index to ``(parameter name, weight NDArray)``; each state is compared
+    with what ``optimizer`` would create for that weight (structure, shape, dtype), so a damaged
+    or foreign ``.states`` fails at load rather than inside the first update. States the
+    optimizer does not use (it would create None) and indices without a weight are not checked.
+    """
+    for key, st in states.items():
+        if key not in weights:
+            continue
+        name, w = weights[key]
+        expected = optimizer.create_state_multi_precision(key, w)
+        _match_state(st, expected, name, source, 'state')
+
+
+def _match_state(st, expected, name, source, where):
+    if expected is None:
+        return
+    if isinstance(expected, _nd.NDArray):
+        if not isinstance(st, _nd.NDArray):
+            raise MXNetError('%s: optimizer %s of parameter %r is %s, expected an array of shape '
+                             '%s' % (source, where, name, 'None' if st is None else
+                                     type(st).__name__, expected.shape))
+        if st.shape != expected.shape or np.dtype(st.dtype) != np.dtype(expected.dtype):
+            raise MXNetError('%s: optimizer %s of parameter %r has shape %s and dtype %s; the '
+                             'weight needs shape %s and dtype %s'
+                             % (source, where, name, st.shape, np.dtype(st.dtype).name,
+                                expected.shape, np.dtype(expected.dtype).name))
+        return
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(st, (tuple, list)) or len(st) != len(expected):
+            raise MXNetError('%s: optimizer %s of parameter %r should be %d arrays, not %s'
+                             % (source, where, name, len(expected),
+                                '%d' % len(st) if isinstance(st, (tuple, list)) else
+                                type(st).__name__))
+        for j, (s, e) in enumerate(zip(st, expected)):
+            _match_state(s, e, name, source, '%s[%d]' % (where, j))
 
 
 def name_positional_states(updater, param_names):

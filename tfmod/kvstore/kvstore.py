@@ -153,9 +153,17 @@ class KVStore:
     def load_optimizer_states(self, fname):
         if self._updater is None:
             raise MXNetError('Cannot load states for distributed training (no updater set)')
-        from ..model import load_optimizer_states_file, loads_optimizer_states
-        self._updater.set_states(loads_optimizer_states(load_optimizer_states_file(fname),
-                                                        fname))
+        from ..model import (check_states_for_weights, load_optimizer_states_file,
+                             loads_optimizer_states)
+        updater = self._updater
+        before = (updater.states, updater.states_synced)
+        updater.set_states(loads_optimizer_states(load_optimizer_states_file(fname), fname))
+        try:   # states that do not fit the stored weights fail here, naming the key
+            check_states_for_weights(updater.states, updater.optimizer,
+                                     {k: (k, w) for k, w in self._store.items()}, fname)
+        except MXNetError:
+            updater.states, updater.states_synced = before
+            raise
 
     def _barrier(self):
         _nd.flush_pending()

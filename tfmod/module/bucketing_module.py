@@ -699,16 +699,22 @@ class BucketingModule(BaseModule):
                 raise MXNetError('BucketingModule.save_checkpoint: MXNet stores bucket keys as '
                                  'int32; bucket key %r is not an integer' % (k,))
         param_name = '%s-%04d.params' % (prefix, epoch)
-        self.save_params(param_name)
         for key, mod in self._buckets.items():
             mod.symbol.save('%s-%s-symbol.json' % (prefix, key), remove_amp_cast=remove_amp_cast)
         from ..ndarray import save as nd_save
         nd_save('%s.buckets' % prefix, _nd.array(np.asarray(keys, dtype=np.int32),
                                                  dtype=np.int32))
+        # states first, params last, the states recording the params they belong to
+        from ..model import save_params_and_states
+        state_name = '%s-%04d.states' % (prefix, epoch) if save_optimizer_states else None
+        if save_optimizer_states:
+            self._require_bound('save_optimizer_states', need_opt=True)
+        states = self._default_module()._optimizer_states_bytes() \
+            if save_optimizer_states else None
+        arg_params, aux_params = self.get_params()
+        save_params_and_states(param_name, arg_params, aux_params, state_name, states)
         logging.info('Saved checkpoint to "%s"', param_name)
         if save_optimizer_states:
-            state_name = '%s-%04d.states' % (prefix, epoch)
-            self.save_optimizer_states(state_name)
             logging.info('Saved optimizer state to "%s"', state_name)
 
     @staticmethod
@@ -738,7 +744,9 @@ class BucketingModule(BaseModule):
         arg_params, aux_params = load_params(prefix, epoch)
         mod._adopt_loaded(arg_params, aux_params)
         if load_optimizer_states:
+            from ..model import check_states_pair
             mod._default_module()._preload_opt_states = '%s-%04d.states' % (prefix, epoch)
+            check_states_pair(mod._default_module()._preload_opt_states)
         return mod
 
     @staticmethod

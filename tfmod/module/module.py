@@ -102,18 +102,23 @@ class Module(BaseModule):
         mod._aux_params = auxs
         mod.params_initialized = True
         if load_optimizer_states:
+            from ..model import check_states_pair
             mod._preload_opt_states = '%s-%04d.states' % (prefix, epoch)
+            check_states_pair(mod._preload_opt_states)   # a mismatched pair fails at load
         return mod
 
     def save_checkpoint(self, prefix, epoch, save_optimizer_states=False, remove_amp_cast=True):
-        """``prefix-symbol.json``, ``prefix-%04d.params`` and optionally ``.states``."""
+        """``prefix-symbol.json``, ``prefix-%04d.params`` and optionally ``.states``; the
+        ``.states`` (written first) records the ``.params`` (written last) it belongs to."""
+        from ..model import save_params_and_states
         self._symbol.save('%s-symbol.json' % prefix, remove_amp_cast=remove_amp_cast)
         param_name = '%s-%04d.params' % (prefix, epoch)
-        self.save_params(param_name)
+        state_name = '%s-%04d.states' % (prefix, epoch) if save_optimizer_states else None
+        states = self._optimizer_states_bytes() if save_optimizer_states else None
+        arg_params, aux_params = self.get_params()
+        save_params_and_states(param_name, arg_params, aux_params, state_name, states)
         logging.info('Saved checkpoint to "%s"', param_name)
         if save_optimizer_states:
-            state_name = '%s-%04d.states' % (prefix, epoch)
-            self.save_optimizer_states(state_name)
             logging.info('Saved optimizer state to "%s"', state_name)
 
     def _reset_bind(self):
@@ -503,26 +508,49 @@ class Module(BaseModule):
     # -- optimizer states -------------------------------------------------------------------------
     def save_optimizer_states(self, fname):
         """Write the optimizer states in tfmod's safe (non-pickle) format, atomically."""
-        self._require(self.optimizer_initialized, 'save_optimizer_states', 'init_optimizer()')
         from ..model import save_optimizer_states_file
+        save_optimizer_states_file(fname, self._optimizer_states_bytes())
+
+    def _optimizer_states_bytes(self):
+        self._require(self.optimizer_initialized, 'save_optimizer_states', 'init_optimizer()')
         _nd.flush_pending()
         if self._update_on_kvstore:
-            self._kvstore.save_optimizer_states(fname)
-        else:
-            save_optimizer_states_file(fname, self._updater.get_states())
+            if self._kvstore._updater is None:
+                raise MXNetError('Cannot save states for distributed training (no updater set)')
+            return self._kvstore._updater.get_states()
+        return self._updater.get_states()
 
     def load_optimizer_states(self, fname):
-        """Load optimizer states written by tfmod or (pickle, read safely) by MXNet."""
+        """Load optimizer states written by tfmod or (pickle, read safely) by MXNet; states
+        that do not fit their weights are refused here, naming the parameter."""
         self._require(self.optimizer_initialized, 'load_optimizer_states', 'init_optimizer()')
-        from ..model import (index_named_states, load_optimizer_states_file,
-                             loads_optimizer_states, name_positional_states)
+        from ..model import (check_states_for_weights, check_states_pair, index_named_states,
+                             load_optimizer_states_file, loads_optimizer_states,
+                             name_positional_states)
+        check_states_pair(fname)
+        group = self._exec_group
         if self._update_on_kvstore:
+            updater = self._kvstore._updater
+            before = (updater.states, updater.states_synced) if updater is not None else None
             self._kvstore.load_optimizer_states(fname)
-            if self._kvstore._updater is not None:  # by position: pre-0.12, or one device
-                name_positional_states(self._kvstore._updater, self._exec_group.param_names)
+            if updater is not None:  # by position: pre-0.12, or one device
+                name_positional_states(updater, group.param_names)
+                weights = {n: (n, group.param_arrays[i][0])
+                           for i, n in enumerate(group.param_names)}
         else:
+            updater = self._updater
+            before = (updater.states, updater.states_synced)
             data = load_optimizer_states_file(fname)
-            self._updater.set_states(loads_optimizer_states(data, fname))
+            updater.set_states(loads_optimizer_states(data, fname))
             # a kvstore-written file (by name) resumed here, keyed index * num_device + k
-            index_named_states(self._updater, self._exec_group.param_names, len(self._context))
+            index_named_states(updater, group.param_names, len(self._context))
+            weights = {i * len(self._context) + k: (n, w)
+                       for i, (n, ws) in enumerate(zip(group.param_names, group.param_arrays))
+                       for k, w in enumerate(ws)}
+        if updater is not None:
+            try:
+                check_states_for_weights(updater.states, updater.optimizer, weights, fname)
+            except MXNetError:
+                updater.states, updater.states_synced = before
+                raise
         self._compiled_update = None

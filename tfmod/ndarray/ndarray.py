@@ -191,7 +191,7 @@ class NDArray:
 
     @property
     def dtype(self):
-        return _dt.to_np(self._s.dtype).type
+        return np.dtype(_dt.to_np(self._s.dtype)).type   # np.dtype: bfloat16 is a scalar type
 
     @property
     def context(self):

@@ -24,6 +24,7 @@ V1_MAGIC = 0xF993FAC8
 V2_MAGIC = 0xF993FAC9
 V3_MAGIC = 0xF993FACA
 _MAX_NDIM = 32
+_MAX_NOMINAL_BYTES = 2 ** 48   # an empty array's nonzero dims, as numpy must index them
 
 
 class _Reader:
@@ -95,9 +96,14 @@ def _decode_record(r):
     flag = r.i32('type flag')
     if flag not in _dt.CODE_TO_NAME:
         r.fail('unknown type flag %d' % flag)
-    dtype = _dt.to_np(flag)
+    dtype = np.dtype(_dt.to_np(flag))   # np.dtype: bfloat16's to_np is a scalar type
     # checked dim by dim so a corrupt shape fails before a huge product is formed; a zero dim
-    # anywhere makes the array empty whatever the dims before it claim
+    # makes the array empty, but numpy still refuses shapes whose nonzero dims overflow
+    nominal = 1
+    for d in shape:
+        nominal *= max(d, 1)
+        if nominal * dtype.itemsize > _MAX_NOMINAL_BYTES:
+            r.fail('shape %s is too large for any array' % (tuple(shape),))
     count = 0 if 0 in shape else 1
     for d in shape if count else ():
         count *= d

@@ -106,11 +106,11 @@ def to_json(heads, order=None, indent=0, top=True):
 # -- reading ------------------------------------------------------------------------------------
 def _version(doc):
     attrs = doc.get('attrs') or {}
-    v = attrs.get('mxnet_version')
+    v = attrs.get('mxnet_version') if isinstance(attrs, dict) else None
     if isinstance(v, list) and len(v) == 2:
         try:
             return int(v[1])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
     return 800
 
@@ -141,53 +141,100 @@ def _canonical_op(op):
 
 
 def from_json(text, source='symbol JSON'):
-    """Head entries of the graph in an MXNet symbol JSON text (any 1.x version)."""
+    """Head entries of the graph in an MXNet symbol JSON text (any 1.x version). ``text`` may be
+    bytes (a file's content), which must be UTF-8. Any malformed document -- bad encoding, too
+    deep, wrong types or indices -- raises MXNetError naming ``source``."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode('utf-8')
+        except UnicodeDecodeError as e:
+            raise MXNetError('%s is not UTF-8 text (byte %d): not an MXNet symbol file'
+                             % (source, e.start)) from None
     try:
         doc = json.loads(text)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, RecursionError) as e:
         raise MXNetError('%s is not valid JSON: %s' % (source, e)) from None
-    return _from_doc(doc, source)
+    try:
+        return _from_doc(doc, source)
+    except RecursionError:
+        raise MXNetError('%s: graph nested too deeply' % source) from None
+
+
+def _index(v, limit, what, source):
+    """A JSON integer in ``[0, limit)``: node indices and output indices of graph entries."""
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < limit:
+        raise MXNetError('%s: %s %r is not an integer in [0, %d)' % (source, what, v, limit))
+    return v
+
+
+def _entry(e, n_nodes, what, source):
+    """(node index, output index, version or None) of a ``[node, output(, version)]`` entry."""
+    if not isinstance(e, list) or not 2 <= len(e) <= 3:
+        raise MXNetError('%s: %s %r is not a [node, output, version] list' % (source, what, e))
+    node = _index(e[0], n_nodes, what + ' node index', source)
+    out = _index(e[1], 1 << 16, what + ' output index', source)
+    ver = e[2] if len(e) > 2 else None
+    if ver is not None and (isinstance(ver, bool) or not isinstance(ver, int)):
+        raise MXNetError('%s: %s %r has a non-integer version' % (source, what, e))
+    return node, out, ver
+
+
+def _text(v, what, source):
+    if not isinstance(v, str):
+        raise MXNetError('%s: %s %r is not a string' % (source, what, v))
+    return v
 
 
 def _from_doc(doc, source, subgraph=False):
     if not isinstance(doc, dict) or not isinstance(doc.get('nodes'), list):
         raise MXNetError('%s is not an MXNet symbol file (no "nodes" list)' % source)
+    if not isinstance(doc.get('attrs', {}), (dict, type(None))):
+        raise MXNetError('%s: "attrs" is not an object' % source)
     version = _version(doc)
     jnodes = doc['nodes']
     nodes = []
     for i, jn in enumerate(jnodes):
         if not isinstance(jn, dict) or 'op' not in jn or 'name' not in jn:
             raise MXNetError('%s: node %d is malformed (needs "op" and "name")' % (source, i))
+        op = _text(jn['op'], 'node %d op' % i, source)
+        name = _text(jn['name'], 'node %d name' % i, source)
         attrs = {}
         for key in ('param', 'attr', 'attrs'):
             if isinstance(jn.get(key), dict):
                 attrs.update({str(k): str(v) for k, v in jn[key].items()})
-        node = Node(_canonical_op(str(jn['op'])), jn['name'], attrs)
-        if isinstance(jn.get('subgraphs'), list) and jn['subgraphs']:
-            node.subgraphs = [_from_doc(sub, source, True) for sub in jn['subgraphs']]
+        node = Node(_canonical_op(op), name, attrs)
+        subs = jn.get('subgraphs')
+        if subs is not None and not isinstance(subs, list):
+            raise MXNetError('%s: node %r has "subgraphs" that is not a list' % (source, name))
+        if subs:
+            node.subgraphs = [_from_doc(sub, source, True) for sub in subs]
         nodes.append(node)
     for i, jn in enumerate(jnodes):
+        entries = jn.get('inputs', [])
+        if not isinstance(entries, list):
+            raise MXNetError('%s: node %r has "inputs" that is not a list' % (source, jn['name']))
         ins, read = [], []
-        for e in jn.get('inputs', []):
-            if not isinstance(e, list) or len(e) < 2 or not 0 <= int(e[0]) < len(nodes):
-                raise MXNetError('%s: node %r has a bad input entry %r' % (source, jn['name'], e))
-            if int(e[0]) >= i:
+        for e in entries:
+            src, k, ver = _entry(e, len(nodes), 'node %r input entry' % jn['name'], source)
+            if src >= i:
                 raise MXNetError('%s: node %r takes input from a later node %d (not a DAG)'
-                                 % (source, jn['name'], int(e[0])))
-            ins.append((nodes[int(e[0])], int(e[1])))
-            ver = e[2] if len(e) > 2 and isinstance(e[2], int) else 0  # 0.8: no version
-            read.append((ins[-1][0], ins[-1][1], ver))
+                                 % (source, jn['name'], src))
+            ins.append((nodes[src], k))
+            read.append((nodes[src], k, ver or 0))   # 0.8: no version
         nodes[i].inputs = ins
         if read:
             _READ_VERSIONS[nodes[i]] = read
     heads = doc.get('heads')
+    if heads is not None and not isinstance(heads, list):
+        raise MXNetError('%s: "heads" is not a list' % source)
     if not heads:
+        if not nodes:
+            raise MXNetError('%s has no nodes' % source)
         heads = [[len(nodes) - 1, 0, 0]]
     head_entries = []
     for h in heads:
-        if not isinstance(h, list) or not 0 <= int(h[0]) < len(nodes):
-            raise MXNetError('%s: bad head entry %r' % (source, h))
-        head_entries.append((nodes[int(h[0])], int(h[1])))
+        j, k, _ = _entry(h, len(nodes), 'head entry', source)
+        head_entries.append((nodes[j], k))
     if not subgraph:
         head_entries = _inline_fused(head_entries, source)
         _upgrade(head_entries, version)

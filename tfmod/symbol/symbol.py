@@ -553,8 +553,8 @@ def load(fname):
     if not isinstance(fname, str):
         raise TypeError('fname need to be string')
     try:
-        with open(fname, 'r', encoding='utf-8') as f:
-            text = f.read()
+        with open(fname, 'rb') as f:
+            text = f.read()   # bytes: from_json checks the encoding, naming the file
     except OSError as e:
         raise MXNetError('cannot read symbol file %s: %s' % (fname, e.strerror)) from None
     return Symbol(jsonfmt.from_json(text, source=fname))
