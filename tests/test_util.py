@@ -152,11 +152,11 @@ def test_module_training_runs_under_use_np():
         def run(self):
             x = np.arange(12, dtype='float32').reshape(6, 2)
             it = mx.io.NDArrayIter(x, np.zeros(6, 'float32'), batch_size=3)
-            net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.var('data'), num_hidden=2),
-                                       name='softmax')
+            net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.var('data'), num_hidden=2,
+                                                             name='fc'), name='softmax')
             mod = mx.mod.Module(net)
             mod.fit(it, num_epoch=1)
-            return mx.is_np_array(), mod.get_params()[0]['fullyconnected0_weight'].shape
+            return mx.is_np_array(), mod.get_params()[0]['fc_weight'].shape
     assert Trainer().run() == (True, (2, 2))
 
 
