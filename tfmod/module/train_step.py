@@ -8,8 +8,9 @@ one traced function run on a ``tf.distribute`` strategy:
 * the replicas are the executors (one per context); ``strategy.run`` computes each replica's
   forward and backward on its own slice (slices may be uneven: work_load_list);
 * the gradients are summed with the strategy's cross-device reduction
-  (``extended.batch_reduce_to``: NCCL on GPUs, a reduction to one device on CPUs) onto the
-  device of the weight the optimizer updates;
+  (``extended.reduce_to``: TF's GPU choice (NCCL) on GPUs, a reduction to one device on CPUs)
+  onto the device of the weight the optimizer updates, as MXNet's kvstore reduces onto its own
+  copy;
 * the optimizer step (``Optimizer._tf_update``, the code the eager path runs) then runs once per
   parameter, and the new weight is copied to every other replica (MXNet's pull).
 
@@ -118,10 +119,13 @@ class _Replicas:
                     out.append(tf.add_n([tf.identity(g[j]) for g in per_replica]))
             return out
         from tensorflow.python.distribute import values as _values
-        pairs = [(_values.PerReplica(tuple(per_replica[k][j] for k in range(n))), d)
-                 for j, d in enumerate(dests)]
+        # one reduction per parameter onto its weight's device (batch_reduce_to would only
+        # warn, on every trace, that the destinations differ from the replicas' devices)
         with s.scope():
-            reduced = s.extended.batch_reduce_to(tf.distribute.ReduceOp.SUM, pairs)
+            reduced = [s.extended.reduce_to(
+                tf.distribute.ReduceOp.SUM,
+                _values.PerReplica(tuple(per_replica[k][j] for k in range(n))), d)
+                for j, d in enumerate(dests)]
         return [r if not isinstance(r, _values.DistributedValues) else
                 s.experimental_local_results(r)[0] for r in reduced]
 
