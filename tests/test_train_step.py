@@ -80,3 +80,33 @@ def test_one_step_code_on_the_default_and_the_mirrored_strategy():
     # the optimizer kept one state per parameter: by index on one device, by name in the store
     assert sorted(one._updater.states) == list(range(len(one._exec_group.param_names)))
     assert sorted(two._kvstore._updater.states) == sorted(two._exec_group.param_names)
+
+
+def test_update_after_reading_gradients_equals_the_fused_step():
+    """Reading a gradient runs the deferred forward/backward on its own; the update then
+    runs compiled from the grad arrays -- same numbers (3 uneven replicas, grad_req='add')."""
+    batches = _batches(3)
+    res = []
+    for read in (False, True):
+        mod = mx.mod.Module(_net(), context=[mx.cpu(0), mx.cpu(1), mx.cpu(2)],
+                            work_load_list=[2, 1, 1])
+        mod.bind([('data', (8, 6))], [('softmax_label', (8,))], grad_req='add')
+        mod.init_params(mx.init.Xavier(rnd_type='uniform', magnitude=2))
+        mod.set_params(*_fixed_params(mod))
+        mod.init_optimizer(optimizer='adam', optimizer_params={'learning_rate': 0.01})
+        for b in batches:
+            mod.forward_backward(b)
+            if read:
+                mod._exec_group.grad_arrays[0][1].asnumpy()
+            mod.update()
+        assert [k[0] for k in mod._train_step._cache] == [not read]
+        res.append(mod.get_params())
+    for d0, d1 in zip(*res):
+        for n in d0:
+            np.testing.assert_allclose(d1[n].asnumpy(), d0[n].asnumpy(), atol=1e-6, err_msg=n)
+
+
+def _fixed_params(mod):
+    rng = np.random.RandomState(5)
+    arg, aux = mod.get_params()
+    return {k: mx.nd.array(rng.uniform(-0.5, 0.5, v.shape)) for k, v in arg.items()}, aux
