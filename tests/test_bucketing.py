@@ -188,7 +188,7 @@ def test_each_bucket_compiles_once_and_optimizer_states_are_shared():
 
     def traces():
         return sum(_exe(mod, k).trace_count +
-                   (m._compiled_update.trace_count if m._compiled_update else 0)
+                   (m._train_step.trace_count if m._train_step else 0)
                    for k, m in mod._buckets.items())
     for b in batches:
         mod.forward_backward(b)
@@ -204,7 +204,7 @@ def test_each_bucket_compiles_once_and_optimizer_states_are_shared():
     assert all(_exe(mod, k).call_count == calls[k] + 20 for k in mod._buckets)  # one call/batch
     updater = mod._buckets[10]._updater
     assert len(updater.states) == len(init_params())    # one momentum per parameter, not per bucket
-    cus = [m._compiled_update for m in mod._buckets.values()]
+    cus = [m._train_step for m in mod._buckets.values()]
     assert all(cu.updater is updater for cu in cus)
     st = {id(updater.states[i]._s) for i in updater.states}
     assert len(st) == len(updater.states)

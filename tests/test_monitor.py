@@ -180,8 +180,8 @@ def test_monitor_does_not_change_training_and_compiles_once():
     mon_kinds = [k for k in exe._compiled if isinstance(k, tuple) and k[0].endswith('_mon')]
     assert [k[0] for k in mon_kinds] == ['train_bwd_mon']
     # unmonitored batches still take the fused forward+backward+update call
-    fused = [k for k in watched._compiled_update._cache if k[0]]
-    assert fused and watched._compiled_update.trace_count == 2
+    fused = [k for k in watched._train_step._cache if k[0]]
+    assert fused and watched._train_step.trace_count == 2
     # no monitor: no monitored function exists at all
     exe_plain = plain._exec_group.execs[0]
     assert not [k for k in exe_plain._compiled if isinstance(k, tuple)]

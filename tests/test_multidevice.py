@@ -94,7 +94,7 @@ def test_compiled_function_count_does_not_grow():
         mod.forward_backward(R.batch('convbn', t % 5))
         mod.update()
     counts = [e.trace_count for e in mod._exec_group.execs]
-    group = mod._group_update
+    group = mod._train_step
     assert group is not None  # the whole step ran as one compiled call
     traces = group.trace_count
     calls = [e.call_count for e in mod._exec_group.execs]
@@ -102,7 +102,7 @@ def test_compiled_function_count_does_not_grow():
         mod.forward_backward(R.batch('convbn', t % 5))
         mod.update()
     assert [e.trace_count for e in mod._exec_group.execs] == counts
-    assert mod._group_update is group and group.trace_count == traces == 1
+    assert mod._train_step is group and group.trace_count == traces == 1
     assert [e.call_count for e in mod._exec_group.execs] == [c + 5 for c in calls]
 
 

@@ -41,7 +41,6 @@ from .. import optimizer as opt
 from .base_module import BaseModule, _module_input_names
 from .module import Module
 from .python_module import _check
-from .train_step import CompiledUpdate
 
 
 def _names(descs):
@@ -53,24 +52,6 @@ def _fmt(shape):
         '(%d,)' % int(shape[0])
 
 
-class _IndexedUpdate(CompiledUpdate):
-    """A bucket's compiled update whose Updater indices are the BucketingModule's global
-    parameter indices, not positions in this bucket's parameter list."""
-
-    def __init__(self, executor, updater, param_names, indices):
-        super().__init__(executor, updater, param_names)
-        self.indices = list(indices)
-
-    def _targets(self):
-        exe = self.exe
-        out = []
-        for idx, name in zip(self.indices, self.param_names):
-            pos = exe._arg_index[name]
-            if exe._grad_vars[pos] is not None and exe._grad_req[name] != 'null':
-                out.append((idx, pos))
-        return out
-
-
 class _BucketModule(Module):
     """The Module of one bucket: a Module whose update uses the global parameter indices."""
 
@@ -78,51 +59,16 @@ class _BucketModule(Module):
         super().__init__(symbol, data_names, label_names, **kwargs)
         self._owner = owner
 
-    def _updater_indices(self):
+    def _updater_keys(self):
+        """The key hook of Module's training step: this bucket's parameters under their
+        global indices, so every bucket updates (and shares) one optimizer state each."""
         group = self._exec_group
-        cached = getattr(self, '_indices_cache', None)
+        cached = getattr(self, '_keys_cache', None)
         if cached is None or cached[0] is not group:
             index = self._owner._param_index
             cached = (group, [index[n] for n in group.param_names])
-            self._indices_cache = cached
-        return cached[1]
-
-    def update(self):
-        self._require(self.binded and self.params_initialized and self.optimizer_initialized,
-                      'update', 'bind(), init_params() and init_optimizer()')
-        indices = self._updater_indices()
-        if indices == list(range(len(indices))) or self._update_on_kvstore:
-            super().update()    # the default bucket's indices, or the store's (by name)
-            return
-        self._params_dirty = True
-        group = self._exec_group
-        if self._kvstore is None and len(group.execs) == 1 and \
-                type(self._optimizer)._is_builtin_update():
-            exe = group.execs[0]
-            cu = self._compiled_update
-            if cu is None or cu.exe is not exe or cu.updater is not self._updater:
-                self._compiled_update = _IndexedUpdate(exe, self._updater, group.param_names,
-                                                       indices)
-            step = exe.take_pending_step()
-            _nd.flush_pending()
-            self._compiled_update(step)
-            return
-        # Module._update_per_param with global indices (index * num_device + device)
-        _nd.flush_pending()
-        n = len(group.execs)
-        updates = [[] for _ in range(n)]
-        for gidx, name, arg_list, grad_list in zip(indices, group.param_names,
-                                                   group.param_arrays, group.grad_arrays):
-            if grad_list[0] is None:
-                continue
-            if self._kvstore:
-                self._kvstore.pushpull(name, grad_list, priority=-gidx)
-            for k, (w, g) in enumerate(zip(arg_list, grad_list)):
-                updates[k].append((gidx * n + k, g, w))
-        for dev_updates in updates:
-            if dev_updates:
-                i, g, w = zip(*dev_updates)
-                self._updater(list(i), list(g), list(w))
+            self._keys_cache = cached
+        return list(cached[1])
 
 
 class _PoolExec:

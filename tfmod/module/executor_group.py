@@ -10,6 +10,7 @@ the same as MXNet's. Module's update sums the devices' gradients and keeps the c
 from collections import OrderedDict
 
 import numpy as np
+import tensorflow as tf
 
 from ..base import MXNetError
 from ..io import DataDesc
@@ -215,14 +216,29 @@ class ExecutorGroup:
         from ..ndarray.register import invoke
         return invoke('slice_axis', (arr,), {'axis': axis, 'begin': sl.start, 'end': sl.stop})
 
-    def _feeds(self, data_batch, k):
-        feeds = {}
+    def _split(self, arr, axis):
+        """``arr`` cut into every device's slice along ``axis``: one split op for all devices
+        (reading n first-axis views would cost n slicing ops per array per batch)."""
+        n = self.num_device
+        if n == 1 or axis < 0:
+            return [arr] * n
+        sizes = [sl.stop - sl.start for sl in self.slices]
+        if not isinstance(arr, _nd.NDArray) or arr.ndim <= axis or \
+                arr.shape[axis] != sum(sizes):
+            return [self._slice(arr, k, axis) for k in range(n)]
+        parts = tf.split(arr._read(), sizes, axis=axis)
+        return [_nd.from_tensor(t, arr.context) for t in parts]
+
+    def _feeds(self, data_batch):
+        """Every device's inputs, {name: array} per device."""
+        feeds = [{} for _ in range(self.num_device)]
         data = data_batch.data if data_batch.data is not None else []
         if len(data) != len(self.data_names):
             raise MXNetError('the batch has %d data arrays but the module expects %d (%s)'
                              % (len(data), len(self.data_names), ', '.join(self.data_names)))
         for name, arr, axis in zip(self.data_names, data, self.data_layouts):
-            feeds[name] = self._slice(arr, k, axis)
+            for f, part in zip(feeds, self._split(arr, axis)):
+                f[name] = part
         labels = getattr(data_batch, 'label', None) or []   # a batch may have no .label
         if self.label_names and labels:
             if len(labels) != len(self.label_names):
@@ -230,14 +246,15 @@ class ExecutorGroup:
                                  % (len(labels), len(self.label_names),
                                     ', '.join(self.label_names)))
             for name, arr, axis in zip(self.label_names, labels, self.label_layouts):
-                feeds[name] = self._slice(arr, k, axis)
+                for f, part in zip(feeds, self._split(arr, axis)):
+                    f[name] = part
         return feeds
 
     def forward(self, data_batch, is_train=None):
         if is_train is None:
             is_train = self.for_training
-        for k, exe in enumerate(self.execs):
-            exe.forward(is_train=is_train, **self._feeds(data_batch, k))
+        for exe, feeds in zip(self.execs, self._feeds(data_batch)):
+            exe.forward(is_train=is_train, **feeds)
 
     def backward(self, out_grads=None):
         if not self.for_training:

@@ -1,7 +1,7 @@
 """Module: a Symbol bound to devices, trained by an optimizer -- MXNet 1.9.1's Module API.
 
-With a built-in optimizer and a local kvstore, ``forward_backward`` + ``update`` is one compiled
-TF call per batch (see train_step.py); the executor defers its forward and backward until the
+With a built-in optimizer, ``forward_backward`` + ``update`` is one compiled TF call per batch on
+one device or several (train_step.py); the executors defer their forward and backward until the
 update, or until something reads their results.
 """
 import logging
@@ -18,8 +18,7 @@ from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
 from .base_module import BaseModule, _module_input_names, _parse_data_desc
 from .executor_group import ExecutorGroup
-from .group_update import GroupUpdate
-from .train_step import CompiledUpdate
+from .train_step import TrainStep
 from ..kvstore.kvstore import KVStore as _KVStore
 
 
@@ -89,8 +88,7 @@ class Module(BaseModule):
         self._exec_group = None
         self._data_shapes = None
         self._label_shapes = None
-        self._compiled_update = None
-        self._group_update = None
+        self._train_step = None
 
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
@@ -126,7 +124,7 @@ class Module(BaseModule):
         self._exec_group = None
         self._data_shapes = None
         self._label_shapes = None
-        self._compiled_update = None
+        self._train_step = None
 
     # -- properties -------------------------------------------------------------------------------
     @property
@@ -282,7 +280,7 @@ class Module(BaseModule):
             self.data_names, self.label_names, data_shapes, label_shapes)
         self._exec_group.reshape(data_shapes, label_shapes)  # raises before changing anything
         self._data_shapes, self._label_shapes = data_shapes, label_shapes
-        self._compiled_update = None
+        self._train_step = None
 
     # -- optimizer --------------------------------------------------------------------------------
     def init_optimizer(self, kvstore='local', optimizer='sgd',
@@ -328,7 +326,7 @@ class Module(BaseModule):
         self._kvstore = kvstore
         self._update_on_kvstore = update_on_kvstore
         self._updater = None
-        self._compiled_update = None
+        self._train_step = None
         if kvstore:
             if self._compression_params:
                 kvstore.set_gradient_compression(self._compression_params)
@@ -353,7 +351,7 @@ class Module(BaseModule):
         self._kvstore = shared_module._kvstore
         self._update_on_kvstore = shared_module._update_on_kvstore
         self._updater = shared_module._updater
-        self._compiled_update = None
+        self._train_step = None
         self.optimizer_initialized = True
 
     # -- computation ------------------------------------------------------------------------------
@@ -400,68 +398,78 @@ class Module(BaseModule):
         self._require(self.binded and self.params_initialized and self.optimizer_initialized,
                       'update', 'bind(), init_params() and init_optimizer()')
         self._params_dirty = True
-        exe = self._exec_group.execs[0]
-        if self._update_on_kvstore:
-            if self._fused_group_update():
-                return
-            _nd.flush_pending()
-            self._update_with_kvstore()
-            return
-        if self._kvstore is not None or len(self._exec_group.execs) > 1:
-            _nd.flush_pending()
-            self._update_per_param()
-            return
-        if type(self._optimizer)._is_builtin_update():
-            if self._compiled_update is None or self._compiled_update.exe is not exe or \
-                    self._compiled_update.updater is not self._updater:
-                self._compiled_update = CompiledUpdate(exe, self._updater,
-                                                       self._exec_group.param_names)
-            step = exe.take_pending_step()
-            _nd.flush_pending()
-            self._compiled_update(step)
+        if self._compiled_step():
             return
         _nd.flush_pending()
-        self._update_per_param()
+        if self._update_on_kvstore:
+            self._update_with_kvstore()
+        else:
+            self._update_per_param()
 
-    def _fused_group_update(self):
-        """Several devices, store updating, built-in optimizer, every device with a deferred
-        forward+backward: run it all as one compiled call (group_update.py)."""
-        kv = self._kvstore
-        if kv is None or kv._updater is None or \
-                not type(kv._updater.optimizer)._is_builtin_update() or \
-                type(kv).push is not _KVStore.push:
+    def _updater_keys(self):
+        """Each parameter's index in the Updater (BucketingModule's buckets use the global
+        indices of their parameters: the key hook of the shared step)."""
+        return list(range(len(self._exec_group.param_names)))
+
+    def _step_for(self):
+        """The compiled step for the current executors and optimizer, or None when this
+        configuration takes the per-parameter path: a Python optimizer, a kvstore whose push
+        is overridden, or several devices with the updates done per device."""
+        group = self._exec_group
+        if self._update_on_kvstore:
+            kv = self._kvstore
+            if kv._updater is None or type(kv).push is not _KVStore.push:
+                return None
+            updater, keys, store = kv._updater, list(group.param_names), kv._stored
+        elif self._kvstore is None and len(group.execs) == 1:
+            updater, keys, store = self._updater, self._updater_keys(), None
+        else:
+            return None
+        if updater is None or not type(updater.optimizer)._is_builtin_update():
+            return None
+        st = self._train_step
+        if st is None or st.updater is not updater or st.store != store or \
+                st.keys != keys or len(st.execs) != len(group.execs) or \
+                any(a is not b for a, b in zip(st.execs, group.execs)):
+            st = TrainStep(group.execs, updater, group.param_names, keys, store)
+            self._train_step = st
+        return st
+
+    def _compiled_step(self):
+        """Run the update as one compiled call (fused with every device's deferred
+        forward+backward when they all have one); False when it takes the eager path."""
+        st = self._step_for()
+        if st is None:
             return False
         execs = self._exec_group.execs
-        if any(e._pending is None or e._pending['stage'] != 'bwd' for e in execs):
-            return False
-        if self._group_update is None or self._group_update.group is not self._exec_group or \
-                self._group_update.kv is not kv or self._group_update.updater is not kv._updater:
-            self._group_update = GroupUpdate(self._exec_group, kv)
         steps = [e.take_pending_step() for e in execs]
-        if any(s is None for s in steps):  # a monitor is active on some device
-            for e, st in zip(execs, steps):
-                if st is not None:
-                    e._pending = st
+        if any(s is None for s in steps):
+            # a monitor is active, or the gradients are already computed: run the pending
+            # work as it is, then update from the grad arrays
+            for e, s in zip(execs, steps):
+                if s is not None:
+                    e._pending = s
                     _nd.defer(e)
-            return False
+            steps = None
         _nd.flush_pending()
-        self._group_update(steps)
+        st(steps)
         return True
 
     def _update_per_param(self):
         """The per-parameter path (a user's own optimizer in mx.nd, or several devices without
-        the store updating): MXNet's _update_params."""
+        the store updating): MXNet's _update_params, with updater index key * devices + k."""
         n = len(self._context)
         updates = [[] for _ in range(n)]
-        for index, (arg_list, grad_list) in enumerate(zip(self._exec_group.param_arrays,
-                                                          self._exec_group.grad_arrays)):
+        for key, name, arg_list, grad_list in zip(self._updater_keys(),
+                                                  self._exec_group.param_names,
+                                                  self._exec_group.param_arrays,
+                                                  self._exec_group.grad_arrays):
             if grad_list[0] is None:
                 continue
             if self._kvstore:
-                self._kvstore.pushpull(self._exec_group.param_names[index], grad_list,
-                                       priority=-index)
+                self._kvstore.pushpull(name, grad_list, priority=-key)
             for k, (w, g) in enumerate(zip(arg_list, grad_list)):
-                updates[k].append((index * n + k, g, w))
+                updates[k].append((key * n + k, g, w))
         for dev_updates in updates:
             if dev_updates:
                 i, g, w = zip(*dev_updates)
@@ -553,4 +561,4 @@ class Module(BaseModule):
             except MXNetError:
                 updater.states, updater.states_synced = before
                 raise
-        self._compiled_update = None
+        self._train_step = None

@@ -1,23 +1,64 @@
-"""Module's compiled update: forward + backward + every parameter update in one TF call.
+"""One compiled training step for a module's executors on 1..n devices, on tf.distribute.
 
-When a Module's executor has a deferred (forward, backward) step and the optimizer is a built-in
-one (its update is a TF function, ``Optimizer._tf_step``), ``Module.update()`` runs them together
-as one traced function. Python's work per batch is the optimizer bookkeeping MXNet also does in
-Python (update counts, learning-rate schedule) -- a few scalars per parameter -- and one call.
-Without a deferred step (gradients already computed), the same update runs compiled on its own.
+MXNet's data-parallel step: every device runs forward and backward on its slice of the batch,
+the gradients are summed, the optimizer updates each parameter once, and every device gets the
+new weight. Here that whole step -- forward, backward, the sum and every parameter update -- is
+one traced function run on a ``tf.distribute`` strategy:
 
-Traces are cached per (optimizer structure, hyper-parameter names, states version); learning
-rates, weight decays, step counts, hyper-parameter values and per-parameter Python scalars
-(``Optimizer._tf_param_hparams``: Nadam's m_schedule, SGLD's noise seeds) are float64 tensor
-arguments, so schedules and changed hyper-parameters never retrace.
+* the replicas are the executors (one per context); ``strategy.run`` computes each replica's
+  forward and backward on its own slice (slices may be uneven: work_load_list);
+* the gradients are summed with the strategy's cross-device reduction
+  (``extended.reduce_to``: TF's GPU choice (NCCL) on GPUs, a reduction to one device on CPUs)
+  onto the device of the weight the optimizer updates, as MXNet's kvstore reduces onto its own
+  copy;
+* the optimizer step (``Optimizer._tf_update``, the code the eager path runs) then runs once per
+  parameter, and the new weight is copied to every other replica (MXNet's pull).
+
+One device is the one-replica case of the same code (TF's default strategy). Several contexts on
+distinct TF devices use a ``MirroredStrategy`` over them. MXNet also accepts a context list that
+names one device twice (``[cpu(0), cpu(0)]``), which no TF strategy can hold: those replicas run
+one after the other in the same traced function and are summed with ``tf.add_n``.
+
+Who owns the updated weight and under which key its optimizer state lives is the caller's
+choice: the kvstore's own copy keyed by name (MXNet's update on the store), or the executor's
+weight keyed by the updater index (one device without a store; BucketingModule passes its global
+parameter indices, so all buckets share one state per parameter).
+
+Traces are cached per (optimizer structure, hyper-parameter names, states, replicas, feeds);
+learning rates, weight decays, step counts, hyper-parameter values and per-parameter Python
+scalars (``Optimizer._tf_param_hparams``) are one float64 tensor argument, so schedules and
+changed hyper-parameters never retrace.
 """
 import numpy as np
 import tensorflow as tf
 
 from converters import custom as _custom
 from ..optimizer.optimizer import flatten_state
-from ..ndarray import ndarray as _nd
 from ..profiler.recorder import span as _profile_span
+
+_STRATEGIES = {}
+
+
+def strategy_for(devices):
+    """The tf.distribute strategy over ``devices`` (TF device names, one per replica): the
+    default strategy for one, a MirroredStrategy (made once per device tuple) for several
+    distinct ones, None when a device repeats (no TF strategy holds one device twice)."""
+    devices = tuple(devices)
+    if len(devices) == 1:
+        return tf.distribute.get_strategy()
+    if len(set(devices)) < len(devices):
+        return None
+    s = _STRATEGIES.get(devices)
+    if s is None:
+        # GPUs: TF's choice (NCCL all-reduce). CPUs: a reduction onto the destination's
+        # device -- TF's CPU default, collective ops, keys its groups per process and clashes
+        # between strategies over different device sets.
+        gpus = all(':GPU:' in d.upper() for d in devices)
+        s = tf.distribute.MirroredStrategy(
+            devices=list(devices),
+            cross_device_ops=None if gpus else tf.distribute.ReductionToOneDevice())
+        _STRATEGIES[devices] = s
+    return s
 
 
 def _state_vars(state, ctx):
@@ -33,94 +74,155 @@ def _rebuild(state, flat_iter):
     return next(flat_iter)
 
 
-class CompiledUpdate:
-    """Compiled (forward +) backward + optimizer update for one executor and one Updater."""
+class _Replicas:
+    """Runs a per-replica function and sums per-replica values: on a strategy, or (devices
+    repeated) one replica after the other."""
 
-    def __init__(self, executor, updater, param_names):
-        self.exe = executor
+    def __init__(self, execs):
+        self.devices = [e._ctx.tf_device for e in execs]
+        self.strategy = strategy_for(self.devices)
+
+    def run(self, fn):
+        """``fn(k)`` on replica ``k``, for every k -> list of its results, one per replica."""
+        s = self.strategy
+        if s is None:
+            out = []
+            for k, dev in enumerate(self.devices):
+                with tf.device(dev):
+                    out.append(fn(k))
+            return out
+
+        def per_replica():
+            rid = tf.distribute.get_replica_context().replica_id_in_sync_group
+            return fn(int(tf.get_static_value(rid)))
+        with s.scope():
+            res = s.run(per_replica)
+        if len(self.devices) == 1:
+            return [res]
+        # PerReplica leaves -> one structure per replica
+        leaves = tf.nest.flatten(res, expand_composites=False)
+        local = [s.experimental_local_results(v) for v in leaves]
+        return [tf.nest.pack_sequence_as(res, [v[k] for v in local])
+                for k in range(len(self.devices))]
+
+    def sum_to(self, per_replica, dests):
+        """Sum each target's per-replica gradients onto the device of its destination
+        variable (``per_replica[k][j]``: replica k's gradient of target j)."""
+        n = len(self.devices)
+        if n == 1:
+            return list(per_replica[0])
+        s = self.strategy
+        if s is None:
+            out = []
+            for j, d in enumerate(dests):
+                with tf.device(d.device):
+                    out.append(tf.add_n([tf.identity(g[j]) for g in per_replica]))
+            return out
+        from tensorflow.python.distribute import values as _values
+        # one reduction per parameter onto its weight's device (batch_reduce_to would only
+        # warn, on every trace, that the destinations differ from the replicas' devices)
+        with s.scope():
+            reduced = [s.extended.reduce_to(
+                tf.distribute.ReduceOp.SUM,
+                _values.PerReplica(tuple(per_replica[k][j] for k in range(n))), d)
+                for j, d in enumerate(dests)]
+        return [r if not isinstance(r, _values.DistributedValues) else
+                s.experimental_local_results(r)[0] for r in reduced]
+
+
+class TrainStep:
+    """Compiled (forward + backward on every replica +) gradient sum + one optimizer update.
+
+    ``execs``: the replicas' executors (same symbol); ``updater``: the Updater whose optimizer
+    and states are used; ``keys``: each of ``param_names``' key in the updater (its index, or
+    its name for a kvstore); ``store``: ``key -> NDArray`` the weight the optimizer updates
+    (a kvstore's copy), or None to update the (single) executor's own weight.
+    """
+
+    def __init__(self, execs, updater, param_names, keys, store=None):
+        self.execs = list(execs)
+        if store is None and len(self.execs) != 1:
+            raise ValueError('TrainStep without a store updates one executor, got %d'
+                             % len(self.execs))
         self.updater = updater
         self.opt = updater.optimizer
         self.param_names = list(param_names)
+        self.keys = list(keys)
+        self.store = store
+        self._replicas = None
         self._cache = {}
-        self._plan_cache = None
         self.trace_count = 0
 
+    @property
+    def exe(self):
+        return self.execs[0]
+
     def _targets(self):
-        """(updater index, arg position) of every parameter that has a gradient."""
-        exe = self.exe
+        """(updater key, arg position) of every parameter with a gradient (same position on
+        every replica: all executors bind the same symbol)."""
+        exe = self.execs[0]
         out = []
-        for idx, name in enumerate(self.param_names):
+        for key, name in zip(self.keys, self.param_names):
             pos = exe._arg_index[name]
             if exe._grad_vars[pos] is not None and exe._grad_req[name] != 'null':
-                out.append((idx, pos))
+                out.append((key, pos))
         return out
 
-    def _ensure_states(self, targets):
-        up = self.updater
-        created = False
-        for idx, pos in targets:
-            if idx not in up.states:
-                up.states[idx] = self.opt.create_state_multi_precision(
-                    idx, self.exe.arg_arrays[pos])
-                up.states_synced[idx] = True
-                created = True
-            elif not up.states_synced.get(idx, True):
-                up.states[idx] = up.sync_state_context(up.states[idx], self.exe._ctx)
-                up.states_synced[idx] = True
-                created = True
-        return created
+    def _weight(self, key, pos):
+        return self.store(key) if self.store is not None else self.execs[0].arg_arrays[pos]
 
-    def _plan(self):
-        """(targets, indices, states, state-storage ids), cached until the Updater's states
-        change (first use creates them; set_states replaces them)."""
+    def _states(self, targets):
         up = self.updater
-        plan = self._plan_cache
-        if plan is not None and plan[0] is up.states and \
-                all(up.states_synced.get(i, True) for i in plan[2]):
-            return plan[1:]
+        for key, pos in targets:
+            if key not in up.states:
+                up.states[key] = self.opt.create_state_multi_precision(
+                    key, self._weight(key, pos))
+                up.states_synced[key] = True
+            elif not up.states_synced.get(key, True):
+                up.states[key] = up.sync_state_context(up.states[key],
+                                                       self._weight(key, pos).context)
+                up.states_synced[key] = True
+        return [up.states[k] for k, _ in targets]
+
+    def __call__(self, steps=None):
+        """Run one step. ``steps``: every replica's deferred (forward, backward) step, fused
+        into the call; None when the gradients are already in the grad arrays."""
+        execs = self.execs
         targets = self._targets()
-        self._ensure_states(targets)
-        indices = [i for i, _ in targets]
-        states = [up.states[i] for i in indices]
-        sids = tuple(tuple(id(a._s) for a in flatten_state(st)) for st in states)
-        self._plan_cache = (up.states, targets, indices, states, sids)
-        return targets, indices, states, sids
-
-    def __call__(self, step=None):
-        """Run the update (fused with ``step`` -- a deferred forward+backward -- when given)."""
-        exe = self.exe
-        targets, indices, states, sids = self._plan()
+        keys = [k for k, _ in targets]
+        states = self._states(targets)
+        weights = [self._weight(k, p) for k, p in targets]
         opt = self.opt
-        opt._set_current_context(exe._ctx.device_id)
-        if indices:
-            opt._update_count(indices)
-        counts = opt._index_update_count
-        lrs = opt._get_lrs(indices)  # before _tf_param_hparams, which may read them (LARS)
-        wds = opt._get_wds(indices)
-        names, vals = opt.hparam_values()
-        per_param = opt._tf_param_hparams(indices)
+        ctx = weights[0].context if weights else execs[0]._ctx
+        opt._set_current_context(ctx.device_id)
+        lrs, wds, ts, hnames, hvals, per_param = opt._step_scalars(keys)
         pnames = tuple(sorted(per_param))
-        # One float64 vector (the Python doubles MXNet computes with; each step casts where
-        # MXNet does): lrs, wds, step counts, hyper-parameters, per-parameter scalars.
-        vec = np.concatenate([np.asarray(lrs, np.float64), np.asarray(wds, np.float64),
-                              np.asarray([counts[i] for i in indices], np.float64),
-                              np.asarray(vals, np.float64)] +
-                             [np.asarray(per_param[n], np.float64) for n in pnames])
-        head = None
-        if step is not None:
-            head = step['head']
-            head = None if head is None or all(h is None for h in head) else head
-        key = (step is not None, opt._tf_structure(), tuple(names), pnames, tuple(indices), sids,
-               None if step is None else (tuple(sorted(step['feeds'])), head is None))
+        pvals = np.asarray([per_param[n] for n in pnames], np.float64).reshape(
+            len(pnames), len(keys))
+        fused = steps is not None
+        heads = None
+        if fused:
+            heads = [None if s['head'] is None or all(h is None for h in s['head'])
+                     else s['head'] for s in steps]
+        key = (fused, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
+               tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
+               tuple(id(w._s) for w in weights), tuple(id(e) for e in execs),
+               None if not fused else (tuple(tuple(sorted(s['feeds'])) for s in steps),
+                                       tuple(h is None for h in heads)))
         entry = self._cache.get(key)
         if entry is None:
-            entry = [self._build(step is not None, targets, states, names, pnames), None]
+            entry = [self._build(fused, targets, states, weights, hnames, pnames), None]
             self._cache[key] = entry
-        exe.call_count += 1
-        args = (tf.constant(vec),) if step is None else \
-            (step['feeds'], step['seed'], head, tf.constant(vec))
-        with _profile_span('update' if step is None else 'forward_backward_update', exe._ctx), \
-                tf.device(exe._ctx.tf_device):
+        vec = tf.constant(np.concatenate([
+            np.asarray(lrs, np.float64), np.asarray(wds, np.float64), np.asarray(ts, np.float64),
+            np.asarray(hvals, np.float64), pvals.reshape(-1)]))
+        args = (vec,) if not fused else (
+            [s['feeds'] for s in steps], [s['seed'] for s in steps], heads, vec)
+        for e in execs:
+            e.call_count += 1
+        attrs = {'devices': len(execs)} if len(execs) > 1 else None
+        with _profile_span('forward_backward_update' if fused else 'update', execs[0]._ctx,
+                           attrs), tf.device(execs[0]._ctx.tf_device):
             try:
                 if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
                     outs = entry[0](*args)
@@ -130,64 +232,71 @@ class CompiledUpdate:
             except tf.errors.OpError as e:
                 _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
                 raise
-        if step is not None:
-            exe._set_outputs(outs)
-            exe._call_monitor()
+        if fused:
+            for exe, o in zip(execs, outs):
+                exe._set_outputs(o)
+                exe._call_monitor()
 
-    def _build(self, fused, targets, states, names, pnames=()):
-        exe = self.exe
+    def _build(self, fused, targets, states, weights, hnames, pnames):
+        from ..executor import _as_storage_var
+        execs = self.execs
         opt = self.opt
-        state_vars = [_state_vars(s, exe._ctx) for s in states]
+        if self._replicas is None:
+            self._replicas = _Replicas(execs)
+        replicas = self._replicas
+        masters = [_as_storage_var(w, w.context) for w in weights]
+        state_vars = [_state_vars(s, w.context) for s, w in zip(states, weights)]
+        own = self.store is None      # the executor's weight is the one updated
+        n, nh = len(targets), len(hnames)
         self_ = self
 
-        n, h = len(targets), len(names)
+        def replica_grads(k, feeds, seeds, heads):
+            exe = execs[k]
+            if not fused:
+                return (), [exe._grad_vars[pos].read_value() for _, pos in targets]
+            outs, grads, upd = exe._compute_grads(feeds[k], seeds[k], heads[k])
+            exe._apply_updates(upd, aux=False)
+            final = exe._write_grads(grads)
+            exe._apply_updates(upd, args=False)
+            return outs, [final[pos] for _, pos in targets]
 
-        def unpack(vec):
+        def step(feeds, seeds, heads, vec):
+            self_.trace_count += 1
             lrs, wds, ts = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n]
-            hpv = vec[3 * n:3 * n + h]
-            phv = tf.reshape(vec[3 * n + h:], [len(pnames), n])
-            return lrs, wds, ts, hpv, phv
-
-        def apply_updates(grads, lrs, wds, ts, hpv, phv):
-            hp = {n: hpv[k] for k, n in enumerate(names)}
-            for j, ((idx, pos), st, svs) in enumerate(zip(targets, states, state_vars)):
-                wvar = exe._arg_vars[pos]
-                g = grads[pos]
-                st_t = _rebuild(st, iter([v.read_value() for v in svs]))
-                hp_j = dict(hp)
-                hp_j.update({n: phv[k, j] for k, n in enumerate(pnames)})
-                new_w, new_st, new_g = opt._tf_update(wvar.read_value(), g, st_t, lrs[j], wds[j],
-                                                      ts[j], hp_j)
-                wvar.assign(tf.cast(new_w, wvar.dtype))
-                for v, t in zip(svs, flatten_state(new_st) if new_st is not None else []):
-                    v.assign(tf.cast(t, v.dtype))
-                if new_g is not None:  # an in-place gradient rescale (AdaDelta)
-                    gvar = exe._grad_vars[pos]
-                    gvar.assign(tf.cast(new_g, gvar.dtype))
+            hpv = vec[3 * n:3 * n + nh]
+            phv = tf.reshape(vec[3 * n + nh:], [len(pnames), n])
+            res = replicas.run(lambda k: replica_grads(k, feeds, seeds, heads))
+            outs = [r[0] for r in res]
+            summed = replicas.sum_to([r[1] for r in res], masters)
+            hp = {name: hpv[i] for i, name in enumerate(hnames)}
+            for j, ((_, pos), st, svs, mvar, g) in enumerate(
+                    zip(targets, states, state_vars, masters, summed)):
+                with tf.device(mvar.device):
+                    st_t = _rebuild(st, iter([v.read_value() for v in svs]))
+                    hp_j = dict(hp)
+                    hp_j.update({name: phv[i, j] for i, name in enumerate(pnames)})
+                    new_w, new_st, new_g = opt._tf_update(mvar.read_value(), g, st_t, lrs[j],
+                                                          wds[j], ts[j], hp_j)
+                    new_w = tf.cast(new_w, mvar.dtype)
+                    mvar.assign(new_w)
+                    for v, t in zip(svs, flatten_state(new_st) if new_st is not None else []):
+                        v.assign(tf.cast(t, v.dtype))
+                if own:
+                    if new_g is not None:  # an in-place gradient rescale (AdaDelta)
+                        gvar = execs[0]._grad_vars[pos]
+                        gvar.assign(tf.cast(new_g, gvar.dtype))
+                    continue
+                for exe in execs:   # every replica pulls the new weight
+                    wvar = exe._arg_vars[pos]
+                    if wvar is not mvar:
+                        with tf.device(wvar.device):
+                            wvar.assign(tf.identity(new_w))
+            return outs if fused else tf.constant(0)
 
         if fused:
-            def run(feeds, seed, head, vec):
-                self_.trace_count += 1
-                lrs, wds, ts, hpv, phv = unpack(vec)
-                outs, grads, updates = exe._compute_grads(feeds, seed, head)
-                exe._apply_updates(updates, aux=False)
-                final = exe._write_grads(grads)
-                apply_updates(final, lrs, wds, ts, hpv, phv)
-                exe._apply_updates(updates, args=False)
-                return outs
+            run = step
         else:
             def run(vec):
-                self_.trace_count += 1
-                lrs, wds, ts, hpv, phv = unpack(vec)
-                grads = {pos: exe._grad_vars[pos].read_value() for _, pos in targets}
-                apply_updates(grads, lrs, wds, ts, hpv, phv)
-                return tf.constant(0)
+                return step(None, None, None, vec)
         return tf.function(run, autograph=False, reduce_retracing=False)
 
-
-def flush_others(exe):
-    """Flush deferred work of every executor but ``exe``."""
-    others = [p for p in _nd._PENDING if p is not exe]
-    for p in others:
-        _nd.undefer(p)
-        p._flush()
