@@ -449,9 +449,16 @@ def test_missing_kernel_names_the_operator(tmp_path):
         has_kernel = True
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError):
         has_kernel = False
-    if has_kernel:  # then the float16 export simply works
+    if has_kernel:  # then the float16 export works and must give the block maxima
         export.save_model(sym, str(tmp_path / 'sm'), {}, {},
                           input_shapes={'data': (-1, 2, 4, 4, 4)}, precision='float16')
+        fn = tf.saved_model.load(str(tmp_path / 'sm')).signatures['serving_default']
+        spec = fn.structured_input_signature[1]['data']
+        x = np.random.RandomState(0).uniform(-4, 4, (3, 2, 4, 4, 4)).astype(np.float16)
+        got = list(fn(data=tf.constant(x.astype(spec.dtype.as_numpy_dtype))).values())[0]
+        # max pooling picks one input per window, so fp16 gives the exact block maximum
+        want = x.reshape(3, 2, 2, 2, 2, 2, 2, 2).max(axis=(3, 5, 7))
+        np.testing.assert_array_equal(np.asarray(got, np.float16), want)
         return
     with pytest.raises(mx.MXNetError, match=r"operator 'pool3', Pooling.*MaxPool3D"):
         export.save_model(sym, str(tmp_path / 'sm'), {}, {},
