@@ -74,3 +74,89 @@ def csviter_trace(mx_module, folder):
                     trace.append('E')
                 cases.append([[n, bs, round_batch], trace])
     return cases
+
+
+# -- the single programs whose values tests/test_io.py spells out --------------------------------
+def _labels(it):
+    return [b.label[0].asnumpy().tolist() for b in it]
+
+
+def shuffle_seed0(mx_module, x, y, folder):
+    np.random.seed(0)
+    it = mx_module.io.NDArrayIter(x, y, batch_size=4, shuffle=True)
+    first = _labels(it)
+    it.reset()
+    second = _labels(it)
+    it.hard_reset()
+    third = _labels(it)
+    return [first, second, third, it.idx.tolist()]
+
+
+def shuffle_roll_over_seed1(mx_module, x, y, folder):
+    np.random.seed(1)
+    it = mx_module.io.NDArrayIter(x, y, batch_size=4, shuffle=True, last_batch_handle='roll_over')
+    got = []
+    for _ in range(3):
+        got.append([[b.label[0].asnumpy().tolist(), int(b.pad)] for b in it])
+        it.reset()
+    return got
+
+
+def _csv(folder):
+    def write(name, rows):
+        path = os.path.join(folder, name)
+        np.savetxt(path, np.asarray(rows), delimiter=',', fmt='%g')
+        return path
+    return {'d': write('d.csv', np.arange(30).reshape(10, 3)),
+            'l': write('l.csv', np.arange(10).reshape(10, 1)),
+            'l2': write('l2.csv', np.arange(20).reshape(10, 2) + 100)}
+
+
+def _csv_epochs(it, epochs):
+    out = []
+    for _ in range(epochs):
+        ep = []
+        for b in it:
+            d = b.data[0].asnumpy()
+            ep.append([d.reshape(d.shape[0], -1)[:, 0].tolist(),
+                       b.label[0].asnumpy().reshape(d.shape[0], -1)[:, 0].tolist(),
+                       int(b.pad), b.index.tolist()])
+        out.append(ep)
+        it.reset()
+    return out
+
+
+def csv_round_batch(mx_module, x, y, folder):
+    f = _csv(folder)
+    it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), label_csv=f['l'],
+                              label_shape=(1,), batch_size=4)
+    return _csv_epochs(it, 3)
+
+
+def csv_no_round_batch(mx_module, x, y, folder):
+    f = _csv(folder)
+    it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=3, round_batch=False)
+    return _csv_epochs(it, 2)
+
+
+def csv_big_batches(mx_module, x, y, folder):
+    f = _csv(folder)
+    big = _csv_epochs(mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=15), 4)
+    it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(1, 3), label_csv=f['l2'],
+                              label_shape=(2,), batch_size=3)
+    return [[[b[2], b[3]] for b in ep] for ep in big] + [_csv_epochs(it, 2)]
+
+
+def csv_integer_parsing(mx_module, x, y, folder):
+    path = os.path.join(folder, 'f.csv')
+    with open(path, 'w') as fh:
+        fh.write('1.5,2.7,-3.2\n\n4e2, 5 ,6')  # blank line, spaces, no final newline
+    out = {}
+    for dtype in ('float32', 'int32', 'int64'):
+        b = mx_module.io.CSVIter(data_csv=path, data_shape=(3,), batch_size=2, dtype=dtype).next()
+        out[dtype] = [np.dtype(b.data[0].dtype).name, b.data[0].asnumpy().tolist()]
+    return out
+
+
+PROGRAMS = ['shuffle_seed0', 'shuffle_roll_over_seed1', 'csv_round_batch', 'csv_no_round_batch',
+            'csv_big_batches', 'csv_integer_parsing']

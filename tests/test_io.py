@@ -4,8 +4,10 @@ Every case of tests/fixtures/modules/ndarrayiter/ndarrayiter.json (recorded from
 README section 6 and Pitfall 15) is replayed batch by batch: values, shapes, dtypes, pad,
 index, bucket_key, per-batch provide_data/provide_label, the iterator's provide_data and
 provide_label, the between-epoch call and what next() does once exhausted. Other expected
-values below marked "MXNet 1.9.1" were printed by the real MXNet (the oracle venv) for the
-same inputs.
+values below marked "MXNet 1.9.1" are spelled out for reading; the shuffle orders and CSVIter
+epochs among them are also programs in tests/io_sweeps.py, recorded by
+tools/record_io_sweeps.py into fixtures/io_sweeps/traces.json and replayed by
+test_io_program_matches_mxnet.
 """
 import gc
 import json
@@ -768,3 +770,10 @@ def test_ndarrayiter_randomized_sweep_matches_mxnet():
 def test_csviter_sweep_matches_mxnet(tmp_path):
     trace = json.loads(json.dumps(io_sweeps.csviter_trace(mx, str(tmp_path))))
     _same_trace(trace, SWEEPS['csviter'])
+
+
+@pytest.mark.parametrize('program', io_sweeps.PROGRAMS)
+def test_io_program_matches_mxnet(program, tmp_path):
+    """The shuffle orders and CSVIter epochs spelled out in the tests above, as recorded."""
+    got = getattr(io_sweeps, program)(mx, X, Y1, str(tmp_path))
+    assert json.loads(json.dumps(got)) == SWEEPS['programs'][program]
