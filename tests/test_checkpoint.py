@@ -83,7 +83,7 @@ def test_tfmod_states_round_trip_and_are_not_pickles(tmp_path):
     mod.save_checkpoint(prefix, 1, save_optimizer_states=True)
     data = open(prefix + '-0001.states', 'rb').read()
     assert data[:1] != b'\x80'  # not a pickle
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.UnpicklingError, match='invalid load key'):
         pickle.loads(data)
     mod2 = mx.mod.Module.load(prefix, 1, load_optimizer_states=True)
     mod2.bind([('data', (8, 10))], [('softmax_label', (8,))])

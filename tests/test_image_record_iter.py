@@ -77,3 +77,48 @@ def test_trains_a_module_and_refuses_what_it_lacks():
                                    data_shape=(3, 16, 16), batch_size=2))
     with pytest.raises(MXNetError, match='Required parameter data_shape'):
         mx.io.ImageRecordIter(path_imgrec=os.path.join(HERE, 'images.rec'), batch_size=2)
+
+
+def _recorded_by_label(name):
+    """label -> MXNet's (unshuffled, unmirrored) sample of a recorded case's first epoch (the
+    fixture's seven records have the distinct labels 0..6; without an index file MXNet reports
+    index 0 for every record)."""
+    case = next(c for c in CASES if c['case'] == name)
+    out = {}
+    for b in range(case['batches'][0]):
+        key = '%s/e0/b%d' % (name, b)
+        for row, lab in enumerate(ARRAYS[key + '/label'].tolist()):
+            out.setdefault(int(lab), ARRAYS[key + '/data'][row])
+    return case, out
+
+
+def test_shuffle_and_rand_mirror_keep_mxnet_pixels():
+    """shuffle + rand_mirror on the center_crop_normalised case: every sample is MXNet's sample
+    of the same record, as recorded or mirrored left-right; no record twice within an epoch before
+    the wrap, the first epoch covers all; the order and the mirroring do vary."""
+    case, want = _recorded_by_label('center_crop_normalised')
+    assert sorted(want) == list(range(7))
+    params = dict(case['params'], shuffle=True, rand_mirror=True)
+    it = mx.io.ImageRecordIter(path_imgrec=os.path.join(HERE, case['rec']), **params)
+    atol = 1.0001 * 0.5 / 57.0        # the case's tolerance (see test_batches_match_mxnet)
+    mirrored, orders = 0, []
+    for _ in range(3):
+        order = []
+        for b in it:
+            data = b.data[0].asnumpy().astype(np.float64)
+            for row, idx in enumerate(b.label[0].asnumpy().astype(np.int64).tolist()):
+                ref = want[idx]
+                if np.allclose(data[row], ref, rtol=0, atol=atol):
+                    order.append(idx)
+                    continue
+                np.testing.assert_allclose(data[row], ref[:, :, ::-1], rtol=0, atol=atol)
+                mirrored += 1
+                order.append(idx)
+        # no record twice before the wrap; the first epoch has all seven (later ones start
+        # after the rows the previous epoch wrapped around, as MXNet's recorded epochs do)
+        assert len(set(order[:7])) == min(7, len(order)), order
+        orders.append(order[:7])
+        it.reset()
+    assert sorted(orders[0]) == list(range(7)), orders
+    assert 0 < mirrored
+    assert orders[0] != list(range(7)) or orders[1] != [2, 3, 4, 5, 6, 0], orders

@@ -4,8 +4,10 @@ Every case of tests/fixtures/modules/ndarrayiter/ndarrayiter.json (recorded from
 README section 6 and Pitfall 15) is replayed batch by batch: values, shapes, dtypes, pad,
 index, bucket_key, per-batch provide_data/provide_label, the iterator's provide_data and
 provide_label, the between-epoch call and what next() does once exhausted. Other expected
-values below marked "MXNet 1.9.1" were printed by the real MXNet (the oracle venv) for the
-same inputs.
+values below marked "MXNet 1.9.1" are spelled out for reading; the shuffle orders and CSVIter
+epochs among them are also programs in tests/io_sweeps.py, recorded by
+tools/record_io_sweeps.py into fixtures/io_sweeps/traces.json and replayed by
+test_io_program_matches_mxnet.
 """
 import gc
 import json
@@ -18,6 +20,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
+import io_sweeps
 from tfmod.base import MXNetError
 from tfmod.io import (CSVIter, DataBatch, DataDesc, DataIter, NDArrayIter, PrefetchingIter,
                       ResizeIter)
@@ -745,93 +748,32 @@ def test_csviter_works_under_prefetching_and_resize(csv_files):
     assert [b.index.tolist()[0] for b in r] == [0, 5, 0, 5, 0]
 
 
-# -- a randomized NDArrayIter sweep, checked against MXNet 1.9.1 -----------------------------
-def _sweep_trace(mx_module):
-    """next/reset/hard_reset sequences over sizes, batch sizes, handles and shuffle (seeded).
-
-    Returns a compact trace: per case, per call, the labels and pad of a batch, 'S' for
-    StopIteration, 'R'/'H' for reset/hard_reset, 'E' for an MXNetError. Data rows are checked
-    against the labels on the way (they must be the rows the labels name).
-    """
-    cases = []
-    rng = np.random.RandomState(123)
-    for n in (1, 3, 7, 10):
-        for bs in (1, 2, 3, 4, 7, 10, 13):
-            for handle in ('pad', 'discard', 'roll_over'):
-                for shuffle in (False, True):
-                    np.random.seed(n * 100 + bs)
-                    x = np.arange(n * 2).reshape(n, 2)
-                    it = mx_module.io.NDArrayIter({'b': x, 'a': x + 100}, np.arange(n),
-                                                  batch_size=bs, shuffle=shuffle,
-                                                  last_batch_handle=handle)
-                    trace = []
-                    for op in rng.randint(0, 4, size=12).tolist():
-                        if op == 0:
-                            it.reset()
-                            trace.append('R')
-                        elif op == 1:
-                            it.hard_reset()
-                            trace.append('H')
-                        else:
-                            for _ in range(op):
-                                try:
-                                    b = it.next()
-                                except StopIteration:
-                                    trace.append('S')
-                                    break
-                                except mx_module.base.MXNetError:
-                                    trace.append('E')
-                                    break
-                                lab = b.label[0].asnumpy().astype(np.int64)
-                                assert (b.data[0].asnumpy() == x[lab] + 100).all()
-                                assert (b.data[1].asnumpy() == x[lab]).all()
-                                trace.append([lab.tolist(), int(b.pad)])
-                    cases.append([[n, bs, handle, shuffle], trace])
-    return cases
+# -- randomized NDArrayIter / CSVIter sweeps (tests/io_sweeps.py), checked against MXNet 1.9.1 ---
+# tools/record_io_sweeps.py recorded MXNet's traces into fixtures/io_sweeps/traces.json
+SWEEPS = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'io_sweeps',
+                                     'traces.json')))
 
 
-# sha256 of json.dumps(_sweep_trace(mxnet), separators=(',', ':')) under MXNet 1.9.1
-_SWEEP_MXNET_SHA256 = '9d2f1b17dc924d9a50286327ce24b4e3ff0866ddb3426d78e416ef3274c52665'
+def _same_trace(got, want):
+    assert len(got) == len(want)
+    for (key, trace), (wkey, wtrace) in zip(got, want):
+        assert key == wkey
+        assert trace == wtrace, key
 
 
 def test_ndarrayiter_randomized_sweep_matches_mxnet():
-    import hashlib
-    trace = _sweep_trace(mx)
+    trace = json.loads(json.dumps(io_sweeps.ndarrayiter_trace(mx)))
     assert len(trace) == 168
-    digest = hashlib.sha256(json.dumps(trace, separators=(',', ':')).encode()).hexdigest()
-    assert digest == _SWEEP_MXNET_SHA256
-
-
-def _csv_sweep_trace(mx_module, folder):
-    """CSVIter over sizes, batch sizes and round_batch, 4 full epochs each: (index, pad, data)."""
-    cases = []
-    for n in (1, 2, 5, 9):
-        path = os.path.join(folder, 'sweep%d.csv' % n)
-        np.savetxt(path, np.arange(n * 2).reshape(n, 2), delimiter=',', fmt='%d')
-        for bs in (1, 2, 3, 4, 9, 10, 17):
-            for round_batch in (True, False):
-                if (round_batch and bs > 2 * n) or (not round_batch and bs > n):
-                    continue  # an error / uninitialised pad rows in MXNet
-                it = mx_module.io.CSVIter(data_csv=path, data_shape=(2,), batch_size=bs,
-                                          round_batch=round_batch)
-                trace = []
-                try:  # MXNet may report a late rounding error from reset() (it reads ahead)
-                    for _ in range(4):
-                        trace.append([[b.index.tolist(), int(b.pad),
-                                       b.data[0].asnumpy()[:, 0].tolist()] for b in it])
-                        it.reset()
-                except mx_module.base.MXNetError:
-                    trace.append('E')
-                cases.append([[n, bs, round_batch], trace])
-    return cases
-
-
-# sha256 of json.dumps(_csv_sweep_trace(mxnet, dir), separators=(',', ':')) under MXNet 1.9.1
-_CSV_SWEEP_MXNET_SHA256 = '80e3be7f212f3639f1548d7b9fc7fb73b0a06165489f41655e22d1ad96f15ee2'
+    _same_trace(trace, SWEEPS['ndarrayiter'])
 
 
 def test_csviter_sweep_matches_mxnet(tmp_path):
-    import hashlib
-    trace = _csv_sweep_trace(mx, str(tmp_path))
-    digest = hashlib.sha256(json.dumps(trace, separators=(',', ':')).encode()).hexdigest()
-    assert digest == _CSV_SWEEP_MXNET_SHA256
+    trace = json.loads(json.dumps(io_sweeps.csviter_trace(mx, str(tmp_path))))
+    _same_trace(trace, SWEEPS['csviter'])
+
+
+@pytest.mark.parametrize('program', io_sweeps.PROGRAMS)
+def test_io_program_matches_mxnet(program, tmp_path):
+    """The shuffle orders and CSVIter epochs spelled out in the tests above, as recorded."""
+    got = getattr(io_sweeps, program)(mx, X, Y1, str(tmp_path))
+    assert json.loads(json.dumps(got)) == SWEEPS['programs'][program]

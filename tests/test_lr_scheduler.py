@@ -2,11 +2,10 @@
 (tests/fixtures/modules/lr_scheduler/lr_schedulers.json; README section 2, Pitfall 9).
 
 Every entry is replayed: the sequential and fresh-instance values for num_update 0..15, the
-12, 0, 3, 12 call sequence, the logged lines, and the two optimizer fields. mx.optimizer does
-not exist yet, so the optimizer fields are driven through ``_OptimizerStandIn`` below, which
-does only what MXNet's ``Optimizer`` does with a scheduler: ``learning_rate`` is
-``lr_scheduler(num_update)``, and an explicit ``learning_rate`` that differs from the
-scheduler's ``base_lr`` overwrites it (printing MXNet's warning).
+12, 0, 3, 12 call sequence, the logged lines, and the two optimizer fields, through tfmod's own
+``mx.optimizer.SGD``: its ``learning_rate`` is ``lr_scheduler(num_update)``, and an explicit
+``learning_rate`` that differs from the scheduler's ``base_lr`` overwrites it (printing MXNet's
+warning).
 """
 import json
 import logging
@@ -14,6 +13,7 @@ import os
 
 import pytest
 
+import tfmod as mx
 from tfmod import lr_scheduler as L
 
 PATH = os.path.join(os.path.dirname(__file__), 'fixtures', 'modules', 'lr_scheduler',
@@ -30,23 +30,6 @@ def _make(desc):
     if 'power' in kw:
         kw['pwr'] = kw.pop('power')
     return getattr(L, desc['class'])(**kw)
-
-
-class _OptimizerStandIn:
-    """The part of mx.optimizer.Optimizer that touches the scheduler (MXNet 1.9.1)."""
-
-    def __init__(self, lr_scheduler, learning_rate=None):
-        self.lr_scheduler = lr_scheduler
-        self.lr = learning_rate
-        self.num_update = 0
-        if learning_rate is not None and lr_scheduler.base_lr != learning_rate:
-            print(UserWarning('learning rate from ``lr_scheduler`` has been overwritten by '
-                              '``learning_rate`` in optimizer.'))
-            lr_scheduler.base_lr = learning_rate
-
-    @property
-    def learning_rate(self):
-        return self.lr_scheduler(self.num_update)
 
 
 def _approx(values):
@@ -94,18 +77,20 @@ def test_call_sequence_is_stateful(entry):
 
 def test_optimizer_learning_rate(entry, capsys):
     _, rec = entry
-    opt = _OptimizerStandIn(_make(rec['scheduler']))
-    got = []
+    opt = mx.optimizer.SGD(lr_scheduler=_make(rec['scheduler']))
+    got, used = [], []
     for n in range(1, N + 1):
         opt.num_update = n
         got.append(opt.learning_rate)
+        used.append(opt._get_lr(0))     # the rate an update applies (MXNet's _get_lr)
     assert got == _approx(rec['optimizer_learning_rate_num_update_1_to_15'])
+    assert used == _approx(rec['optimizer_learning_rate_num_update_1_to_15'])
     assert capsys.readouterr().out == ''
 
 
 def test_optimizer_learning_rate_override(entry, capsys):
     _, rec = entry
-    opt = _OptimizerStandIn(_make(rec['scheduler']), learning_rate=0.05)
+    opt = mx.optimizer.SGD(lr_scheduler=_make(rec['scheduler']), learning_rate=0.05)
     assert capsys.readouterr().out == rec['override_stdout']
     got = []
     for n in range(1, N + 1):

@@ -13,9 +13,11 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
+import tfmod as mx
 from tfmod import metric as M
 from tfmod import ndarray as nd
 from tfmod.base import MXNetError
+import metric_programs
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'modules', 'metrics')
 with open(os.path.join(HERE, 'metrics.json')) as _f:
@@ -241,8 +243,43 @@ def test_construction_probe(expr):
 
 
 # -------------------------------------------------------------------------------------------
-# behaviour beyond the recorded traces (checked against MXNet 1.9.1 by hand)
+# behaviour beyond the recorded traces: tests/metric_programs.py, recorded from MXNet 1.9.1 by
+# tools/record_metric_extra.py (fixtures/metric_extra); the tests below it spell out the same
+# values and the tfmod-only details
 # -------------------------------------------------------------------------------------------
+EXTRA = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'metric_extra',
+                                    'metric_extra.json')))['programs']
+
+
+def _same(got, want, where):
+    """Recorded answer vs tfmod's; an exception must be an instance of MXNet's class (tfmod's
+    MXNetError subclasses MXNet's built-in type) whose message starts with MXNet's (tfmod may
+    add detail, e.g. the registered names); floats to 1e-12 (Python double arithmetic)."""
+    if isinstance(want, list) and want[:1] == ['raises']:
+        assert got[:1] == ['raises'], (where, got)
+        assert want[1][0] in got[1], (where, got[1])
+        assert got[2].startswith(want[2]), (where, got[2])
+    elif isinstance(want, dict):
+        assert sorted(got) == sorted(want), where
+        for k in want:
+            _same(got[k], want[k], '%s/%s' % (where, k))
+    elif isinstance(want, list):
+        assert len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want)):
+            _same(g, w, '%s/%d' % (where, i))
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, rel=1e-12, abs=0), where
+    else:
+        assert got == want, where
+
+
+@pytest.mark.parametrize('program', metric_programs.PROGRAMS)
+def test_program_matches_mxnet(program):
+    got = json.loads(json.dumps(getattr(metric_programs, program)(mx),
+                                default=lambda o: o.item()))
+    _same(got, EXTRA[program], program)
+
+
 MXNET_REGISTRY = {
     'acc': 'Accuracy', 'accuracy': 'Accuracy', 'caffe': 'Caffe', 'ce': 'CrossEntropy',
     'composite': 'CompositeEvalMetric', 'compositeevalmetric': 'CompositeEvalMetric',

@@ -109,7 +109,8 @@ def test_state_names():
     m.set_states(states=[[mx.nd.array(Z['states/set_value_nested'])]])
     m.forward(batch)
     np.testing.assert_allclose(m.get_outputs()[0].asnumpy(), Z['states/out_nested'], **TOL)
-    with pytest.raises(Exception):  # MXNet: AttributeError on a flat list
+    # MXNet 1.9.1: AttributeError "'NDArray' object has no attribute 'start'" on a flat list
+    with pytest.raises(AttributeError, match="'NDArray' object has no attribute 'start'"):
         m.set_states(states=[mx.nd.array(Z['states/set_value_flat'])])
 
 

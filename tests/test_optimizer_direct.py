@@ -219,9 +219,16 @@ def _eager_reference(name, kw, steps=2):
     return mod
 
 
-@pytest.mark.parametrize('name,kw', EXTRA, ids=['%s%d' % (n, i) for i, (n, _) in
-                                                  enumerate(EXTRA)])
+EXTRA_IDS = ['%s%d' % (n, i) for i, (n, _) in enumerate(EXTRA)]
+# tools/record_optimizer_extra_steps.py: MXNet 1.9.1's parameters after the same two steps
+EXTRA_STEPS = np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures',
+                                   'optimizers_extra', 'extra_steps.npz'))
+
+
+@pytest.mark.parametrize('name,kw', EXTRA, ids=EXTRA_IDS)
 def test_eager_update_equals_compiled_step(name, kw):
+    """Eager Updater and compiled Module step agree, and both give MXNet 1.9.1's parameters."""
+    key = EXTRA_IDS[EXTRA.index((name, kw))]
     compiled = R.bound_module('mlp')
     compiled.init_optimizer(optimizer=name, optimizer_params=kw)
     for t in range(2):
@@ -235,6 +242,9 @@ def test_eager_update_equals_compiled_step(name, kw):
         np.testing.assert_allclose(a.asnumpy(), eager_args[n].asnumpy(), rtol=1e-6,
                                    atol=1e-7, err_msg='%s %s' % (name, n))
         assert not np.array_equal(a.asnumpy(), init[n].asnumpy()), n
+        # and both are MXNet's: two float32 updates, summation order differs -> 1e-5
+        np.testing.assert_allclose(a.asnumpy(), EXTRA_STEPS['%s/%s' % (key, n)], rtol=1e-5,
+                                   atol=1e-6, err_msg='%s %s vs MXNet' % (key, n))
     assert compiled._optimizer.num_update == eager._optimizer.num_update == 2
 
 

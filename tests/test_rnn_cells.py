@@ -353,7 +353,8 @@ def test_encode_sentences(rnn_io):
         assert coded == enc[key]['coded'], key
         assert sorted(vocab.items(), key=lambda kv: kv[1]) == list(enc[key]['vocab'].items()), key
     assert enc['given_vocab_unknown_no_token'].startswith('raises')
-    with pytest.raises(Exception, match='Unknown token zzz'):
+    # MXNet raises AssertionError('Unknown token zzz'); tfmod's bad-input error is MXNetError
+    with pytest.raises(mx.base.MXNetError, match='Unknown token zzz'):
         mx.rnn.encode_sentences([['zzz']], vocab={'\n': 0, 'the': 1})
 
 
@@ -450,7 +451,8 @@ def test_params_sharing():
 
 def test_stack_with_params_and_child_params_refused():
     stack = mx.rnn.SequentialRNNCell(params=mx.rnn.RNNParams('x_'))
-    with pytest.raises(Exception, match='Either specify params'):
+    with pytest.raises(mx.base.MXNetError,
+                       match='Either specify params for SequentialRNNCell or child cells'):
         stack.add(mx.rnn.LSTMCell(4))
 
 
@@ -463,23 +465,25 @@ def test_unsteppable_cells_raise():
         bi(x, [])
     stack = mx.rnn.SequentialRNNCell()
     stack.add(bi)
-    with pytest.raises(Exception):
+    # MXNet: a bare AssertionError from the Bidirectional child; tfmod names the cell
+    with pytest.raises(mx.base.MXNetError, match='Bidirectional cannot be stepped'):
         stack(x, stack.begin_state())
 
 
 def test_modifier_rules():
     base = mx.rnn.LSTMCell(3)
     zone = mx.rnn.ZoneoutCell(base, zoneout_states=0.1)
-    with pytest.raises(Exception, match='modifier'):
+    # MXNet raises AssertionError with these messages; tfmod raises MXNetError with the same text
+    with pytest.raises(mx.base.MXNetError, match='After applying modifier cells'):
         base.begin_state()
     assert [s.name for s in zone.begin_state()] == ['lstm_begin_state_0', 'lstm_begin_state_1']
     assert zone.params is base.params
-    with pytest.raises(Exception, match='unfuse'):
+    with pytest.raises(mx.base.MXNetError, match="FusedRNNCell doesn't support zoneout"):
         mx.rnn.ZoneoutCell(mx.rnn.FusedRNNCell(3))
-    with pytest.raises(Exception, match='Bidirectional'):
+    with pytest.raises(mx.base.MXNetError, match="BidirectionalCell doesn't support zoneout"):
         mx.rnn.ZoneoutCell(mx.rnn.BidirectionalCell(mx.rnn.GRUCell(2, prefix='l_'),
                                                     mx.rnn.GRUCell(2, prefix='r_')))
-    with pytest.raises(Exception, match='number'):
+    with pytest.raises(mx.base.MXNetError, match='dropout probability must be a number'):
         mx.rnn.DropoutCell('0.5')
 
 
@@ -527,14 +531,16 @@ def test_lstm_bias_initializer_attribute():
 
 def test_unroll_input_checks():
     cell = mx.rnn.GRUCell(2)
-    with pytest.raises(Exception):
+    # MXNet raises AssertionError for each (the second one without a message); tfmod raises
+    # MXNetError with MXNet's text, and names the length mismatch
+    with pytest.raises(mx.base.MXNetError, match=r'unroll\(inputs=None\) has been deprecated'):
         cell.unroll(3, None)
-    with pytest.raises(Exception):
+    with pytest.raises(mx.base.MXNetError, match='got 2 input steps for length 3'):
         cell.unroll(3, [mx.sym.Variable('a'), mx.sym.Variable('b')])
     grouped = mx.sym.Group([mx.sym.Variable('a'), mx.sym.Variable('b')])
-    with pytest.raises(Exception, match='grouped'):
+    with pytest.raises(mx.base.MXNetError, match="unroll doesn't allow grouped symbol"):
         cell.unroll(2, grouped)
-    with pytest.raises(Exception, match='layout'):
+    with pytest.raises(mx.base.MXNetError, match='Unsupported layout NCT'):
         mx.rnn.FusedRNNCell(2).unroll(2, mx.sym.Variable('d'), layout='NCT')
 
 
