@@ -31,7 +31,7 @@ def classify(a):
     v = np.asarray(a.asnumpy(), dtype=np.float64).ravel()
     if np.all(v == v[0]):
         return ['const', round(float(v[0]), 6)]
-    return ['random', float(np.abs(v).max()), float(v.std()), float(v.mean())]
+    return ['random', float(np.abs(v).max()), float(v.std()), float(v.mean()), v.size]
 
 
 def check_same_rule(got, want, what):
@@ -43,7 +43,10 @@ def check_same_rule(got, want, what):
         assert got[1] == pytest.approx(want[1], abs=1e-6), (what, got, want)
     else:
         assert got[1] <= want[1] * 1.6 + 1e-6, (what, got, want)   # normals: tails vary
-        assert got[2] == pytest.approx(want[2], rel=0.3), (what, got, want)
+        # the sample std's relative error is about 0.7/sqrt(n) for a normal, 0.45/sqrt(n) for a
+        # uniform: allow 4 of those (a 12-element embedding draws stds 30% off now and then)
+        assert got[2] == pytest.approx(want[2], rel=max(0.3, 3.0 / np.sqrt(got[4]))), \
+            (what, got, want)
 
 
 def check_same_error(err, want, what):
