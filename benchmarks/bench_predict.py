@@ -1,4 +1,4 @@
-"""Prediction throughput and start-up: tfmod's Module against a hand-written tf.function (and MXNet).
+"""Prediction throughput and start-up: tfmod Module vs a hand-written tf.function (and MXNet).
 
     python benchmarks/bench_predict.py [--seconds 3] [--mxnet PYTHON] [--only mlp,lenet,...]
 

@@ -4,16 +4,17 @@ Values are MXNet 1.9.1's (tests/fixtures/perf/predict.npz, recorded by
 tools/record_perf_predict.py): a residual conv/BatchNorm/relu net whose inference lowering uses
 TF's fused BatchNorm and plain Relu instead of the differentiable forms, on data with NaNs.
 """
+import importlib
 import os
 
 import numpy as np
 import pytest
 
 import tfmod as mx
-import importlib
 import perf_nets
 
-_infer = importlib.import_module("converters.infer")
+# the module, not the function ``converters.infer`` that the package re-exports
+_infer = importlib.import_module('converters.infer')
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'perf', 'predict.npz')
 
