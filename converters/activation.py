@@ -42,6 +42,13 @@ def _act_relu(x):
     return out, grad
 
 
+def _act_relu_forward(x):
+    """Activation(relu) for a call nothing differentiates: TF's Relu (which a preceding conv or
+    fused BatchNorm can absorb) then NaN -> 0, the same values as ``_act_relu``."""
+    out = tf.nn.relu(x)
+    return tf.where(tf.math.is_nan(out), tf.zeros_like(out), out)
+
+
 _ACTS = {
     'relu': _act_relu,
     'sigmoid': tf.sigmoid,
@@ -54,7 +61,7 @@ _ACTS = {
 @op('Activation')
 def activation(ctx, p, data):
     """relu, sigmoid, tanh, softrelu (log(1 + e^x)), softsign (x / (1 + |x|))."""
-    fn = _ACTS[p.act_type]
+    fn = _act_relu_forward if ctx.no_grad and p.act_type == 'relu' else _ACTS[p.act_type]
     out = _layout.elementwise(ctx, fn, data)  # on the channels-last twin, if any
     return fn(data) if out is None else out
 

@@ -145,10 +145,14 @@ def _scope(name):
 
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
-    __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes', 'layout')
+    __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes', 'layout',
+                 'no_grad')
 
-    def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None):
+    def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None, no_grad=False):
         self.is_train = is_train
+        # No gradient will be taken through this call (an executor's inference forward): a
+        # lowering may then use forward-only kernels and skip its custom-gradient wrapper.
+        self.no_grad = no_grad
         self.node = node
         self.updates = []
         self._seed = seed
@@ -215,9 +219,10 @@ class GraphFunction:
         return out
 
     def __call__(self, values, is_train=False, seed=None, internals=False,
-                 aux_update_nodes=None):
+                 aux_update_nodes=None, no_grad=False):
         """Run the graph. ``aux_update_nodes``: if given, only these nodes may update aux
-        states (the others' backward is pruned in MXNet)."""
+        states (the others' backward is pruned in MXNet). ``no_grad``: nothing will
+        differentiate this call (inference), so lowerings may drop gradient-only work."""
         env = {}
         updates = {}
         layout = {}
@@ -230,7 +235,8 @@ class GraphFunction:
                     raise MXNetError('no value bound for variable %r' % node.name) from None
                 continue
             ins = [env[id(src)][k] for src, k in node.inputs]
-            ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)), layout)
+            ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)), layout,
+                               no_grad)
             dev = self.placement.get(node.name)
             try:
                 with tf.name_scope(_scope(node.name)):

@@ -244,9 +244,50 @@ def _types_without_shapes(node, idx, in_shapes, in_types, graph, nout, out_keys,
     return changed
 
 
+# Output shapes and dtypes of lowerings already traced, by what decides them (op, attributes,
+# input shapes and dtypes, known output shapes, shape mode). A ResNet repeats a few distinct
+# (op, shape) pairs dozens of times and an unrolled RNN once per time step and bucket, so most
+# nodes skip the scratch-graph trace, which is most of a bind's time.
+_TRACE_MEMO = {}
+_TRACE_MEMO_MAX = 8192
+# Ops whose shapes may depend on more than their attributes: subgraph-carrying and control-flow
+# nodes, and Custom ops (the user's Python infer_shape).
+_NO_MEMO_OPS = frozenset(('Custom', '_foreach', '_while_loop', '_cond'))
+
+
+def _memo_key(node, in_shapes, in_types, nout, out_shapes):
+    if node.subgraphs is not None or node.op in _NO_MEMO_OPS:
+        return None
+    try:
+        attrs = tuple(sorted(node.attrs.items()))
+        key = (node.op, attrs, tuple(in_shapes), tuple(in_types), nout,
+               tuple(out_shapes) if out_shapes is not None else None,
+               _shape_mode.is_np_shape())
+        hash(key)
+    except TypeError:       # an unhashable attribute value: trace every time
+        return None
+    return key
+
+
 def _trace(node, idx, in_shapes, in_types, graph, nout, out_shapes=None):
-    """Run the lowering on placeholders to read its static output shapes and dtypes."""
+    """The lowering's static output shapes and dtypes: traced once on placeholders per distinct
+    (op, attributes, input shapes/dtypes), then remembered."""
     full = all(is_known(s) for s in in_shapes)
+    key = _memo_key(node, in_shapes, in_types, nout, out_shapes) if full else None
+    if key is not None:
+        hit = _TRACE_MEMO.get(key)
+        if hit is not None:
+            return list(hit[0]), list(hit[1])
+    shapes, dts = _trace_graph(node, idx, in_shapes, in_types, graph, nout, out_shapes, full)
+    if key is not None:
+        if len(_TRACE_MEMO) >= _TRACE_MEMO_MAX:
+            _TRACE_MEMO.clear()
+        _TRACE_MEMO[key] = (tuple(shapes), tuple(dts))
+    return shapes, dts
+
+
+def _trace_graph(node, idx, in_shapes, in_types, graph, nout, out_shapes, full):
+    """Run the lowering on placeholders to read its static output shapes and dtypes."""
     with graph.as_default():
         phs = [tf.compat.v1.placeholder(_dt.to_tf(t or 'float32'), shape=s)
                for s, t in zip(in_shapes, in_types)]

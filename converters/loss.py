@@ -177,6 +177,9 @@ def softmax_output(ctx, p, data, label):
     probability target; ``out_grad=True`` multiplies by the softmax output itself (MXNet feeds
     the output where the head gradient should be).
     """
+    if ctx.no_grad:     # inference: the forward alone, without the gradient wrapper
+        return _softmax_forward(ctx, p, data)
+
     @tf.custom_gradient
     def fwd(x, lab):
         out = _softmax_forward(ctx, p, x)

@@ -123,6 +123,14 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
     else:
         mean, var = moving_mean, moving_var
     inv = tf.math.rsqrt(var + eps)
+    if out is None and ctx.no_grad and nd == 4 and ax == 1 and x is data and \
+            data.dtype == tf.float32 and c is not None:
+        # Inference: TF's fused kernel on the channels-last layout, which Grappler's remapper
+        # fuses with the convolution before it (and a relu after it).
+        y = tf.raw_ops.FusedBatchNormV3(
+            x=_layout.channels_last(ctx, data, 2), scale=g, offset=beta, mean=moving_mean,
+            variance=moving_var, epsilon=p.eps, data_format='NHWC', is_training=False)[0]
+        out = _layout.channels_first(ctx, y, 2)
     if out is None:
         scale = g * inv
         shift = beta - mean * scale

@@ -126,6 +126,7 @@ class Executor:
         self._siblings = ()
         self._compiled = {}
         self._concrete = {}
+        self._infer_names = None    # the argument names the inference call was traced with
         self.trace_count = 0
         self.call_count = 0
         self._monitor_callback = None
@@ -296,11 +297,11 @@ class Executor:
             elif args and n in self._arg_index:
                 self._arg_vars[self._arg_index[n]].assign(t)
 
-    def _forward_graph(self, feeds, is_train, seed):
+    def _forward_graph(self, feeds, is_train, seed, no_grad=False):
         self.trace_count += 1
         self._assign_feeds(feeds)
         vals = self._values(feeds)
-        outs, updates = self._fn(vals, is_train=is_train, seed=seed)
+        outs, updates = self._fn(vals, is_train=is_train, seed=seed, no_grad=no_grad)
         return vals, outs, updates
 
     def _compile(self, kind):
@@ -309,7 +310,7 @@ class Executor:
             return fn
         if kind == 'infer':
             def run(feeds, seed):
-                _, outs, _ = self._forward_graph(feeds, False, seed)
+                _, outs, _ = self._forward_graph(feeds, False, seed, no_grad=True)
                 return outs
         elif kind == 'train':
             def run(feeds, seed):
@@ -460,8 +461,22 @@ class Executor:
                 self._set_outputs(outs)
                 self._report(fwd, None)
             else:
-                self._set_outputs(self._run('infer', feeds, seed))
+                self._set_outputs(self._run('infer', self._same_feeds(feeds), seed))
         return self.outputs
+
+    def _same_feeds(self, feeds):
+        """Inference feeds completed to the names of the compiled inference call, when they
+        are fewer (a batch without labels after ones with them): a left-out argument keeps its
+        value, as in MXNet, and the call needs no second trace."""
+        names = self._infer_names
+        if names is None:
+            self._infer_names = frozenset(feeds)
+            return feeds
+        if len(feeds) < len(names) and names.issuperset(feeds):
+            feeds = dict(feeds)
+            for n in names.difference(feeds):
+                feeds[n] = self._arg_vars[self._arg_index[n]].value()
+        return feeds
 
     def backward(self, out_grads=None, is_train=True):
         """Gradients of the last training forward into grad arrays; aux states updated."""

@@ -70,6 +70,19 @@ def _parse_data_desc(data_names, label_names, data_shapes, label_shapes):
     return data_shapes, label_shapes
 
 
+def _batch_outputs(outputs, pad):
+    """One batch's outputs for predict, padded rows dropped: new arrays over the immutable
+    tensors the executor produced (the next batch replaces the executor's, not these), so no
+    per-batch copy is made."""
+    res = []
+    for out in outputs:
+        t = out._read()
+        if pad:
+            t = t[0:out.shape[0] - pad]
+        res.append(_nd.from_tensor(t, out.context))
+    return res
+
+
 class BaseModule:
     """The interface every module implements, and the training/evaluation loops."""
 
@@ -176,9 +189,7 @@ class BaseModule:
                 break
             self.prepare(eval_batch, sparse_row_id_fn=sparse_row_id_fn)
             self.forward(eval_batch, is_train=False)
-            pad = eval_batch.pad or 0
-            outputs = [out[0:out.shape[0] - pad].copy() for out in self.get_outputs()]
-            output_list.append(outputs)
+            output_list.append(_batch_outputs(self.get_outputs(), eval_batch.pad or 0))
         if not output_list:
             return output_list
         if merge_batches:

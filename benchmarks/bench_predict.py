@@ -1,0 +1,363 @@
+"""Prediction throughput and start-up: tfmod Module vs a hand-written tf.function (and MXNet).
+
+    python benchmarks/bench_predict.py [--seconds 3] [--mxnet PYTHON] [--only mlp,lenet,...]
+
+Four workloads written once against the MXNet API: an MLP 784-512-512-10 at batch 128, LeNet at
+batch 64, a CIFAR ResNet-20 at batch 32, and a bucketed LSTM language model (batch 32, sequence
+lengths 10/20/30 taking turns). Each (implementation, workload) runs in a fresh process, the
+implementations interleaved per workload, and reports
+  * start-up: bind + init_params + the first inference batch (outputs read to host);
+  * forward: steady samples/s of forward(is_train=False) + reading the outputs to numpy, batch
+    after batch (what score and the eval pass of fit do per batch);
+  * predict: samples/s of Module.predict over an NDArrayIter of 8 batches (merged outputs);
+  * peak RSS of the process.
+Implementations: tfmod (Module / BucketingModule), tf (a hand-written tf.function inference
+function of the same network, one per sequence length for the LSTM; its 'predict' also concats
+the batches' outputs), mxnet (real MXNet 1.9.1, only with --mxnet PYTHON). Ratios tfmod/tf and
+tfmod/mxnet are of samples/s (higher is better for tfmod) and of start-up seconds.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOADS = {'mlp': (128, (784,)), 'lenet': (64, (1, 28, 28)), 'resnet20': (32, (3, 32, 32)),
+             'lstm': (32, None)}
+V, E, H = 200, 64, 128
+LENGTHS = (10, 20, 30)
+NB = 8      # distinct batches per workload
+
+
+# -- the networks, once against the MXNet API --------------------------------------------------
+def mlp(mx):
+    h = mx.sym.Variable('data')
+    for k, n in enumerate((512, 512)):
+        h = mx.sym.Activation(mx.sym.FullyConnected(h, num_hidden=n, name='fc%d' % k), 'relu')
+    return mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=10, name='out'),
+                                name='softmax')
+
+
+def lenet(mx):
+    h = mx.sym.Variable('data')
+    for k, f in enumerate((20, 50)):
+        h = mx.sym.Convolution(h, kernel=(5, 5), num_filter=f, name='conv%d' % k)
+        h = mx.sym.Activation(h, act_type='tanh')
+        h = mx.sym.Pooling(h, pool_type='max', kernel=(2, 2), stride=(2, 2))
+    h = mx.sym.Activation(mx.sym.FullyConnected(mx.sym.Flatten(h), num_hidden=500, name='fc1'),
+                          act_type='tanh')
+    return mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=10, name='fc2'),
+                                name='softmax')
+
+
+def resnet20(mx):
+    def conv_bn(x, f, stride, name, relu=True):
+        x = mx.sym.Convolution(x, kernel=(3, 3), stride=(stride, stride), pad=(1, 1),
+                               num_filter=f, no_bias=True, name=name + '_conv')
+        x = mx.sym.BatchNorm(x, fix_gamma=False, eps=1e-5, momentum=0.9, name=name + '_bn')
+        return mx.sym.Activation(x, act_type='relu') if relu else x
+    x = conv_bn(mx.sym.Variable('data'), 16, 1, 'stem')
+    for s, f in enumerate((16, 32, 64)):
+        for b in range(3):
+            stride = 2 if s > 0 and b == 0 else 1
+            name = 's%db%d' % (s, b)
+            y = conv_bn(conv_bn(x, f, stride, name + 'a'), f, 1, name + 'b', relu=False)
+            if stride != 1:
+                x = mx.sym.Convolution(x, kernel=(1, 1), stride=(2, 2), num_filter=f,
+                                       no_bias=True, name=name + '_down')
+            x = mx.sym.Activation(x + y, act_type='relu')
+    x = mx.sym.Pooling(x, global_pool=True, pool_type='avg', kernel=(8, 8))
+    return mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.Flatten(x), num_hidden=10,
+                                                      name='fc'), name='softmax')
+
+
+def lstm_gen(mx):
+    cell = mx.rnn.SequentialRNNCell()
+    cell.add(mx.rnn.LSTMCell(num_hidden=H, prefix='lstm_l0_'))
+
+    def sym_gen(seq_len):
+        data = mx.sym.Variable('data')
+        label = mx.sym.Variable('softmax_label')
+        embed = mx.sym.Embedding(data=data, input_dim=V, output_dim=E, name='embed')
+        cell.reset()
+        outputs, _ = cell.unroll(seq_len, inputs=embed, merge_outputs=True)
+        pred = mx.sym.FullyConnected(mx.sym.Reshape(outputs, shape=(-1, H)), num_hidden=V,
+                                     name='pred')
+        pred = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
+        return pred, ('data',), ('softmax_label',)
+    return sym_gen
+
+
+def make_batches(name):
+    r = np.random.RandomState(0)
+    bs, shape = WORKLOADS[name]
+    if name == 'lstm':
+        out = []
+        for k in range(NB):
+            t = LENGTHS[k % len(LENGTHS)]
+            d = r.randint(1, V, (bs, t)).astype(np.float32)
+            lab = np.zeros_like(d)
+            lab[:, :-1] = d[:, 1:]
+            out.append((d, lab))
+        return out
+    return [(r.rand(bs, *shape).astype(np.float32),
+             r.randint(0, 10, bs).astype(np.float32)) for _ in range(NB)]
+
+
+def timed(fn, seconds, samples):
+    """(samples per wall second, samples per CPU second of this process) of fn(), over at least
+    ``seconds`` after two warm calls: the best of three windows for the wall rate, since other
+    processes on a shared machine only ever slow a window down; the CPU rate over all three
+    (robust to that sharing; with 2 threads it can exceed the wall rate)."""
+    fn()
+    fn()
+    best, total_n, cpu0 = 0.0, 0, time.process_time()
+    for _ in range(3):
+        n, tic = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            el = time.perf_counter() - tic
+            if el >= seconds / 3 and n >= 3:
+                break
+        best = max(best, n * samples / el)
+        total_n += n
+    return best, total_n * samples / (time.process_time() - cpu0)
+
+
+# -- tfmod or MXNet -----------------------------------------------------------------------------
+def run_module(mx, name, seconds):
+    batches = make_batches(name)
+    bs = WORKLOADS[name][0]
+    tic, cpu = time.perf_counter(), time.process_time()
+    if name == 'lstm':
+        t0 = LENGTHS[-1]
+        mod = mx.mod.BucketingModule(lstm_gen(mx), default_bucket_key=t0, context=mx.cpu())
+        mod.bind([mx.io.DataDesc('data', (bs, t0))], [mx.io.DataDesc('softmax_label', (bs, t0))],
+                 for_training=False)
+    else:
+        mod = mx.mod.Module(globals()[name](mx), context=mx.cpu())
+        mod.bind([('data', batches[0][0].shape)], [('softmax_label', (bs,))], for_training=False)
+    mod.init_params(mx.init.Xavier())
+
+    def batch(d, lab):
+        if name == 'lstm':
+            return mx.io.DataBatch([mx.nd.array(d)], [mx.nd.array(lab)], bucket_key=d.shape[1],
+                                   provide_data=[mx.io.DataDesc('data', d.shape)],
+                                   provide_label=[mx.io.DataDesc('softmax_label', lab.shape)])
+        return mx.io.DataBatch([mx.nd.array(d)], [mx.nd.array(lab)])
+    first = batch(*batches[-1] if name == 'lstm' else batches[0])
+    mod.forward(first, is_train=False)
+    mod.get_outputs()[0].asnumpy()
+    startup = (time.perf_counter() - tic, time.process_time() - cpu)
+    nd_batches = [batch(d, lab) for d, lab in batches]
+    for b in nd_batches:        # every bucket compiled before timing
+        mod.forward(b, is_train=False)
+        mod.get_outputs()[0].asnumpy()
+    state = {'i': 0}
+
+    def fwd():
+        b = nd_batches[state['i'] % NB]
+        state['i'] += 1
+        mod.forward(b, is_train=False)
+        mod.get_outputs()[0].asnumpy()
+    res = {'startup_s': startup, 'forward': timed(fwd, seconds, bs)}
+    if name != 'lstm':
+        it = mx.io.NDArrayIter(np.concatenate([d for d, _ in batches]),
+                               np.concatenate([lab for _, lab in batches]), batch_size=bs)
+
+        def pred():
+            mod.predict(it).asnumpy()
+        res['predict'] = timed(pred, seconds, bs * NB)
+    return res
+
+
+# -- the hand-written TF reference ----------------------------------------------------------------
+def run_tf(name, seconds):
+    import tensorflow as tf
+    r = np.random.RandomState(1)
+    batches = make_batches(name)
+    bs = WORKLOADS[name][0]
+    tic, cpu = time.perf_counter(), time.process_time()
+
+    def var(*s):
+        return tf.Variable(r.uniform(-0.05, 0.05, s).astype(np.float32))
+
+    def conv(x, w, stride=1, padding='SAME'):
+        return tf.nn.conv2d(x, w, stride, padding)
+
+    if name == 'mlp':
+        ps = [var(784, 512), var(512), var(512, 512), var(512), var(512, 10), var(10)]
+
+        def net(x):
+            h = tf.nn.relu(tf.matmul(x, ps[0]) + ps[1])
+            h = tf.nn.relu(tf.matmul(h, ps[2]) + ps[3])
+            return tf.nn.softmax(tf.matmul(h, ps[4]) + ps[5])
+    elif name == 'lenet':
+        ps = [var(5, 5, 1, 20), var(20), var(5, 5, 20, 50), var(50), var(800, 500), var(500),
+              var(500, 10), var(10)]
+
+        def net(x):
+            h = tf.transpose(x, [0, 2, 3, 1])
+            for k in range(2):
+                h = tf.tanh(conv(h, ps[2 * k], padding='VALID') + ps[2 * k + 1])
+                h = tf.nn.max_pool2d(h, 2, 2, 'VALID')
+            h = tf.reshape(tf.transpose(h, [0, 3, 1, 2]), [bs, -1])
+            h = tf.tanh(tf.matmul(h, ps[4]) + ps[5])
+            return tf.nn.softmax(tf.matmul(h, ps[6]) + ps[7])
+    elif name == 'resnet20':
+        def cbn(cin, f):
+            return [var(3, 3, cin, f), tf.Variable(tf.ones(f)), tf.Variable(tf.zeros(f)),
+                    tf.Variable(tf.zeros(f)), tf.Variable(tf.ones(f))]
+
+        def apply_cbn(x, p, stride, relu=True):
+            y = conv(x, p[0], stride)
+            y, _, _ = tf.compat.v1.nn.fused_batch_norm(y, p[1], p[2], p[3], p[4], 1e-5,
+                                                       is_training=False)
+            return tf.nn.relu(y) if relu else y
+        stem = cbn(3, 16)
+        blocks = []
+        cin = 16
+        for s, f in enumerate((16, 32, 64)):
+            for b in range(3):
+                stride = 2 if s > 0 and b == 0 else 1
+                down = var(1, 1, cin, f) if stride != 1 else None
+                blocks.append((stride, cbn(cin, f), cbn(f, f), down))
+                cin = f
+        fc = [var(64, 10), var(10)]
+
+        def net(x):
+            h = apply_cbn(tf.transpose(x, [0, 2, 3, 1]), stem, 1)
+            for stride, a, b_, down in blocks:
+                y = apply_cbn(apply_cbn(h, a, stride), b_, 1, relu=False)
+                if down is not None:
+                    h = conv(h, down, 2, 'VALID')
+                h = tf.nn.relu(h + y)
+            h = tf.reduce_mean(h, [1, 2])
+            return tf.nn.softmax(tf.matmul(h, fc[0]) + fc[1])
+    else:
+        ps = [var(V, E), var(4 * H, E), var(4 * H), var(4 * H, H), var(4 * H), var(V, H), var(V)]
+
+        def net(x):
+            emb, i2h_w, i2h_b, h2h_w, h2h_b, pred_w, pred_b = ps
+            e = tf.gather(emb, tf.cast(x, tf.int32))
+            h = tf.zeros((bs, H))
+            c = tf.zeros((bs, H))
+            outs = []
+            for k in range(x.shape[1]):
+                g = tf.matmul(e[:, k], i2h_w, transpose_b=True) + i2h_b + \
+                    tf.matmul(h, h2h_w, transpose_b=True) + h2h_b
+                i, f, gg, o = tf.split(g, 4, axis=1)
+                c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(gg)
+                h = tf.sigmoid(o) * tf.tanh(c)
+                outs.append(h)
+            out = tf.reshape(tf.stack(outs, axis=1), (-1, H))
+            return tf.nn.softmax(tf.matmul(out, pred_w, transpose_b=True) + pred_b)
+    fns = {}
+
+    def infer(x):
+        key = tuple(x.shape)
+        if key not in fns:
+            fns[key] = tf.function(net).get_concrete_function(
+                tf.TensorSpec(key, tf.float32))
+        return fns[key](x)
+    first = batches[-1][0] if name == 'lstm' else batches[0][0]
+    infer(tf.constant(first)).numpy()
+    startup = (time.perf_counter() - tic, time.process_time() - cpu)
+    tb = [tf.constant(d) for d, _ in batches]
+    for x in tb:
+        infer(x).numpy()
+    state = {'i': 0}
+
+    def fwd():
+        x = tb[state['i'] % NB]
+        state['i'] += 1
+        infer(x).numpy()
+    res = {'startup_s': startup, 'forward': timed(fwd, seconds, bs)}
+    if name != 'lstm':
+        def pred():
+            tf.concat([infer(x) for x in tb], 0).numpy()
+        res['predict'] = timed(pred, seconds, bs * NB)
+    return res
+
+
+def worker(impl, name, seconds):
+    if impl == 'tf':
+        res = run_tf(name, seconds)
+    elif impl == 'mxnet':
+        import mxnet
+        res = run_module(mxnet, name, seconds)
+    else:
+        sys.path.insert(0, os.path.join(HERE, '..'))
+        import tfmod
+        res = run_module(tfmod, name, seconds)
+    res['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--seconds', type=float, default=3.0, help='timing window per measurement')
+    ap.add_argument('--mxnet', default=None, help='python with MXNet 1.9.1 (for the reference)')
+    ap.add_argument('--only', default=','.join(WORKLOADS))
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--as-worker', nargs=2, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.as_worker:
+        print(json.dumps(worker(args.as_worker[0], args.as_worker[1], args.seconds)))
+        return
+    n = str(args.threads)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', OMP_NUM_THREADS=n, MXNET_CPU_WORKER_NTHREADS=n,
+               TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS='1')
+    impls = [('tfmod', sys.executable), ('tf', sys.executable)]
+    if args.mxnet:
+        impls.append(('mxnet', args.mxnet))
+    rows = []
+    for name in args.only.split(','):
+        res = {}
+        for impl, py in impls:
+            out = subprocess.run([py, os.path.abspath(__file__), '--as-worker', impl, name,
+                                  '--seconds', str(args.seconds)], capture_output=True, text=True,
+                                 env=env)
+            if out.returncode:
+                sys.stderr.write(out.stderr[-3000:])
+                raise SystemExit('%s worker failed on %s' % (impl, name))
+            res[impl] = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append((name, res))
+    print('samples/s, best wall window / per CPU-second (higher is better); start-up = bind + '
+          'init_params + first batch, wall / CPU seconds')
+    print('%-9s %-6s %15s %15s %13s %7s' % ('workload', 'impl', 'forward', 'predict',
+                                            'start-up s', 'RSS MB'))
+    for name, res in rows:
+        for impl, r in res.items():
+            pr = '%7.0f/%-7.0f' % tuple(r['predict']) if 'predict' in r else '-'
+            print('%-9s %-6s %7.0f/%-7.0f %15s %6.2f/%-6.2f %7.0f' % (
+                name, impl, r['forward'][0], r['forward'][1], pr, r['startup_s'][0],
+                r['startup_s'][1], r['rss_mb']))
+    print()
+    print('Ratios of samples/s (tfmod / reference; wall, CPU); start-up wall (CPU) seconds')
+    print('| workload | forward tfmod/tf | predict tfmod/tf | forward tfmod/MXNet | '
+          'predict tfmod/MXNet | start-up tfmod / tf / MXNet |')
+    print('|---|---|---|---|---|---|')
+
+    def ratio(a, b, key):
+        if b is None or key not in a or key not in b:
+            return '-'
+        return '%.2fx (%.2fx)' % (a[key][0] / b[key][0], a[key][1] / b[key][1])
+
+    def st(r):
+        return '%.2f (%.2f)' % tuple(r['startup_s']) if r else '-'
+    for name, res in rows:
+        t, f, m = res['tfmod'], res['tf'], res.get('mxnet')
+        print('| %s | %s | %s | %s | %s | %s / %s / %s |' % (
+            name, ratio(t, f, 'forward'), ratio(t, f, 'predict'), ratio(t, m, 'forward'),
+            ratio(t, m, 'predict'), st(t), st(f), st(m)))
+
+
+if __name__ == '__main__':
+    main()
