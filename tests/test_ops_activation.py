@@ -60,8 +60,9 @@ def test_dropout_mode_always_applies_at_inference_and_varies_per_call():
 
 def test_rrelu_training_slope_in_bounds_and_mask_output():
     x = -np.ones((20, 30), 'f')
-    sym = mx.sym.LeakyReLU(mx.sym.var('data'), act_type='rrelu', lower_bound=0.2,
-                           upper_bound=0.4)
+    with mx.name.NameManager():     # fresh auto-name counters, whatever ran before
+        sym = mx.sym.LeakyReLU(mx.sym.var('data'), act_type='rrelu', lower_bound=0.2,
+                               upper_bound=0.4)
     assert sym.list_outputs() == ['leakyrelu0_output', 'leakyrelu0_mask']
     (y, mask), g = _train(sym, x)
     assert np.all((-y >= 0.2) & (-y < 0.4)) and np.std(y) > 0.02

@@ -117,7 +117,8 @@ def _dot_setup():
 
 def test_check_symbolic_forward():
     a, b, m1, m2 = _dot_setup()
-    dot = mx.sym.dot(a, b)
+    with mx.name.NameManager():     # MXNet's message names dot0: fresh auto-name counters
+        dot = mx.sym.dot(a, b)
     assert list(_verdict(lambda: tu.check_symbolic_forward(
         dot, [m1, m2], [np.array([[19., 22.], [43., 50.]])]))[:2]) == SYM['fwd_dot_ok']
     assert list(_verdict(lambda: tu.check_symbolic_forward(
