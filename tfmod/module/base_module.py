@@ -234,6 +234,7 @@ class BaseModule:
         for epoch in range(begin_epoch, num_epoch):
             tic = time.time()
             eval_metric.reset()
+            self._fit_epoch_begin(epoch, train_data)
             nbatch = 0
             data_iter = iter(train_data)
             end_of_batch = False
@@ -284,6 +285,10 @@ class BaseModule:
                 for name, val in res:
                     self.logger.info('Epoch[%d] Validation-%s=%f', epoch, name, val)
             train_data.reset()
+
+    def _fit_epoch_begin(self, epoch, train_data):
+        """Hook at the start of each ``fit`` epoch, before its first batch (SVRGModule takes
+        its full-gradient snapshot here); nothing by default."""
 
     # -- symbol / names ---------------------------------------------------------------------------
     @property

@@ -13,21 +13,13 @@ keys into the device weights (training then starts from zero weights, the snapsh
 initial ones).
 """
 import logging
-import time
 
 from ...context import cpu
-from ... import initializer as _init
-from ... import metric as _metric
 from ... import optimizer as _opt
-from ...model import BatchEndParam
 from ...module import Module
 from ...module.module import _create_kvstore
 from ...ndarray import ndarray as _nd
 from .svrg_optimizer import _SVRGOptimizer
-
-
-def _as_list(obj):
-    return obj if isinstance(obj, list) else [obj]
 
 
 class SVRGModule(Module):
@@ -200,79 +192,9 @@ class SVRGModule(Module):
                 grad += self._param_dict[ctx][name]
 
     # -- training ---------------------------------------------------------------------------------
-    def fit(self, train_data, eval_data=None, eval_metric='acc', epoch_end_callback=None,
-            batch_end_callback=None, kvstore='local', optimizer='sgd',
-            optimizer_params=(('learning_rate', 0.01),), eval_end_callback=None,
-            eval_batch_end_callback=None, initializer=_init.Uniform(0.01), arg_params=None,
-            aux_params=None, allow_missing=False, force_rebind=False, force_init=False,
-            begin_epoch=0, num_epoch=None, validation_metric=None, monitor=None,
-            sparse_row_id_fn=None):
-        """Module.fit with a full-gradient snapshot at the start of every ``update_freq``-th
-        epoch (counted from epoch 0)."""
-        assert num_epoch is not None, 'please specify number of epochs'
-        self.bind(data_shapes=train_data.provide_data, label_shapes=train_data.provide_label,
-                  for_training=True, force_rebind=force_rebind)
-        if monitor is not None:
-            self.install_monitor(monitor)
-        self.init_params(initializer=initializer, arg_params=arg_params, aux_params=aux_params,
-                         allow_missing=allow_missing, force_init=force_init)
-        self.init_optimizer(kvstore=kvstore, optimizer=optimizer,
-                            optimizer_params=optimizer_params)
-        if validation_metric is None:
-            validation_metric = eval_metric
-        if not isinstance(eval_metric, _metric.EvalMetric):
-            eval_metric = _metric.create(eval_metric)
-
-        for epoch in range(begin_epoch, num_epoch):
-            eval_metric.reset()
-            tic = time.time()
-            if epoch % self.update_freq == 0:
-                self.update_full_grads(train_data)
-            train_data.reset()
-            data_iter = iter(train_data)
-            end_of_batch = False
-            nbatch = 0
-            next_data_batch = next(data_iter)
-            eval_name_vals = []
-            while not end_of_batch:
-                data_batch = next_data_batch
-                if monitor is not None:
-                    monitor.tic()
-                self.forward_backward(data_batch)
-                self.update()
-                if isinstance(data_batch, list):
-                    self.update_metric(eval_metric, [db.label for db in data_batch],
-                                       pre_sliced=True)
-                else:
-                    self.update_metric(eval_metric, data_batch.label)
-                try:
-                    next_data_batch = next(data_iter)
-                    self.prepare(next_data_batch, sparse_row_id_fn=sparse_row_id_fn)
-                except StopIteration:
-                    end_of_batch = True
-                if monitor is not None:
-                    monitor.toc_print()
-                if end_of_batch:
-                    eval_name_vals = eval_metric.get_name_value()
-                if batch_end_callback is not None:
-                    params = BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=eval_metric,
-                                           locals=locals())
-                    for callback in _as_list(batch_end_callback):
-                        callback(params)
-                nbatch += 1
-            for name, val in eval_name_vals:
-                self.logger.info('Epoch[%d] Train-%s=%f', epoch, name, val)
-            self.logger.info('Epoch[%d] Time cost=%.3f', epoch, time.time() - tic)
-
-            # sync aux params across devices
-            arg_params, aux_params = self.get_params()
-            self.set_params(arg_params, aux_params)
-            if epoch_end_callback is not None:
-                for callback in _as_list(epoch_end_callback):
-                    callback(epoch, self.symbol, arg_params, aux_params)
-            if eval_data:
-                res = self.score(eval_data, validation_metric,
-                                 score_end_callback=eval_end_callback,
-                                 batch_end_callback=eval_batch_end_callback, epoch=epoch)
-                for name, val in res:
-                    self.logger.info('Epoch[%d] Validation-%s=%f', epoch, name, val)
+    def _fit_epoch_begin(self, epoch, train_data):
+        """Module.fit's epochs with a full-gradient snapshot at the start of every
+        ``update_freq``-th epoch (counted from epoch 0), as MXNet's SVRGModule.fit does."""
+        if epoch % self.update_freq == 0:
+            self.update_full_grads(train_data)
+        train_data.reset()
