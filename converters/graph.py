@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from . import registry
 from .base import MXNetError, tf_message
+from .placement import lower_on_device
 
 
 class Node:
@@ -241,8 +242,7 @@ class GraphFunction:
             try:
                 with tf.name_scope(_scope(node.name)):
                     if dev is not None:
-                        with tf.device(dev):
-                            out = node.opdef.lower(ctx, node.params, *ins)
+                        out = lower_on_device(node.opdef.lower, ctx, node.params, ins, dev)
                     else:
                         out = node.opdef.lower(ctx, node.params, *ins)
             except (ValueError, TypeError, IndexError, tf.errors.OpError, MXNetError) as e:
