@@ -280,10 +280,14 @@ class Executor:
     def _values(self, feeds):
         """Current argument/aux values inside a traced function, fed names replaced."""
         vals = {}
+        # read on the variable's own device: a ctx_group's weights then stay on its device
+        # instead of a round trip through the executor's default one
         for n, v in zip(self._arg_names, self._arg_vars):
-            vals[n] = v.read_value()
+            with tf.device(v.device):
+                vals[n] = v.read_value()
         for n, v in zip(self._aux_names, self._aux_vars):
-            vals[n] = v.read_value()
+            with tf.device(v.device):
+                vals[n] = v.read_value()
         return vals
 
     def _assign_feeds(self, feeds):
