@@ -9,7 +9,10 @@ import os
 import sys
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# this checkout's tfmod, not whichever one the interpreter has installed (a script's sys.path
+# starts with its own folder, not the working directory)
+sys.path[:0] = [_HERE, os.path.dirname(_HERE)]
 
 import tensorflow as tf  # noqa: E402
 
@@ -41,7 +44,23 @@ def step(which):
     mod.get_outputs()[0].asnumpy()
 
 
+def executor_step():
+    """The model-parallel symbol bound directly (simple_bind + forward/backward), its layers
+    renamed ex_* so its log lines do not mix with the module's."""
+    text = json.dumps(json.load(open(os.path.join(D, 'model_parallel.json')))['symbol_json'])
+    sym = mx.sym.load_json(text.replace('"mp_', '"ex_'))
+    exe = sym.simple_bind(mx.cpu(0), group2ctx={'dev1': mx.cpu(1), 'dev2': mx.cpu(2)},
+                          data=(9, 10), softmax_label=(9,))
+    for n, a in exe.arg_dict.items():
+        a[:] = 0.1
+    batch = R.batch('mlp', 0, size=9)
+    exe.forward(is_train=True, data=batch.data[0], softmax_label=batch.label[0])
+    exe.backward()
+    exe.grad_dict['ex_fc1_weight'].asnumpy()
+
+
 if __name__ == '__main__':
     step('model_parallel')     # its layers are named mp_*, so the two logs do not mix
+    executor_step()
     step('data_parallel')
     sys.stdout.flush()

@@ -107,7 +107,8 @@ def test_replicas_live_on_their_devices():
 
 def test_replicas_compute_on_their_devices(placements):
     """TF's placement log: each replica's forward and backward ops run on its own CPU."""
-    placed = [p for p in placements if not p[0].startswith(('mp_', 'gradient_tape/mp_'))]
+    placed = [p for p in placements
+              if not p[0].startswith(('mp_', 'ex_', 'gradient_tape/mp_', 'gradient_tape/ex_'))]
     def base(n):    # fc1_2/MatMul -> fc1/MatMul; tf.distribute's replica/ name scopes dropped
         return re.sub(r'_\d+(?=/)', '', re.sub(r'(^|/)replica(_\d+)?/', r'\1', n))
     want = {'fc1/MatMul', 'relu1/Relu', 'fc2/MatMul', 'gradient_tape/fc2/MatMul/MatMul',
@@ -234,16 +235,24 @@ def test_model_parallel_groups_are_placed_on_their_devices():
 
 
 def test_model_parallel_ops_run_on_their_group_devices(placements):
-    """TF's placement log: each group's forward ops (training and inference) run on its CPU.
-
-    MXNet also runs each node's backward on its group's device; tfmod currently runs the
-    gradient ops on the default context (CPU:0), which this test does not assert.
-    """
-    fwd = {}
-    for name, typ, dev in placements:
-        if name.startswith('mp_') and typ in ('MatMul', 'Relu', 'AddV2'):
-            fwd.setdefault(name.split('/')[0], set()).add(dev)
-    assert fwd == {'mp_fc1': {1}, 'mp_relu1': {1}, 'mp_fc2': {2}}, fwd
+    """TF's placement log: each group's forward ops (training and inference) and its backward
+    ops run on its CPU, as MXNet places every backward node on its forward node's device --
+    in Module's compiled training step (mp_*) and in a bound executor's backward (ex_*)."""
+    for pre in ('mp_', 'ex_'):
+        fwd, bwd, grads = {}, {}, set()
+        for name, typ, dev in placements:
+            if name.startswith(pre) and typ in ('MatMul', 'Relu', 'AddV2'):
+                fwd.setdefault(name.split('/')[0][3:], set()).add(dev)
+            if name.startswith('gradient_tape/' + pre) and typ in ('MatMul', 'Sum'):
+                bwd.setdefault(name.split('/')[1][3:], set()).add(dev)
+                grads.add(name[len('gradient_tape/') + 3:])
+        assert fwd == {'fc1': {1}, 'relu1': {1}, 'fc2': {2}}, (pre, fwd)
+        assert bwd == {'fc1': {1}, 'fc2': {2}}, (pre, bwd)
+        # the weight (MatMul) and bias (Sum) gradients of both layers, fc2's data gradient
+        # (MatMul_1); fc1's data gradient only where the data has one (simple_bind's 'write')
+        want = {'fc1/MatMul/MatMul', 'fc1/add/Sum', 'fc2/MatMul/MatMul', 'fc2/MatMul/MatMul_1',
+                'fc2/add/Sum'} | ({'fc1/MatMul/MatMul_1'} if pre == 'ex_' else set())
+        assert grads == want, (pre, sorted(grads))
 
 
 def test_model_parallel_numbers_match_mxnet():
