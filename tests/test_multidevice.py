@@ -278,3 +278,38 @@ def test_model_parallel_numbers_match_mxnet():
     mod.forward(R.batch('mlp', 3), is_train=False)
     np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), MP['infer/out'],
                                rtol=1e-5, atol=1e-6)
+
+
+def test_model_parallel_conv_batchnorm_numbers_match_mxnet():
+    """Conv/BatchNorm/pooling groups (tools/record_model_parallel_conv.py): the gradients that
+    now run on the groups' devices give MXNet 1.9.1's parameters and moving statistics."""
+    Z2 = np.load(os.path.join(D, 'model_parallel_conv.npz'))
+    sym = mx.sym.load_json(json.dumps(
+        json.load(open(os.path.join(D, 'model_parallel_conv.json')))['symbol_json']))
+    mod = mx.mod.Module(sym, context=mx.cpu(0), group2ctxs={'dev1': mx.cpu(1), 'dev2': mx.cpu(2)})
+    mod.bind([('data', Z2['batch/data'].shape[1:])],
+             [('softmax_label', Z2['batch/label'].shape[1:])])
+    mod.init_params(arg_params={k[9:]: mx.nd.array(Z2[k]) for k in Z2.files
+                                if k.startswith('init/arg/')},
+                    aux_params={k[9:]: mx.nd.array(Z2[k]) for k in Z2.files
+                                if k.startswith('init/aux/')})
+    mod.init_optimizer(optimizer='sgd', optimizer_params={'learning_rate': 0.1, 'momentum': 0.9})
+
+    def batch(t):
+        return mx.io.DataBatch([mx.nd.array(Z2['batch/data'][t])],
+                               [mx.nd.array(Z2['batch/label'][t])])
+    for t in range(3):
+        mod.forward_backward(batch(t))
+        mod.update()
+        np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), Z2['step%d/out' % (t + 1)],
+                                   rtol=1e-5, atol=1e-6)
+        arg, aux = mod.get_params()
+        for kind, params in (('arg', arg), ('aux', aux)):
+            for n, v in params.items():
+                key = 'step%d/%s/%s' % (t + 1, kind, n)
+                np.testing.assert_allclose(v.asnumpy(), Z2[key], rtol=1e-4, atol=1e-5,
+                                           err_msg=key)
+    mod.forward(batch(3), is_train=False)
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), Z2['infer/out'],
+                               rtol=1e-4, atol=1e-5)
+    assert mod._train_step.trace_count == 1
