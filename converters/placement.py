@@ -1,9 +1,9 @@
 """A model-parallel node's forward *and* backward ops on its ``ctx_group``'s device.
 
-MXNet places every backward node on its forward node's device (nnvm's PlaceDevice pass follows
-each gradient node's link to its forward node). TF's GradientTape instead builds the gradient ops
-under whatever device scope is active when ``tape.gradient`` runs -- the executor's default
-context. So a placed node on a gradient path is lowered inside ``tf.custom_gradient``: its forward
+MXNet runs every backward node on its forward node's device (its profiler files each group's
+``_backward_*`` ops under the group's device: tools/show_mxnet_backward_placement.py). TF's
+GradientTape instead builds the gradient ops under whatever device scope is active when
+``tape.gradient`` runs -- the executor's default context. So a placed node on a gradient path is lowered inside ``tf.custom_gradient``: its forward
 runs under the node's device on an inner tape, and the gradient function differentiates that
 inner tape inside the same device scope. The forward is not recomputed and the same TF gradient
 functions run, so the numbers are those of the unplaced graph.
