@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from tfmod import fileio, model
+from tfmod import checkpoint, fileio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location('checkpoint_kill_worker',
@@ -62,7 +62,7 @@ def test_interrupted_save_leaves_a_refused_pair_not_a_wrong_one(tmp_path, monkey
         if path.endswith('.params'):
             raise KeyboardInterrupt('killed')
         real(path, data)
-    monkeypatch.setattr(model, 'atomic_write', crash_on_params)
+    monkeypatch.setattr(checkpoint, 'atomic_write', crash_on_params)
     with pytest.raises(KeyboardInterrupt):
         mod.save_checkpoint(prefix, 1, save_optimizer_states=True)
     monkeypatch.undo()

@@ -17,10 +17,11 @@ import numpy as np
 
 from . import io, metric as _metric, optimizer as _opt
 from .base import MXNetError
+from .batch_end_param import BatchEndParam
 from .callback import LogValidationMetricsCallback
+from .checkpoint import load_checkpoint, save_checkpoint
 from .context import Context, cpu
 from .initializer import Uniform
-from .model import BatchEndParam, load_checkpoint, save_checkpoint
 from .ndarray import ndarray as _nd
 from .symbol import Symbol
 

@@ -18,6 +18,8 @@ Decays are reported with ``logging.info('Update[%d]: Change learning rate to %0.
 import logging
 from math import cos, pi
 
+from . import states_pickle as _states_pickle
+
 __all__ = ['LRScheduler', 'FactorScheduler', 'MultiFactorScheduler', 'PolyScheduler',
            'CosineScheduler']
 
@@ -180,3 +182,8 @@ class CosineScheduler(LRScheduler):
             self.base_lr = self.final_lr + (self.base_lr_orig - self.final_lr) * \
                 (1 + cos(pi * (num_update - self.warmup_steps) / self.max_steps)) / 2
         return self.base_lr
+
+
+for _klass in (LRScheduler, FactorScheduler, MultiFactorScheduler, PolyScheduler, CosineScheduler):
+    _states_pickle.admit_lr_scheduler(_klass)   # MXNet's dump_optimizer pickles may name them
+del _klass

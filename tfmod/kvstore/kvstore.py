@@ -17,6 +17,8 @@ import tensorflow as tf
 
 from ..base import MXNetError
 from ..ndarray import ndarray as _nd
+from ..states_file import (check_states_for_weights, load_optimizer_states_file,
+                           loads_optimizer_states, save_optimizer_states_file)
 
 TYPES = ('local', 'device', 'nccl', 'dist_sync', 'dist_device_sync', 'dist_async',
          'dist_sync_device', 'local_allreduce_cpu', 'local_allreduce_device', 'local_update_cpu')
@@ -146,15 +148,12 @@ class KVStore:
     def save_optimizer_states(self, fname, dump_optimizer=False):
         if self._updater is None:
             raise MXNetError('Cannot save states for distributed training (no updater set)')
-        from ..model import save_optimizer_states_file
         _nd.flush_pending()
         save_optimizer_states_file(fname, self._updater.get_states(dump_optimizer))
 
     def load_optimizer_states(self, fname):
         if self._updater is None:
             raise MXNetError('Cannot load states for distributed training (no updater set)')
-        from ..model import (check_states_for_weights, load_optimizer_states_file,
-                             loads_optimizer_states)
         updater = self._updater
         before = (updater.states, updater.states_synced)
         updater.set_states(loads_optimizer_states(load_optimizer_states_file(fname), fname))

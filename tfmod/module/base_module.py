@@ -12,7 +12,8 @@ import numpy as np
 
 from ..base import MXNetError
 from ..io import DataBatch, DataIter
-from ..model import BatchEndParam
+from ..batch_end_param import BatchEndParam
+from ..checkpoint import save_params_file, split_params
 from ..ndarray import ndarray as _nd
 
 
@@ -332,15 +333,13 @@ class BaseModule:
 
     def save_params(self, fname):
         """Write ``arg:``/``aux:`` parameters in MXNet's .params format."""
-        from ..model import save_params_file
         arg_params, aux_params = self.get_params()
         save_params_file(fname, arg_params, aux_params)
 
     def load_params(self, fname):
         """Load parameters written by save_params (or MXNet)."""
-        from ..model import _split_params
         from ..ndarray import load
-        arg_params, aux_params = _split_params(load(fname), fname)
+        arg_params, aux_params = split_params(load(fname), fname)
         self.set_params(arg_params, aux_params)
 
     def get_states(self, merge_multi_context=True):

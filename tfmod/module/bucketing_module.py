@@ -38,6 +38,7 @@ from ..io import DataDesc
 from ..name import NameManager
 from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
+from ..checkpoint import check_states_pair, load_params, save_params_and_states
 from .base_module import BaseModule, _module_input_names
 from .module import Module
 from .python_module import _check
@@ -651,7 +652,6 @@ class BucketingModule(BaseModule):
         nd_save('%s.buckets' % prefix, _nd.array(np.asarray(keys, dtype=np.int32),
                                                  dtype=np.int32))
         # states first, params last, the states recording the params they belong to
-        from ..model import save_params_and_states
         state_name = '%s-%04d.states' % (prefix, epoch) if save_optimizer_states else None
         if save_optimizer_states:
             self._require_bound('save_optimizer_states', need_opt=True)
@@ -669,7 +669,6 @@ class BucketingModule(BaseModule):
         """A BucketingModule from ``save_checkpoint``'s files (MXNet's or tfmod's). Each saved
         bucket gets its saved symbol and sym_gen's data/label names; ``bind`` next. With
         ``load_optimizer_states``, ``prefix-%04d.states`` is applied by ``init_optimizer``."""
-        from ..model import load_params
         from ..ndarray import load as nd_load
         from ..symbol import load as sym_load
         _check(sym_gen is not None, 'sym_gen is required for loading BucketingModule')
@@ -690,7 +689,6 @@ class BucketingModule(BaseModule):
         arg_params, aux_params = load_params(prefix, epoch)
         mod._adopt_loaded(arg_params, aux_params)
         if load_optimizer_states:
-            from ..model import check_states_pair
             mod._default_module()._preload_opt_states = '%s-%04d.states' % (prefix, epoch)
             check_states_pair(mod._default_module()._preload_opt_states)
         return mod

@@ -20,6 +20,10 @@ from .base_module import BaseModule, _module_input_names, _parse_data_desc
 from .executor_group import ExecutorGroup
 from .train_step import TrainStep
 from ..kvstore.kvstore import KVStore as _KVStore
+from ..checkpoint import check_states_pair, load_checkpoint, save_params_and_states
+from ..states_file import (check_states_for_weights, index_named_states,
+                           load_optimizer_states_file, loads_optimizer_states,
+                           name_positional_states, save_optimizer_states_file)
 
 
 def _create_kvstore(kvstore, num_device, arg_params):
@@ -93,14 +97,12 @@ class Module(BaseModule):
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
         """A Module from ``prefix-symbol.json`` + ``prefix-%04d.params`` (+ ``.states``)."""
-        from ..model import load_checkpoint
         sym, args, auxs = load_checkpoint(prefix, epoch)
         mod = Module(symbol=sym, **kwargs)
         mod._arg_params = args
         mod._aux_params = auxs
         mod.params_initialized = True
         if load_optimizer_states:
-            from ..model import check_states_pair
             mod._preload_opt_states = '%s-%04d.states' % (prefix, epoch)
             check_states_pair(mod._preload_opt_states)   # a mismatched pair fails at load
         return mod
@@ -108,7 +110,6 @@ class Module(BaseModule):
     def save_checkpoint(self, prefix, epoch, save_optimizer_states=False, remove_amp_cast=True):
         """``prefix-symbol.json``, ``prefix-%04d.params`` and optionally ``.states``; the
         ``.states`` (written first) records the ``.params`` (written last) it belongs to."""
-        from ..model import save_params_and_states
         self._symbol.save('%s-symbol.json' % prefix, remove_amp_cast=remove_amp_cast)
         param_name = '%s-%04d.params' % (prefix, epoch)
         state_name = '%s-%04d.states' % (prefix, epoch) if save_optimizer_states else None
@@ -516,7 +517,6 @@ class Module(BaseModule):
     # -- optimizer states -------------------------------------------------------------------------
     def save_optimizer_states(self, fname):
         """Write the optimizer states in tfmod's safe (non-pickle) format, atomically."""
-        from ..model import save_optimizer_states_file
         save_optimizer_states_file(fname, self._optimizer_states_bytes())
 
     def _optimizer_states_bytes(self):
@@ -532,9 +532,6 @@ class Module(BaseModule):
         """Load optimizer states written by tfmod or (pickle, read safely) by MXNet; states
         that do not fit their weights are refused here, naming the parameter."""
         self._require(self.optimizer_initialized, 'load_optimizer_states', 'init_optimizer()')
-        from ..model import (check_states_for_weights, check_states_pair, index_named_states,
-                             load_optimizer_states_file, loads_optimizer_states,
-                             name_positional_states)
         check_states_pair(fname)
         group = self._exec_group
         if self._update_on_kvstore:

@@ -8,6 +8,7 @@ pads with uninitialised memory).
 from .. import _nest
 from ..base import MXNetError
 from .ndarray import NDArray, zeros
+from .register import invoke
 
 
 def _flatten(args, what):
@@ -18,8 +19,7 @@ _regroup = _nest.regroup
 
 
 def _stack(items):
-    from . import stack
-    return stack(*items, axis=0)
+    return invoke('stack', items, {'axis': 0})   # mx.nd.stack(*items, axis=0)
 
 
 def foreach(body, data, init_states):
@@ -81,9 +81,8 @@ def while_loop(cond, func, loop_vars, max_iterations=None):
         pad = max_iterations - len(items)
         rows_nd = _stack(items)
         if pad:
-            from . import concat
             filler = zeros((pad,) + tuple(items[0].shape), items[0].context, dtype=items[0].dtype)
-            rows_nd = concat(rows_nd, filler, dim=0)
+            rows_nd = invoke('concat', (rows_nd, filler), {'dim': 0})   # mx.nd.concat
         stacked.append(rows_nd)
     outputs = _regroup(stacked, out_fmt)[0] if out_fmt is not None else []
     return outputs, (vars_[0] if single else vars_)

@@ -18,6 +18,8 @@ import tensorflow as tf
 
 from ..base import MXNetError
 from ..ndarray import ndarray as _nd
+from ..states_file import dumps_optimizer_states, loads_optimizer_states
+from ..states_pickle import admit_optimizer
 
 
 class Optimizer:
@@ -74,6 +76,7 @@ class Optimizer:
                              Optimizer.opt_registry[name].__module__,
                              Optimizer.opt_registry[name].__name__))
         Optimizer.opt_registry[name] = klass
+        admit_optimizer(klass)   # MXNet's dump_optimizer pickles may name it
         return klass
 
     @staticmethod
@@ -418,7 +421,6 @@ class Updater:
 
     def set_states(self, states):
         """Load states from ``get_states`` bytes (tfmod's safe format or an MXNet pickle)."""
-        from ..model import loads_optimizer_states
         states = loads_optimizer_states(states)
         if isinstance(states, tuple) and len(states) == 2:
             self.states, optimizer = states
@@ -437,7 +439,6 @@ class Updater:
 
     def get_states(self, dump_optimizer=False):
         """The states (and update counts) as bytes in tfmod's safe (non-pickle) format."""
-        from ..model import dumps_optimizer_states
         opt = self.optimizer
         return dumps_optimizer_states(self.states, opt if dump_optimizer else None,
                                       (opt.num_update, opt._all_index_update_counts))

@@ -2,7 +2,7 @@
 as MXNet does, and packed again on load."""
 import warnings
 
-from ..model import save_checkpoint, load_checkpoint
+from ..checkpoint import save_checkpoint, load_checkpoint
 from .rnn_cell import BaseRNNCell
 
 __all__ = ['rnn_unroll', 'save_rnn_checkpoint', 'load_rnn_checkpoint', 'do_rnn_checkpoint',

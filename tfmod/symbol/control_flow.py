@@ -13,6 +13,7 @@ from converters.graph import Node, topo_order
 from ..attribute import AttrScope, current as _attr_scope
 from .. import _nest
 from ..base import MXNetError
+from .register import _make_function
 from .symbol import Group, Symbol, Variable
 
 _SUBGRAPH_COUNTS = {}   # per process, as MXNet's AttrScope._subgraph_names
@@ -47,7 +48,7 @@ def _identities(syms, name, state_start=None, out_names=()):
     """Head entries of syms, each through identity() where MXNet puts one: it is an input of
     the group or not a node of subgraph ``name`` -- or, for foreach's states (from
     ``state_start``), it has the name of an output."""
-    from . import identity
+    identity = _make_function('identity')
     inputs = set(Group(list(syms)).list_inputs())
     heads = []
     for i, x in enumerate(syms):
@@ -87,7 +88,6 @@ def _cut(heads, name):
 def foreach(body, data, init_states, name='foreach'):
     """``body(data_slice, states) -> (outputs, new_states)`` over axis 0 of data, as a
     ``_foreach`` node -> (stacked outputs, final states)."""
-    from . import _internal
     flat_data, data_fmt = _flatten(data, 'foreach data')
     flat_states, state_fmt = _flatten(init_states, 'foreach init_states')
     name = _unique_name(name)
@@ -128,11 +128,12 @@ def foreach(body, data, init_states, name='foreach'):
     def locs(values):
         return '[%s]' % ', '.join(str(x) for x in values)
     num_outputs = len(outs) + len(new_states)
-    ret = _internal._foreach(*ordered, num_args=len(ordered) + 1, num_outputs=num_outputs,
-                             num_out_data=len(outs),
-                             in_state_locs=locs(names.index(n) for n in state_names),
-                             in_data_locs=locs(names.index(n) for n in data_names),
-                             remain_locs=locs(remain_locs))
+    op_fn = _make_function('_foreach')   # mx.sym._internal._foreach
+    ret = op_fn(*ordered, num_args=len(ordered) + 1, num_outputs=num_outputs,
+                num_out_data=len(outs),
+                in_state_locs=locs(names.index(n) for n in state_names),
+                in_data_locs=locs(names.index(n) for n in data_names),
+                remain_locs=locs(remain_locs))
     ret._heads[0][0].subgraphs = [heads]
     node = ret._heads[0][0]
     ret = Symbol([(node, k) for k in range(num_outputs)])
@@ -197,7 +198,6 @@ def _union(graphs, inputs, slot_of):
 def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
     """``while cond(*vars): outputs, vars = func(*vars)``, at most max_iterations times, as a
     ``_while_loop`` node -> (outputs stacked to max_iterations rows, final loop vars)."""
-    from . import _internal
     if max_iterations is None:
         raise MXNetError('while_loop: max_iterations should be specified')
     max_iterations = int(max_iterations)
@@ -240,11 +240,12 @@ def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
             raise MXNetError("while_loop: the %d-th loop_var doesn't involve into the "
                              "computation" % i)
     num_outputs = len(func_heads)
-    ret = _internal._while_loop(*inputs, num_args=len(inputs) + 2, max_iterations=max_iterations,
-                                cond_input_locs=_locs(cond_locs),
-                                func_input_locs=_locs(func_locs),
-                                func_var_locs=_locs(func_var_locs), num_out_data=n_out,
-                                num_outputs=num_outputs)
+    op_fn = _make_function('_while_loop')   # mx.sym._internal._while_loop
+    ret = op_fn(*inputs, num_args=len(inputs) + 2, max_iterations=max_iterations,
+                cond_input_locs=_locs(cond_locs),
+                func_input_locs=_locs(func_locs),
+                func_var_locs=_locs(func_var_locs), num_out_data=n_out,
+                num_outputs=num_outputs)
     node = ret._heads[0][0]
     node.subgraphs = [cond_heads, func_heads]
     ret = Symbol([(node, k) for k in range(num_outputs)])
@@ -255,7 +256,6 @@ def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
 
 def cond(pred, then_func, else_func, name='cond'):
     """then_func() if pred else else_func(), as a ``_cond`` node -> its outputs."""
-    from . import _internal
 
     def make(fn, suffix):
         def wrapper(_):
@@ -279,10 +279,11 @@ def cond(pred, then_func, else_func, name='cond'):
         by_name = {s.name: s for s in inputs}
         chosen = _graph_inputs(heads, gname, by_name.get)
         all_locs.extend(_union([chosen], inputs, slot_of))
-    ret = _internal._cond(*inputs, num_args=len(inputs) + 3,
-                          cond_input_locs=_locs(all_locs[0]),
-                          then_input_locs=_locs(all_locs[1]),
-                          else_input_locs=_locs(all_locs[2]), num_outputs=n_then)
+    op_fn = _make_function('_cond')   # mx.sym._internal._cond
+    ret = op_fn(*inputs, num_args=len(inputs) + 3,
+                cond_input_locs=_locs(all_locs[0]),
+                then_input_locs=_locs(all_locs[1]),
+                else_input_locs=_locs(all_locs[2]), num_outputs=n_then)
     node = ret._heads[0][0]
     node.subgraphs = [pred_heads, then_heads, else_heads]
     ret = Symbol([(node, k) for k in range(n_then)])

@@ -9,11 +9,13 @@ import warnings
 import numpy as np
 
 from converters import dtypes as _dt
+from converters import registry
 from converters import shape_mode as _shape_mode
 from converters.graph import GraphFunction, Node, classify_variables, topo_order
 from converters.infer import infer, is_known
 from ..attribute import current as _attr_scope
 from ..base import MXNetError, NotImplementedForSymbol
+from ..name import current as _name_manager
 from . import jsonfmt
 
 HIDDEN_KEYS = jsonfmt.HIDDEN_KEYS
@@ -371,19 +373,17 @@ class Symbol:
 
     # -- Python operators (the op names MXNet emits) -------------------------------------------
     def _bin(self, other, op, scalar_op, hint, scalar_hint):
-        from . import register as _r
         if isinstance(other, Symbol):
-            return _r._create(op, [self, other], {}, None, None, hint)
+            return _create(op, [self, other], {}, None, None, hint)
         if isinstance(other, (int, float, np.number)) and not isinstance(other, bool):
-            return _r._create(scalar_op, [self], {'scalar': other}, None, None, scalar_hint)
+            return _create(scalar_op, [self], {'scalar': other}, None, None, scalar_hint)
         if isinstance(other, bool):
-            return _r._create(scalar_op, [self], {'scalar': int(other)}, None, None, scalar_hint)
+            return _create(scalar_op, [self], {'scalar': int(other)}, None, None, scalar_hint)
         raise TypeError('type %s not supported' % str(type(other)))
 
     def _rscalar(self, other, scalar_op, hint):
-        from . import register as _r
         if isinstance(other, (int, float, np.number)):
-            return _r._create(scalar_op, [self], {'scalar': other}, None, None, hint)
+            return _create(scalar_op, [self], {'scalar': other}, None, None, hint)
         raise TypeError('type %s not supported' % str(type(other)))
 
     def __add__(self, o):
@@ -438,8 +438,7 @@ class Symbol:
         return self.__mul__(-1.0)
 
     def __abs__(self):
-        from . import register as _r
-        return _r._create('abs', [self], {}, None, None, 'abs')
+        return _create('abs', [self], {}, None, None, 'abs')
 
     def __eq__(self, o):
         return self._bin(o, '_equal', '_equal_scalar', '_equal', '_equal_scalar')
@@ -559,3 +558,60 @@ def load(fname):
         raise MXNetError('cannot read symbol file %s: %s' % (fname, e.strerror)) from None
     return Symbol(jsonfmt.from_json(text, source=fname))
 
+
+# -- op nodes (the generated constructors in register.py and the Python operators above) ------
+def make_node(op_name, args, kwargs, name, attr, hint):
+    """(Node, opdef) for an op applied to Symbol inputs ``args``/symbol-valued ``kwargs``."""
+    od = registry.lookup(op_name)
+    sym_kwargs = {}
+    attrs = {}
+    input_names = set(registry.signatures().get(od.name, {}).get('inputs', ()))
+    for k, v in kwargs.items():
+        if isinstance(v, Symbol):
+            sym_kwargs[k] = v
+        elif v is not None or k not in input_names:
+            attrs[k] = v  # None attributes are kept, as the string 'None' (as MXNet)
+    scope = _attr_scope().get(attr)
+    for k, v in scope.items():
+        attrs[k] = v
+    if args and sym_kwargs and od.variadic:
+        raise TypeError('Operators with variable length input can only accept input Symbols '
+                        'either as positional or keyword arguments, not both')
+    for s in list(args) + list(sym_kwargs.values()):
+        if len(s._heads) != 1:
+            raise MXNetError('%s: input %s has %d outputs; pass a single-output symbol'
+                             % (op_name, s.name or s.list_outputs(), len(s._heads)))
+    if od.key_var_num_args and od.key_var_num_args not in attrs:
+        attrs[od.key_var_num_args] = len(args) + len(sym_kwargs)
+    str_attrs = {}
+    for k, v in attrs.items():
+        key = '__%s__' % k if k in HIDDEN_KEYS else k
+        str_attrs[key] = registry.attr_string(k, v)
+    node_name = _name_manager().get(name, hint)
+    node = Node(od.name, node_name, str_attrs)
+    p = node.params  # validates attributes now, as MXNet does at creation
+    if od.variadic:
+        entries = [s._heads[0] for s in args] or [s._heads[0] for s in sym_kwargs.values()]
+        node.inputs = entries
+        return node, od
+    names, given = od.assign_inputs(p, args, sym_kwargs)
+    inputs = []
+    var_attrs = {k: v for k, v in str_attrs.items()}
+    for j, n in enumerate(names):
+        if n in given:
+            inputs.append(given[n]._heads[0])
+        else:
+            vname = '%s_%s' % (node_name, n) if node_name else n
+            inputs.append((Node('null', vname, dict(var_attrs)), 0))
+    node.inputs = inputs
+    if od.input_var_attrs is not None:
+        for j, (src, _) in enumerate(node.inputs):
+            if src.is_variable and '__init__' not in src.attrs:
+                src.attrs.update(od.input_var_attrs(p, j))
+    return node, od
+
+
+def _create(op_name, args, kwargs, name=None, attr=None, hint=None):
+    node, od = make_node(op_name, args, kwargs, name, attr, hint or op_name.lower())
+    n = node.num_visible_outputs()
+    return Symbol([(node, k) for k in range(n)])

@@ -132,10 +132,10 @@ def run(argv=None, out=None):
 
     import tfmod as mx
     from tfmod import export
-    from tfmod.model import _split_params
+    from tfmod.checkpoint import split_params
 
     sym = mx.sym.load(sym_file)
-    arg_params, aux_params = _split_params(mx.nd.load(params_file), params_file)
+    arg_params, aux_params = split_params(mx.nd.load(params_file), params_file)
     if not inputs:
         for node in sym._order():
             if node.is_variable and node.name not in arg_params and \
