@@ -15,6 +15,7 @@ import pytest
 
 import tfmod as mx
 from conftest import FIXTURES
+from param_error_cases import param_error_cases
 
 REC = json.load(open(os.path.join(FIXTURES, 'module_conventions', 'conventions.json')))
 FB = REC['forward_batches']
@@ -111,44 +112,7 @@ def test_batch_with_labels_of_another_size():
 # -- set_params / init_params: MXNet's exceptions ----------------------------------------------
 def test_set_params_and_init_params_raise_where_mxnet_does():
     want = REC['param_errors']
-    data = mx.sym.Variable('data')
-    net = mx.sym.FullyConnected(data, num_hidden=4, name='fc')
-    net = mx.sym.BatchNorm(net, name='bn')
-    mod = mx.mod.Module(net, label_names=None)
-    mod.bind([('data', (2, 3))])
-    mod.init_params()
-    a, x = mod.get_params()
-    a = {k: v.copy() for k, v in a.items()}
-    x = {k: v.copy() for k, v in x.items()}
-    extra_a = dict(a, extra=mx.nd.ones((2,)))
-    extra_x = dict(x, extra_aux=mx.nd.ones((2,)))
-    missing_a = {k: v for k, v in a.items() if k != 'bn_beta'}
-    cases = {
-        'set_params_missing_arg': lambda: mod.set_params(missing_a, x),
-        'set_params_missing_aux': lambda: mod.set_params(a, {}),
-        'set_params_aux_none': lambda: mod.set_params(a, None),
-        'set_params_extra_arg': lambda: mod.set_params(extra_a, x),
-        'set_params_extra_aux': lambda: mod.set_params(a, extra_x),
-        'set_params_extra_arg_allow_missing': lambda: mod.set_params(extra_a, x,
-                                                                      allow_missing=True),
-        'set_params_extra_aux_allow_missing': lambda: mod.set_params(a, extra_x,
-                                                                      allow_missing=True),
-        'set_params_extra_allow_missing_allow_extra': lambda: mod.set_params(
-            extra_a, extra_x, allow_missing=True, allow_extra=True),
-        'set_params_missing_allow_missing': lambda: mod.set_params(missing_a, x,
-                                                                    allow_missing=True),
-        'init_params_extra_arg': lambda: mod.init_params(arg_params=extra_a, aux_params=x,
-                                                         force_init=True),
-        'init_params_missing_arg': lambda: mod.init_params(arg_params=missing_a, aux_params=x,
-                                                           force_init=True),
-        'init_params_missing_allow_missing': lambda: mod.init_params(
-            arg_params=missing_a, aux_params=x, allow_missing=True, force_init=True),
-        'init_params_none_initializer_missing': lambda: mod.init_params(
-            initializer=None, arg_params=missing_a, aux_params=x, allow_missing=True,
-            force_init=True),
-        'init_params_none_initializer_no_aux': lambda: mod.init_params(
-            initializer=None, arg_params=a, allow_missing=True, force_init=True),
-    }
+    mod, a, x, missing_a, cases = param_error_cases(mx)
     for name, fn in cases.items():
         if want[name] is None:
             fn()
