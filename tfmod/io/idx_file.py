@@ -2,8 +2,10 @@
 
 An idx file is a big-endian header -- two zero bytes, a type code, the number of dimensions,
 then one uint32 per dimension -- followed by the values in C order. ``read_idx`` returns them
-as a numpy array of that shape; a row range can be read without loading the whole file.
+as a numpy array of that shape; a row range can be read without loading the whole file. Files
+ending in ``.gz`` (as MNIST is downloaded) are read through gzip.
 """
+import gzip
 import os
 import struct
 
@@ -27,16 +29,20 @@ def read_idx_header(f, path):
     return _TYPES[head[2]], struct.unpack('>%dI' % ndim, dims)
 
 
-def read_idx(path, start=0, end=None):
-    """Rows ``start:end`` (first axis) of the idx file at ``path``, as a native-endian array."""
+def _open(path):
     if not os.path.isfile(path):
         raise MXNetError('idx file %r: no such file' % (path,))
-    with open(path, 'rb') as f:
+    return gzip.open(path, 'rb') if path.endswith('.gz') else open(path, 'rb')
+
+
+def read_idx(path, start=0, end=None):
+    """Rows ``start:end`` (first axis) of the idx file at ``path``, as a native-endian array."""
+    with _open(path) as f:
         dtype, shape = read_idx_header(f, path)
         count = shape[0] if shape else 1
         end = count if end is None else min(end, count)
         row = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        f.seek(start * row * dtype.itemsize, os.SEEK_CUR)
+        f.read(start * row * dtype.itemsize)      # skip (gzip streams seek by reading)
         n = max(end - start, 0) * row
         raw = f.read(n * dtype.itemsize)
     if len(raw) != n * dtype.itemsize:
@@ -47,8 +53,6 @@ def read_idx(path, start=0, end=None):
 
 def idx_count(path):
     """The number of rows (first dimension) an idx file declares."""
-    if not os.path.isfile(path):
-        raise MXNetError('idx file %r: no such file' % (path,))
-    with open(path, 'rb') as f:
+    with _open(path) as f:
         _, shape = read_idx_header(f, path)
     return shape[0] if shape else 1
