@@ -371,6 +371,52 @@ def test_several_devices(monkeypatch, update_on_kvstore):
         mod._buckets[8]._exec_group.execs[1].arg_dict['extra_weight']
 
 
+MD = os.path.join(HERE, 'fixtures', 'bucketing_multidevice')
+
+
+@pytest.mark.parametrize('update_on_kvstore', ['0', '1'])
+def test_two_devices_against_mxnet(monkeypatch, update_on_kvstore):
+    """MXNet 1.9.1's own 2-context BucketingModule (tools/record_bucketing_multidevice.py):
+    switching bucket every step, each device's copy of every parameter after each step equals
+    MXNet's. float32 SGD on sums of 2 per-device gradients: 1e-5 covers summation order."""
+    monkeypatch.setenv('MXNET_UPDATE_ON_KVSTORE', update_on_kvstore)
+    R = np.load(os.path.join(MD, 'bucketing_multidevice.npz'))
+    meta = json.load(open(os.path.join(MD, 'bucketing_multidevice.json')))
+    run = meta['runs'][update_on_kvstore]
+    mod = mx.mod.BucketingModule(extra_layer_gen(3), default_bucket_key=10,
+                                 context=[mx.cpu(0), mx.cpu(1)])
+    mod.bind([('data', (4, 10))], [('softmax_label', (4, 10))])
+    names = [k[5:] for k in R.files if k.startswith('init/')]
+    mod.init_params(arg_params={k: mx.nd.array(R['init/' + k]) for k in names})
+    mod.init_optimizer(kvstore='local', optimizer='sgd',
+                       optimizer_params={'learning_rate': 0.3, 'momentum': 0.9, 'wd': 0.01})
+    default = mod._buckets[10]
+    assert default._update_on_kvstore == run['update_on_kvstore']
+    assert default._optimizer.rescale_grad == run['rescale_grad']
+    for t, T in enumerate(meta['bucket_keys']):
+        d, lab = R['batch%d/data' % t], R['batch%d/label' % t]
+        mod.forward_backward(mx.io.DataBatch(
+            [mx.nd.array(d)], [mx.nd.array(lab)], bucket_key=T,
+            provide_data=[mx.io.DataDesc('data', d.shape)],
+            provide_label=[mx.io.DataDesc('softmax_label', lab.shape)]))
+        mod.update()
+        group = mod._curr_module._exec_group
+        assert sorted(group.param_names) == sorted(names)
+        for name, block in zip(group.param_names, group.param_arrays):
+            assert len(block) == 2
+            for k, a in enumerate(block):
+                np.testing.assert_allclose(
+                    a.asnumpy(), R['uok%s/step%d/dev%d/%s' % (update_on_kvstore, t, k, name)],
+                    rtol=1e-5, atol=1e-6, err_msg='step %d (bucket %d) dev %d %s'
+                    % (t, T, k, name))
+        arg, _ = mod.get_params()
+        for name, v in arg.items():
+            np.testing.assert_allclose(
+                v.asnumpy(), R['uok%s/step%d/get_params/%s' % (update_on_kvstore, t, name)],
+                rtol=1e-5, atol=1e-6, err_msg='step %d %s' % (t, name))
+    assert sorted(mod._buckets) == run['buckets']
+
+
 def test_force_rebind_keeps_parameters_and_optimizer():
     r = np.random.RandomState(2)
     batches = [lm_batch(r, t) for t in (3, 8, 10, 3, 8, 10)]
