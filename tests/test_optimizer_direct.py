@@ -296,39 +296,82 @@ def test_group_adagrad_and_its_weight_decay_check():
         bad.update(0, w, g, bad.create_state(0, w))
 
 
-@pytest.mark.parametrize('name', ['sgd', 'nag', 'adam', 'lamb'])
-def test_multi_precision_float16(name):
-    """float16 weights with multi_precision: a float32 master copy in the state, eager and
-    compiled alike, matching a float32 run to float16 precision."""
+# -- float16 weights with multi_precision, against MXNet 1.9.1 (tools/record_optimizer_fp16.py) -
+FD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'optimizer_fp16')
+with open(os.path.join(FD, 'fp16.json')) as _f:
+    FP16 = json.load(_f)
+FP16_Z = np.load(os.path.join(FD, 'fp16.npz'))
+# a few float32 ulps; r1 taken from the master copy instead of the float16 weight (as MXNet's
+# multi_mp_lamb_update does) is off by 2.5e-5 after four steps
+LAMB_RTOL = 5e-6
+
+
+def _check_fp16(weight, states, wkey, state_prefix, msg, rtol=1e-6):
+    """The float16 weight and every float32 state array (the master copy among them) equal
+    MXNet's. The states come from float32 elementwise kernels on the float32 master copy (rtol
+    1e-6, as the float32 direct test; LAMB's trust ratio divides two float32 norms summed in
+    another order, a few ulps: LAMB_RTOL); the weight is that master copy cast to float16, so it may differ from
+    MXNet's by one float16 ulp (2**-10 relative) where the two masters straddle a rounding
+    boundary."""
+    assert np.dtype(weight.dtype) == np.float16, msg
+    np.testing.assert_allclose(weight.asnumpy().astype(np.float32),
+                               FP16_Z[wkey].astype(np.float32), rtol=2 ** -10, atol=0,
+                               err_msg=msg + ' float16 weight')
+    expect = sorted((k for k in FP16_Z.files if k.startswith(state_prefix)),
+                    key=lambda k: int(k.rsplit('/', 1)[1]))
+    assert [np.dtype(a.dtype).name for a in states] == [FP16_Z[k].dtype.name for k in expect], \
+        msg
+    for a, k in zip(states, expect):
+        np.testing.assert_allclose(a.asnumpy(), FP16_Z[k], rtol=rtol, atol=rtol / 10,
+                                   err_msg=msg + ' ' + k)
+
+
+@pytest.mark.parametrize('key', sorted(FP16['direct']))
+def test_multi_precision_float16_updater_matches_mxnet(key):
+    """Eager Updater on float16 weights and gradients, multi_precision=True: five steps of
+    MXNet's float16 weights and float32 states (master copy included)."""
+    cfg = FP16['direct'][key]
+    kw = dict(cfg['kwargs'], multi_precision=True)
+    kw['param_idx2name'] = {int(k): v for k, v in kw['param_idx2name'].items()}
+    up = mx.optimizer.get_updater(mx.optimizer.create(cfg['optimizer'], **kw))
+    w = mx.nd.array(INPUTS['w0'], dtype='float16')
+    b = mx.nd.array(INPUTS['b0'], dtype='float16')
+    for t in range(1, 6):
+        up([0, 1], [mx.nd.array(INPUTS['grad_w/%d' % t], dtype='float16'),
+                    mx.nd.array(INPUTS['grad_b/%d' % t], dtype='float16')], [w, b])
+        pre = 'direct/%s/step%d/' % (key, t)
+        for idx, (name, arr) in enumerate((('x_weight', w), ('x_bias', b))):
+            _check_fp16(arr, mx.optimizer.flatten_state(up.states[idx]), pre + name,
+                        '%sstate/%s/' % (pre, name), '%s step %d %s' % (key, t, name),
+                        rtol=LAMB_RTOL if cfg['optimizer'] == 'lamb' else 1e-6)
+    assert [np.dtype(a.dtype).name for a in mx.optimizer.flatten_state(up.states[0])] == \
+        cfg['state_dtypes']
+
+
+@pytest.mark.parametrize('key', sorted(FP16['module']))
+def test_multi_precision_float16_module_matches_mxnet(key):
+    """The compiled Module step on a float16 parameter whose gradient is the batch (MakeLoss of
+    sum(data * w), batch 1): three steps of MXNet's float16 weight and float32 states."""
     from tfmod.io import DataDesc, DataBatch
-    kw = {'learning_rate': 0.05, 'multi_precision': True}
-    if name in ('sgd', 'nag'):
-        kw['momentum'] = 0.9
-    d = R.data('mlp')
-    outs = {}
-    for dtype in ('float16', 'float32'):
-        mod = mx.mod.Module(R.net_symbol('mlp'), data_names=['data'],
-                            label_names=['softmax_label'], context=mx.cpu())
-        mod.bind([DataDesc('data', (8, 10), dtype)], [DataDesc('softmax_label', (8,), dtype)],
-                 for_training=True)
-        arg, aux = R.init_params('mlp')
-        mod.init_params(arg_params=arg, aux_params=aux)
-        mod.init_optimizer(optimizer=name, optimizer_params=kw)
-        for t in range(2):
-            mod.forward(DataBatch([mx.nd.array(d['data'][8 * t:8 * t + 8], dtype=dtype)],
-                                  [mx.nd.array(d['label'][8 * t:8 * t + 8], dtype=dtype)]),
-                        is_train=True)
-            mod.backward()
-            mod.update()
-        outs[dtype] = mod
-    m16 = outs['float16']
-    p16 = m16.get_params()[0]['fc1_weight']
-    assert p16.dtype == np.float16
-    masters = [a for a in mx.optimizer.flatten_state(m16._updater.states[0])
-               if a.dtype == np.float32]
-    assert masters
-    p32 = outs['float32'].get_params()[0]['fc1_weight'].asnumpy()
-    np.testing.assert_allclose(p16.asnumpy().astype(np.float32), p32, atol=5e-3)
+    cfg = FP16['module'][key]
+    data = mx.sym.Variable('data')
+    w = mx.sym.Variable('w', shape=(1, 3, 4), dtype='float16')
+    loss = mx.sym.MakeLoss(mx.sym.sum(mx.sym.broadcast_mul(data, w)), name='loss')
+    mod = mx.mod.Module(loss, data_names=['data'], label_names=None, context=mx.cpu())
+    mod.bind([DataDesc('data', (1, 3, 4), 'float16')], for_training=True)
+    mod.init_params(arg_params={'w': mx.nd.array(FP16_Z['module/init'][None], dtype='float16')})
+    mod.init_optimizer(optimizer=cfg['optimizer'],
+                       optimizer_params=dict(cfg['kwargs'], multi_precision=True))
+    assert mod._optimizer.rescale_grad == cfg['rescale_grad']
+    for t in range(3):
+        mod.forward(DataBatch([mx.nd.array(FP16_Z['module/data%d' % t], dtype='float16')]),
+                    is_train=True)
+        mod.backward()
+        mod.update()
+        pre = 'module/%s/step%d/' % (key, t)
+        _check_fp16(mod.get_params()[0]['w'], mx.optimizer.flatten_state(mod._updater.states[0]),
+                    pre + 'w', pre + 'state/', '%s step %d' % (key, t),
+                    rtol=LAMB_RTOL if cfg['optimizer'] == 'lamb' else 1e-6)
 
 
 # -- configurations MXNet's recorded set leaves out (fixtures/optimizers_extra) ----------
