@@ -17,9 +17,12 @@ def _sym_cases():
         return json.load(f)['cases']
 
 
-def write_all(out):
-    """Write every checked file into directory ``out``; returns {filename: kind}."""
+def write_all(out, held=None):
+    """Write every checked file into directory ``out``; returns {filename: kind}. ``held``, a
+    dict, receives per nd file the arrays tfmod held when writing it ({key: numpy array}, keyed
+    as MXNet's load gives them: the name, or the list index)."""
     files = {}
+    held = {} if held is None else held
     for name, rec in sorted(_sym_cases().items()):
         env = {'mx': mx}
         with mx.name.NameManager():
@@ -40,6 +43,10 @@ def write_all(out):
                         aux_params={k[4:]: mx.nd.array(z[k]) for k in z.files
                                     if k.startswith('aux/')})
         mod.save_checkpoint(os.path.join(out, 'ck_%s' % net), 3)
+        arg, aux = mod.get_params()
+        held['ck_%s-0003.params' % net] = dict(
+            [('arg:' + k, v.asnumpy()) for k, v in arg.items()] +
+            [('aux:' + k, v.asnumpy()) for k, v in aux.items()])
         files['ck_%s-symbol.json' % net] = 'symbol'
         files['ck_%s-0003.params' % net] = 'nd'
     dtypes = ['float32', 'float64', 'float16', 'uint8', 'int8', 'int32', 'int64']
@@ -47,9 +54,11 @@ def write_all(out):
     arrays.append(mx.nd.array(np.zeros((0, 3), np.float32)))
     mx.nd.save(os.path.join(out, 'nd_list.nd'), arrays)
     files['nd_list.nd'] = 'nd'
+    held['nd_list.nd'] = {str(i): a.asnumpy() for i, a in enumerate(arrays)}
     mx.nd.save(os.path.join(out, 'nd_dict.nd'),
                {'z:%s' % d: a for d, a in zip(dtypes, arrays)})
     files['nd_dict.nd'] = 'nd'
+    held['nd_dict.nd'] = {'z:%s' % d: a.asnumpy() for d, a in zip(dtypes, arrays)}
     return files
 
 
