@@ -3,6 +3,7 @@
 tools/record_io_sweeps.py runs them on MXNet into tests/fixtures/io_sweeps/traces.json;
 tests/test_io.py runs them on tfmod and compares case by case. No tfmod import here.
 """
+import json
 import os
 
 import numpy as np
@@ -158,5 +159,79 @@ def csv_integer_parsing(mx_module, x, y, folder):
     return out
 
 
+def _inputs():
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'modules',
+                           'ndarrayiter', 'ndarrayiter.json')) as f:
+        return json.load(f)['_inputs']
+
+
+def _descs(descs):
+    return [[d.name, list(d.shape), np.dtype(d.dtype).name] for d in descs]
+
+
+def prefetch_renames(mx_module, x, y, folder):
+    """Two iterators under one PrefetchingIter with renamed data and labels, two epochs."""
+    x2 = np.array(_inputs()['x2'], dtype=np.float32)
+    a = mx_module.io.NDArrayIter(x, y, batch_size=4)
+    b = mx_module.io.NDArrayIter({'d2': x2}, {'l2': y}, batch_size=4)
+    p = mx_module.io.PrefetchingIter([a, b], rename_data=[{'data': 'A'}, {'d2': 'B'}],
+                                     rename_label=[{'softmax_label': 'LA'}, {'l2': 'LB'}])
+    out = {'provide_data': _descs(p.provide_data), 'provide_label': _descs(p.provide_label),
+           'epochs': []}
+    for _ in range(2):
+        out['epochs'].append([[[d.asnumpy()[:, 0].tolist() for d in bt.data],
+                               [d.asnumpy().tolist() for d in bt.label], int(bt.pad),
+                               [d.name for d in bt.provide_data],
+                               [d.name for d in bt.provide_label]] for bt in p])
+        p.reset()
+    return out
+
+
+def prefetch_roll_over(mx_module, x, y, folder):
+    p = mx_module.io.PrefetchingIter(mx_module.io.NDArrayIter(x, y, batch_size=4,
+                                                              last_batch_handle='roll_over'))
+    got = []
+    for _ in range(3):
+        got.append([[bt.label[0].asnumpy().tolist(), int(bt.pad)] for bt in p])
+        p.reset()
+    return got
+
+
+def ndarrayiter_details(mx_module, x, y, folder):
+    """Dtypes, a list of inputs, zero rows and the attributes test_io.py spells out."""
+    nd, io = mx_module.nd, mx_module.io
+    x2 = np.array(_inputs()['x2'], dtype=np.float32)
+    out = {}
+    np.random.seed(3)
+    it = io.NDArrayIter(nd.array(x, dtype='int32'), batch_size=4, shuffle=True)
+    out['shuffled_int32'] = [np.dtype(it.provide_data[0].dtype).name,
+                             np.dtype(it.next().data[0].dtype).name]
+    it = io.NDArrayIter(nd.array(x, dtype='int32'), batch_size=4)
+    out['plain_int32'] = np.dtype(it.provide_data[0].dtype).name
+    it = io.NDArrayIter({'i': nd.array(x, dtype='int64'), 'f': x.astype(np.float64)},
+                        batch_size=5)
+    out['mixed_dtypes'] = [_descs(it.provide_data),
+                           [np.dtype(d.dtype).name for d in it.next().data]]
+    it = io.NDArrayIter([x, x2], batch_size=5)    # a tuple, or lists of numbers: TypeError
+    out['list_names'] = [d.name for d in it.provide_data]
+    it = io.NDArrayIter(np.zeros((0, 3)), batch_size=4)
+    out['zero_rows'] = [len(list(it)), _descs(it.provide_data)]
+    xc = x.copy()
+    it = io.NDArrayIter(xc, batch_size=4)
+    xc[:] = -1
+    out['copied'] = it.next().data[0].asnumpy().tolist()
+    it = io.NDArrayIter(x, y, batch_size=4)
+    out['attrs'] = [it.num_data, it.batch_size, it.cursor, [k for k, _ in it.data],
+                    [k for k, _ in it.label], it.num_source, it.last_batch_handle, it.layout]
+    steps = []
+    for _ in range(4):
+        ok = it.iter_next()
+        steps.append([bool(ok)] + ([int(it.getpad()), it.getindex(),
+                                    it.getlabel()[0].asnumpy().tolist()] if ok else []))
+    out['protocol'] = steps
+    return out
+
+
 PROGRAMS = ['shuffle_seed0', 'shuffle_roll_over_seed1', 'csv_round_batch', 'csv_no_round_batch',
-            'csv_big_batches', 'csv_integer_parsing']
+            'csv_big_batches', 'csv_integer_parsing', 'prefetch_renames', 'prefetch_roll_over',
+            'ndarrayiter_details']

@@ -4,10 +4,10 @@ Every case of tests/fixtures/modules/ndarrayiter/ndarrayiter.json (recorded from
 README section 6 and Pitfall 15) is replayed batch by batch: values, shapes, dtypes, pad,
 index, bucket_key, per-batch provide_data/provide_label, the iterator's provide_data and
 provide_label, the between-epoch call and what next() does once exhausted. Other expected
-values below marked "MXNet 1.9.1" are spelled out for reading; the shuffle orders and CSVIter
-epochs among them are also programs in tests/io_sweeps.py, recorded by
-tools/record_io_sweeps.py into fixtures/io_sweeps/traces.json and replayed by
-test_io_program_matches_mxnet.
+values below marked "MXNet 1.9.1" are spelled out for reading; each of them (shuffle orders,
+CSVIter epochs, PrefetchingIter renames and roll-over, NDArrayIter dtypes and attributes) is
+also a program in tests/io_sweeps.py, recorded by tools/record_io_sweeps.py into
+fixtures/io_sweeps/traces.json and replayed by test_io_program_matches_mxnet.
 """
 import gc
 import json
@@ -262,6 +262,7 @@ def test_shuffle_keeps_data_and_label_together_and_redraws():
 
 def test_shuffle_makes_ndarray_inputs_float32_like_mxnet():
     # MXNet 1.9.1 rebuilds shuffled arrays with mx.nd.array(numpy) -> float32
+    # (recorded: io_sweeps.ndarrayiter_details)
     it = NDArrayIter(mx.nd.array(X, dtype='int32'), batch_size=4, shuffle=True)
     assert it.provide_data[0].dtype == np.float32
     assert it.next().data[0].dtype == np.float32
@@ -306,6 +307,8 @@ def test_ndarrayiter_keeps_ndarray_dtype_and_float64_numpy_becomes_float32():
 
 
 def test_ndarrayiter_layout_batch_axis():
+    # tfmod's own: MXNet 1.9.1 counts the rows on axis 0 whatever the layout (here 2, giving
+    # one padded batch of sequences 0, 1, 0, 1), while it slices the layout's batch axis
     seq = np.arange(2 * 10 * 3, dtype=np.float32).reshape(2, 10, 3)  # T, N, C
     it = NDArrayIter(seq, batch_size=4, layout='TNC')
     assert it.provide_data[0].shape == (2, 4, 3) and it.provide_data[0].layout == 'TNC'
@@ -316,6 +319,8 @@ def test_ndarrayiter_layout_batch_axis():
 
 
 def test_ndarrayiter_accepts_lists_and_tuples_of_numbers():
+    # tfmod's own: MXNet 1.9.1 raises TypeError for lists of numbers and for a tuple of arrays
+    # (a list of arrays it takes: io_sweeps.ndarrayiter_details)
     it = NDArrayIter({'a': [[1, 2], [3, 4], [5, 6]]}, batch_size=2)
     assert it.provide_data[0].shape == (2, 2)
     assert [b.data[0].asnumpy().tolist() for b in it] == [[[1, 2], [3, 4]], [[5, 6], [1, 2]]]
@@ -432,7 +437,7 @@ def test_prefetching_two_iterators_with_renames_matches_mxnet():
     b = NDArrayIter({'d2': X2}, {'l2': Y1}, batch_size=4)
     p = PrefetchingIter([a, b], rename_data=[{'data': 'A'}, {'d2': 'B'}],
                         rename_label=[{'softmax_label': 'LA'}, {'l2': 'LB'}])
-    # MXNet 1.9.1 printed these descriptions and batches
+    # MXNet 1.9.1's values: program io_sweeps.prefetch_renames (tools/record_io_sweeps.py)
     assert [(d.name, d.shape, d.dtype) for d in p.provide_data] == [
         ('A', (4, 3), np.float32), ('B', (4, 2), np.float32)]
     assert [(d.name, d.shape) for d in p.provide_label] == [('LA', (4,)), ('LB', (4,))]
@@ -451,6 +456,7 @@ def test_prefetching_two_iterators_with_renames_matches_mxnet():
 
 
 def test_prefetching_roll_over_matches_mxnet():
+    # MXNet 1.9.1's values: program io_sweeps.prefetch_roll_over
     p = PrefetchingIter(NDArrayIter(X, Y1, batch_size=4, last_batch_handle='roll_over'))
     got = []
     for _ in range(3):
