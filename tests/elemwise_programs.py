@@ -87,3 +87,42 @@ def run_integer_binary(mx):
            '_lesser': mx.nd._internal._lesser(a, b),
            'broadcast_logical_xor': mx.nd.broadcast_logical_xor(a, b)}
     return {k: (np.dtype(v.dtype).name, v.asnumpy().tolist()) for k, v in res.items()}
+
+
+def _outcome(f):
+    """f()'s result as lists, or ['raises', exception class name] (MXNet's messages carry
+    times and node counters; the tests match tfmod's own wording)."""
+    try:
+        r = f()
+    except Exception as e:  # noqa: BLE001 -- the recorded answer is that it raised
+        return ['raises', type(e).__name__]
+    return [[list(s) if s is not None else None for s in part] for part in r]
+
+
+def run_shape_inference(mx):
+    """Shape/type inference of same-shape (elemwise_*) vs broadcast ops, and their refusals:
+    case -> (arg shapes, out shapes[, aux]) or the raise."""
+    A, B = mx.sym.var('a'), mx.sym.var('b')
+    nd = mx.nd
+    return {
+        'elemwise_partial_from_a': _outcome(
+            lambda: mx.sym.elemwise_add(A, B).infer_shape_partial(a=(3, 4))),
+        'elemwise_through_relu': _outcome(
+            lambda: mx.sym.elemwise_add(mx.sym.relu(A), B).infer_shape(b=(3, 4))),
+        'elemwise_unknown_dims': _outcome(
+            lambda: (mx.sym.elemwise_add(A, B) * 2).infer_shape(a=(0, 4), b=(5, 0))),
+        'broadcast_partial_from_a': _outcome(
+            lambda: mx.sym.broadcast_add(A, B).infer_shape_partial(a=(3, 4))),
+        'elemwise_no_broadcast': _outcome(
+            lambda: mx.sym.elemwise_add(A, B).infer_shape(a=(3, 4), b=(1, 4))),
+        'nd_elemwise_no_broadcast': _outcome(
+            lambda: [[nd.elemwise_mul(nd.ones((2, 3)), nd.ones((3, 2))).shape]]),
+        'nd_elemwise_dtypes': _outcome(
+            lambda: [[nd.elemwise_add(nd.ones((2, 3)), nd.ones((2, 3), dtype='float64')).shape]]),
+        'elemwise_infer_type': _outcome(
+            lambda: mx.sym.elemwise_add(A, B).infer_type(a='float32', b='float64')),
+        'broadcast_incompatible': _outcome(
+            lambda: mx.sym.broadcast_add(A, B).infer_shape(a=(3, 4), b=(2, 4))),
+        'nd_broadcast_incompatible': _outcome(
+            lambda: [[nd.broadcast_mul(nd.ones((2, 3)), nd.ones((3, 2))).shape]]),
+    }

@@ -95,5 +95,47 @@ def errors(mx):
     }
 
 
+def label_shapes_and_user_metric(mx):
+    """check_label_shapes' wrapping and shape error, a registered and aliased user metric
+    (get/get_global fallback, str, names), CustomMetric without allow_extra_outputs, and the
+    get_config round trip of a few metrics."""
+    M, nd = mx.metric, mx.nd
+    a, b = nd.ones((3,)), nd.ones((3, 2))
+    la, lb = M.check_label_shapes(a, b, wrap=True)     # (MXNet leaves a numpy array unwrapped)
+    out = {'wrap': [type(la).__name__, len(la), la[0] is a, type(lb).__name__, lb[0] is b],
+           'shape_error': _raises(lambda: M.check_label_shapes(a, np.ones((3, 2)),
+                                                               shape=True))}
+
+    @M.register
+    @M.alias('my_sum_metric_alias')
+    class MySumMetric(M.EvalMetric):
+        def __init__(self, name='mysum', **kw):
+            super().__init__(name, **kw)
+
+        def update(self, labels, preds):
+            for p in preds:
+                self.sum_metric += float(p.asnumpy().sum())
+                self.num_inst += 1
+    m = M.create('my_sum_metric_alias')
+    m.update([nd.ones((2,))], [nd.ones((2,))])
+    out['user'] = {'class': type(m).__name__, 'get': list(m.get()),
+                   'global': list(m.get_global()),
+                   'global_name_value': [list(t) for t in m.get_global_name_value()],
+                   'str': str(m), 'by_class_name': M.create('mysummetric').name}
+    out['custom_two_preds'] = _raises(lambda: M.CustomMetric(lambda l, p: 0.0).update(
+        [nd.ones((2,))], [nd.ones((2,))] * 2))
+    configs = {}
+    for key, met in (('acc_axis', M.Accuracy(axis=2, name='a2')),
+                     ('ce_eps', M.CrossEntropy(eps=1e-5)),
+                     ('perplexity', M.Perplexity(ignore_label=3)),
+                     ('composite', M.create(['acc', 'ce', 'mse']))):
+        cfg = met.get_config()
+        again = M.create(cfg)
+        configs[key] = [type(again).__name__, again.get_config() == cfg, again.name]
+    out['configs'] = configs
+    return out
+
+
 PROGRAMS = ['registry_names', 'pcc_class_indices', 'loss_single_array', 'perplexity_ignore',
-            'custom_extra_outputs', 'composite_quirks', 'config_names', 'errors']
+            'custom_extra_outputs', 'composite_quirks', 'config_names', 'errors',
+            'label_shapes_and_user_metric']

@@ -328,6 +328,8 @@ def test_label_pred_count_mismatch():
 def test_check_label_shapes_wraps_single_arrays():
     a, b = nd.ones((3,)), np.ones((3, 2))
     la, lb = M.check_label_shapes(a, b, wrap=True)
+    # tfmod also wraps a numpy array; MXNet 1.9.1 wraps NDArrays only (recorded:
+    # metric_programs.label_shapes_and_user_metric)
     assert la == [a] and lb == [b]
     with pytest.raises(MXNetError, match=r'\(3,\) .* \(3, 2\)'):
         M.check_label_shapes(a, b, shape=True)
@@ -392,7 +394,7 @@ def test_composite_quirks():
 
 
 def test_pcc_grows_with_class_indices():
-    # recorded by hand from MXNet 1.9.1
+    # MXNet 1.9.1's values: metric_programs.pcc_class_indices (test_program_matches_mxnet)
     p = M.PCC()
     p.update([nd.array([0, 1, 5, 2])], [nd.array([0, 1, 2, 5])])
     assert p.k == 6
@@ -422,5 +424,6 @@ def test_custom_metric_allow_extra_outputs():
     assert m.name == 'custom(<lambda>)'
     m.update([nd.ones((2,))], [nd.ones((2,)), nd.ones((3,))])   # extra output ignored
     assert m.get()[1] == 2.0
-    with pytest.raises(MXNetError):
+    with pytest.raises(MXNetError, match='Shape of labels 1 does not match shape of '
+                                         'predictions 2'):
         M.CustomMetric(lambda l, p: 0.0).update([nd.ones((2,))], [nd.ones((2,))] * 2)

@@ -31,6 +31,7 @@ def _close(actual, expected):
 def test_every_program_was_recorded():
     assert sorted(REC['float']) == sorted(P.FLOAT_CASES)
     assert [r[:2] for r in REC['scalar_int']] == [list(c) for c in P.SCALAR_INT_CASES]
+    assert sorted(REC['shape_inference']) == sorted(P.run_shape_inference(mx))
     assert sorted(REC['unary_int']) == sorted(P.UNARY_INT_OPS)
 
 
@@ -60,6 +61,13 @@ def test_integer_binary_ops():
     assert {k: list(v) for k, v in got.items()} == REC['integer_binary']
 
 
+def test_shape_inference_and_refusals_match_mxnet():
+    """The recorded program behind the spelled-out shapes and errors below: every shape MXNet
+    inferred, and every case MXNet refused (with MXNetError) refused by tfmod likewise."""
+    got = json.loads(json.dumps(P.run_shape_inference(mx)))
+    assert got == REC['shape_inference']
+
+
 def test_elemwise_ops_do_not_broadcast():
     with pytest.raises(MXNetError, match=r'\(3, 4\).*\(1, 4\)'):
         mx.sym.elemwise_add(A, B).infer_shape(a=(3, 4), b=(1, 4))
@@ -79,7 +87,8 @@ def test_broadcast_incompatible_shapes():
 
 
 def test_shape_inference_fills_elemwise_inputs_like_mxnet():
-    # MXNet: elemwise ops complete an unknown operand from the other one or from the output...
+    # MXNet 1.9.1 (run_shape_inference): elemwise ops complete an unknown operand from the
+    # other one or from the output...
     assert mx.sym.elemwise_add(A, B).infer_shape_partial(a=(3, 4))[0] == [(3, 4), (3, 4)]
     assert mx.sym.elemwise_add(mx.sym.relu(A), B).infer_shape(b=(3, 4))[0] == [(3, 4), (3, 4)]
     args, outs, _ = (mx.sym.elemwise_add(A, B) * 2).infer_shape(a=(0, 4), b=(5, 0))

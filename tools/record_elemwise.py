@@ -30,6 +30,7 @@ def main(out):
     for op in P.UNARY_INT_OPS:
         rec['unary_int'][op] = list(P.run_unary_int(mx, op))
     rec['integer_binary'] = P.run_integer_binary(mx)
+    rec['shape_inference'] = P.run_shape_inference(mx)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, 'elemwise.json'), 'w') as f:
         json.dump(rec, f, indent=1)
