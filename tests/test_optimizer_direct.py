@@ -310,9 +310,9 @@ def _check_fp16(weight, states, wkey, state_prefix, msg, rtol=1e-6):
     """The float16 weight and every float32 state array (the master copy among them) equal
     MXNet's. The states come from float32 elementwise kernels on the float32 master copy (rtol
     1e-6, as the float32 direct test; LAMB's trust ratio divides two float32 norms summed in
-    another order, a few ulps: LAMB_RTOL); the weight is that master copy cast to float16, so it may differ from
-    MXNet's by one float16 ulp (2**-10 relative) where the two masters straddle a rounding
-    boundary."""
+    another order, a few ulps: LAMB_RTOL); the weight is that master copy cast to float16, so
+    it may differ from MXNet's by one float16 ulp (2**-10 relative) where the two masters
+    straddle a rounding boundary."""
     assert np.dtype(weight.dtype) == np.float16, msg
     np.testing.assert_allclose(weight.asnumpy().astype(np.float32),
                                FP16_Z[wkey].astype(np.float32), rtol=2 ** -10, atol=0,

@@ -7,9 +7,10 @@ The net is test_bucketing's extra_layer_gen(3): Embedding -> FullyConnected 'ext
 FullyConnected 'pred' -> SoftmaxOutput, vocabulary 12, so every bucket has the same parameters
 (with update_on_kvstore=0 MXNet's updater keys its states by a parameter's position in the
 current bucket's list: buckets with fewer parameters make it apply one parameter's momentum to
-another and fail on the shapes; tfmod keys them by name). Default bucket 10, context [cpu(0), cpu(1)], kvstore 'local', SGD
-(lr 0.3, momentum 0.9, wd 0.01), batches of 4 on buckets 10, 3, 8, 10, 3, 8 (so the module
-switches bucket every step and binds 3 and 8 on the way). Recorded for MXNET_UPDATE_ON_KVSTORE=0
+another and fail on the shapes; tfmod keys them by name). Default bucket 10, context
+[cpu(0), cpu(1)], kvstore 'local', SGD (lr 0.3, momentum 0.9, wd 0.01), batches of 4 on
+buckets 10, 3, 8, 10, 3, 8 (so the module switches bucket every step and binds 3 and 8 on the
+way). Recorded for MXNET_UPDATE_ON_KVSTORE=0
 (each device's updater updates its own copy from the summed gradient) and =1 (the kvstore
 updates and broadcasts): after each step get_params() and every device's copy of each parameter.
 
