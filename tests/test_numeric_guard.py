@@ -143,3 +143,30 @@ def test_bad_use_raises_mxneterror():
     with pytest.raises(MXNetError, match="locals\\['self'\\]"):
         mx.callback.NumericGuard()(BatchEndParam(epoch=0, nbatch=0, eval_metric=None,
                                                  locals={}))
+
+
+def test_several_devices_name_the_device_of_a_non_finite_output():
+    _, d, sym = _diverge_setup()
+    x = d['x'].copy()
+    x[21, 3] = np.nan                 # batch 2, row 5: the second device's half of the batch
+    it = mx.io.NDArrayIter(x, d['y'], batch_size=8, label_name='lin_label')
+    mod = mx.mod.Module(sym, label_names=['lin_label'], context=[mx.cpu(0), mx.cpu(1)],
+                        fixed_param_names=list(PARAMS))
+    with pytest.raises(MXNetError, match=r"output 'lin_output \(device 1\)' \(1 NaN, 0 Inf of "
+                                         r"4 values\) became non-finite at epoch 0, batch 2$"):
+        mod.fit(it, num_epoch=1, arg_params={k: mx.nd.array(d[k]) for k in PARAMS},
+                eval_metric='mse', batch_end_callback=mx.callback.NumericGuard())
+
+
+def test_several_devices_stop_a_diverging_fit_at_the_same_batch():
+    rec, d, sym = _diverge_setup()
+    it = mx.io.NDArrayIter(d['x'], d['y'], batch_size=8, label_name='lin_label')
+    mod = mx.mod.Module(sym, label_names=['lin_label'], context=[mx.cpu(0), mx.cpu(1)])
+    first = rec['first_bad']
+    with pytest.raises(MXNetError, match=r"parameter '%s' .* at epoch %d, batch %d"
+                       % (first['bad'][0], first['epoch'], first['nbatch'])), \
+            np.errstate(over='ignore', invalid='ignore'):
+        mod.fit(it, num_epoch=4, optimizer='sgd', kvstore='local',
+                optimizer_params={'learning_rate': rec['lr']},
+                arg_params={k: mx.nd.array(d[k]) for k in PARAMS}, eval_metric='mse',
+                batch_end_callback=mx.callback.NumericGuard())
