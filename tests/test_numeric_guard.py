@@ -170,3 +170,23 @@ def test_several_devices_stop_a_diverging_fit_at_the_same_batch():
                 optimizer_params={'learning_rate': rec['lr']},
                 arg_params={k: mx.nd.array(d[k]) for k in PARAMS}, eval_metric='mse',
                 batch_end_callback=mx.callback.NumericGuard())
+
+
+def test_frequent_checks_every_nth_and_each_epochs_last_batch():
+    rec, d, sym = _diverge_setup()
+    first = rec['first_bad']           # epoch 2, batch 2 in MXNet: the next checked batch is 3
+    with pytest.raises(MXNetError, match=r"at epoch %d, batch %d" % (
+            first['epoch'], first['nbatch'] + 1)), np.errstate(over='ignore', invalid='ignore'):
+        _fit(sym, d, rec['lr'], mx.callback.NumericGuard(frequent=3), 4)
+    # outputs unchecked: a NaN sample in the epoch's last batch (7) is found in the parameters
+    x = d['x'].copy()
+    x[60, 0] = np.nan
+    it = mx.io.NDArrayIter(x, d['y'], batch_size=8, label_name='lin_label')
+    mod = mx.mod.Module(sym, label_names=['lin_label'])
+    with pytest.raises(MXNetError, match=r"^NumericGuard: parameter 'fc1_weight' \(128 NaN, 0 Inf "
+                                         r"of 128 values\) became non-finite at epoch 0, batch 7; "
+                                         r"also non-finite: parameter fc1_bias, parameter "
+                                         r"fc2_weight, parameter fc2_bias$"):
+        mod.fit(it, num_epoch=1, arg_params={k: mx.nd.array(d[k]) for k in PARAMS},
+                eval_metric='mse',
+                batch_end_callback=mx.callback.NumericGuard(check_outputs=False, frequent=5))

@@ -34,7 +34,8 @@ def _is_float(dtype):
 
 
 def _module_arrays(mod, names, kinds, variables, outputs):
-    """Append the arrays of ``mod`` (and of the modules it is made of) to the lists."""
+    """Append the arrays of ``mod`` (and of the modules it is made of) to the lists (outputs
+    only when ``outputs`` is a list)."""
     group = getattr(mod, '_exec_group', None)
     if group is not None and getattr(group, 'execs', None):
         execs = group.execs
@@ -50,7 +51,7 @@ def _module_arrays(mod, names, kinds, variables, outputs):
                 names.append(name)
                 kinds.append('auxiliary state')
                 variables.append(v)
-        for k, e in enumerate(execs):
+        for k, e in enumerate(execs if outputs is not None else ()):
             for name, arr in zip(e._symbol.list_outputs(), e.outputs):
                 s = arr._s
                 if s.tensor is None and s.var is None:
@@ -111,8 +112,8 @@ class NumericGuard:
     """Batch-end callback raising ``MXNetError`` at the first batch after which a parameter,
     auxiliary state or (with ``check_outputs``) output is NaN or infinite.
 
-    ``frequent``: check every ``frequent`` batches (1: every batch; a larger value lowers the
-    cost and reports the first checked batch that is bad).
+    ``frequent``: check every ``frequent`` batches and the last batch of each epoch (1: every
+    batch; a larger value lowers the cost and reports the first checked batch that is bad).
     """
 
     def __init__(self, check_outputs=True, frequent=1):
@@ -140,17 +141,17 @@ class NumericGuard:
         return chk
 
     def __call__(self, param):
-        if param.nbatch % self.frequent:
-            return
         loc = param.locals if isinstance(param.locals, dict) else {}
+        if param.nbatch % self.frequent and not loc.get('end_of_batch'):
+            return
         mod = loc.get('self')
         if mod is None or not hasattr(mod, 'get_params'):
             raise MXNetError('NumericGuard: the batch-end record carries no module in '
                              "locals['self']; pass it as batch_end_callback to Module.fit")
-        names, kinds, variables, outputs = [], [], [], []
+        names, kinds, variables = [], [], []
+        outputs = [] if self.check_outputs else None
         _module_arrays(mod, names, kinds, variables, outputs)
-        if not self.check_outputs:
-            outputs = []
+        outputs = outputs or []
         if not variables and not outputs:
             return
         chk = self._check_for(variables)
