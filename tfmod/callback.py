@@ -105,3 +105,6 @@ class LogValidationMetricsCallback:
             return
         for name, value in param.eval_metric.get_name_value():
             logging.info('Epoch[%d] Validation-%s=%f', param.epoch, name, value)
+
+
+from .numeric_guard import NumericGuard  # noqa: E402,F401  (tfmod's own: stop on NaN/Inf)
