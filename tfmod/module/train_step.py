@@ -15,7 +15,9 @@ one traced function run on a ``tf.distribute`` strategy:
   parameter, and the new weight is copied to every other replica (MXNet's pull).
 
 One device is the one-replica case of the same code (TF's default strategy). Several contexts on
-distinct TF devices use a ``MirroredStrategy`` over them. MXNet also accepts a context list that
+distinct TF devices use a ``MirroredStrategy`` over them. A worker of a multi-worker job
+(``kvstore='dist_sync'``) runs on the job's ``MultiWorkerMirroredStrategy``: its replicas are its
+own devices, and the same reduction sums the gradients of every worker's replicas. MXNet also accepts a context list that
 names one device twice (``[cpu(0), cpu(0)]``), which no TF strategy can hold: those replicas run
 one after the other in the same traced function and are summed with ``tf.add_n``.
 
@@ -33,6 +35,9 @@ import numpy as np
 import tensorflow as tf
 
 from converters import custom as _custom
+from ..base import MXNetError
+from ..kvstore import cluster as _cluster
+from ..kvstore.collective import _LOST
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
 
@@ -74,13 +79,33 @@ def _rebuild(state, flat_iter):
     return next(flat_iter)
 
 
+def _same_devices(mine, theirs):
+    def key(d):
+        spec = tf.DeviceSpec.from_string(d)
+        return (spec.device_type or 'CPU').upper(), spec.device_index or 0
+    return sorted(map(key, mine)) == sorted(map(key, theirs))
+
+
 class _Replicas:
     """Runs a per-replica function and sums per-replica values: on a strategy, or (devices
-    repeated) one replica after the other."""
+    repeated) one replica after the other. ``cluster``: the multi-worker strategy, whose
+    replicas on this worker must be the executors' devices."""
 
-    def __init__(self, execs):
+    def __init__(self, execs, cluster=None):
         self.devices = [e._ctx.tf_device for e in execs]
-        self.strategy = strategy_for(self.devices)
+        self.cluster = cluster is not None
+        if cluster is not None:
+            local = list(cluster.extended.worker_devices)
+            if not _same_devices(self.devices, local):
+                raise MXNetError(
+                    'kvstore dist_sync: each worker trains on all of its devices as one '
+                    'replica set (%s), but the module is bound to %s; bind with context=%s'
+                    % (', '.join(local), [str(e._ctx) for e in execs],
+                       '[mx.cpu()]' if 'CPU' in local[0].upper()
+                       else 'one mx.gpu(i) per GPU of this machine'))
+            self.strategy = cluster
+        else:
+            self.strategy = strategy_for(self.devices)
 
     def run(self, fn):
         """``fn(k)`` on replica ``k``, for every k -> list of its results, one per replica."""
@@ -92,12 +117,15 @@ class _Replicas:
                     out.append(fn(k))
             return out
 
+        n = len(self.devices)
+
         def per_replica():
             rid = tf.distribute.get_replica_context().replica_id_in_sync_group
-            return fn(int(tf.get_static_value(rid)))
+            # a worker's replicas are numbered after the previous workers' ones
+            return fn(int(tf.get_static_value(rid)) % n)
         with s.scope():
             res = s.run(per_replica)
-        if len(self.devices) == 1:
+        if n == 1 and not self.cluster:
             return [res]
         # PerReplica leaves -> one structure per replica
         leaves = tf.nest.flatten(res, expand_composites=False)
@@ -109,7 +137,7 @@ class _Replicas:
         """Sum each target's per-replica gradients onto the device of its destination
         variable (``per_replica[k][j]``: replica k's gradient of target j)."""
         n = len(self.devices)
-        if n == 1:
+        if n == 1 and not self.cluster:
             return list(per_replica[0])
         s = self.strategy
         if s is None:
@@ -139,8 +167,9 @@ class TrainStep:
     (a kvstore's copy), or None to update the (single) executor's own weight.
     """
 
-    def __init__(self, execs, updater, param_names, keys, store=None):
+    def __init__(self, execs, updater, param_names, keys, store=None, cluster=None):
         self.execs = list(execs)
+        self.cluster = cluster
         if store is None and len(self.execs) != 1:
             raise ValueError('TrainStep without a store updates one executor, got %d'
                              % len(self.execs))
@@ -231,6 +260,8 @@ class TrainStep:
                     outs = entry[1](*args)
             except tf.errors.OpError as e:
                 _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
+                if self.cluster is not None and isinstance(e, _LOST):
+                    raise _cluster.describe_failure(e) from None
                 raise
         if fused:
             for exe, o in zip(execs, outs):
@@ -242,7 +273,7 @@ class TrainStep:
         execs = self.execs
         opt = self.opt
         if self._replicas is None:
-            self._replicas = _Replicas(execs)
+            self._replicas = _Replicas(execs, self.cluster)
         replicas = self._replicas
         masters = [_as_storage_var(w, w.context) for w in weights]
         state_vars = [_state_vars(s, w.context) for s, w in zip(states, weights)]
