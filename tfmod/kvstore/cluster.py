@@ -143,15 +143,6 @@ def start_from_environment():
             pass
 
 
-def _reachable(address, timeout=2.0):
-    host, _, port = address.rpartition(':')
-    try:
-        socket.create_connection((host.strip('[]'), int(port)), timeout=timeout).close()
-        return True
-    except (OSError, ValueError):
-        return False
-
-
 _WATCHDOG = r"""
 import os, select, signal, socket, sys, time
 pid, timeout, rank, addrs = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
