@@ -147,6 +147,17 @@ class _Replicas:
                     out.append(tf.add_n([tf.identity(g[j]) for g in per_replica]))
             return out
         from tensorflow.python.distribute import values as _values
+        if self.cluster:
+            # across workers every collective is a network round trip: one batched
+            # all-reduce (TF packs the gradients into few collectives) onto the weights,
+            # which live on the replicas' devices
+            with s.scope():
+                reduced = s.extended.batch_reduce_to(
+                    tf.distribute.ReduceOp.SUM,
+                    [(_values.PerReplica(tuple(per_replica[k][j] for k in range(n))), d)
+                     for j, d in enumerate(dests)])
+            return [s.experimental_local_results(r)[0] if isinstance(
+                r, _values.DistributedValues) else r for r in reduced]
         # one reduction per parameter onto its weight's device (batch_reduce_to would only
         # warn, on every trace, that the destinations differ from the replicas' devices)
         with s.scope():
