@@ -174,3 +174,23 @@ def test_the_job_from_tf_config_or_dmlc_variables():
 def test_a_bad_job_description_is_named(env, words):
     with pytest.raises(MXNetError, match=words.replace('(', r'\(').replace('[', r'\[')):
         cluster.spec_from_env(env)
+
+
+def test_a_registered_store_class_is_created_by_name():
+    import warnings
+    import tfmod as mx
+
+    @mx.kv.KVStoreBase.register
+    class MyStoreForTest(mx.kv.KVStoreBase):
+        pass
+    try:
+        kv = mx.kv.create('MyStoreForTest')
+        assert type(kv) is MyStoreForTest
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            mx.kv.KVStoreBase.register(type('mystorefortest', (mx.kv.KVStoreBase,), {}))
+        assert 'is overriding existing kvstore' in str(w[0].message)
+    finally:
+        mx.kv.KVStoreBase.kv_registry.pop('mystorefortest', None)
+    with pytest.raises(MXNetError, match='no parameter servers'):
+        mx.kv.KVStoreServer(mx.kv.create('local')).run()

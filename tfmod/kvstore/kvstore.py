@@ -30,8 +30,24 @@ def _as_list(x):
 
 
 class KVStore:
-    """A single-process key-value store (``mx.kv.create``)."""
+    """A key-value store (``mx.kv.create``); also MXNet's ``KVStoreBase``, whose ``register``
+    makes a user's store class creatable by its lower-cased name."""
     OPTIMIZER = 'optimizer'
+    kv_registry = {}
+
+    @staticmethod
+    def register(klass):
+        """Class decorator: ``mx.kv.create(klass.__name__.lower())`` builds ``klass()``."""
+        if not isinstance(klass, type):
+            raise MXNetError('KVStoreBase.register takes a class, got %r' % (klass,))
+        name = klass.__name__.lower()
+        if name in KVStore.kv_registry:
+            import warnings
+            old = KVStore.kv_registry[name]
+            warnings.warn('WARNING: New kvstore %s.%s is overriding existing kvstore %s.%s'
+                          % (klass.__module__, klass.__name__, old.__module__, old.__name__))
+        KVStore.kv_registry[name] = klass
+        return klass
 
     def __init__(self, kvtype='local'):
         self._type = kvtype
@@ -149,6 +165,9 @@ class KVStore:
     def _set_updater(self, updater):
         self._updater = updater
 
+    def _send_command_to_servers(self, head, body):
+        """No-op: there are no server processes (the workers all-reduce)."""
+
     def set_gradient_compression(self, compression_params):
         """Accepted for compatibility; compression is not applied (exact gradients are used)."""
         if not isinstance(compression_params, dict) or 'type' not in compression_params:
@@ -202,6 +221,8 @@ def create(name='local'):
     if not isinstance(name, str):
         raise TypeError('name must be a string')
     name = name.lower()
+    if name in KVStore.kv_registry:
+        return KVStore.kv_registry[name]()
     if name not in TYPES:
         raise MXNetError('Unknown KVStore type %r; valid types: %s' % (name, ', '.join(TYPES)))
     if name.startswith('dist') and cluster.spec() is None and cluster.spec_from_env():
