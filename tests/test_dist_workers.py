@@ -3,9 +3,9 @@ the launcher, and what happens when a worker dies or never comes.
 
 The workers run tests/dist/train_worker.py. Their results are compared with one process of the
 same program (its ``ref`` mode): the plain MLP with one device on the whole batches, the
-BatchNorm MLP with two logical devices on them (MXNet's multi-device numbers, which
-test_multidevice.py checks against MXNet: BatchNorm statistics are each device's, as they are
-each worker's).
+BatchNorm MLP with as many logical devices as the workers have in all (MXNet's multi-device
+numbers, which test_multidevice.py checks against MXNet: BatchNorm statistics are each
+device's, as they are each worker's).
 """
 import os
 import subprocess
@@ -57,12 +57,12 @@ def test_launcher_prefixes_each_workers_lines(trained):
 def test_workers_end_with_the_same_weights(trained):
     w0, w1, _, _ = trained
     args = [k for k in w0 if '/arg:' in k]
-    assert len(args) == 10
+    assert len(args) == 16
     for k in args:     # worker 1 started from other random weights: the broadcast made them one
         np.testing.assert_array_equal(w0[k], w1[k], err_msg=k)
 
 
-@pytest.mark.parametrize('net', ['plain', 'bn'])
+@pytest.mark.parametrize('net', ['plain', 'bn', 'bn2'])
 def test_two_workers_match_one_process(trained, net):
     """5 sgd-momentum steps: worker 0's extra batches are not trained on (both end at step 5),
     and the weights are the one-process run's on the concatenated batches within 1e-5."""
@@ -72,11 +72,12 @@ def test_two_workers_match_one_process(trained, net):
     assert not np.allclose(w0[net + '/arg:fc2_weight'], 0)
 
 
-def test_batchnorm_statistics_are_each_workers(trained):
+@pytest.mark.parametrize('net', ['bn', 'bn2'])
+def test_batchnorm_statistics_are_each_workers(trained, net):
     """Each worker keeps the moving statistics of its own rows (MXNet's dist_sync does not
-    push aux states); their mean is what two devices' get_params averages to."""
+    push aux states); their mean is what the devices' get_params averages to in one process."""
     w0, w1, ref, _ = trained
-    for k in ('bn/aux:bn1_moving_mean', 'bn/aux:bn1_moving_var'):
+    for k in (net + '/aux:bn1_moving_mean', net + '/aux:bn1_moving_var'):
         assert np.abs(w0[k] - w1[k]).max() > 1e-3
         np.testing.assert_allclose((w0[k] + w1[k]) / 2, ref[k], rtol=1e-5, atol=1e-6)
 

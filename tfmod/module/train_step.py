@@ -16,8 +16,9 @@ one traced function run on a ``tf.distribute`` strategy:
 
 One device is the one-replica case of the same code (TF's default strategy). Several contexts on
 distinct TF devices use a ``MirroredStrategy`` over them. A worker of a multi-worker job
-(``kvstore='dist_sync'``) runs on the job's ``MultiWorkerMirroredStrategy``: its replicas are its
-own devices, and the same reduction sums the gradients of every worker's replicas. MXNet also accepts a context list that
+(``kvstore='dist_sync'``) runs the same local part, then sums its gradients with the other
+workers' in one all-reduce on the job's ``MultiWorkerMirroredStrategy`` (``kvstore/collective``),
+then the same update: every worker applies it to its own copy. MXNet also accepts a context list that
 names one device twice (``[cpu(0), cpu(0)]``), which no TF strategy can hold: those replicas run
 one after the other in the same traced function and are summed with ``tf.add_n``.
 
@@ -35,9 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import custom as _custom
-from ..base import MXNetError
-from ..kvstore import cluster as _cluster
-from ..kvstore.collective import _LOST
+from ..kvstore import collective as _collective
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
 
@@ -79,33 +78,13 @@ def _rebuild(state, flat_iter):
     return next(flat_iter)
 
 
-def _same_devices(mine, theirs):
-    def key(d):
-        spec = tf.DeviceSpec.from_string(d)
-        return (spec.device_type or 'CPU').upper(), spec.device_index or 0
-    return sorted(map(key, mine)) == sorted(map(key, theirs))
-
-
 class _Replicas:
     """Runs a per-replica function and sums per-replica values: on a strategy, or (devices
-    repeated) one replica after the other. ``cluster``: the multi-worker strategy, whose
-    replicas on this worker must be the executors' devices."""
+    repeated) one replica after the other."""
 
-    def __init__(self, execs, cluster=None):
+    def __init__(self, execs):
         self.devices = [e._ctx.tf_device for e in execs]
-        self.cluster = cluster is not None
-        if cluster is not None:
-            local = list(cluster.extended.worker_devices)
-            if not _same_devices(self.devices, local):
-                raise MXNetError(
-                    'kvstore dist_sync: each worker trains on all of its devices as one '
-                    'replica set (%s), but the module is bound to %s; bind with context=%s'
-                    % (', '.join(local), [str(e._ctx) for e in execs],
-                       '[mx.cpu()]' if 'CPU' in local[0].upper()
-                       else 'one mx.gpu(i) per GPU of this machine'))
-            self.strategy = cluster
-        else:
-            self.strategy = strategy_for(self.devices)
+        self.strategy = strategy_for(self.devices)
 
     def run(self, fn):
         """``fn(k)`` on replica ``k``, for every k -> list of its results, one per replica."""
@@ -117,15 +96,12 @@ class _Replicas:
                     out.append(fn(k))
             return out
 
-        n = len(self.devices)
-
         def per_replica():
             rid = tf.distribute.get_replica_context().replica_id_in_sync_group
-            # a worker's replicas are numbered after the previous workers' ones
-            return fn(int(tf.get_static_value(rid)) % n)
+            return fn(int(tf.get_static_value(rid)))
         with s.scope():
             res = s.run(per_replica)
-        if n == 1 and not self.cluster:
+        if len(self.devices) == 1:
             return [res]
         # PerReplica leaves -> one structure per replica
         leaves = tf.nest.flatten(res, expand_composites=False)
@@ -137,7 +113,7 @@ class _Replicas:
         """Sum each target's per-replica gradients onto the device of its destination
         variable (``per_replica[k][j]``: replica k's gradient of target j)."""
         n = len(self.devices)
-        if n == 1 and not self.cluster:
+        if n == 1:
             return list(per_replica[0])
         s = self.strategy
         if s is None:
@@ -147,17 +123,6 @@ class _Replicas:
                     out.append(tf.add_n([tf.identity(g[j]) for g in per_replica]))
             return out
         from tensorflow.python.distribute import values as _values
-        if self.cluster:
-            # across workers every collective is a network round trip: one batched
-            # all-reduce (TF packs the gradients into few collectives) onto the weights,
-            # which live on the replicas' devices
-            with s.scope():
-                reduced = s.extended.batch_reduce_to(
-                    tf.distribute.ReduceOp.SUM,
-                    [(_values.PerReplica(tuple(per_replica[k][j] for k in range(n))), d)
-                     for j, d in enumerate(dests)])
-            return [s.experimental_local_results(r)[0] if isinstance(
-                r, _values.DistributedValues) else r for r in reduced]
         # one reduction per parameter onto its weight's device (batch_reduce_to would only
         # warn, on every trace, that the destinations differ from the replicas' devices)
         with s.scope():
@@ -266,13 +231,12 @@ class TrainStep:
             try:
                 if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
                     outs = entry[0](*args)
-                    entry[1] = entry[0].get_concrete_function(*args)
+                    concrete = getattr(entry[0], 'get_concrete_function', None)
+                    entry[1] = entry[0] if concrete is None else concrete(*args)
                 else:
                     outs = entry[1](*args)
             except tf.errors.OpError as e:
                 _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
-                if self.cluster is not None and isinstance(e, _LOST):
-                    raise _cluster.describe_failure(e) from None
                 raise
         if fused:
             for exe, o in zip(execs, outs):
@@ -284,7 +248,7 @@ class TrainStep:
         execs = self.execs
         opt = self.opt
         if self._replicas is None:
-            self._replicas = _Replicas(execs, self.cluster)
+            self._replicas = _Replicas(execs)
         replicas = self._replicas
         masters = [_as_storage_var(w, w.context) for w in weights]
         state_vars = [_state_vars(s, w.context) for s, w in zip(states, weights)]
@@ -302,14 +266,16 @@ class TrainStep:
             exe._apply_updates(upd, args=False)
             return outs, [final[pos] for _, pos in targets]
 
-        def step(feeds, seeds, heads, vec):
-            self_.trace_count += 1
+        def local_grads(feeds, seeds, heads):
+            """Every local replica's forward/backward; their gradients summed per parameter."""
+            res = replicas.run(lambda k: replica_grads(k, feeds, seeds, heads))
+            return [r[0] for r in res], replicas.sum_to([r[1] for r in res], masters)
+
+        def update(summed, vec):
+            """The optimizer step on each parameter's owned weight; replicas get the result."""
             lrs, wds, ts = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n]
             hpv = vec[3 * n:3 * n + nh]
             phv = tf.reshape(vec[3 * n + nh:], [len(pnames), n])
-            res = replicas.run(lambda k: replica_grads(k, feeds, seeds, heads))
-            outs = [r[0] for r in res]
-            summed = replicas.sum_to([r[1] for r in res], masters)
             hp = {name: hpv[i] for i, name in enumerate(hnames)}
             for j, ((_, pos), st, svs, mvar, g) in enumerate(
                     zip(targets, states, state_vars, masters, summed)):
@@ -333,12 +299,32 @@ class TrainStep:
                     if wvar is not mvar:
                         with tf.device(wvar.device):
                             wvar.assign(tf.identity(new_w))
-            return outs if fused else tf.constant(0)
+            return tf.constant(0)
 
-        if fused:
-            run = step
-        else:
-            def run(vec):
-                return step(None, None, None, vec)
-        return tf.function(run, autograph=False, reduce_retracing=False)
+        def compiled(fn):
+            return tf.function(fn, autograph=False, reduce_retracing=False)
 
+        if self.cluster is None:
+            def step(feeds, seeds, heads, vec):
+                self_.trace_count += 1
+                outs, summed = local_grads(feeds, seeds, heads)
+                update(summed, vec)
+                return outs if fused else tf.constant(0)
+            if fused:
+                return compiled(step)
+            return compiled(lambda vec: step(None, None, None, vec))
+
+        # several workers: the local step, then the sum over the workers by one shared
+        # collective (the same for every bucket and trace, so workers whose buckets or traces
+        # come in different orders still meet in it), then the update
+        def traced_local(feeds, seeds, heads):
+            self_.trace_count += 1
+            return local_grads(feeds, seeds, heads)
+        grads_fn, update_fn = compiled(traced_local), compiled(update)
+
+        def run(*args):
+            feeds, seeds, heads, vec = args if fused else (None, None, None) + args
+            outs, summed = grads_fn(feeds, seeds, heads)
+            update_fn(_collective.all_sum(summed), vec)
+            return outs
+        return run
