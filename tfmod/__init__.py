@@ -2,6 +2,9 @@
 # tfmod.base imports converters, which loads TensorFlow first (converters/tf_startup.py: quietly,
 # unless TFMOD_VERBOSE=1 or the user's own TF_CPP_MIN_LOG_LEVEL asks for its start-up lines).
 from . import base  # noqa: E402
+# a worker of a multi-worker job joins it now, before TensorFlow's runtime starts
+from .kvstore import cluster as _cluster  # noqa: E402
+_cluster.start_from_environment()
 from .base import MXNetError  # noqa: E402,F401
 from . import context  # noqa: E402
 from .context import Context, cpu, gpu, cpu_pinned, current_context, num_gpus  # noqa: E402,F401

@@ -5,18 +5,19 @@ Semantics follow MXNet's local store: ``init`` stores a copy per key; ``push`` o
 set, applies the optimizer to the stored value; ``pull`` copies the stored value into every
 output (broadcast to devices). Keys are all ints or all strings.
 
-The ``dist_*`` types run here as a single worker (rank 0 of 1). Multi-process training is meant
-to ride on ``tf.distribute.MultiWorkerMirroredStrategy``; it is not implemented yet and creating
-a dist store with several workers configured (TF_CONFIG) raises instead of training wrongly.
-Gradient compression is accepted and ignored (it never changes results in one process).
+The ``dist_sync`` types in a multi-worker job (``kvstore/cluster.py``: TF_CONFIG or MXNet's
+DMLC_* variables, e.g. from ``python -m tfmod.launch``) keep MXNet's dist_sync results without a
+server: ``init`` gives every worker worker 0's value, ``push`` sums the workers' values with
+``MultiWorkerMirroredStrategy``'s all-reduce and every worker applies the optimizer to its own
+copy (the same update MXNet's server applies once), ``pull`` reads that copy. Outside such a job
+they run as rank 0 of 1. ``dist_async`` has no all-reduce form: in a multi-worker job it is
+refused, naming ``dist_sync``. Gradient compression is accepted and ignored (exact gradients).
 """
-import json
-import os
-
 import tensorflow as tf
 
 from ..base import MXNetError
 from ..ndarray import ndarray as _nd
+from . import cluster, collective
 from ..states_file import (check_states_for_weights, load_optimizer_states_file,
                            loads_optimizer_states, save_optimizer_states_file)
 
@@ -29,11 +30,29 @@ def _as_list(x):
 
 
 class KVStore:
-    """A single-process key-value store (``mx.kv.create``)."""
+    """A key-value store (``mx.kv.create``); also MXNet's ``KVStoreBase``, whose ``register``
+    makes a user's store class creatable by its lower-cased name."""
     OPTIMIZER = 'optimizer'
+    kv_registry = {}
+
+    @staticmethod
+    def register(klass):
+        """Class decorator: ``mx.kv.create(klass.__name__.lower())`` builds ``klass()``."""
+        if not isinstance(klass, type):
+            raise MXNetError('KVStoreBase.register takes a class, got %r' % (klass,))
+        name = klass.__name__.lower()
+        if name in KVStore.kv_registry:
+            import warnings
+            old = KVStore.kv_registry[name]
+            warnings.warn('WARNING: New kvstore %s.%s is overriding existing kvstore %s.%s'
+                          % (klass.__module__, klass.__name__, old.__module__, old.__name__))
+        KVStore.kv_registry[name] = klass
+        return klass
 
     def __init__(self, kvtype='local'):
         self._type = kvtype
+        # the strategy joining the workers when this is a dist store in a multi-worker job
+        self._strategy = cluster.strategy() if kvtype.startswith('dist') else None
         self._store = {}
         self._key_type = None
         self._updater = None
@@ -47,11 +66,11 @@ class KVStore:
 
     @property
     def rank(self):
-        return 0
+        return cluster.rank() if self._strategy is not None else 0
 
     @property
     def num_workers(self):
-        return 1
+        return cluster.num_workers() if self._strategy is not None else 1
 
     def is_capable(self, capability):
         if capability.lower() == self.OPTIMIZER:
@@ -93,12 +112,19 @@ class KVStore:
                 raise MXNetError('duplicate init of key %r' % (k,))
             v = vals[0]
             self._store[k] = _nd.array(v.asnumpy(), ctx=v.context, dtype=v.dtype)
+            if self._strategy is not None:   # every worker starts from worker 0's value
+                with tf.device(v.context.tf_device):
+                    t = collective.from_rank0([self._store[k]._read()])[0]
+                self._store[k] = _nd.from_tensor(t, v.context)
 
     def push(self, key, value, priority=0):
         """Sum the values of each key; apply the optimizer if one is set, else replace."""
         for k, vals in self._pairs(key, value, 'push'):
             stored = self._stored(k)
             merged = vals[0] if len(vals) == 1 else _sum(vals, stored)
+            if self._strategy is not None:   # the workers' values summed (dist_sync)
+                merged = _nd.from_tensor(collective.all_sum([merged._read()])[0],
+                                         stored.context)
             if merged.shape != stored.shape:
                 raise MXNetError('push: key %r has shape %s, pushed %s'
                                  % (k, stored.shape, merged.shape))
@@ -139,6 +165,9 @@ class KVStore:
     def _set_updater(self, updater):
         self._updater = updater
 
+    def _send_command_to_servers(self, head, body):
+        """No-op: there are no server processes (the workers all-reduce)."""
+
     def set_gradient_compression(self, compression_params):
         """Accepted for compatibility; compression is not applied (exact gradients are used)."""
         if not isinstance(compression_params, dict) or 'type' not in compression_params:
@@ -165,7 +194,17 @@ class KVStore:
             raise
 
     def _barrier(self):
+        """Wait until every worker reaches this point (a no-op in one process)."""
         _nd.flush_pending()
+        if self._strategy is not None:
+            collective.all_true(True)
+
+    def _all_have(self, flag):
+        """Whether every worker has ``flag`` (fit's "another batch?": all end the epoch
+        together when one worker's data runs out, instead of the others waiting forever)."""
+        if self._strategy is None:
+            return flag
+        return collective.all_true(flag)
 
     barrier = _barrier
 
@@ -177,21 +216,21 @@ def _sum(vals, like):
 
 
 def create(name='local'):
-    """A KVStore: 'local', 'device', 'nccl', or a 'dist_*' type (single worker)."""
+    """A KVStore: 'local', 'device', 'nccl', or a 'dist_*' type (several workers when this
+    process is one of a multi-worker job, see ``kvstore/cluster.py``)."""
     if not isinstance(name, str):
         raise TypeError('name must be a string')
     name = name.lower()
+    if name in KVStore.kv_registry:
+        return KVStore.kv_registry[name]()
     if name not in TYPES:
         raise MXNetError('Unknown KVStore type %r; valid types: %s' % (name, ', '.join(TYPES)))
-    if name.startswith('dist'):
-        cfg = os.environ.get('TF_CONFIG')
-        if cfg:
-            try:
-                cluster = json.loads(cfg).get('cluster', {})
-            except ValueError:
-                cluster = {}
-            if sum(len(v) for v in cluster.values()) > 1:
-                raise MXNetError('kvstore %r with several workers (TF_CONFIG) is not supported '
-                                 'yet: tfmod trains multi-process jobs only once '
-                                 'MultiWorkerMirroredStrategy support lands' % name)
+    if name.startswith('dist') and cluster.spec() is None and cluster.spec_from_env():
+        raise MXNetError('kvstore %r: the environment describes a job of several workers, but '
+                         'it was set after tfmod was imported; set TF_CONFIG (or DMLC_*) before '
+                         'starting Python, e.g. with python -m tfmod.launch' % name)
+    if name == 'dist_async' and cluster.strategy() is not None:
+        raise MXNetError("kvstore 'dist_async' is not supported with several workers: tfmod's "
+                         "workers all-reduce their gradients in step; use 'dist_sync' (or "
+                         "'dist_device_sync')")
     return KVStore(name)

@@ -242,7 +242,10 @@ class BaseModule:
             try:
                 next_data_batch = next(data_iter)
             except StopIteration:
-                raise MXNetError('train_data yielded no batch in epoch %d' % epoch) from None
+                next_data_batch = None
+            if not self._all_workers_have(next_data_batch is not None):
+                raise MXNetError('train_data yielded no batch in epoch %d%s' % (
+                    epoch, '' if next_data_batch is None else ' on another worker'))
             eval_name_vals = []
             while not end_of_batch:
                 data_batch = next_data_batch
@@ -260,6 +263,7 @@ class BaseModule:
                     self.prepare(next_data_batch, sparse_row_id_fn=sparse_row_id_fn)
                 except StopIteration:
                     end_of_batch = True
+                end_of_batch = not self._all_workers_have(not end_of_batch)
                 if monitor is not None:
                     monitor.toc_print()
                 if end_of_batch:
@@ -286,6 +290,13 @@ class BaseModule:
                 for name, val in res:
                     self.logger.info('Epoch[%d] Validation-%s=%f', epoch, name, val)
             train_data.reset()
+
+    def _all_workers_have(self, flag):
+        """``flag`` on every worker of a multi-worker job (fit's "another batch?", so that all
+        workers end an epoch at the same step when their data differ in length); ``flag``
+        itself otherwise."""
+        agree = getattr(getattr(self, '_kvstore', None), '_all_have', None)
+        return flag if agree is None else agree(flag)
 
     def _fit_epoch_begin(self, epoch, train_data):
         """Hook at the start of each ``fit`` epoch, before its first batch (SVRGModule takes

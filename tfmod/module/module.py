@@ -422,8 +422,10 @@ class Module(BaseModule):
             if kv._updater is None or type(kv).push is not _KVStore.push:
                 return None
             updater, keys, store = kv._updater, list(group.param_names), kv._stored
+            cluster = kv._strategy
         elif self._kvstore is None and len(group.execs) == 1:
             updater, keys, store = self._updater, self._updater_keys(), None
+            cluster = None
         else:
             return None
         if updater is None or not type(updater.optimizer)._is_builtin_update():
@@ -432,7 +434,7 @@ class Module(BaseModule):
         if st is None or st.updater is not updater or st.store != store or \
                 st.keys != keys or len(st.execs) != len(group.execs) or \
                 any(a is not b for a, b in zip(st.execs, group.execs)):
-            st = TrainStep(group.execs, updater, group.param_names, keys, store)
+            st = TrainStep(group.execs, updater, group.param_names, keys, store, cluster)
             self._train_step = st
         return st
 

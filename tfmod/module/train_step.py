@@ -15,7 +15,10 @@ one traced function run on a ``tf.distribute`` strategy:
   parameter, and the new weight is copied to every other replica (MXNet's pull).
 
 One device is the one-replica case of the same code (TF's default strategy). Several contexts on
-distinct TF devices use a ``MirroredStrategy`` over them. MXNet also accepts a context list that
+distinct TF devices use a ``MirroredStrategy`` over them. A worker of a multi-worker job
+(``kvstore='dist_sync'``) runs the same local part, then sums its gradients with the other
+workers' in one all-reduce on the job's ``MultiWorkerMirroredStrategy`` (``kvstore/collective``),
+then the same update: every worker applies it to its own copy. MXNet also accepts a context list that
 names one device twice (``[cpu(0), cpu(0)]``), which no TF strategy can hold: those replicas run
 one after the other in the same traced function and are summed with ``tf.add_n``.
 
@@ -33,6 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import custom as _custom
+from ..kvstore import collective as _collective
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
 
@@ -139,8 +143,9 @@ class TrainStep:
     (a kvstore's copy), or None to update the (single) executor's own weight.
     """
 
-    def __init__(self, execs, updater, param_names, keys, store=None):
+    def __init__(self, execs, updater, param_names, keys, store=None, cluster=None):
         self.execs = list(execs)
+        self.cluster = cluster
         if store is None and len(self.execs) != 1:
             raise ValueError('TrainStep without a store updates one executor, got %d'
                              % len(self.execs))
@@ -226,7 +231,8 @@ class TrainStep:
             try:
                 if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
                     outs = entry[0](*args)
-                    entry[1] = entry[0].get_concrete_function(*args)
+                    concrete = getattr(entry[0], 'get_concrete_function', None)
+                    entry[1] = entry[0] if concrete is None else concrete(*args)
                 else:
                     outs = entry[1](*args)
             except tf.errors.OpError as e:
@@ -260,14 +266,16 @@ class TrainStep:
             exe._apply_updates(upd, args=False)
             return outs, [final[pos] for _, pos in targets]
 
-        def step(feeds, seeds, heads, vec):
-            self_.trace_count += 1
+        def local_grads(feeds, seeds, heads):
+            """Every local replica's forward/backward; their gradients summed per parameter."""
+            res = replicas.run(lambda k: replica_grads(k, feeds, seeds, heads))
+            return [r[0] for r in res], replicas.sum_to([r[1] for r in res], masters)
+
+        def update(summed, vec):
+            """The optimizer step on each parameter's owned weight; replicas get the result."""
             lrs, wds, ts = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n]
             hpv = vec[3 * n:3 * n + nh]
             phv = tf.reshape(vec[3 * n + nh:], [len(pnames), n])
-            res = replicas.run(lambda k: replica_grads(k, feeds, seeds, heads))
-            outs = [r[0] for r in res]
-            summed = replicas.sum_to([r[1] for r in res], masters)
             hp = {name: hpv[i] for i, name in enumerate(hnames)}
             for j, ((_, pos), st, svs, mvar, g) in enumerate(
                     zip(targets, states, state_vars, masters, summed)):
@@ -291,12 +299,32 @@ class TrainStep:
                     if wvar is not mvar:
                         with tf.device(wvar.device):
                             wvar.assign(tf.identity(new_w))
-            return outs if fused else tf.constant(0)
+            return tf.constant(0)
 
-        if fused:
-            run = step
-        else:
-            def run(vec):
-                return step(None, None, None, vec)
-        return tf.function(run, autograph=False, reduce_retracing=False)
+        def compiled(fn):
+            return tf.function(fn, autograph=False, reduce_retracing=False)
 
+        if self.cluster is None:
+            def step(feeds, seeds, heads, vec):
+                self_.trace_count += 1
+                outs, summed = local_grads(feeds, seeds, heads)
+                update(summed, vec)
+                return outs if fused else tf.constant(0)
+            if fused:
+                return compiled(step)
+            return compiled(lambda vec: step(None, None, None, vec))
+
+        # several workers: the local step, then the sum over the workers by one shared
+        # collective (the same for every bucket and trace, so workers whose buckets or traces
+        # come in different orders still meet in it), then the update
+        def traced_local(feeds, seeds, heads):
+            self_.trace_count += 1
+            return local_grads(feeds, seeds, heads)
+        grads_fn, update_fn = compiled(traced_local), compiled(update)
+
+        def run(*args):
+            feeds, seeds, heads, vec = args if fused else (None, None, None) + args
+            outs, summed = grads_fn(feeds, seeds, heads)
+            update_fn(_collective.all_sum(summed), vec)
+            return outs
+        return run
