@@ -247,8 +247,9 @@ def test_rescale_grad_uses_the_batch_axis_of_the_layout():
 V = 12
 
 
-def extra_layer_gen(extra_from):
-    """Buckets of length >= extra_from add a hidden layer 'extra' the shorter ones do not have."""
+def extra_layer_gen(extra_from, norm=False):
+    """Buckets of length >= extra_from add a hidden layer 'extra' (and with ``norm`` a LayerNorm
+    'extra_ln': parameters extra_ln_gamma/_beta) the shorter ones do not have."""
     def gen(seq_len):
         data = mx.sym.Variable('data')
         h = mx.sym.Reshape(mx.sym.Embedding(data, input_dim=V, output_dim=5, name='embed'),
@@ -256,6 +257,8 @@ def extra_layer_gen(extra_from):
         if seq_len >= extra_from:
             h = mx.sym.Activation(mx.sym.FullyConnected(h, num_hidden=5, name='extra'),
                                   act_type='tanh')
+            if norm:
+                h = mx.sym.LayerNorm(h, name='extra_ln')
         fc = mx.sym.FullyConnected(h, num_hidden=V, name='pred')
         label = mx.sym.Reshape(mx.sym.Variable('softmax_label'), shape=(-1,))
         return mx.sym.SoftmaxOutput(fc, label, name='softmax'), ('data',), ('softmax_label',)
@@ -713,3 +716,25 @@ def test_example_bucketing_lm_perplexity_falls(tmp_path):
 
 def test_example_bucketing_lm_with_its_own_lstm_and_iterator(tmp_path):
     _run_example(tmp_path, '--own-rnn')
+
+
+@pytest.mark.parametrize('optimizer', ['sgd', 'lars'])
+def test_later_bucket_parameters_get_the_optimizers_weight_decay_rule(optimizer):
+    """A parameter first met in a later bucket decays as the optimizer's own by-name rule says
+    (LARS decays only *_weight; the others *_weight and *_gamma), as if it had been in the
+    default bucket when the optimizer was made."""
+    r = np.random.RandomState(0)
+    mod = mx.mod.BucketingModule(extra_layer_gen(8, norm=True), default_bucket_key=3)
+    mod.bind([('data', (4, 3))], [('softmax_label', (4, 3))])
+    mod.init_params()
+    mod.init_optimizer(optimizer=optimizer, optimizer_params={'learning_rate': 0.1,
+                                                              'wd': 0.01})
+    mod.forward_backward(lm_batch(r, 8))
+    mod.update()
+    opt = mod._buckets[3]._optimizer
+    names = sorted(set(opt.idx2name.values()))
+    assert {'extra_weight', 'extra_ln_gamma', 'extra_ln_beta'} <= set(names)
+    ref = mx.optimizer.create(optimizer, param_idx2name=dict(enumerate(names)), wd=0.01)
+    assert {n: opt.wd_mult.get(n, 1.0) for n in names} == \
+        {n: ref.wd_mult.get(n, 1.0) for n in names}
+    assert (opt.wd_mult.get('extra_ln_gamma', 1.0) == 1.0) == (optimizer != 'lars')

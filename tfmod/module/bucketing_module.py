@@ -191,7 +191,7 @@ class BucketingModule(BaseModule):
         self._param_index = OrderedDict()   # parameter name -> Updater index, for all buckets
         self._param_attrs = {}
         self._init_spec = None       # how init_params ran, for parameters of later buckets
-        self._opt_name_rules = True  # the optimizer applies the *_weight/*_gamma wd rule
+        self._opt_name_rules = True  # the optimizer applies its by-name weight-decay rule
 
     # -- helpers ----------------------------------------------------------------------------------
     def _call_sym_gen(self, *args, **kwargs):
@@ -506,8 +506,7 @@ class BucketingModule(BaseModule):
             idx = self._param_index[name]
             for k in range(n):
                 optimizer.idx2name.setdefault(idx * n + k, name)
-            if self._opt_name_rules and not (name.endswith('_weight') or
-                                             name.endswith('_gamma')):
+            if self._opt_name_rules and not optimizer._decays_by_name(name):
                 optimizer.wd_mult.setdefault(name, 0.0)
             if optimizer.sym_info:
                 attr = self._param_attrs.get(name) or {}

@@ -117,12 +117,17 @@ class Optimizer:
     # names whose weight decay stays on by default (MXNet's LARS decays only *_weight)
     _decayed_suffixes = ('_weight', '_gamma')
 
+    def _decays_by_name(self, name):
+        """Whether a parameter known by name keeps its weight decay by default (the rule
+        set_wd_mult applies, and BucketingModule for parameters of later buckets)."""
+        return name.endswith(self._decayed_suffixes)
+
     def set_wd_mult(self, args_wd_mult):
         """Per-parameter wd multipliers: 0 for names not ending in _decayed_suffixes (when names
         are known), symbol ``__wd_mult__`` attributes, then ``args_wd_mult``."""
         self.wd_mult = {}
         for n in self.idx2name.values():
-            if not n.endswith(self._decayed_suffixes):
+            if not self._decays_by_name(n):
                 self.wd_mult[n] = 0.0
         if self.sym_info:
             attr, arg_names = self.sym_info
