@@ -195,3 +195,28 @@ def test_a_registered_store_class_is_created_by_name():
         mx.kv.KVStoreBase.kv_registry.pop('mystorefortest', None)
     with pytest.raises(MXNetError, match='no parameter servers'):
         mx.kv.KVStoreServer(mx.kv.create('local')).run()
+
+
+def test_ssh_launcher_starts_worker_i_on_host_i(tmp_path):
+    """--launcher ssh runs ``ssh HOST 'cd CWD && env VARS command'`` per worker; a stand-in
+    ``ssh`` on PATH runs that command here and records the host it was asked for."""
+    fake = tmp_path / 'bin'
+    fake.mkdir()
+    (fake / 'ssh').write_text('#!/bin/sh\n'
+                              'for a; do host=$remote; remote=$a; done\n'
+                              'echo "ssh to $host" \n'
+                              'exec sh -c "$remote"\n')
+    (fake / 'ssh').chmod(0o755)
+    hosts = tmp_path / 'hosts'
+    hosts.write_text('# two machines\nnode-a\n\nnode-b\n')
+    prog = ('import json, os; c = json.loads(os.environ["TF_CONFIG"]); '
+            'print("task", c["task"]["index"], c["cluster"]["worker"], os.getcwd())')
+    env = _env(PATH=str(fake) + os.pathsep + os.environ['PATH'])
+    out = subprocess.run([sys.executable, '-m', 'tfmod.launch', '-n', '3', '--launcher', 'ssh',
+                          '-H', str(hosts), '--port', '7000', sys.executable, '-c', prog],
+                         env=env, capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    workers = ['node-a:7000', 'node-b:7000', 'node-a:7001']
+    for i, host in enumerate(['node-a', 'node-b', 'node-a']):
+        assert '[worker %d] ssh to %s' % (i, host) in out.stdout, out.stdout
+        assert '[worker %d] task %d %s %s' % (i, i, workers, tmp_path) in out.stdout, out.stdout
