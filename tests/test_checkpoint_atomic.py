@@ -73,12 +73,21 @@ def test_interrupted_save_leaves_a_refused_pair_not_a_wrong_one(tmp_path, monkey
 
 
 def test_stale_temporaries_removed_by_next_save(tmp_path):
+    """A killed writer's temporaries go with the next save of the same checkpoint; a live
+    process's (another worker saving prefix-1 beside prefix) and other files' stay."""
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    live = os.getppid()
     prefix = str(tmp_path / 'ck')
-    for name in ('.ck-0001.params.abc.tmp', '.ck-0001.states.xyz.tmp'):
+    stale = ['.ck-0001.params.%d.abc.tmp' % dead.pid, '.ck-0002.states.%d.xyz.tmp' % dead.pid,
+             '.ck-0001.params.abc.tmp']     # an earlier tfmod's name (no pid)
+    kept = ['.ck-1-0001.params.%d.abc.tmp' % dead.pid, '.ck-0001.params.%d.abc.tmp' % live,
+            '.other.nd.%d.abc.tmp' % dead.pid]
+    for name in stale + kept:
         (tmp_path / name).write_bytes(b'half')
     _trained(1).save_checkpoint(prefix, 1, save_optimizer_states=True)
-    assert sorted(os.listdir(tmp_path)) == ['ck-0001.params', 'ck-0001.states',
-                                            'ck-symbol.json']
+    assert sorted(os.listdir(tmp_path)) == sorted(['ck-0001.params', 'ck-0001.states',
+                                                   'ck-symbol.json'] + kept)
 
 
 TRIALS = 10

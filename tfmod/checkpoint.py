@@ -65,8 +65,11 @@ def save_params_and_states(param_name, arg_params, aux_params, state_name=None,
     """
     pbytes = params_bytes(arg_params, aux_params)
     m = re.match(r'(.*-)\d{4,}\.params$', os.path.basename(param_name))
-    if m:   # temporaries of any earlier killed save of this checkpoint prefix
-        remove_stale_temps(os.path.dirname(os.path.abspath(param_name)), m.group(1))
+    if m:   # temporaries of any earlier killed save of this checkpoint prefix (only its own:
+        # 'model-1-0003.params', another worker's prefix, is not 'model-' + digits)
+        own = re.compile(re.escape(m.group(1)) + r'\d{4,}\.(params|states)$')
+        remove_stale_temps(os.path.dirname(os.path.abspath(param_name)),
+                           lambda target: own.match(target) is not None)
     if state_name is not None:
         atomic_write(state_name, add_params_digest(states_bytes, pbytes, state_name))
     atomic_write(param_name, pbytes)
