@@ -107,6 +107,9 @@ def dense_to_rsp(t):
 def cast(x, target):
     """``cast_storage``: the content ``x`` in storage type ``target``."""
     kind = stype(x)
+    if target not in (DENSE, CSR, RSP):
+        raise MXNetError("cast_storage: unknown storage type %r (expected 'default', 'csr' or "
+                         "'row_sparse')" % (target,))
     if target == kind:
         return x
     if target == DENSE:
@@ -116,10 +119,7 @@ def cast(x, target):
                          "'default' first)" % (kind, target))
     if target == CSR:
         return dense_to_csr(x)
-    if target == RSP:
-        return dense_to_rsp(x)
-    raise MXNetError("cast_storage: unknown storage type %r (expected 'default', 'csr' or "
-                     "'row_sparse')" % (target,))
+    return dense_to_rsp(x)
 
 
 def map_values(x, fn):

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from converters import dtypes as _dt
 from converters import sparse as _sp
-from ..base import MXNetError
+from ..base import MXNetError, NotSupportedForSparseNDArray
 from ..context import Context, current_context
 from .ndarray import NDArray, Storage, array as _dense_array, from_content, from_tensor
 from .ndarray import zeros as _dense_zeros
@@ -149,10 +149,10 @@ class BaseSparseNDArray(NDArray):
 
     # -- what sparse arrays refuse, as MXNet's do -------------------------------------------
     def reshape(self, *shape, **kwargs):
-        raise MXNetError('reshape is not supported for %s arrays' % self.STYPE)
+        raise NotSupportedForSparseNDArray(self.reshape, None, shape)
 
     def _view(self, offset, shape):
-        raise MXNetError('views are not supported for %s arrays' % self.STYPE)
+        raise NotSupportedForSparseNDArray(self._view, None, offset, shape)
 
     def __setitem__(self, key, value):
         if isinstance(key, _py_slice) and key == _py_slice(None):
@@ -273,7 +273,7 @@ class RowSparseNDArray(BaseSparseNDArray, stype='row_sparse'):
     def __getitem__(self, key):
         if isinstance(key, _py_slice) and key == _py_slice(None):
             return self
-        raise MXNetError('row_sparse arrays support only x[:] indexing, not %r' % (key,))
+        raise NotSupportedForSparseNDArray(self.__getitem__, '[idx]', key)
 
     def retain(self, indices):
         """The rows ``indices`` of this array (``mx.nd.sparse.retain(self, indices)``)."""
@@ -301,6 +301,26 @@ def _is_shape(arg):
     return isinstance(arg, tuple) and all(isinstance(d, (int, np.integer)) for d in arg)
 
 
+def _check_csr(data, indices, indptr, shape):
+    """Refuse (data, indices, indptr) that do not describe a csr array of ``shape`` (MXNet
+    1.9.1 builds such an array and reads out of bounds later)."""
+    why = None
+    if len(shape) != 2:
+        why = 'a csr array is 2-D, shape %s given' % (shape,)
+    elif data.ndim != 1 or indices.ndim != 1 or len(data) != len(indices):
+        why = 'data and indices must be 1-D of one length (%s, %s)' % (data.shape, indices.shape)
+    elif indptr.ndim != 1 or len(indptr) != shape[0] + 1:
+        why = 'indptr needs %d entries for %d rows, got %d' % (shape[0] + 1, shape[0],
+                                                              len(indptr))
+    elif indptr[0] != 0 or np.any(np.diff(indptr) < 0) or indptr[-1] > len(indices):
+        why = 'indptr must rise from 0 to at most len(indices)=%d' % len(indices)
+    elif indptr[-1] and (indices[:indptr[-1]].min() < 0 or
+                         indices[:indptr[-1]].max() >= shape[1]):
+        why = 'a column index is outside [0, %d)' % shape[1]
+    if why:
+        raise MXNetError('csr_matrix: %s' % why)
+
+
 def csr_matrix(arg1, shape=None, ctx=None, dtype=None):
     """A CSRNDArray from ``(data, indices, indptr)``, ``(data, (row, col))``, a shape
     ``(M, N)`` (all zeros), a dense array (NDArray or numpy), a CSRNDArray or a scipy csr
@@ -317,6 +337,7 @@ def csr_matrix(arg1, shape=None, ctx=None, dtype=None):
         idx, ptr = _np(indices).astype(np.int64), _np(indptr).astype(np.int64)
         if shape is None:
             shape = (len(ptr) - 1, int(idx.max()) + 1 if len(idx) else 0)
+        _check_csr(vals, idx, ptr, tuple(shape))
         with tf.device(ctx.tf_device):
             return CSRNDArray(_sp.csr_from_parts(tf.constant(vals), idx, ptr, tuple(shape)), ctx)
     if isinstance(arg1, tuple) and len(arg1) == 2:
