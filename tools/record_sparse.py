@@ -286,6 +286,39 @@ def record_errors(arrays):
     return out
 
 
+# autograd through sparse-fed ops into dense variables: (expression of y, variable names)
+GRADS = [('mx.nd.dot(C, W43)', ['W43']),
+         ('mx.nd.dot(C, W32, transpose_a=True)', ['W32']),
+         ('mx.nd.sparse.elemwise_mul(C, W34)', ['W34']),
+         ('mx.nd.dot(W33, C)', ['W33']),
+         ('mx.nd.elemwise_add(R, W43)', ['W43'])]
+
+
+def record_grads(arrays):
+    """Gradients of sum(y * y) (y made dense first) into dense variables attached with
+    attach_grad: their values and storage type."""
+    rng = np.random.RandomState(1)
+    out = []
+    for expr, names in GRADS:
+        ws = {n: mx.nd.array(rng.uniform(-1, 1, (int(n[1]), int(n[2]))).round(2)
+                             .astype('float32')) for n in names}
+        for w in ws.values():
+            w.attach_grad()
+        env = dict(arrays, **ws)
+        case = {'expr': expr, 'vars': {n: describe(w) for n, w in ws.items()}}
+        try:
+            with mx.autograd.record():
+                y = eval(expr, {'mx': mx}, env).tostype('default')   # noqa: S307
+                loss = (y * y).sum()
+            loss.backward()
+            case['y'] = describe(y)
+            case['grads'] = {n: describe(w.grad) for n, w in ws.items()}
+        except mx.base.MXNetError as e:
+            case['error'] = _message(e)
+        out.append(case)
+    return out
+
+
 def record_files(arrays, folder):
     c, r = arrays['C'], arrays['R']
     files = {
@@ -316,6 +349,7 @@ def main(folder):
            'cases': record_ops(arrays),
            'methods': record_methods(arrays),
            'exprs': record_exprs(arrays),
+           'grads': record_grads(arrays),
            'errors': record_errors(arrays),
            'files': record_files(arrays, folder),
            'dir_sparse': sorted(n for n in dir(mx.nd.sparse) if not n.startswith('_'))}

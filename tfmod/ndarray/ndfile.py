@@ -133,13 +133,15 @@ def _encode_record(a):
 
 
 def encode_array(a):
-    """One array record (no file header), as MXNet pickles an NDArray's handle."""
-    return _encode_record(np.asarray(a))
+    """One array record (no file header), as MXNet pickles an NDArray's handle; ``a`` is a
+    numpy array or a SparseRecord."""
+    return _encode_record(a if isinstance(a, sparse_file.SparseRecord) else np.asarray(a))
 
 
-def decode_array(data, source='NDArray record'):
+def decode_array(data, source='NDArray record', sparse=False):
+    """The array of one record (a SparseRecord for csr/row_sparse with ``sparse``)."""
     r = _Reader(bytes(data), source)
-    a = _decode_record(r)
+    a = _decode_record(r, sparse)
     if a is None:
         r.fail('empty (none) array')
     return a

@@ -18,6 +18,7 @@ from ..base import MXNetError, NotSupportedForSparseNDArray
 from ..context import Context, current_context
 from .ndarray import NDArray, Storage, array as _dense_array, from_content, from_tensor
 from .ndarray import zeros as _dense_zeros
+from .ndfile import decode_array, encode_array
 from .register import invoke
 from .sparse_file import SparseRecord
 
@@ -80,6 +81,18 @@ class BaseSparseNDArray(NDArray):
     def from_record(cls, rec, ctx):
         """The array of a SparseRecord read from an MXNet file."""
         raise NotImplementedError
+
+    def __getstate__(self):
+        """Pickled as MXNet pickles an NDArray: its file record under 'handle'."""
+        return {'handle': bytearray(encode_array(self._file_value()))}
+
+    def __setstate__(self, state):
+        rec = decode_array(bytes(state['handle']), 'pickled sparse NDArray', sparse=True)
+        if not isinstance(rec, SparseRecord) or rec.stype != self.STYPE:
+            raise MXNetError('pickled %s holds no %s record' % (type(self).__name__, self.STYPE))
+        other = type(self).from_record(rec, current_context())
+        for k in ('_s', '_off', '_shape', 'writable', '_grad', '_ag', '_nograd', '_c'):
+            setattr(self, k, getattr(other, k))
 
     # -- properties -------------------------------------------------------------------------
     @property
