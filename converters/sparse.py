@@ -479,3 +479,22 @@ for _name in VALUE_OPS:
 def canonical(x):
     """csr content in row-major order with coinciding entries summed (scipy's COO -> CSR)."""
     return _csr_union(x, empty(CSR, shape_of(x), x.values.dtype), 1)
+
+
+def slices_to_rsp(d, shape):
+    """row_sparse content of a gradient TF gives as ``tf.IndexedSlices`` (a gather's: row ids
+    unsorted and repeated) -- ascending ids, repeated rows summed, every id touched kept."""
+    x = tf.IndexedSlices(d.values, tf.cast(d.indices, tf.int64), tf.constant(shape, tf.int64))
+    return _rsp_union([x], [1])
+
+
+def accumulate(prev, d):
+    """Gradient ``prev`` (None, a tensor or tf.IndexedSlices) plus ``d``: IndexedSlices stay
+    sparse while both are (concatenated), else the sum is dense."""
+    if prev is None:
+        return d
+    if isinstance(prev, tf.IndexedSlices) and isinstance(d, tf.IndexedSlices):
+        return tf.IndexedSlices(tf.concat([prev.values, d.values], 0),
+                                tf.concat([tf.cast(prev.indices, tf.int64),
+                                           tf.cast(d.indices, tf.int64)], 0), prev.dense_shape)
+    return tf.convert_to_tensor(prev) + tf.convert_to_tensor(d)

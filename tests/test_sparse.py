@@ -310,3 +310,27 @@ def describe_like(a):
     if a.stype == 'csr':
         d['indptr'] = a.indptr.asnumpy().tolist()
     return d
+
+
+@pytest.mark.parametrize('case', FIX['sparse_grads'],
+                         ids=['%s-%s-%s' % (c['expr'][:30], c['stype'], c['grad_req'])
+                              for c in FIX['sparse_grads']])
+def test_row_sparse_gradient(case):
+    """attach_grad(stype='row_sparse'): Embedding(sparse_grad=True) / SparseEmbedding store the
+    rows their indices touch (zero ones too), other ops' gradients are cast to row_sparse."""
+    w = mx.nd.array(np.arange(12, dtype='float32').reshape(6, 2))
+    w.attach_grad(grad_req=case['grad_req'], stype=case['stype'])
+    env = {'W': w, 'IDX': mx.nd.array([[4, 1], [1, 0]]),
+           'H': mx.nd.array([[[1, 0], [0, 0]], [[2, 3], [0, 0]]])}
+
+    def run():
+        for _ in range(case['runs']):
+            with mx.autograd.record():
+                loss = eval(case['expr'], {'mx': mx}, env)   # noqa: S307 -- fixture's own
+            loss.backward()
+    if 'error' in case:
+        with pytest.raises(MXNetError, match='grad_req'):
+            run()
+        return
+    run()
+    check(w.grad, case['grad'])

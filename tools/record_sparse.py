@@ -319,6 +319,40 @@ def record_grads(arrays):
     return out
 
 
+# row_sparse gradients: (loss expression over W and IDX, W's grad stype, grad_req, backward runs)
+SPARSE_GRADS = [
+    ('(mx.nd.Embedding(IDX, W, input_dim=6, output_dim=2, sparse_grad=True) * H).sum()',
+     'row_sparse', 'write', 1),
+    ('(mx.nd.contrib.SparseEmbedding(IDX, W, input_dim=6, output_dim=2) * H).sum()',
+     'row_sparse', 'write', 1),
+    ('(mx.nd.Embedding(IDX, W, input_dim=6, output_dim=2, sparse_grad=True) * H).sum()',
+     'row_sparse', 'add', 2),
+    ('(mx.nd.Embedding(IDX, W, input_dim=6, output_dim=2) * H).sum()', 'default', 'write', 1),
+    ('mx.nd.dot(mx.nd.ones((2, 6)), W).sum()', 'row_sparse', 'write', 1),
+]
+
+
+def record_sparse_grads():
+    """The gradient arrays MXNet fills (storage type, stored rows, values)."""
+    out = []
+    for expr, stype, req, runs in SPARSE_GRADS:
+        w = mx.nd.array(np.arange(12, dtype='float32').reshape(6, 2))
+        w.attach_grad(grad_req=req, stype=stype)
+        env = {'W': w, 'IDX': mx.nd.array([[4, 1], [1, 0]]),
+               'H': mx.nd.array([[[1, 0], [0, 0]], [[2, 3], [0, 0]]])}
+        case = {'expr': expr, 'stype': stype, 'grad_req': req, 'runs': runs}
+        try:
+            for _ in range(runs):
+                with mx.autograd.record():
+                    loss = eval(expr, {'mx': mx}, env)   # noqa: S307 -- our own expressions
+                loss.backward()
+            case['grad'] = describe(w.grad)
+        except mx.base.MXNetError as e:
+            case['error'] = _message(e)
+        out.append(case)
+    return out
+
+
 def record_files(arrays, folder):
     c, r = arrays['C'], arrays['R']
     files = {
@@ -350,6 +384,7 @@ def main(folder):
            'methods': record_methods(arrays),
            'exprs': record_exprs(arrays),
            'grads': record_grads(arrays),
+           'sparse_grads': record_sparse_grads(),
            'errors': record_errors(arrays),
            'files': record_files(arrays, folder),
            'dir_sparse': sorted(n for n in dir(mx.nd.sparse) if not n.startswith('_'))}

@@ -352,11 +352,13 @@ class NDArray:
         return NDArray._STYPES[rec.stype].from_record(rec, ctx or current_context())
 
     def attach_grad(self, grad_req='write', stype=None):
-        """Make this array a variable of autograd with a zero gradient buffer ``.grad``."""
-        if stype not in (None, 'default'):
-            raise MXNetError('attach_grad: tfmod supports dense (default) gradients only, not '
+        """Make this array a variable of autograd with a zero gradient buffer ``.grad``
+        (row_sparse with ``stype='row_sparse'``: only the rows the ops touch are stored)."""
+        if stype not in (None, 'default', 'row_sparse'):
+            raise MXNetError('attach_grad: tfmod supports default and row_sparse gradients, not '
                              'stype=%r' % (stype,))
-        _tape.mark(self, zeros(self.shape, self.context, dtype=self.dtype), grad_req)
+        _tape.mark(self, zeros(self.shape, self.context, dtype=self.dtype, stype=stype),
+                   grad_req)
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Gradients of this array (recorded under autograd.record()) into the variables'
