@@ -273,16 +273,21 @@ def test_sparse_namespace_matches_mxnet():
                        'warnings'}
 
 
-@pytest.mark.parametrize('case', FIX['grads'], ids=[c['expr'] for c in FIX['grads']])
-def test_autograd_into_dense_variables(case):
-    """Gradients flow from sparse-fed ops (dot with csr, elemwise ops) into dense variables."""
+GRAD_CASES = [(c, False) for c in FIX['grads']] + [(c, True) for c in FIX['loss_grads']]
+
+
+@pytest.mark.parametrize('case,loss', GRAD_CASES, ids=[c['expr'] for c, _ in GRAD_CASES])
+def test_autograd_into_dense_variables(case, loss):
+    """Gradients flow from sparse-fed ops (dot with csr, elemwise ops) into dense variables,
+    and MXNet's regression outputs give their own gradients on sparse-fed graphs."""
     ws = {n: build(d) for n, d in case['vars'].items()}
+    labels = {n: build(d) for n, d in case['labels'].items()}
     for w in ws.values():
         w.attach_grad()
     with mx.autograd.record():
-        y = eval(case['expr'], {'mx': mx}, dict(ARRAYS, **ws)).tostype('default')  # noqa: S307
-        loss = (y * y).sum()
-    loss.backward()
+        y = eval(case['expr'], {'mx': mx}, dict(ARRAYS, **ws, **labels)).tostype('default')  # noqa: S307,E501
+        head = y if loss else (y * y).sum()
+    head.backward()
     check(y, case['y'])
     for n, w in ws.items():
         check(w.grad, case['grads'][n])

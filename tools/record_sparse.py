@@ -294,23 +294,34 @@ GRADS = [('mx.nd.dot(C, W43)', ['W43']),
          ('mx.nd.elemwise_add(R, W43)', ['W43'])]
 
 
-def record_grads(arrays):
+# MXNet's loss ops on sparse-fed outputs: backward() from the loss output itself
+LOSS_GRADS = [('mx.nd.LinearRegressionOutput(mx.nd.dot(C, W43), L33)', ['W43']),
+              ('mx.nd.LogisticRegressionOutput(mx.nd.dot(C, W43), L33)', ['W43']),
+              ('mx.nd.MAERegressionOutput(mx.nd.sparse.dot(C, W43), L33)', ['W43']),
+              ('mx.nd.LinearRegressionOutput(mx.nd.dot(C, W32, transpose_a=True)'
+               '.tostype("default"), L42)', ['W32'])]
+
+
+def record_grads(arrays, exprs=None, loss=False):
     """Gradients of sum(y * y) (y made dense first) into dense variables attached with
     attach_grad: their values and storage type."""
     rng = np.random.RandomState(1)
     out = []
-    for expr, names in GRADS:
+    labels = {'L33': mx.nd.array(rng.uniform(0, 1, (3, 3)).round(2).astype('float32')),
+              'L42': mx.nd.array(rng.uniform(0, 1, (4, 2)).round(2).astype('float32'))}
+    for expr, names in exprs or GRADS:
         ws = {n: mx.nd.array(rng.uniform(-1, 1, (int(n[1]), int(n[2]))).round(2)
                              .astype('float32')) for n in names}
         for w in ws.values():
             w.attach_grad()
-        env = dict(arrays, **ws)
-        case = {'expr': expr, 'vars': {n: describe(w) for n, w in ws.items()}}
+        env = dict(arrays, **ws, **labels)
+        case = {'expr': expr, 'vars': {n: describe(w) for n, w in ws.items()},
+                'labels': {n: describe(v) for n, v in labels.items()}}
         try:
             with mx.autograd.record():
                 y = eval(expr, {'mx': mx}, env).tostype('default')   # noqa: S307
-                loss = (y * y).sum()
-            loss.backward()
+                head = y if loss else (y * y).sum()
+            head.backward()
             case['y'] = describe(y)
             case['grads'] = {n: describe(w.grad) for n, w in ws.items()}
         except mx.base.MXNetError as e:
@@ -384,6 +395,7 @@ def main(folder):
            'methods': record_methods(arrays),
            'exprs': record_exprs(arrays),
            'grads': record_grads(arrays),
+           'loss_grads': record_grads(arrays, LOSS_GRADS, loss=True),
            'sparse_grads': record_sparse_grads(),
            'errors': record_errors(arrays),
            'files': record_files(arrays, folder),
