@@ -276,6 +276,13 @@ def record_errors(arrays):
         'zeros bad stype': lambda: mx.nd.sparse.zeros('foo', (2, 2)),
         'retain(C)': lambda: mx.nd.sparse.retain(c, mx.nd.array([0])).wait_to_read(),
         'C.tostype(bad)': lambda: c.tostype('dense'),
+        'C.check_format()': lambda: c.check_format(),
+        'R.check_format()': lambda: r.check_format(),
+        'unsorted csr check_format()': lambda: mx.nd.sparse.csr_matrix(
+            (np.array([1., 2]), np.array([2, 0]), np.array([0, 2])), shape=(1, 3)).check_format(),
+        'unsorted csr check_format(False)': lambda: mx.nd.sparse.csr_matrix(
+            (np.array([1., 2]), np.array([2, 0]), np.array([0, 2])), shape=(1, 3)).check_format(
+                full_check=False),
     }
     for k, f in tries.items():
         try:

@@ -256,6 +256,19 @@ class CSRNDArray(BaseSparseNDArray, stype='csr'):
         with tf.device(self.context.tf_device):
             return CSRNDArray(_sp.csr_rows(self._c, start, max(start, stop)), self.context)
 
+    def check_format(self, full_check=True):
+        """MXNet's format check: with ``full_check``, every row's column indices ascend
+        strictly and lie in [0, columns) (the constructors already refuse the other faults)."""
+        if not full_check:
+            return
+        ptr, idx = self.indptr.asnumpy(), self.indices.asnumpy()
+        for i in range(len(ptr) - 1):
+            row = idx[ptr[i]:ptr[i + 1]]
+            if len(row) and (row[0] < 0 or row[-1] >= self.shape[1] or np.any(np.diff(row) <= 0)):
+                raise MXNetError('Indices of csr NDArray should be non-negative, in ascending '
+                                 'order per row and less than the number of columns (row %d: '
+                                 '%s)' % (i, row.tolist()))
+
     def asscipy(self):
         """This array as a ``scipy.sparse.csr_matrix`` (needs scipy)."""
         try:
@@ -287,6 +300,15 @@ class RowSparseNDArray(BaseSparseNDArray, stype='row_sparse'):
         if isinstance(key, _py_slice) and key == _py_slice(None):
             return self
         raise NotSupportedForSparseNDArray(self.__getitem__, '[idx]', key)
+
+    def check_format(self, full_check=True):
+        """MXNet's format check; row_sparse_array already sorts the rows and refuses
+        repeated or out-of-range ones, so a tfmod array always passes."""
+        idx = self.indices.asnumpy()
+        if full_check and len(idx) and (idx[0] < 0 or idx[-1] >= self.shape[0] or
+                                        np.any(np.diff(idx) <= 0)):
+            raise MXNetError('Indices of row_sparse NDArray should be non-negative, less than '
+                             'the size of first dimension and in ascending order')
 
     def retain(self, indices):
         """The rows ``indices`` of this array (``mx.nd.sparse.retain(self, indices)``)."""
@@ -396,6 +418,12 @@ def row_sparse_array(arg1, shape=None, ctx=None, dtype=None):
         idx, vals = idx[order], vals[order]
         if shape is None:
             shape = (int(idx.max()) + 1 if len(idx) else 0,) + vals.shape[1:]
+        if len(idx) and (idx[0] < 0 or idx[-1] >= shape[0] or np.any(np.diff(idx) == 0)):
+            raise MXNetError('row_sparse_array: row indices %s repeat or lie outside [0, %d)'
+                             % (idx.tolist(), shape[0]))
+        if tuple(vals.shape[1:]) != tuple(shape[1:]):
+            raise MXNetError('row_sparse_array: rows of shape %s for an array of shape %s'
+                             % (vals.shape[1:], tuple(shape)))
         with tf.device(ctx.tf_device):
             return RowSparseNDArray(_sp.make_rsp(idx, tf.constant(vals), tuple(shape)), ctx)
     if isinstance(arg1, RowSparseNDArray):
