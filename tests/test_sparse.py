@@ -364,3 +364,27 @@ def test_row_sparse_gradient(case):
         return
     run()
     check(w.grad, case['grad'])
+
+
+@pytest.mark.parametrize('case', FIX['test_utils'], ids=[c['call'] for c in FIX['test_utils']])
+def test_test_utils_generators(case):
+    """mx.test_utils' sparse generators: seeded row_sparse and powerlaw csr arrays are MXNet's
+    (numpy's global generator, drawn in MXNet's order); uniform csr ones only in kind."""
+    import tfmod.test_utils as tu
+    np.random.seed(case['seed'])
+
+    def call():
+        return eval(case['call'], {'tu': tu, 'np': np})   # noqa: S307 -- fixture's own
+    if 'error' in case:
+        with pytest.raises(ValueError, match='not supported for this density'):
+            call()
+    elif 'uniform' in case:
+        got = call()
+        u = case['uniform']
+        assert (got.stype, list(got.shape), np.dtype(got.dtype).name) == \
+            (u['stype'], u['shape'], u['dtype'])
+        vals = got.data.asnumpy()
+        assert 0 < len(vals) < got.size and np.all((vals > 0) & (vals < 0.2))
+        got.check_format()
+    else:
+        check(call(), case['out'])

@@ -371,6 +371,40 @@ def record_sparse_grads():
     return out
 
 
+# mx.test_utils' sparse generators after np.random.seed(seed): (seed, call)
+TEST_UTILS = [
+    (3, "tu.rand_sparse_ndarray((6, 3), 'row_sparse', density=0.5)[0]"),
+    (4, "tu.rand_ndarray((5, 4), 'row_sparse')"),
+    (5, "tu.rand_sparse_ndarray((5, 16), 'csr', density=0.5, distribution='powerlaw')[0]"),
+    (5, "tu.rand_ndarray((4, 3), 'csr', density=0.7, distribution='powerlaw', dtype='float64')"),
+    (6, "tu.create_sparse_array((6, 2), 'row_sparse', rsp_indices=[4, 1], data_init=2.0)"),
+    (7, "tu.create_sparse_array_zd((6, 2), 'row_sparse', density=0.3, rsp_indices=[0, 5])"),
+    (8, "tu.rand_sparse_ndarray((6, 3), 'row_sparse', density=0.0)[0]"),
+    (9, "tu.rand_sparse_ndarray((6, 3), 'row_sparse', density=0.5, "
+        "modifier_func=lambda v: v * 10)[0]"),
+    (1, "tu.rand_sparse_ndarray((3, 4), 'csr', density=0.1, distribution='powerlaw')[0]"),
+]
+
+
+def record_test_utils():
+    import mxnet.test_utils as tu
+    out = []
+    for seed, call in TEST_UTILS:
+        np.random.seed(seed)
+        case = {'seed': seed, 'call': call}
+        try:
+            case['out'] = describe(eval(call, {'tu': tu, 'np': np}))   # noqa: S307
+        except ValueError as e:
+            case['error'] = str(e)
+        out.append(case)
+    np.random.seed(10)
+    u = tu.rand_ndarray((20, 30), 'csr', density=0.2)
+    out.append({'seed': 10, 'call': "tu.rand_ndarray((20, 30), 'csr', density=0.2)",
+                'uniform': {'stype': u.stype, 'shape': list(u.shape),
+                            'dtype': np.dtype(u.dtype).name}})
+    return out
+
+
 def record_files(arrays, folder):
     c, r = arrays['C'], arrays['R']
     files = {
@@ -404,6 +438,7 @@ def main(folder):
            'grads': record_grads(arrays),
            'loss_grads': record_grads(arrays, LOSS_GRADS, loss=True),
            'sparse_grads': record_sparse_grads(),
+           'test_utils': record_test_utils(),
            'errors': record_errors(arrays),
            'files': record_files(arrays, folder),
            'dir_sparse': sorted(n for n in dir(mx.nd.sparse) if not n.startswith('_'))}
