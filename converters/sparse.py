@@ -394,10 +394,12 @@ def _square_sum_rule(ctx, p, data):
 
 
 def _reduce_rule(mean):
+    """sum/mean of a 2-D csr or row_sparse array over one axis or all: dense, from the stored
+    values only."""
     def rule(ctx, p, data):
-        if stype(data) != CSR or not data.values.dtype.is_floating:
-            return None
         shape = shape_of(data)
+        if stype(data) == DENSE or len(shape) != 2 or not data.values.dtype.is_floating:
+            return None
         axis = _axis_of(p, 2)
         if axis == 'other':
             return None
@@ -405,8 +407,15 @@ def _reduce_rule(mean):
             total = tf.reduce_sum(data.values)
             out = total / tf.cast(shape[0] * shape[1], total.dtype) if mean else total
             return tf.reshape(out, [1, 1] if p.keepdims else [1])
-        keep = data.indices[:, 1 - axis]
-        out = tf.math.unsorted_segment_sum(data.values, keep, shape[1 - axis])
+        if stype(data) == RSP:
+            if axis == 0:
+                out = tf.reduce_sum(data.values, axis=0)
+            else:
+                out = tf.scatter_nd(data.indices[:, None], tf.reduce_sum(data.values, axis=1),
+                                    (shape[0],))
+        else:
+            keep = data.indices[:, 1 - axis]
+            out = tf.math.unsorted_segment_sum(data.values, keep, shape[1 - axis])
         if mean:
             out = out / tf.cast(shape[axis], out.dtype)
         if p.keepdims:
@@ -417,6 +426,14 @@ def _reduce_rule(mean):
 
 storage_rule('sum')(_reduce_rule(False))
 storage_rule('mean')(_reduce_rule(True))
+
+
+@storage_rule('norm')
+def _norm_rule(ctx, p, data):
+    """The norm of a whole sparse array is that of its stored values (dense (1,) output)."""
+    if stype(data) == DENSE or p.keepdims or p.axis not in (None, ()):
+        return None
+    return get('norm').lower(ctx, p, data.values)
 
 
 @op('_sparse_retain')
