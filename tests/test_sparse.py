@@ -388,3 +388,13 @@ def test_test_utils_generators(case):
         got.check_format()
     else:
         check(call(), case['out'])
+
+
+def test_tostype_copies():
+    """tostype always makes a new array, as MXNet's cast_storage does."""
+    d = ARRAYS['D34']
+    b = d.tostype('default')
+    assert b is not d
+    b[:] = 5
+    assert not np.any(d.asnumpy() == 5)
+    assert C.tostype('csr') is not C

@@ -332,9 +332,9 @@ class NDArray:
             return _wrap(tf.cast(self._read(), _dt.to_tf(name)), self.context)
 
     def tostype(self, stype):
-        """This array in storage type ``stype`` ('default', 'csr', 'row_sparse')."""
+        """A copy of this array in storage type ``stype`` ('default', 'csr', 'row_sparse')."""
         if stype == 'default':
-            return self
+            return self.copy()
         with tf.device(self.context.tf_device):
             return from_content(_sparse.cast(self._read(), stype), self.context)
 
