@@ -310,7 +310,8 @@ def test_autograd_into_dense_variables(case, loss):
     for w in ws.values():
         w.attach_grad()
     with mx.autograd.record():
-        y = eval(case['expr'], {'mx': mx}, dict(ARRAYS, **ws, **labels)).tostype('default')  # noqa: S307,E501
+        env = dict(ARRAYS, **ws, **labels)
+        y = eval(case['expr'], {'mx': mx}, env).tostype('default')  # noqa: S307
         head = y if loss else (y * y).sum()
     head.backward()
     check(y, case['y'])

@@ -153,7 +153,8 @@ EXPRS = ['C + C2', 'C - C2', 'C * C2', 'C / D34', 'C + 1', 'C * 2.5', '2.5 * C',
          'D43 * R', 'C * D34', 'abs(C)', 'abs(R)', 'C - 2', 'R + D43', 'C.tostype("csr")',
          'R.tostype("row_sparse")', 'C.tostype("default")', 'mx.nd.sparse.add(C, D34)',
          'mx.nd.sparse.multiply(R, D43)', 'mx.nd.sparse.subtract(R, R2)',
-         'mx.nd.sparse.divide(C, 4)', 'C.sum(axis=1)', 'C.abs()', 'R.square()', 'C.astype("float64")',
+         'mx.nd.sparse.divide(C, 4)', 'C.sum(axis=1)', 'C.abs()', 'R.square()',
+         'C.astype("float64")',
          'C.copy()', 'R.copy()']
 
 
@@ -162,8 +163,11 @@ def describe(a):
     out = {'stype': a.stype, 'shape': list(a.shape), 'dtype': np.dtype(a.dtype).name,
            'dense': _tolist(a.tostype('default').asnumpy())}
     if a.stype == 'csr':
-        out.update(indptr=a.indptr.asnumpy().tolist(), indices=a.indices.asnumpy().tolist(),
-                   data=_tolist(a.data.asnumpy()))
+        # MXNet's csr results may hold unused (uninitialised) storage past indptr[-1]
+        indptr = a.indptr.asnumpy()
+        nnz = int(indptr[-1])
+        out.update(indptr=indptr.tolist(), indices=a.indices.asnumpy()[:nnz].tolist(),
+                   data=_tolist(a.data.asnumpy()[:nnz]))
     elif a.stype == 'row_sparse':
         out.update(indices=a.indices.asnumpy().tolist(), data=_tolist(a.data.asnumpy()))
     return out
