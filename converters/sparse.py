@@ -274,8 +274,26 @@ def _dot_kernel(p, lhs, rhs):
     return None
 
 
+def _check_dot_shapes(p, lhs, rhs):
+    ls, rs = shape_of(lhs), shape_of(rhs)
+    if len(ls) == 2 and len(rs) == 2:
+        inner_l = ls[0] if p.transpose_a else ls[1]
+        inner_r = rs[1] if p.transpose_b else rs[0]
+        if inner_l != inner_r:
+            raise MXNetError('dot: shapes %s%s and %s%s do not fit (%d vs %d)'
+                             % (ls, '.T' if p.transpose_a else '', rs,
+                                '.T' if p.transpose_b else '', inner_l, inner_r))
+
+
+def _check_same_shape(name, lhs, rhs):
+    if shape_of(lhs) != shape_of(rhs):
+        raise MXNetError('%s: operands of shapes %s and %s differ'
+                         % (name, shape_of(lhs), shape_of(rhs)))
+
+
 @storage_rule('dot')
 def _dot_rule(ctx, p, lhs, rhs):
+    _check_dot_shapes(p, lhs, rhs)
     out = _dot_kernel(p, lhs, rhs)
     forced = p.forward_stype
     if forced in (None, 'None'):
@@ -288,6 +306,7 @@ def _dot_rule(ctx, p, lhs, rhs):
 def _add_rule(sign):
     def rule(ctx, p, lhs, rhs):
         ls, rs = stype(lhs), stype(rhs)
+        _check_same_shape('elemwise_add' if sign > 0 else 'elemwise_sub', lhs, rhs)
         if ls == rs == CSR:
             if sign < 0 and lhs is rhs:    # x - x: MXNet stores nothing
                 return empty(CSR, shape_of(lhs), lhs.values.dtype)
@@ -317,6 +336,9 @@ def _times_dense(sp, d, fn):
 @storage_rule('elemwise_mul')
 def _mul_rule(ctx, p, lhs, rhs):
     ls, rs = stype(lhs), stype(rhs)
+    if ls == rs == DENSE:
+        return None
+    _check_same_shape('elemwise_mul', lhs, rhs)
     if ls == rs == CSR:
         return _csr_intersect_mul(lhs, rhs)
     if ls == rs == RSP:
@@ -348,6 +370,8 @@ storage_rule('broadcast_div')(_broadcast_rule(tf.divide, True))
 
 @storage_rule('add_n')
 def _add_n_rule(ctx, p, *items):
+    for x in items[1:]:
+        _check_same_shape('add_n', items[0], x)
     if all(stype(x) == RSP for x in items):
         return _rsp_union(list(items), [1] * len(items))
     return None
@@ -451,6 +475,8 @@ def _retain_rule(ctx, p, data, indices):
 
 @storage_rule('zeros_like')
 def _zeros_like_rule(ctx, p, data):
+    if stype(data) == DENSE:
+        return None
     return empty(stype(data), shape_of(data), data.values.dtype)
 
 

@@ -399,3 +399,18 @@ def test_tostype_copies():
     b[:] = 5
     assert not np.any(d.asnumpy() == 5)
     assert C.tostype('csr') is not C
+
+
+def test_shape_mismatch_refused():
+    """Operands that do not fit raise MXNetError naming the op (as MXNet's shape checks do),
+    never a silently computed result."""
+    with pytest.raises(MXNetError, match='dot'):
+        mx.nd.dot(C, mx.nd.ones((5, 2)), transpose_a=True)
+    with pytest.raises(MXNetError, match='dot'):
+        mx.nd.dot(C, ARRAYS['R3'])
+    with pytest.raises(MXNetError, match='elemwise_add'):
+        mx.nd.elemwise_add(C, mx.nd.sparse.zeros('csr', (2, 4)))
+    with pytest.raises(MXNetError, match='elemwise_mul'):
+        mx.nd.elemwise_mul(R, mx.nd.ones((4, 2)))
+    with pytest.raises(MXNetError, match='add_n'):
+        mx.nd.add_n(R, mx.nd.sparse.zeros('row_sparse', (5, 3)))
