@@ -137,6 +137,8 @@ def rows_of(x, ids):
     width = tuple(x.values.shape[1:])
     if x.indices.shape[0] == 0:
         return tf.zeros((int(ids.shape[0]),) + width, x.values.dtype)
+    if x.indices.shape[0] == shape_of(x)[0]:    # every row stored: row i is at position i
+        return tf.gather(x.values, ids)
     k = tf.shape(x.indices, out_type=tf.int64)[0]
     pos = tf.minimum(tf.searchsorted(x.indices, ids, out_type=tf.int64), k - 1)
     found = tf.equal(tf.gather(x.indices, pos), ids)
@@ -167,6 +169,20 @@ def _csr_window(x, begin, end):
 
 
 # -- kernels ----------------------------------------------------------------------------------
+def _grouped(keys):
+    """(order sorting ``keys``, their distinct values ascending, the group of each sorted key):
+    one sort and one unique -- no search, which TF's CPU kernels make slow."""
+    order = tf.argsort(keys, stable=True)
+    uniq, seg = tf.unique(tf.gather(keys, order), out_idx=tf.int64)
+    return order, uniq, seg
+
+
+def _sum_by_key(keys, vals):
+    """(distinct keys ascending, the sum of ``vals`` over each)."""
+    order, uniq, seg = _grouped(keys)
+    return uniq, tf.math.segment_sum(tf.gather(vals, order), seg)
+
+
 def _keys(x):
     """Row-major linear positions of csr entries."""
     return x.indices[:, 0] * shape_of(x)[1] + x.indices[:, 1]
@@ -177,8 +193,7 @@ def _csr_union(a, b, sign):
     ncol = shape_of(a)[1]
     keys = tf.concat([_keys(a), _keys(b)], 0)
     vals = tf.concat([a.values, b.values * tf.cast(sign, b.values.dtype)], 0)
-    uniq = tf.unique(tf.sort(keys))[0]
-    summed = tf.math.unsorted_segment_sum(vals, tf.searchsorted(uniq, keys), tf.size(uniq))
+    uniq, summed = _sum_by_key(keys, vals)
     return make_csr(tf.stack([uniq // ncol, uniq % ncol], 1), summed, shape_of(a))
 
 
@@ -199,8 +214,7 @@ def _rsp_union(items, signs):
     """Sum of row_sparse contents over the union of their rows."""
     ids = tf.concat([x.indices for x in items], 0)
     vals = tf.concat([x.values * tf.cast(s, x.values.dtype) for x, s in zip(items, signs)], 0)
-    uniq = tf.unique(tf.sort(ids))[0]
-    summed = tf.math.unsorted_segment_sum(vals, tf.searchsorted(uniq, ids), tf.size(uniq))
+    uniq, summed = _sum_by_key(ids, vals)
     return make_rsp(uniq, summed, shape_of(items[0]))
 
 
@@ -219,12 +233,11 @@ def _dense_at(d, coords, shape):
 def _csr_t_dot(c, d):
     """csr.T . (dense or row_sparse) -> row_sparse over the columns ``c`` stores (MXNet's rows
     of the output)."""
-    rows, cols = c.indices[:, 0], c.indices[:, 1]
-    uniq = tf.unique(tf.sort(cols))[0]
+    order, uniq, seg = _grouped(c.indices[:, 1])
+    rows = tf.gather(c.indices[:, 0], order)
     picked = rows_of(d, rows) if stype(d) == RSP else tf.gather(d, rows)
-    contrib = c.values[:, None] * picked
-    vals = tf.math.unsorted_segment_sum(contrib, tf.searchsorted(uniq, cols), tf.size(uniq))
-    return make_rsp(uniq, vals, (shape_of(c)[1], shape_of(d)[1]))
+    contrib = tf.gather(c.values, order)[:, None] * picked
+    return make_rsp(uniq, tf.math.segment_sum(contrib, seg), (shape_of(c)[1], shape_of(d)[1]))
 
 
 def _csr_dot_rsp(c, r, n_out):
@@ -238,7 +251,7 @@ def _dense_dot_csr(d, c, tb):
     """dense . csr (csr.T with ``tb``) -> csr storing, in every row, the columns the csr operand
     has entries in (MXNet's output structure)."""
     prod = tf.transpose(tf.sparse.sparse_dense_matmul(c, d, adjoint_a=not tb, adjoint_b=True))
-    keep = tf.unique(tf.sort(c.indices[:, 0 if tb else 1]))[0]
+    keep = _grouped(c.indices[:, 0 if tb else 1])[1]
     m, k = int(prod.shape[0]), tf.size(keep, out_type=tf.int64)
     rows = tf.repeat(tf.range(m, dtype=tf.int64), k)
     cols = tf.tile(keep, [m])
@@ -342,7 +355,7 @@ def _mul_rule(ctx, p, lhs, rhs):
     if ls == rs == CSR:
         return _csr_intersect_mul(lhs, rhs)
     if ls == rs == RSP:
-        ids = tf.unique(tf.sort(tf.concat([lhs.indices, rhs.indices], 0)))[0]
+        ids = _grouped(tf.concat([lhs.indices, rhs.indices], 0))[1]
         return make_rsp(ids, rows_of(lhs, ids) * rows_of(rhs, ids), shape_of(lhs))
     if rs == DENSE:
         return _times_dense(lhs, rhs, tf.multiply)
