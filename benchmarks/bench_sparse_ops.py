@@ -54,10 +54,11 @@ def _run_tf(rows):
 
     def step():
         y = tf.sparse.sparse_dense_matmul(x, w)
-        c = x.indices[:, 1]
-        uniq = tf.unique(tf.sort(c))[0]
-        gw = tf.math.unsorted_segment_sum(x.values[:, None] * tf.gather(g, x.indices[:, 0]),
-                                          tf.searchsorted(uniq, c), tf.size(uniq))
+        order = tf.argsort(x.indices[:, 1], stable=True)
+        uniq, seg = tf.unique(tf.gather(x.indices[:, 1], order), out_idx=tf.int64)
+        contrib = tf.gather(x.values, order)[:, None] * tf.gather(g, tf.gather(x.indices[:, 0],
+                                                                               order))
+        gw = tf.math.segment_sum(contrib, seg)
         r = tf.gather(w, uniq)
         return y.numpy(), gw.numpy(), r.numpy()
     return step

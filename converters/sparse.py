@@ -63,10 +63,17 @@ def csr_from_parts(data, indices, indptr, shape):
     return make_csr(tf.stack([rows, cols], 1), data[:nnz], shape)
 
 
+def rows_cols(x):
+    """The row ids and the column ids of a csr content's entries (one op: eager slicing of the
+    (nnz, 2) pairs costs more than the kernels using them)."""
+    return tf.unstack(x.indices, 2, axis=1)
+
+
 def csr_indptr(x):
     """MXNet's row pointers of a csr content (int64, rows + 1 entries)."""
     n = shape_of(x)[0]
-    counts = tf.math.unsorted_segment_sum(tf.ones_like(x.indices[:, 0]), x.indices[:, 0], n)
+    rows = rows_cols(x)[0]
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(rows), rows, n)
     return tf.concat([tf.zeros([1], tf.int64), tf.cumsum(counts)], 0)
 
 
@@ -185,7 +192,8 @@ def _sum_by_key(keys, vals):
 
 def _keys(x):
     """Row-major linear positions of csr entries."""
-    return x.indices[:, 0] * shape_of(x)[1] + x.indices[:, 1]
+    rows, cols = rows_cols(x)
+    return rows * shape_of(x)[1] + cols
 
 
 def _csr_union(a, b, sign):
@@ -233,8 +241,9 @@ def _dense_at(d, coords, shape):
 def _csr_t_dot(c, d):
     """csr.T . (dense or row_sparse) -> row_sparse over the columns ``c`` stores (MXNet's rows
     of the output)."""
-    order, uniq, seg = _grouped(c.indices[:, 1])
-    rows = tf.gather(c.indices[:, 0], order)
+    rows, cols = rows_cols(c)
+    order, uniq, seg = _grouped(cols)
+    rows = tf.gather(rows, order)
     picked = rows_of(d, rows) if stype(d) == RSP else tf.gather(d, rows)
     contrib = tf.gather(c.values, order)[:, None] * picked
     return make_rsp(uniq, tf.math.segment_sum(contrib, seg), (shape_of(c)[1], shape_of(d)[1]))
@@ -242,7 +251,7 @@ def _csr_t_dot(c, d):
 
 def _csr_dot_rsp(c, r, n_out):
     """csr . row_sparse -> dense, touching only the stored entries."""
-    rows, cols = c.indices[:, 0], c.indices[:, 1]
+    rows, cols = rows_cols(c)
     contrib = c.values[:, None] * rows_of(r, cols)
     return tf.math.unsorted_segment_sum(contrib, rows, n_out)
 
@@ -251,7 +260,7 @@ def _dense_dot_csr(d, c, tb):
     """dense . csr (csr.T with ``tb``) -> csr storing, in every row, the columns the csr operand
     has entries in (MXNet's output structure)."""
     prod = tf.transpose(tf.sparse.sparse_dense_matmul(c, d, adjoint_a=not tb, adjoint_b=True))
-    keep = _grouped(c.indices[:, 0 if tb else 1])[1]
+    keep = _grouped(rows_cols(c)[0 if tb else 1])[1]
     m, k = int(prod.shape[0]), tf.size(keep, out_type=tf.int64)
     rows = tf.repeat(tf.range(m, dtype=tf.int64), k)
     cols = tf.tile(keep, [m])
@@ -453,7 +462,7 @@ def _reduce_rule(mean):
                 out = tf.scatter_nd(data.indices[:, None], tf.reduce_sum(data.values, axis=1),
                                     (shape[0],))
         else:
-            keep = data.indices[:, 1 - axis]
+            keep = rows_cols(data)[1 - axis]
             out = tf.math.unsorted_segment_sum(data.values, keep, shape[1 - axis])
         if mean:
             out = out / tf.cast(shape[axis], out.dtype)

@@ -222,7 +222,7 @@ class CSRNDArray(BaseSparseNDArray, stype='csr'):
 
     @property
     def indices(self):
-        return from_tensor(self._c.indices[:, 1], self.context)
+        return from_tensor(_sp.rows_cols(self._c)[1], self.context)
 
     @property
     def indptr(self):
