@@ -87,11 +87,12 @@ def empty(kind, shape, dtype):
 def to_dense(x):
     """The dense tensor of any content."""
     kind = stype(x)
+    if kind == DENSE:
+        return x
+    zeros = tf.zeros(shape_of(x), x.values.dtype)    # stored values are copied, -0.0 included
     if kind == CSR:
-        return tf.scatter_nd(x.indices, x.values, shape_of(x))
-    if kind == RSP:
-        return tf.scatter_nd(x.indices[:, None], x.values, shape_of(x))
-    return x
+        return tf.tensor_scatter_nd_update(zeros, x.indices, x.values)
+    return tf.tensor_scatter_nd_update(zeros, x.indices[:, None], x.values)
 
 
 def dense_to_csr(t):
@@ -150,8 +151,7 @@ def rows_of(x, ids):
     pos = tf.minimum(tf.searchsorted(x.indices, ids, out_type=tf.int64), k - 1)
     found = tf.equal(tf.gather(x.indices, pos), ids)
     rows = tf.gather(x.values, pos)
-    mask = tf.reshape(found, [-1] + [1] * len(width))
-    return tf.where(mask, rows, tf.zeros_like(rows))
+    return tf.where(tf.reshape(found, [-1] + [1] * len(width)), rows, tf.zeros_like(rows))
 
 
 def retain(x, ids):
@@ -184,10 +184,16 @@ def _grouped(keys):
     return order, uniq, seg
 
 
+def _segment_sum(vals, seg):
+    """Sums over sorted segments, accumulated from zero as MXNet's kernels do (a lone -0.0
+    sums to +0.0)."""
+    return tf.math.segment_sum(vals, seg) + tf.zeros([], vals.dtype)
+
+
 def _sum_by_key(keys, vals):
     """(distinct keys ascending, the sum of ``vals`` over each)."""
     order, uniq, seg = _grouped(keys)
-    return uniq, tf.math.segment_sum(tf.gather(vals, order), seg)
+    return uniq, _segment_sum(tf.gather(vals, order), seg)
 
 
 def _keys(x):
@@ -246,7 +252,7 @@ def _csr_t_dot(c, d):
     rows = tf.gather(rows, order)
     picked = rows_of(d, rows) if stype(d) == RSP else tf.gather(d, rows)
     contrib = tf.gather(c.values, order)[:, None] * picked
-    return make_rsp(uniq, tf.math.segment_sum(contrib, seg), (shape_of(c)[1], shape_of(d)[1]))
+    return make_rsp(uniq, _segment_sum(contrib, seg), (shape_of(c)[1], shape_of(d)[1]))
 
 
 def _csr_dot_rsp(c, r, n_out):

@@ -59,8 +59,11 @@ def check(got, desc):
     assert got.stype == desc['stype']
     assert got.shape == tuple(desc['shape'])
     assert np.dtype(got.dtype).name == desc['dtype']
-    np.testing.assert_allclose(got.asnumpy(), _dense(desc), rtol=1e-5, atol=1e-6,
-                               equal_nan=True)
+    dense = _dense(desc)
+    np.testing.assert_allclose(got.asnumpy(), dense, rtol=1e-5, atol=1e-6, equal_nan=True)
+    if dense.dtype.kind == 'f':     # zeros keep MXNet's sign (-0.0 from negative(), +0.0 sums)
+        zero = dense == 0
+        assert (np.signbit(got.asnumpy()[zero]) == np.signbit(dense[zero])).all()
     if desc['stype'] == 'csr':
         indptr = got.indptr.asnumpy()
         assert indptr.tolist() == desc['indptr']
