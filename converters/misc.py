@@ -361,7 +361,8 @@ def fill_element_0index(ctx, p, lhs, mhs, rhs):
 
 @op('cast_storage')
 def cast_storage(ctx, p, data):
-    """Storage-type conversion; tfmod stores every array dense, so the values pass through."""
+    """Storage-type conversion. In a graph (all dense in tfmod) the values pass through; eager
+    calls convert through the op's storage rule (converters/sparse.py)."""
     return tf.identity(data)
 
 
@@ -515,7 +516,8 @@ def _sparse_embedding_infer_inputs(p, ins, outs):
 @op('_contrib_SparseEmbedding', infer_inputs=_sparse_embedding_infer_inputs,
     infer_types=lambda p, ins, outs: [ins[0], ins[1] if ins[1] is not None else p.dtype])
 def sparse_embedding(ctx, p, data, weight):
-    """Embedding whose weight gradient MXNet keeps row_sparse; tfmod computes the same rows
-    densely (indices clipped to [0, input_dim - 1])."""
+    """Embedding whose weight gradient MXNet keeps row_sparse (indices clipped to [0,
+    input_dim - 1]): the gather's gradient is TF's IndexedSlices, which autograd stores in a
+    row_sparse ``.grad``; a bound graph's gradients are dense."""
     from .nn import embedding
     return embedding(ctx, p, data, weight)

@@ -66,6 +66,11 @@ class OpDef:
         self.uses_rng = uses_rng
         self.input_var_attrs = input_var_attrs
         self.infer_node = None
+        # storage-type rule (converters/sparse.py): sparse(ctx, p, *inputs) -> outputs with
+        # MXNet's storage types, or None for MXNet's dense fallback; sparse_dense: the rule is
+        # also asked when every input is dense (cast_storage can make a sparse array)
+        self.sparse = None
+        self.sparse_dense = False
 
     def parse(self, attrs, node_name=''):
         return self.schema.parse(attrs, self.name, node_name)
@@ -224,6 +229,18 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
                    input_var_attrs)
         od.infer_node = infer_node
         register(od)
+        return fn
+    return wrap
+
+
+def storage_rule(*names, dense_inputs=False):
+    """Attach the decorated storage-type rule (see converters/sparse.py) to the ops ``names``,
+    which must be registered already."""
+    def wrap(fn):
+        for n in names:
+            od = lookup(n)
+            od.sparse = fn
+            od.sparse_dense = dense_inputs
         return fn
     return wrap
 

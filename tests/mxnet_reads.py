@@ -59,7 +59,24 @@ def write_all(out, held=None):
                {'z:%s' % d: a for d, a in zip(dtypes, arrays)})
     files['nd_dict.nd'] = 'nd'
     held['nd_dict.nd'] = {'z:%s' % d: a.asnumpy() for d, a in zip(dtypes, arrays)}
+    sparse = _sparse_arrays()
+    mx.nd.save(os.path.join(out, 'nd_sparse.nd'), sparse)
+    files['nd_sparse.nd'] = 'nd'
+    held['nd_sparse.nd'] = {k: a.asnumpy() for k, a in sparse.items()}
     return files
+
+
+def _sparse_arrays():
+    """csr and row_sparse arrays as tfmod's sparse ops make them (issue 19)."""
+    c = mx.nd.sparse.csr_matrix((np.array([1., -2, 3, 0.5], 'float32'), np.array([0, 2, 1, 3]),
+                                 np.array([0, 2, 2, 4])), shape=(3, 4))
+    d = mx.nd.array(np.arange(6, dtype='float32').reshape(3, 2))
+    return {'csr': c, 'csr_sum': mx.nd.elemwise_add(c, c * 2.0),
+            'rsp_dot': mx.nd.dot(c, d, transpose_a=True),
+            'rsp_f64': mx.nd.sparse.row_sparse_array(
+                (np.array([[1.5, 2.5]]), np.array([2])), shape=(4, 2), dtype='float64'),
+            'csr_empty': mx.nd.sparse.zeros('csr', (2, 5), dtype='int64'),
+            'rsp_empty': mx.nd.sparse.zeros('row_sparse', (3, 2, 2))}
 
 
 def digest(path):

@@ -37,5 +37,25 @@ class NotImplementedForSymbol(MXNetError):
             msg += ' with arguments (%s)' % ', '.join(self.args)
         return msg + ' is not implemented for Symbol and only available in NDArray.'
 
-__all__ = ['MXNetError', 'NotImplementedForSymbol', 'string_types', 'numeric_types',
+
+class NotSupportedForSparseNDArray(MXNetError):
+    """An NDArray-only operation (reshape, views, element assignment...) called on a csr or
+    row_sparse array; the message is MXNet's."""
+
+    def __init__(self, function, alias, *args):
+        super().__init__()
+        self.function = getattr(function, '__name__', str(function))
+        self.alias = alias
+        self.args = [str(type(a)) for a in args]
+
+    def __str__(self):
+        msg = 'Function %s' % self.function
+        if self.alias:
+            msg += ' (namely operator "%s")' % self.alias
+        if self.args:
+            msg += ' with arguments (%s)' % ', '.join(self.args)
+        return msg + ' is not supported for SparseNDArray and only available in NDArray.'
+
+
+__all__ = ['MXNetError', 'NotImplementedForSymbol', 'NotSupportedForSparseNDArray', 'string_types', 'numeric_types',
            'integer_types', '_Null']

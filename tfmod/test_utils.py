@@ -5,7 +5,9 @@ the same "Error ... exceeds tolerance" text (and prints the same table of worst 
 ``check_numeric_gradient`` projects the output with a random matrix drawn from numpy's global
 generator in MXNet's order, so a seeded test draws the same numbers as under MXNet.
 
-Differences: storage is dense only (``rand_ndarray(stype='csr')`` raises MXNetError); the dataset
+Sparse arrays (``rand_ndarray(stype=...)``, ``rand_sparse_ndarray``, ``create_sparse_array``) draw
+from numpy's global generator as MXNet's do, so a seeded row_sparse or powerlaw csr array is
+MXNet's; uniform csr arrays, which MXNet draws with scipy or its own generator, differ. The dataset
 helpers (tfmod/io/dataset_files.py) read MXNet's files from ``data/`` (or the working directory
 for ``get_mnist``) and, when a file is missing and cannot be downloaded, raise an MXNetError
 naming the file and where to put it.
@@ -145,30 +147,149 @@ def _sorted_dict(d):
     return dict(_sorted_items(d))
 
 
-def _no_sparse(stype, what):
-    raise MXNetError('%s: storage type %r is not supported: tfmod arrays are dense '
-                     "(stype='default') only" % (what, stype))
+def _check_csr_request(rows, cols, density, distribution):
+    if density < 0 or density > 1:
+        raise ValueError('density has to be between 0 and 1')
+    if rows <= 0 or cols <= 0:
+        raise ValueError('num_rows or num_cols should be greater than 0')
+    if distribution == 'powerlaw' and int(rows * cols * density) < 2 * rows:
+        raise ValueError('not supported for this density: %s for this shape (%s, %s) Please '
+                         'keep : num_rows * num_cols * density >= 2 * num_rows'
+                         % (density, rows, cols))
+
+
+def _uniform_csr(rows, cols, density, dtype, data_init, shuffle):
+    """Entries kept with probability ``density``, values uniform in [0, 1) (numpy's global
+    generator); ``shuffle`` permutes each row's column indices, as MXNet's helper does."""
+    dense = rnd.rand(rows, cols).astype(dtype)
+    dense = dense * (dense < density)
+    csr = _nd.array(dense, dtype=dtype).tostype('csr')
+    if data_init is None and not shuffle:
+        return csr
+    data, indices, indptr = csr.data.asnumpy(), csr.indices.asnumpy(), csr.indptr.asnumpy()
+    if data_init is not None:
+        data.fill(data_init)
+    if shuffle:
+        for i in range(rows):
+            part = np.array(indices[indptr[i]:indptr[i + 1]])
+            rnd.shuffle(part)
+            indices[indptr[i]:indptr[i + 1]] = part
+    return _nd.sparse.csr_matrix((data, indices, indptr), shape=(rows, cols), dtype=dtype)
+
+
+def _powerlaw_csr(rows, cols, density, dtype):
+    """Row i + 1 holds about twice row i's entries (every row at least one), in MXNet's order
+    of draws from numpy's global generator, until rows * cols * density entries are placed."""
+    left = int(rows * cols * density)
+    out = np.zeros((rows, cols), dtype=dtype)
+
+    def done():
+        return _nd.array(out).tostype('csr')
+    for r in range(rows):
+        out[r][0] = 1 + rnd.uniform(0.001, 2)
+        left -= 1
+        if left <= 0:
+            return done()
+    width = 2
+    for r in range(rows):
+        limit = min(cols, width)
+        if limit == cols and left > limit:
+            out[r] = 1 + rnd.uniform(0.001, 2)
+            left -= limit - 1
+            if left <= 0:
+                return done()
+            continue
+        for c in range(1, limit):
+            out[r][c] = 1 + rnd.uniform(0.001, 2)
+            left -= 1
+            if left <= 0:
+                return done()
+        width *= 2
+    if left > 0:
+        raise ValueError('not supported for this density: %s for this shape (%s,%s)'
+                         % (density, rows, cols))
+    return done()
 
 
 def rand_sparse_ndarray(shape, stype, density=None, dtype=None, distribution=None,
                         data_init=None, rsp_indices=None, modifier_func=None,
                         shuffle_csr_indices=False, ctx=None):
-    """Sparse storage is not supported by tfmod: raises MXNetError."""
-    _no_sparse(stype, 'rand_sparse_ndarray')
+    """A random csr or row_sparse array and its parts: ``(arr, (values, row ids))`` for
+    row_sparse, ``(arr, (indptr, indices, data))`` for csr. ``density`` defaults to a draw;
+    ``distribution`` 'uniform' or (csr) 'powerlaw'."""
+    ctx = ctx if ctx else default_context()
+    density = rnd.rand() if density is None else density
+    dtype = default_dtype() if dtype is None else dtype
+    distribution = 'uniform' if distribution is None else distribution
+    if stype == 'row_sparse':
+        if distribution != 'uniform':
+            raise AssertionError('Distribution %s not supported for row_sparse' % distribution)
+        if rsp_indices is not None:
+            indices = np.asarray(rsp_indices)
+            assert len(indices) <= shape[0]
+        else:
+            indices = np.argwhere(rnd.rand(shape[0]) < density).flatten()
+        if indices.shape[0] == 0:
+            return (_nd.zeros(shape, stype='row_sparse', dtype=dtype, ctx=ctx),
+                    (np.array([], dtype=dtype), np.array([])))
+        val = rnd.rand(indices.shape[0], *shape[1:]).astype(dtype)
+        if data_init is not None:
+            val.fill(data_init)
+        if modifier_func is not None:
+            val = assign_each(val, modifier_func)
+        arr = _nd.sparse.row_sparse_array((val, indices), shape=shape, dtype=dtype, ctx=ctx)
+        return arr, (val, indices)
+    if stype == 'csr':
+        assert len(shape) == 2
+        _check_csr_request(shape[0], shape[1], density, distribution)
+        if distribution == 'uniform':
+            csr = _uniform_csr(shape[0], shape[1], density, dtype, data_init,
+                               shuffle_csr_indices)
+        elif distribution == 'powerlaw':
+            csr = _powerlaw_csr(shape[0], shape[1], density, dtype)
+        else:
+            raise AssertionError('Distribution not supported: %s' % distribution)
+        csr = csr.as_in_context(ctx)
+        return csr, (csr.indptr, csr.indices, csr.data)
+    raise AssertionError('unknown storage type')
 
 
 def create_sparse_array(shape, stype, data_init=None, rsp_indices=None, dtype=None,
                         modifier_func=None, density=.5, shuffle_csr_indices=False):
-    """Sparse storage is not supported by tfmod: raises MXNetError."""
-    _no_sparse(stype, 'create_sparse_array')
+    """A random sparse array (row_sparse: on the sorted ``rsp_indices`` if given)."""
+    if stype == 'row_sparse':
+        idx = None if rsp_indices is None else np.sort(np.asarray(rsp_indices))
+        return rand_sparse_ndarray(shape, stype, density=density, data_init=data_init,
+                                   rsp_indices=idx, dtype=dtype, modifier_func=modifier_func)[0]
+    if stype == 'csr':
+        return rand_sparse_ndarray(shape, stype, density=density, data_init=data_init,
+                                   dtype=dtype, modifier_func=modifier_func,
+                                   shuffle_csr_indices=shuffle_csr_indices)[0]
+    raise AssertionError('Unknown storage type: ' + stype)
+
+
+def create_sparse_array_zd(shape, stype, density, data_init=None, rsp_indices=None, dtype=None,
+                           modifier_func=None, shuffle_csr_indices=False):
+    """create_sparse_array where a row_sparse array stores only ``rsp_indices`` (density 0)."""
+    if stype == 'row_sparse':
+        density = 0.0
+        if rsp_indices is not None:
+            assert len(rsp_indices) <= shape[0]
+    return create_sparse_array(shape, stype, data_init=data_init, rsp_indices=rsp_indices,
+                               dtype=dtype, modifier_func=modifier_func, density=density,
+                               shuffle_csr_indices=shuffle_csr_indices)
 
 
 def rand_ndarray(shape, stype='default', density=None, dtype=None, modifier_func=None,
                  shuffle_csr_indices=False, distribution=None, ctx=None):
-    """A standard-normal NDArray (float32 unless ``dtype``) on ``ctx`` (default context)."""
+    """A standard-normal NDArray (float32 unless ``dtype``) on ``ctx`` (default context), or a
+    random sparse one (see rand_sparse_ndarray) for stype 'csr' / 'row_sparse'."""
     ctx = ctx if ctx else default_context()
     if stype != 'default':
-        _no_sparse(stype, 'rand_ndarray')
+        return rand_sparse_ndarray(shape, stype, density=density, dtype=dtype,
+                                   modifier_func=modifier_func,
+                                   shuffle_csr_indices=shuffle_csr_indices,
+                                   distribution=distribution, ctx=ctx)[0]
     return _nd.array(random_arrays(shape), dtype=dtype, ctx=ctx)
 
 

@@ -6,6 +6,7 @@ from .ndarray import (NDArray, array, empty, zeros, ones, full, arange, zeros_li
                       concatenate, moveaxis, waitall, from_tensor)
 from .ndfile import save, load, load_frombuffer
 from . import register as _register
+from . import sparse
 from .. import random  # noqa: F401  (mx.nd.random)
 from .. import fluent as _fluent
 
@@ -14,7 +15,8 @@ contrib = types.ModuleType(__name__ + '.contrib')
 linalg = types.ModuleType(__name__ + '.linalg')
 for _m in (_internal, contrib, linalg):
     sys.modules[_m.__name__] = _m
-_register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__)
+_register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__,
+                   sparse.__dict__)
 
 
 def onehot_encode(indices, out):

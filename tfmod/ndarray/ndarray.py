@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import dtypes as _dt
+from converters import sparse as _sparse
 from converters.base import tf_message
 from ..base import MXNetError
 from ..context import Context, current_context
@@ -118,6 +119,12 @@ class NDArray:
     """An n-dimensional array on a device, mutable in place like MXNet's."""
     __slots__ = ('_s', '_off', '_shape', 'writable', '_grad', '_ag', '_nograd', '__weakref__')
     __array_priority__ = 1000.0
+    _STYPES = {}    # storage type name -> NDArray subclass (the sparse ones, from sparse.py)
+
+    def __init_subclass__(cls, stype=None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if stype is not None:
+            NDArray._STYPES[stype] = cls
 
     def __init__(self, storage, offset=None, shape=None, writable=True):
         self._s = storage
@@ -325,16 +332,33 @@ class NDArray:
             return _wrap(tf.cast(self._read(), _dt.to_tf(name)), self.context)
 
     def tostype(self, stype):
-        if stype != 'default':
-            raise MXNetError('tfmod supports dense (default) storage only, not %r' % stype)
-        return self
+        """A copy of this array in storage type ``stype`` ('default', 'csr', 'row_sparse')."""
+        if stype == 'default':
+            return self.copy()
+        with tf.device(self.context.tf_device):
+            return from_content(_sparse.cast(self._read(), stype), self.context)
+
+    def _content(self):
+        """What the registry's storage rules take: the dense tensor (sparse.py overrides)."""
+        return self._read()
+
+    def _file_value(self):
+        """What ndfile writes for this array: its numpy value (sparse.py overrides)."""
+        return self.asnumpy()
+
+    @staticmethod
+    def from_file_value(rec, ctx=None):
+        """The sparse array of an ndfile SparseRecord."""
+        return NDArray._STYPES[rec.stype].from_record(rec, ctx or current_context())
 
     def attach_grad(self, grad_req='write', stype=None):
-        """Make this array a variable of autograd with a zero gradient buffer ``.grad``."""
-        if stype not in (None, 'default'):
-            raise MXNetError('attach_grad: tfmod supports dense (default) gradients only, not '
+        """Make this array a variable of autograd with a zero gradient buffer ``.grad``
+        (row_sparse with ``stype='row_sparse'``: only the rows the ops touch are stored)."""
+        if stype not in (None, 'default', 'row_sparse'):
+            raise MXNetError('attach_grad: tfmod supports default and row_sparse gradients, not '
                              'stype=%r' % (stype,))
-        _tape.mark(self, zeros(self.shape, self.context, dtype=self.dtype), grad_req)
+        _tape.mark(self, zeros(self.shape, self.context, dtype=self.dtype, stype=stype),
+                   grad_req)
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Gradients of this array (recorded under autograd.record()) into the variables'
@@ -590,6 +614,15 @@ def from_tensor(t, ctx=None):
     return _wrap(t, ctx)
 
 
+def from_content(x, ctx=None):
+    """An NDArray of a storage content: a dense tensor, or a converters.sparse csr/row_sparse
+    content (wrapped by the NDArray subclass registered for its storage type)."""
+    kind = _sparse.stype(x)
+    if kind == 'default':
+        return _wrap(x, ctx)
+    return NDArray._STYPES[kind](x, ctx or current_context())
+
+
 def from_variable(var, ctx=None):
     """An NDArray that reads and writes through to ``var``."""
     return NDArray(Storage(var=var, ctx=ctx or current_context()))
@@ -599,6 +632,8 @@ def from_variable(var, ctx=None):
 def array(source_array, ctx=None, dtype=None):
     """An NDArray copied from source; dtype defaults to float32 unless source is an NDArray."""
     ctx = ctx or current_context()
+    if isinstance(source_array, NDArray) and source_array.stype != 'default':
+        return source_array.copyto(ctx).astype(dtype or source_array.dtype, copy=False)
     if isinstance(source_array, NDArray):
         dtype = dtype or source_array.dtype
         return _wrap(_as_tensor(source_array, _dt.canonical(dtype), ctx), ctx)
@@ -619,12 +654,19 @@ def _shape_tuple(shape):
     return tuple(int(d) for d in shape)
 
 
-def empty(shape, ctx=None, dtype='float32'):
-    return zeros(shape, ctx, dtype)
+def empty(shape, ctx=None, dtype='float32', stype=None):
+    return zeros(shape, ctx, dtype, stype)
 
 
-def zeros(shape, ctx=None, dtype='float32', **kwargs):
+def zeros(shape, ctx=None, dtype='float32', stype=None, **kwargs):
     ctx = ctx or current_context()
+    if stype not in (None, 'default'):
+        if stype not in NDArray._STYPES:
+            raise MXNetError("zeros: unknown storage type %r (expected 'default', 'csr' or "
+                             "'row_sparse')" % (stype,))
+        with tf.device(ctx.tf_device):
+            return from_content(_sparse.empty(stype, _shape_tuple(shape),
+                                              _dt.to_tf(dtype or 'float32')), ctx)
     with tf.device(ctx.tf_device):
         return _wrap(tf.zeros(_shape_tuple(shape), _dt.to_tf(dtype or 'float32')), ctx)
 
@@ -665,6 +707,8 @@ def _filled_like(make, data, out, kwargs):
 
 
 def zeros_like(data=None, out=None, name=None, **kwargs):
+    if data is not None and data.stype != 'default':     # an empty array of the same storage
+        return _filled_like(lambda *a: zeros(*a, stype=data.stype), data, out, kwargs)
     return _filled_like(zeros, data, out, kwargs)
 
 

@@ -7,6 +7,8 @@ Little-endian throughout::
                | i32 stype (0 = dense) | i32 ndim | ndim x i64 dim
                | i32 dev_type (1 = cpu) | i32 dev_id | i32 type_flag | raw C-order data
 
+csr and row_sparse records (stype 2 and 1) are read and written by sparse_file.py.
+
 Writing uses V2 (what MXNet 1.9.1 loads by default), V3 only for 0-d arrays. Reading also takes
 V1 records and the magic-less pre-V1 layout. Every size read from a file is checked against the
 bytes that remain before anything is allocated, so a corrupt header gives a clean MXNetError
@@ -18,6 +20,7 @@ import numpy as np
 
 from converters import dtypes as _dt
 from ..base import MXNetError
+from . import sparse_file
 
 LIST_MAGIC = 0x112
 V1_MAGIC = 0xF993FAC8
@@ -61,14 +64,16 @@ class _Reader:
         return struct.unpack('<%dq' % n, self.take(8 * n, what))
 
 
-def _decode_record(r):
-    """One array record -> numpy array (or None for MXNet's 'none' array)."""
+def _decode_record(r, sparse=False):
+    """One array record -> numpy array (or None for MXNet's 'none' array); with ``sparse``, a
+    csr/row_sparse record -> SparseRecord (other readers refuse them)."""
     magic = r.u32('array magic')
     if magic in (V2_MAGIC, V3_MAGIC):
         stype = r.i32('storage type')
         if stype != 0:
-            r.fail('sparse storage (stype %d) is not supported by tfmod; save it dense in MXNet '
-                   'with .tostype("default")' % stype)
+            if not sparse:
+                r.fail('sparse storage (stype %d) where dense arrays are expected' % stype)
+            return sparse_file.decode(r, stype)
         ndim = r.i32('ndim')
         if ndim < -1 or ndim > _MAX_NDIM:
             r.fail('bad number of dimensions %d' % ndim)
@@ -114,6 +119,8 @@ def _decode_record(r):
 
 
 def _encode_record(a):
+    if isinstance(a, sparse_file.SparseRecord):
+        return sparse_file.encode(a, V2_MAGIC)
     a = np.asarray(a)
     if not a.flags.c_contiguous:
         a = a.copy(order='C')
@@ -126,13 +133,15 @@ def _encode_record(a):
 
 
 def encode_array(a):
-    """One array record (no file header), as MXNet pickles an NDArray's handle."""
-    return _encode_record(np.asarray(a))
+    """One array record (no file header), as MXNet pickles an NDArray's handle; ``a`` is a
+    numpy array or a SparseRecord."""
+    return _encode_record(a if isinstance(a, sparse_file.SparseRecord) else np.asarray(a))
 
 
-def decode_array(data, source='NDArray record'):
+def decode_array(data, source='NDArray record', sparse=False):
+    """The array of one record (a SparseRecord for csr/row_sparse with ``sparse``)."""
     r = _Reader(bytes(data), source)
-    a = _decode_record(r)
+    a = _decode_record(r, sparse)
     if a is None:
         r.fail('empty (none) array')
     return a
@@ -150,8 +159,9 @@ def dumps(arrays, names=None):
     return b''.join(parts)
 
 
-def loads(data, source='<bytes>'):
-    """(list of numpy arrays or None, list of names) from file bytes."""
+def loads(data, source='<bytes>', sparse=False):
+    """(list of numpy arrays or None, list of names) from file bytes; with ``sparse``, csr and
+    row_sparse records come back as SparseRecords."""
     r = _Reader(bytes(data), source)
     if r.remaining() < 24:
         r.fail('too short for the file header')
@@ -162,7 +172,7 @@ def loads(data, source='<bytes>'):
     n = r.u64('array count')
     if n > r.remaining() // 16:
         r.fail('array count %d exceeds what the file can hold' % n)
-    arrays = [_decode_record(r) for _ in range(n)]
+    arrays = [_decode_record(r, sparse) for _ in range(n)]
     k = r.u64('name count')
     if k not in (0, n):
         r.fail('%d names for %d arrays' % (k, n))
@@ -200,7 +210,7 @@ def save(fname, data):
     for a in arrays:
         if not isinstance(a, NDArray):
             raise MXNetError('save: expected NDArrays, got %s' % type(a).__name__)
-    atomic_write(fname, dumps([a.asnumpy() for a in arrays], names))
+    atomic_write(fname, dumps([a._file_value() for a in arrays], names))
 
 
 def load(fname, ctx=None):
@@ -211,10 +221,11 @@ def load(fname, ctx=None):
 
 def load_frombuffer(buf, source='<buffer>', ctx=None):
     """Like load, from bytes. 0-d records load as shape (1,), as MXNet's NDArray shows them."""
-    from .ndarray import array
-    arrays, names = loads(buf, source)
-    out = [None if a is None else array(a.reshape(a.shape or (1,)), ctx=ctx, dtype=a.dtype)
-           for a in arrays]
+    from .ndarray import NDArray, array
+    arrays, names = loads(buf, source, sparse=True)
+    out = [None if a is None else NDArray.from_file_value(a, ctx) if isinstance(
+        a, sparse_file.SparseRecord) else array(a.reshape(a.shape or (1,)), ctx=ctx, dtype=a.dtype)
+        for a in arrays]
     if names:
         return dict(zip(names, out))
     return out

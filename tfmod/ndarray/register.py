@@ -13,7 +13,7 @@ from ..base import MXNetError
 from ..context import current_context
 from .. import fluent as _fluent
 from .. import random as _random
-from .ndarray import NDArray, from_tensor
+from .ndarray import NDArray, from_tensor, from_content
 from . import tape as _tape
 
 _PARSED = {}
@@ -61,7 +61,11 @@ def invoke(op_name, args, kwargs):
     ctx = inputs[0].context if inputs else (ctx_arg or current_context())
     node = Node(od.name, od.name.lower(), _inplace_attrs(od, p, inputs, out))
     lctx = LowerContext(_tape.is_training(), node, _random.next_seed() if od.uses_rng else None, 0)
-    tensors = [a._read() for a in inputs]
+    if od.sparse is not None and (od.sparse_dense or any(type(a) is not NDArray for a in inputs)):
+        res = _run_rule(od, lctx, p, inputs, ctx)
+        if res is not None:
+            return _deliver(res, out)
+    tensors = [a._read() for a in inputs]   # sparse inputs read dense: MXNet's storage fallback
     try:
         with tf.device(ctx.tf_device):
             res = od.lower(lctx, p, *tensors)
@@ -82,6 +86,32 @@ def invoke(op_name, args, kwargs):
             dst._write(src._read(), inplace=any(dst._s is a._s for a in inputs))
         return out
     return outs[0] if len(outs) == 1 else outs
+
+
+def _run_rule(od, lctx, p, inputs, ctx):
+    """The op's storage-type rule on the inputs' contents -> an NDArray of MXNet's output storage
+    type, or None where MXNet falls back to dense."""
+    contents = [a._content() for a in inputs]
+    try:
+        with tf.device(ctx.tf_device):
+            res = od.sparse(lctx, p, *contents)
+    except MXNetError:
+        raise
+    except (ValueError, TypeError, IndexError, tf.errors.OpError) as e:
+        shapes = ', '.join(str(a.shape) for a in inputs)
+        raise MXNetError('Error in operator %s with inputs of shapes %s and storage types %s: %s'
+                         % (od.name, shapes, ', '.join(a.stype for a in inputs),
+                            tf_message(e))) from None
+    return None if res is None else from_content(res, ctx)
+
+
+def _deliver(res, out):
+    """A storage rule's result, or ``out`` holding it."""
+    if out is None:
+        return res
+    dst = out[0] if isinstance(out, (list, tuple)) else out
+    dst._write(res)
+    return out
 
 
 def _inplace_attrs(od, p, inputs, out):
@@ -113,11 +143,16 @@ def _make_function(called):
     return fn
 
 
-def populate(namespace, internal, contrib, linalg=None):
+def populate(namespace, internal, contrib, linalg=None, sparse=None):
+    """Every registry name as an eager function: ``mx.nd.X``, ``mx.nd._internal.X``, and
+    ``_contrib_X`` / ``_linalg_X`` / ``_sparse_X`` as ``mx.nd.contrib.X`` / ``linalg.X`` /
+    ``sparse.X`` (names the namespace defines itself are kept)."""
     for called in sorted(registry.all_names()):
         fn = _make_function(called)
         internal[called] = fn
-        if called.startswith('_contrib_'):
+        if called.startswith('_sparse_') and sparse is not None:
+            sparse.setdefault(called[len('_sparse_'):], fn)
+        elif called.startswith('_contrib_'):
             contrib[called[len('_contrib_'):]] = fn
         elif called.startswith('_linalg_') and linalg is not None:
             linalg[called[len('_linalg_'):]] = fn

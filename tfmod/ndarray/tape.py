@@ -24,6 +24,7 @@ import weakref
 import tensorflow as tf
 from tensorflow.python.eager import record as _tf_record
 
+from converters import sparse as _sparse
 from converters.base import tf_message
 from ..base import MXNetError
 
@@ -319,10 +320,8 @@ def gradients(heads, head_grads, variables, retain_graph, create_graph, window):
             raise MXNetError(MSG_NO_INPUTS + ' The graph these heads depend on was freed by an '
                              'earlier backward(); pass retain_graph=True to it.')
         for src, d in zip(sources, grads[:n]):
-            if d is not None:
-                d = tf.convert_to_tensor(d)
-                prev = total.get(id(src))
-                total[id(src)] = d if prev is None else prev + d
+            if d is not None:   # a gather's IndexedSlices stay sparse for row_sparse .grad
+                total[id(src)] = _sparse.accumulate(total.get(id(src)), d)
         for (og, t), d in zip(imps, grads[n:m]):
             if d is not None:
                 pending.setdefault(og, []).append((t, tf.convert_to_tensor(d)))
@@ -342,6 +341,11 @@ def gradients(heads, head_grads, variables, retain_graph, create_graph, window):
     for a in arrs:
         src = a._s.var if a._s.var is not None else a._ag.src
         d = total.get(id(src)) if src is not None else None
+        if isinstance(d, tf.IndexedSlices):
+            if variables is None and getattr(a._grad, 'stype', None) == 'row_sparse':
+                d = _sparse.slices_to_rsp(d, a.shape)
+            else:
+                d = tf.convert_to_tensor(d)
         if d is not None and a._s.var is not None and a._off is not None:
             d = window(a, d)
         out.append(d)
@@ -396,5 +400,10 @@ def backward(heads, head_grads, retain_graph, train_mode, window):
             continue
         buf = a._grad
         if a._ag.req == 'add':
-            d = buf._read() + tf.cast(d, buf._s.dtype)
+            if isinstance(d, tf.IndexedSlices) and buf.stype == 'row_sparse':
+                raise MXNetError("backward: a row_sparse gradient (Embedding/SparseEmbedding "
+                                 "with sparse_grad) takes grad_req='write' only, as in MXNet")
+            else:
+                d = buf._read() + tf.cast(tf.convert_to_tensor(_sparse.to_dense(d)),
+                                          buf._s.dtype)
         buf._write(d)
