@@ -4,7 +4,7 @@ import types
 
 from .ndarray import (NDArray, array, empty, zeros, ones, full, arange, zeros_like, ones_like,
                       concatenate, moveaxis, waitall, from_tensor)
-from .ndfile import save, load, load_frombuffer
+from .saveload import save, load, load_frombuffer
 from . import register as _register
 from .. import random  # noqa: F401  (mx.nd.random)
 from .. import fluent as _fluent

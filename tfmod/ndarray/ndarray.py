@@ -22,6 +22,7 @@ from converters import dtypes as _dt
 from converters.base import tf_message
 from ..base import MXNetError
 from ..context import Context, current_context
+from . import ndfile
 from . import tape as _tape
 
 _PENDING = []
@@ -248,22 +249,13 @@ class NDArray:
             yield self[i]
 
     def __getstate__(self):
-        from .ndfile import encode_array
-        return {'handle': bytearray(encode_array(self.asnumpy()))}
+        return {'handle': bytearray(ndfile.encode_array(self.asnumpy()))}
 
     def __setstate__(self, state):
-        from .ndfile import decode_array
-        arr = decode_array(bytes(state['handle']))
+        arr = ndfile.decode_array(bytes(state['handle']))
         other = array(arr, dtype=arr.dtype)
         self._s, self._off, self._shape, self.writable, self._grad = other._s, None, None, True, None
         self._ag, self._nograd = None, False
-
-    def __getattr__(self, name):
-        from .register import fluent, invoke
-        op = fluent(name)
-        if op is None:
-            raise AttributeError("'NDArray' object has no attribute %r" % name)
-        return lambda *args, **kwargs: invoke(op, (self,) + args, kwargs)
 
     # -- conversion -------------------------------------------------------------------------
     def asnumpy(self):

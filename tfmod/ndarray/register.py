@@ -11,8 +11,7 @@ from converters.base import tf_message
 from converters.graph import LowerContext, Node
 from ..base import MXNetError
 from ..context import current_context
-from .. import fluent as _fluent
-from .. import random as _random
+from .. import rng as _rng
 from .ndarray import NDArray, from_tensor
 from . import tape as _tape
 
@@ -60,7 +59,7 @@ def invoke(op_name, args, kwargs):
         inputs = [given[n] for n in names]
     ctx = inputs[0].context if inputs else (ctx_arg or current_context())
     node = Node(od.name, od.name.lower(), _inplace_attrs(od, p, inputs, out))
-    lctx = LowerContext(_tape.is_training(), node, _random.next_seed() if od.uses_rng else None, 0)
+    lctx = LowerContext(_tape.is_training(), node, _rng.next_seed() if od.uses_rng else None, 0)
     tensors = [a._read() for a in inputs]
     try:
         with tf.device(ctx.tf_device):
@@ -123,14 +122,6 @@ def populate(namespace, internal, contrib, linalg=None):
             linalg[called[len('_linalg_'):]] = fn
         elif not called.startswith('_'):
             namespace.setdefault(called, fn)
-
-
-def fluent(name):
-    """The op behind NDArray method ``name`` (e.g. ``x.sum()``), or None (the methods themselves
-    are installed on NDArray from :mod:`tfmod.fluent`)."""
-    if name in _fluent.NAMES and registry.get(name) is not None:
-        return name
-    return None
 
 
 def populate_random(random_ns, internal):
