@@ -89,8 +89,14 @@ def with_grads(fwd, dlhs, drhs):
 # the math table
 
 def _div(a, b):
+    """Integer division truncates toward zero. By zero it gives what MXNet 1.9.1's _rdiv_scalar
+    gives (its float quotient converted back through int32: the minimum of int32/int64, 0 for
+    narrower types); MXNet's other integer divisions by zero die of SIGFPE."""
     if a.dtype.is_integer:
-        return tf.truncatediv(a, b)
+        zero = tf.equal(b, 0)
+        q = tf.truncatediv(a, tf.where(zero, tf.ones_like(b), b))
+        at_zero = a.dtype.min if a.dtype in (tf.int32, tf.int64) else 0
+        return tf.where(zero, tf.constant(at_zero, a.dtype), q)
     return a / b
 
 
