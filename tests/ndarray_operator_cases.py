@@ -41,7 +41,7 @@ INPLACE_PAIRS = [('f', 'g'), ('f', 'row'), ('f', 2.5), ('f', 0), ('i', 'j'), ('i
                  ('i', 0), ('i', -2.5), ('d', 'e')]
 # mismatched operands: the exception's type is what is compared
 ERROR_PAIRS = [('f', 'i'), ('f', 'd'), ('f', 'col_t'), ('f', 'nparray'), ('f', 'none'),
-               ('f', 'text')]
+               ('f', 'text'), ('nparray', 'f'), ('none', 'f')]
 
 
 def _pick(ops, name):

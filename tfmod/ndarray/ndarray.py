@@ -432,8 +432,8 @@ class NDArray:
     def __add__(self, other):
         return add(self, other)
 
-    def __radd__(self, other):
-        return add(other, self)
+    def __radd__(self, other):      # commutes: MXNet calls self.__add__(other)
+        return add(self, other)
 
     def __iadd__(self, other):
         return self._inplace(other, 'broadcast_add', '_plus_scalar', 'add to')
@@ -451,7 +451,7 @@ class NDArray:
         return multiply(self, other)
 
     def __rmul__(self, other):
-        return multiply(other, self)
+        return multiply(self, other)
 
     def __imul__(self, other):
         return self._inplace(other, 'broadcast_mul', '_mul_scalar', 'multiply to')
@@ -616,11 +616,21 @@ def _inplace_attrs(od, p, inputs, out):
     return {'__inplace__': ','.join(names)} if names else None
 
 
+_OPERATOR_OPS = {}
+
+
 def _call(op_name, inputs, attrs, out=None):
-    """Registered op ``op_name`` on NDArray ``inputs`` with keyword attributes ``attrs``."""
-    od = registry.get(op_name)
-    p = parsed_params(od, {k: registry.attr_string(k, v) for k, v in attrs.items()})
-    return apply_op(od, p, inputs, out)
+    """Registered op ``op_name`` on NDArray ``inputs`` with keyword attributes ``attrs`` (the
+    operators' few: a float ``scalar``, or none; their parsed form is cached per value)."""
+    key = (op_name,) + tuple((k, repr(v)) for k, v in attrs.items())    # repr: -0.0, nan
+    found = _OPERATOR_OPS.get(key)
+    if found is None:
+        od = registry.get(op_name)
+        found = od, parsed_params(od, {k: registry.attr_string(k, v) for k, v in attrs.items()})
+        if len(_OPERATOR_OPS) > 4096:
+            _OPERATOR_OPS.clear()
+        _OPERATOR_OPS[key] = found
+    return apply_op(found[0], found[1], inputs, out)
 
 
 # -- MXNet's element-wise functions over arrays and numbers (mx.nd.add...), NDArray's operators --
@@ -635,6 +645,11 @@ def _ufunc(lhs, rhs, array_op, py_fn, scalar_op, rscalar_op=None):
     if isinstance(rhs, numeric_types):
         return _call(scalar_op, [lhs], {'scalar': float(rhs)})
     if isinstance(rhs, NDArray):
+        if not isinstance(lhs, NDArray):    # refused as MXNet's generated op function does
+            if lhs is None:
+                raise MXNetError('%s: missing input lhs' % array_op)
+            raise AssertionError('%s: argument lhs must be NDArray instances, but got %r'
+                                 % (array_op, lhs))
         return _call(array_op, [lhs, rhs], {})
     raise TypeError('type %s not supported' % str(type(rhs)))
 
