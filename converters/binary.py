@@ -18,6 +18,7 @@ The same-shape ops do NOT broadcast: their shapes must match exactly (MXNet's El
 and shape inference fills an unknown input from the other input or from the output.
 """
 import tensorflow as tf
+from tensorflow.python.eager import record as _tf_record
 
 from .base import MXNetError
 from .infer import fmt, merge
@@ -70,8 +71,9 @@ def with_grads(fwd, dlhs, drhs):
     """``fwd(a, b)`` whose gradients are MXNet's partial derivatives ``d*(a, b, out)``
     (broadcast inputs get their gradients summed back). Non-float inputs: plain ``fwd``."""
     def apply(a, b):
-        if not is_float(a.dtype):
-            return fwd(a, b)
+        if not is_float(a.dtype) or (tf.executing_eagerly() and
+                                     not _tf_record.should_record_backprop([a, b])):
+            return fwd(a, b)    # no tape watches an eager call: no gradient to define
 
         @tf.custom_gradient
         def f(x, y):
@@ -89,12 +91,22 @@ def with_grads(fwd, dlhs, drhs):
 # the math table
 
 def _div(a, b):
+    """Integer division truncates toward zero. By zero it gives what MXNet 1.9.1's _rdiv_scalar
+    gives (its float quotient converted back through int32: the minimum of int32/int64, 0 for
+    narrower types); MXNet's other integer divisions by zero die of SIGFPE."""
     if a.dtype.is_integer:
-        return tf.truncatediv(a, b)
+        zero = tf.equal(b, 0)
+        q = tf.truncatediv(a, tf.where(zero, tf.ones_like(b), b))
+        at_zero = a.dtype.min if a.dtype in (tf.int32, tf.int64) else 0
+        return tf.where(zero, tf.constant(at_zero, a.dtype), q)
     return a / b
 
 
 def _mod_fwd(a, b):
+    if b.shape.rank == 0:   # a known nonzero scalar (_mod_scalar's) needs no guard
+        v = tf.get_static_value(b)
+        if v is not None and v != 0:
+            return tf.math.floormod(a, b)
     zero = tf.equal(b, 0)
     safe = tf.where(zero, tf.ones_like(b), b)
     return tf.where(zero, tf.zeros_like(a), tf.math.floormod(a, safe))

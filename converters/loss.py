@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from .base import MXNetError
 from .infer import fmt
-from .registry import op
+from .registry import InferenceForm, op
 from .dims import dims as _dims, prod as _prod
 
 
@@ -105,6 +105,14 @@ def _softmax_forward(ctx, p, x):
     return tf.reshape(tf.nn.softmax(flat, axis=1), dims)
 
 
+# What the loss ops export as: their forward over the data alone (labels are pruned). The
+# softmax stays in float32 under a reduced-precision export, as the float32 model computes it
+# (MXNet's oneDNN softmax axis depends on the dtype) and for accuracy.
+_SOFTMAX = InferenceForm('softmax', _softmax_forward, float32=True)
+_IDENTITY = InferenceForm('identity', lambda ctx, p, data: tf.identity(data))
+_SIGMOID = InferenceForm('sigmoid', lambda ctx, p, data: tf.sigmoid(data))
+
+
 def _softmax_output_grad(p, out, label):
     """MXNet's SoftmaxOutput backward (grad wrt data), with ``out`` the forward output."""
     dtype = out.dtype
@@ -166,7 +174,8 @@ def _softmax_output_grad(p, out, label):
     return tf.reshape(g, odims)
 
 
-@op('SoftmaxOutput', loss=True, infer_inputs=_softmax_infer_inputs, infer_types=_label_types)
+@op('SoftmaxOutput', loss=True, infer_inputs=_softmax_infer_inputs, infer_types=_label_types,
+    inference=_SOFTMAX)
 def softmax_output(ctx, p, data, label):
     """Softmax forward; backward grad_scale*(softmax - target) normalised as MXNet does.
 
@@ -232,22 +241,22 @@ def _regression(kind):
     return lower
 
 
-def _register_regression(name, kind, fwd, diff):
+def _register_regression(name, kind, fwd, diff, form):
     lower = _regression(kind)
     lower.__name__ = name
     lower.__doc__ = ('%s: forward %s; backward grad_scale*%s/(label.size/label.shape[0]), i.e. '
                      'divided by the outputs per sample; the head gradient is ignored.'
                      % (name, fwd, diff))
     return op(name, loss=True, infer_inputs=_regression_infer_inputs,
-              infer_types=_label_types)(lower)
+              infer_types=_label_types, inference=form)(lower)
 
 
 linear_regression_output = _register_regression('LinearRegressionOutput', 'linear',
-                                                 'identity', '(out - label)')
+                                                 'identity', '(out - label)', _IDENTITY)
 logistic_regression_output = _register_regression('LogisticRegressionOutput', 'logistic',
-                                                   'sigmoid', '(out - label)')
+                                                   'sigmoid', '(out - label)', _SIGMOID)
 mae_regression_output = _register_regression('MAERegressionOutput', 'mae', 'identity',
-                                             'sign(out - label) (sign(0) = -1)')
+                                             'sign(out - label) (sign(0) = -1)', _IDENTITY)
 
 
 # -- SVMOutput ------------------------------------------------------------------------------------
@@ -265,7 +274,8 @@ def _svm_infer_inputs(p, ins, outs):
     return ins
 
 
-@op('SVMOutput', loss=True, infer_inputs=_svm_infer_inputs, infer_types=_label_types)
+@op('SVMOutput', loss=True, infer_inputs=_svm_infer_inputs, infer_types=_label_types,
+    inference=_IDENTITY)
 def svm_output(ctx, p, data, label):
     """Identity forward; one-vs-rest hinge gradient over the last axis (c = reg. coefficient).
 
@@ -300,7 +310,7 @@ def svm_output(ctx, p, data, label):
 
 # -- MakeLoss / BlockGrad -------------------------------------------------------------------------
 
-@op('MakeLoss', loss=True)
+@op('MakeLoss', loss=True, inference=_IDENTITY)
 def make_loss(ctx, p, data):
     """Identity forward; gradient grad_scale, divided for 'batch' by the rows of the data seen as
     2-D (prod of all dims but the last, MXNet's FlatTo2D) and for 'valid' by max(1, count of
@@ -323,7 +333,7 @@ def make_loss(ctx, p, data):
     return fwd(data)
 
 
-@op('make_loss', loss=True, outputs=['loss'])
+@op('make_loss', loss=True, outputs=['loss'], inference=_IDENTITY)
 def make_loss_elemwise(ctx, p, data):
     """The elementwise ``make_loss``: identity forward, gradient ones (head gradient ignored);
     its output is named 'loss' (``ml_loss``), unlike MakeLoss's 'output'."""

@@ -54,7 +54,8 @@ def _embedding_infer_types(p, ins, outs):
     return ins
 
 
-@op('Embedding', infer_inputs=_embedding_infer_inputs, infer_types=_embedding_infer_types)
+@op('Embedding', infer_inputs=_embedding_infer_inputs, infer_types=_embedding_infer_types,
+    index_inputs=('data',))
 def embedding(ctx, p, data, weight):
     """Rows of ``weight`` (input_dim, output_dim) picked by ``data`` (indices of any dtype,
     truncated, clipped to [0, input_dim-1]); out shape data.shape + (output_dim,). The weight

@@ -8,6 +8,7 @@ their ops with the :func:`op` decorator from their own modules (``nn.py``, ``ele
 Attribute schemas, input names and aliases default to MXNet 1.9.1's own declarations, recorded
 from the real library in ``signatures.json`` (see ``tools/record_op_signatures.py``).
 """
+import collections
 import json
 import os
 
@@ -22,13 +23,25 @@ _NAMES = {}      # every name (canonical or alias) -> OpDef
 
 
 def signatures():
-    """MXNet 1.9.1's declared ops: name -> {aliases, inputs, params, key_var_num_args}."""
+    """MXNet 1.9.1's declared ops: name -> {aliases, inputs, params, key_var_num_args, fluent}."""
     global _SIGNATURES
     if _SIGNATURES is None:
         path = os.path.join(os.path.dirname(__file__), 'signatures.json')
         with open(path) as f:
             _SIGNATURES = json.load(f)['ops']
     return _SIGNATURES
+
+
+# Input slots that carry indices or lengths in any op (take's indices, SequenceMask's
+# sequence_length, CTC's label lengths...): a reduced-precision export never casts them.
+INDEX_SLOTS = frozenset({'indices', 'index', 'sequence_length', 'label', 'data_lengths',
+                         'label_lengths'})
+
+InferenceForm = collections.namedtuple('InferenceForm', 'kind lower float32', defaults=(False,))
+InferenceForm.__doc__ = """What a loss op exports as: ``lower(ctx, p, data)``, its own forward
+value over the data input alone (the labels are pruned from an exported graph). ``kind`` names it
+('softmax', 'identity', 'sigmoid'); ``float32``: computed in float32 when the export's precision
+is reduced."""
 
 
 def _const(value):
@@ -42,11 +55,15 @@ class OpDef:
     infer_inputs(p, in_shapes, out_shapes) -> in_shapes with unknowns filled (None = unknown).
     infer_types(p, in_types, out_types) -> in_types with unknowns filled.
     infer_shape(p, in_shapes) -> out_shapes; optional, otherwise the lowering is traced abstractly.
+    inference: an :class:`InferenceForm` (loss ops), what an exported inference graph computes.
+    index_inputs: input names that carry indices or lengths (never cast to a lower precision).
+    fluent: its names that are plain fluent methods of MXNet's NDArray and Symbol (recorded).
     """
 
     def __init__(self, name, lower, schema, inputs, aux, outputs, num_outputs, aliases,
                  infer_inputs, infer_types, infer_shape, loss, variadic, key_var_num_args,
-                 hint, needs_head_grad, uses_rng, input_var_attrs):
+                 hint, needs_head_grad, uses_rng, input_var_attrs, inference=None,
+                 index_inputs=()):
         self.name = name
         self.lower = lower
         self.schema = schema
@@ -65,6 +82,10 @@ class OpDef:
         self.needs_head_grad = needs_head_grad
         self.uses_rng = uses_rng
         self.input_var_attrs = input_var_attrs
+        self.inference = inference
+        self.index_inputs = INDEX_SLOTS | frozenset(index_inputs)
+        # the names MXNet's NDArray/Symbol have as plain fluent methods (``x.sum()``)
+        self.fluent = tuple(signatures().get(name, {}).get('fluent', ()))
         self.infer_node = None
         # storage-type rule (converters/sparse.py): sparse(ctx, p, *inputs) -> outputs with
         # MXNet's storage types, or None for MXNet's dense fallback; sparse_dense: the rule is
@@ -190,7 +211,7 @@ def _default_outputs(n):
 def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, params=None,
        extra_params=(), infer_inputs=None, infer_types=None, infer_shape=None, loss=False,
        variadic=None, hint=None, needs_head_grad=None, uses_rng=False, input_var_attrs=None,
-       infer_node=None):
+       infer_node=None, inference=None, index_inputs=()):
     """Register the decorated lowering as MXNet op ``name``.
 
     inputs/aux/outputs: a list, or a function of the parsed Params returning one. Defaults: the
@@ -201,6 +222,8 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
     (BatchNorm's moving stats get ``__init__``), unless it already has an ``__init__``.
     ``infer_node(node, in_shapes, out_shapes)`` replaces infer_inputs for ops whose inference
     needs the node itself (control flow: the subgraphs it carries).
+    ``inference``: a loss op's :class:`InferenceForm`, what it exports as (every loss op has one).
+    ``index_inputs``: inputs besides :data:`INDEX_SLOTS` that hold indices (Embedding's data).
     """
     sig = signatures().get(name)
 
@@ -226,7 +249,7 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
         od = OpDef(name, fn, schema, ins_fn, aux_fn, outs_fn, nout_fn, al,
                    infer_inputs, infer_types, infer_shape, loss, var, kvna, hint,
                    (not loss) if needs_head_grad is None else needs_head_grad, uses_rng,
-                   input_var_attrs)
+                   input_var_attrs, inference, index_inputs)
         od.infer_node = infer_node
         register(od)
         return fn

@@ -352,7 +352,10 @@ def _plan(sym, shapes, params=None, aux=None, outputs=None):
 def test_every_loss_layer_has_an_inference_form():
     from converters import registry
     losses = {n for n, od in registry.all_ops().items() if od.loss}
-    assert losses <= set(export._INFERENCE_FORMS), losses - set(export._INFERENCE_FORMS)
+    assert losses <= set(export.inference_forms()), losses - set(export.inference_forms())
+    assert export.inference_forms()['SoftmaxOutput'] == 'softmax'
+    assert export.inference_forms()['LogisticRegressionOutput'] == 'sigmoid'
+    assert export.inference_forms()['MakeLoss'] == 'identity'
 
 
 @pytest.mark.parametrize('op,kwargs,shape', [

@@ -14,18 +14,11 @@ import os
 import numpy as np
 import pytest
 
+import module_convention_programs as P
 import tfmod as mx
 from conftest import FIXTURES
 
 REC = json.load(open(os.path.join(FIXTURES, 'module_conventions', 'conventions.json')))
-
-INITS = {
-    'uniform0.5': lambda: mx.init.Uniform(0.5), 'normal0.2': lambda: mx.init.Normal(0.2),
-    'xavier': lambda: mx.init.Xavier(), 'constant3': lambda: mx.init.Constant(3.0),
-    'zero': lambda: mx.init.Zero(), 'one': lambda: mx.init.One(),
-    'msraprelu': lambda: mx.init.MSRAPrelu(),
-}
-
 
 def classify(a):
     v = np.asarray(a.asnumpy(), dtype=np.float64).ravel()
@@ -61,10 +54,8 @@ def check_same_error(err, want, what):
 def test_name_suffix_rules(key):
     iname, how, name = key.split('|')
     want = REC['suffixes'][key]
-    init = INITS[iname]()
-    shape = (6,) if name == 'stn_loc_bias' else (40, 30)
-    arr = mx.nd.zeros(shape)
-    desc = mx.init.InitDesc(name) if how == 'desc' else name
+    init = P.initializers(mx)[iname]()
+    desc, arr = P.suffix_case(mx, name, how)
     try:
         with np.errstate(all='ignore'):
             import warnings
@@ -79,49 +70,12 @@ def test_name_suffix_rules(key):
     check_same_rule(classify(arr), want, key)
 
 
-def module_net():
-    data = mx.sym.Variable('data')
-    h = mx.sym.FullyConnected(data, num_hidden=8, name='fc')
-    h = mx.sym.BatchNorm(h, name='bn')
-    h = mx.sym.LeakyReLU(h, act_type='prelu', name='prelu')
-    h = mx.sym.IdentityAttachKLSparseReg(h, name='kl')
-    h = mx.sym.LayerNorm(h, name='ln')
-    h = mx.sym.reshape(h, shape=(0, 2, 2, 2))
-    h = mx.sym.InstanceNorm(h, name='inorm')
-    h = mx.sym.Deconvolution(h, kernel=(2, 2), num_filter=2, no_bias=True, name='dc')
-    h = mx.sym.UpSampling(h, scale=2, sample_type='bilinear', num_filter=2, name='up')
-    c = mx.sym.Variable('c_weight', shape=(1, 2, 1, 1), init=mx.init.Constant(7.0))
-    h = mx.sym.broadcast_mul(h, c)
-    e = mx.sym.Embedding(mx.sym.Variable('idx'), input_dim=5, output_dim=3, name='emb')
-    return mx.sym.Group([mx.sym.MakeLoss(h, name='l1'), mx.sym.MakeLoss(e, name='l2')])
-
-
-def bound(net):
-    mod = mx.mod.Module(net, data_names=['data', 'idx'], label_names=None)
-    mod.bind([('data', (4, 10)), ('idx', (4,))])
-    return mod
-
-
-LOAD_SRC = {'fc_weight': (8, 10, 0.5), 'arg:bn_gamma': (8, 2.0), 'aux:bn_moving_var': (8, 3.0)}
-
-
-def load_src():
-    return {'fc_weight': mx.nd.full((8, 10), 0.5), 'arg:bn_gamma': mx.nd.full((8,), 2.0),
-            'aux:bn_moving_var': mx.nd.full((8,), 3.0)}
-
-
-MODULE_INITS = {
-    'default': None, 'xavier': lambda: mx.init.Xavier(), 'one': lambda: mx.init.One(),
-    'mixed': lambda: mx.init.Mixed(['.*gamma', 'fc.*', '.*'], [mx.init.Constant(2.0),
-                                                               mx.init.Normal(0.3),
-                                                               mx.init.Uniform(0.1)]),
-    'load': lambda: mx.init.Load(load_src(), default_init=mx.init.Uniform(0.2)),
-}
+MODULE_INITS = P.module_initializers(mx)
 
 
 def test_ops_stamp_mxnet_init_attrs_on_their_variables():
     """prelu's gamma carries ["Constant", {"value": 0.25}], BatchNorm's statistics zero/one..."""
-    attrs = {k: v for k, v in module_net().attr_dict().items() if '__init__' in v}
+    attrs = {k: v for k, v in P.module_net(mx).attr_dict().items() if '__init__' in v}
     want = REC['module_init']['attrs']
     assert sorted(attrs) == sorted(want)
     for name, a in want.items():
@@ -140,7 +94,7 @@ def test_prelu_gamma_of_an_explicit_variable():
 
 @pytest.mark.parametrize('tag', sorted(MODULE_INITS))
 def test_module_init_params_picks_mxnet_rules(tag):
-    mod = bound(module_net())
+    mod = P.bound_module_net(mx, P.module_net(mx))
     if MODULE_INITS[tag] is None:
         mod.init_params()
     else:
@@ -154,12 +108,12 @@ def test_module_init_params_picks_mxnet_rules(tag):
 
 
 def test_module_init_errors():
-    mod = bound(module_net())
+    mod = P.bound_module_net(mx, P.module_net(mx))
     # MXNet raises AssertionError with this text; tfmod raises MXNetError with the same text
     with pytest.raises(mx.base.MXNetError,
                        match='Cannot Initialize bn_beta. Not found in loaded param and no '
                              'default Initializer is provided'):
-        mod.init_params(mx.init.Load(load_src()))
+        mod.init_params(mx.init.Load(P.load_src(mx)))
     want = REC['module_init']['mixed_no_match']
     with pytest.raises(getattr(builtins, want[0])) as e:
         mod.init_params(mx.init.Mixed(['fc.*'], [mx.init.One()]), force_init=True)
@@ -168,14 +122,8 @@ def test_module_init_errors():
 
 def test_fused_rnn_parameters_need_an_explicit_initializer():
     """A plain initializer refuses ``rnn_parameters`` (and unlisted states) as MXNet does."""
-    data = mx.sym.Variable('data')
-    rnn = mx.sym.RNN(data, state_size=3, num_layers=1, mode='lstm', name='rnn')
-    for state_names, init, key in (
-            (['rnn_state', 'rnn_state_cell'], mx.init.Uniform(0.1), 'rnn_uniform'),
-            (None, mx.init.Mixed(['.*parameters', '.*'], [mx.init.One(), mx.init.Uniform(0.1)]),
-             'rnn_state_as_param')):
-        mod = mx.mod.Module(rnn, data_names=['data'], label_names=None, state_names=state_names)
-        mod.bind([('data', (2, 4, 5))])
+    for key, state_names, init in P.fused_rnn_cases(mx):
+        mod = P.fused_rnn_module(mx, state_names)
         want = REC['module_init'][key]
         with pytest.raises(getattr(builtins, want[0])) as e:
             mod.init_params(init)

@@ -15,22 +15,14 @@ import pytest
 
 import tfmod as mx
 from conftest import FIXTURES
+import module_convention_programs as P
+from module_convention_programs import mlp
 from param_error_cases import param_error_cases
 
 REC = json.load(open(os.path.join(FIXTURES, 'module_conventions', 'conventions.json')))
 FB = REC['forward_batches']
 Batch = namedtuple('Batch', ['data'])
 LBatch = namedtuple('LBatch', ['data', 'label'])
-
-
-def mlp(loss=True):
-    data = mx.sym.Variable('data')
-    h = mx.sym.FullyConnected(data, num_hidden=4, name='fc1')
-    h = mx.sym.Activation(h, act_type='tanh', name='act')
-    h = mx.sym.FullyConnected(h, num_hidden=3, name='fc2')
-    if loss:
-        return mx.sym.SoftmaxOutput(h, name='softmax')
-    return mx.sym.softmax(h, name='softmax')
 
 
 def params():
@@ -53,7 +45,7 @@ def raises_like(fn, want):
 # -- forward with any batch object -------------------------------------------------------------
 def test_label_less_batch_reshapes_the_module():
     x = np.array(FB['x'], dtype=np.float32)
-    mod = mx.mod.Module(mlp(False), label_names=None)
+    mod = mx.mod.Module(mlp(mx, False), label_names=None)
     mod.bind(data_shapes=[('data', (2, 6))], for_training=False)
     mod.set_params(params(), {})
     mod.forward(Batch([mx.nd.array(x[:2])]))
@@ -66,7 +58,7 @@ def test_label_less_batch_reshapes_the_module():
 
 def test_predict_takes_arrays_and_iterators():
     x = np.array(FB['x'], dtype=np.float32)
-    mod = mx.mod.Module(mlp(False), label_names=None)
+    mod = mx.mod.Module(mlp(mx, False), label_names=None)
     mod.bind(data_shapes=[('data', (2, 6))], for_training=False)
     mod.set_params(params(), {})
     close(mod.predict(x[:3]), FB['predict_numpy'])
@@ -82,7 +74,7 @@ def test_predict_takes_arrays_and_iterators():
 def test_loss_module_bound_without_labels_cannot_change_batch_size():
     """MXNet refuses: the label's shape was inferred, and reshape won't change it silently."""
     x = np.array(FB['x'], dtype=np.float32)
-    mod = mx.mod.Module(mlp())
+    mod = mx.mod.Module(mlp(mx))
     mod.bind(data_shapes=[('data', (2, 6))], for_training=False)
     mod.set_params(params(), {})
     mod.forward(Batch([mx.nd.array(x[:2])]))
@@ -95,12 +87,12 @@ def test_loss_module_bound_without_labels_cannot_change_batch_size():
 
 def test_batch_with_labels_of_another_size():
     x = np.array(FB['x'], dtype=np.float32)
-    mod = mx.mod.Module(mlp())
+    mod = mx.mod.Module(mlp(mx))
     mod.bind(data_shapes=[('data', (2, 6))], label_shapes=[('softmax_label', (2,))])
     mod.set_params(params(), {})
     raises_like(lambda: mod.forward(Batch([mx.nd.array(x[:4])]), is_train=False),
                 FB['train_mod_nolabel_4'])
-    mod = mx.mod.Module(mlp())
+    mod = mx.mod.Module(mlp(mx))
     mod.bind(data_shapes=[('data', (2, 6))], label_shapes=[('softmax_label', (2,))])
     mod.set_params(params(), {})
     mod.forward(LBatch([mx.nd.array(x[:4])], [mx.nd.zeros((4,))]), is_train=False)
@@ -130,19 +122,13 @@ def test_set_params_and_init_params_raise_where_mxnet_does():
 
 
 # -- layouts: TNC data over two devices --------------------------------------------------------
-@pytest.mark.parametrize('tag', ['plain', 'out_tnc'])
+@pytest.mark.parametrize('tag', P.LAYOUT_TAGS)
 def test_tnc_layout_splits_the_batch_axis_over_two_devices(tag):
     """Data is split along its layout's N axis; outputs are merged, and out_grads split, along
     the batch axis of the output's ``__layout__`` attribute (axis 0 without one, as MXNet)."""
     L = REC['layouts']
     want = L[tag]
-    data = mx.sym.Variable('data')
-    attr = {'__layout__': 'TNC'} if tag == 'out_tnc' else None
-    out = mx.sym.FullyConnected(data, num_hidden=2, flatten=False, name='fc', attr=attr)
-    mod = mx.mod.Module(out, data_names=['data'], label_names=None,
-                        context=[mx.cpu(0), mx.cpu(1)])
-    mod.bind(data_shapes=[mx.io.DataDesc('data', (3, 4, 5), layout='TNC')],
-             inputs_need_grad=True)
+    mod = P.tnc_module(mx, tag)
     mod.set_params({'fc_weight': mx.nd.array(L['w']), 'fc_bias': mx.nd.array(L['b'])}, {})
     assert [list(e.arg_dict['data'].shape) for e in mod._exec_group.execs] == \
         want['exec_data_shapes']
@@ -170,28 +156,12 @@ def test_tnc_layout_splits_the_batch_axis_over_two_devices(tag):
 # -- group2ctxs: where each group's arrays live ------------------------------------------------
 @pytest.mark.parametrize('tag', ['one_ctx', 'one_ctx_lists', 'two_ctx'])
 def test_ctx_groups_place_arrays_where_mxnet_does(tag):
-    data = mx.sym.Variable('data')
-    with mx.AttrScope(ctx_group='dev1'):
-        h = mx.sym.FullyConnected(data, num_hidden=4, name='fc1')
-        h = mx.sym.BatchNorm(h, name='bn1')
-    with mx.AttrScope(ctx_group='dev2'):
-        h = mx.sym.FullyConnected(h, num_hidden=3, name='fc2')
-        out = mx.sym.SoftmaxOutput(h, name='softmax')
-    ctx, g2c = {
-        'one_ctx': ([mx.cpu(0)], {'dev1': mx.cpu(1), 'dev2': mx.cpu(2)}),
-        'one_ctx_lists': ([mx.cpu(0)], {'dev1': [mx.cpu(1)], 'dev2': [mx.cpu(2)]}),
-        'two_ctx': ([mx.cpu(0), mx.cpu(1)], {'dev1': [mx.cpu(2), mx.cpu(3)],
-                                             'dev2': [mx.cpu(1), mx.cpu(0)]})}[tag]
+    out = P.ctx_group_net(mx)
+    ctx, g2c = P.ctx_group_cases(mx)[tag]
     mod = mx.mod.Module(out, context=ctx, group2ctxs=g2c)
     mod.bind([('data', (4, 6))], [('softmax_label', (4,))])
     mod.init_params()
-    got = []
-    for e in mod._exec_group.execs:
-        got.append({
-            'arg': {k: str(v.context) for k, v in e.arg_dict.items()},
-            'grad': {k: str(v.context) for k, v in e.grad_dict.items() if v is not None},
-            'aux': {k: str(v.context) for k, v in e.aux_dict.items()},
-            'out': [str(o.context) for o in e.outputs]})
+    got = P.placement(mod)
     assert got == REC['ctx_groups'][tag]
     assert {k: str(v.context) for k, v in mod.get_params()[0].items()} == \
         REC['ctx_groups'][tag + '_params']

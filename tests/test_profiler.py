@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
+import profiler_programs as PP
 import tfmod as mx
 from tfmod.profiler import recorder
 
@@ -158,62 +159,18 @@ def test_hook_is_free_when_off():
 
 
 # -- the trace file -----------------------------------------------------------------------------
-def _user_objects():
-    """The same calls as the recording script's user_objects()."""
-    d = P.Domain('mydomain')
-    t = d.new_task('mytask')
-    t.start()
-    t.stop()
-    t.start()
-    t.stop()
-    f = d.new_frame('myframe')
-    f.start()
-    f.stop()
-    e = P.Event('myevent')
-    e.start()
-    e.stop()
-    c = d.new_counter('mycounter', 5)
-    c.increment(3)
-    c.decrement(1)
-    c += 10
-    c -= 2
-    c.set_value(2)
-    m = d.new_marker('mymarker')
-    for scope in ('global', 'process', 'thread', 'task', 'marker'):
-        m.mark(scope)
-
-
 def _module_step():
-    data = mx.sym.Variable('data')
-    net = mx.sym.FullyConnected(data, num_hidden=4, name='fc1')
-    net = mx.sym.SoftmaxOutput(net, name='softmax')
-    mod = mx.mod.Module(net)
-    mod.bind(data_shapes=[('data', (2, 3))], label_shapes=[('softmax_label', (2,))])
-    mod.init_params()
-    mod.init_optimizer()
-    batch = mx.io.DataBatch([mx.nd.ones((2, 3))], [mx.nd.zeros((2,))])
-    mod.forward(batch)
-    mod.backward()
-    mod.update()
-    mod.get_outputs()[0].asnumpy()
-    mod.forward(batch, is_train=False)
-    return mod.get_outputs()[0].asnumpy()
-
-
-def _shape(ev):
-    rec = {'keys': sorted(ev), 'ph': ev['ph'], 'name': ev['name']}
-    for key in ('cat', 's'):
-        if key in ev:
-            rec[key] = ev[key]
-    if ev['ph'] in ('M', 'C'):
-        rec['args'] = ev['args']
-    return rec
+    """The recorded module step, then an inference forward -> its output."""
+    def infer(mod, batch):
+        mod.forward(batch, is_train=False)
+        return mod.get_outputs()[0].asnumpy()
+    return PP.module_step(mx, infer)
 
 
 def test_dump_writes_mxnets_chrome_trace_with_user_and_compiled_call_records():
     P.set_config(profile_all=True, filename='trace.json', aggregate_stats=True)
     P.set_state('run')
-    _user_objects()
+    PP.user_objects(P)
     out = _module_step()
     P.pause()
     P.Event('paused_event').start()
@@ -236,7 +193,7 @@ def test_dump_writes_mxnets_chrome_trace_with_user_and_compiled_call_records():
                for e in events if e['ph'] != 'M')
     user = ('mydomain', 'mydomain,frame', 'event', 'mydomain,instant_marker')
     want = [r for r in MX['trace']['records'] if r.get('cat') in user]
-    got = [_shape(e) for e in events if e.get('cat') in user]
+    got = [PP.record_shape(e) for e in events if e.get('cat') in user]
     assert got == want          # every record, in order: keys, phases, names, values, scopes
     want_processes = {r['args']['name'] for r in MX['trace']['records'] if r['ph'] == 'M'}
     assert set(user) | {'cpu/0', 'cpu/1', 'cpu pinned/', 'cpu shared/'} <= want_processes
@@ -294,13 +251,7 @@ def _masked_lines(text):
 
 
 def _dumps_run():
-    P.set_config(profile_symbolic=False, profile_imperative=False, profile_memory=False,
-                 profile_api=False, filename='stats.json', aggregate_stats=True)
-    P.set_state('run')
-    _user_objects()
-    P.Event('a_name_longer_than_the_twenty_five_columns').start()
-    P.Event('a_name_longer_than_the_twenty_five_columns').stop()
-    P.set_state('stop')
+    PP.dumps_calls(P)
 
 
 def test_dumps_table_and_json_are_mxnets_layout():

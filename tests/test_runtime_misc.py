@@ -14,16 +14,10 @@ import tensorflow as tf
 import tfmod as mx
 
 from conftest import FIXTURES
+from ns_util_programs import outcome
 
 with open(os.path.join(FIXTURES, 'ns_util', 'oracle.json')) as _f:
     ORACLE = json.load(_f)
-
-
-def outcome(fn, *args, **kwargs):
-    try:
-        return ['ok', fn(*args, **kwargs)]
-    except Exception as e:  # noqa: BLE001
-        return ['raise', type(e).__name__, str(e)]
 
 
 @pytest.mark.parametrize('ns', ['runtime', 'log', 'engine', 'library'])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
+from testutils_svrg_programs import svrg_fit, svrg_symbol
 from tfmod.contrib.svrg_optimization.svrg_module import SVRGModule
 from tfmod.contrib.svrg_optimization.svrg_optimizer import _SVRGOptimizer, _AssignmentOptimizer
 
@@ -18,43 +19,24 @@ META = json.load(open(os.path.join(FIX, 'svrg.json')))
 CASES = sorted(k for k in META if not k.startswith('_'))
 
 
-def _symbol():
-    data = mx.sym.Variable('data')
-    label = mx.sym.Variable('lin_reg_label')
-    fc = mx.sym.FullyConnected(data, num_hidden=1, name='fc1')
-    return mx.sym.LinearRegressionOutput(fc, label=label, name='lro')
-
-
 def _setup(name):
     m = META[name]
     x, y, w0, b0 = (ARR['%s/%s' % (name, k)] for k in ('x', 'y', 'w0', 'b0'))
     it = mx.io.NDArrayIter(x, y, batch_size=m['batch_size'], shuffle=False,
                            label_name='lin_reg_label')
     ctx = [mx.cpu(i) for i in range(m['num_devices'])] if m['num_devices'] > 1 else mx.cpu()
-    mod = SVRGModule(_symbol(), data_names=['data'], label_names=['lin_reg_label'],
+    mod = SVRGModule(svrg_symbol(mx), data_names=['data'], label_names=['lin_reg_label'],
                      update_freq=m['update_freq'], context=ctx)
     return m, it, mod, {'fc1_weight': mx.nd.array(w0), 'fc1_bias': mx.nd.array(b0)}
 
 
 @pytest.mark.parametrize('name', CASES)
 def test_fit_trajectory_matches_mxnet(name):
-    m, it, mod, init = _setup(name)
-    full, traj, batch_w = [], [], []
-    orig = mod.update_full_grads
-
-    def spy(train_data):
-        orig(train_data)
-        full.append({k: v.asnumpy().copy() for k, v in mod._param_dict[0].items()})
-    mod.update_full_grads = spy
-
-    def batch_cb(_param):
-        batch_w.append(mod.get_params()[0]['fc1_weight'].asnumpy().copy())
-    metric = mx.metric.MSE()
-    mod.fit(it, eval_metric=metric, optimizer=m['optimizer'],
-            optimizer_params=m['optimizer_params'], num_epoch=m['num_epoch'], arg_params=init,
-            epoch_end_callback=lambda e, s, a, x: traj.append(
-                {k: v.asnumpy().copy() for k, v in a.items()}),
-            batch_end_callback=batch_cb, kvstore='local')
+    m = META[name]
+    full, traj, batch_w, mse = svrg_fit(
+        mx, SVRGModule, *(ARR['%s/%s' % (name, k)] for k in ('x', 'y', 'w0', 'b0')),
+        m['batch_size'], m['num_epoch'], m['update_freq'], m['optimizer'],
+        m['optimizer_params'], m['num_devices'])
     assert len(full) == m['num_full']
     for j, snapshot in enumerate(full):
         for k, v in snapshot.items():
@@ -67,7 +49,7 @@ def test_fit_trajectory_matches_mxnet(name):
                                        atol=1e-6)
     np.testing.assert_allclose(np.stack(batch_w), ARR[name + '/batch_weights'], rtol=1e-5,
                                atol=1e-6)
-    assert metric.get()[1] == pytest.approx(m['final_mse'], rel=1e-5)
+    assert mse == pytest.approx(m['final_mse'], rel=1e-5)
 
 
 def test_manual_loop_equals_fit():
@@ -95,7 +77,7 @@ def test_update_freq_is_checked_as_mxnet():
     for bad, (etype, msg) in META['_errors'].items():
         value = {'0': 0, '-1': -1, '1.5': 1.5, 'None': None}[bad]
         with pytest.raises({'ValueError': ValueError, 'TypeError': TypeError}[etype]) as e:
-            SVRGModule(_symbol(), data_names=['data'], label_names=['lin_reg_label'],
+            SVRGModule(svrg_symbol(mx), data_names=['data'], label_names=['lin_reg_label'],
                        update_freq=value)
         assert str(e.value) == msg
 
@@ -120,7 +102,7 @@ def test_fixed_params_stay_fixed():
     """MXNet 1.9.1's SVRGModule fails on fixed parameters (no gradient to add); tfmod skips
     them: the bias keeps its value while the weight trains as without it."""
     m, it, _, init = _setup('sgd_n20_b5')
-    mod = SVRGModule(_symbol(), data_names=['data'], label_names=['lin_reg_label'],
+    mod = SVRGModule(svrg_symbol(mx), data_names=['data'], label_names=['lin_reg_label'],
                      update_freq=2, fixed_param_names=['fc1_bias'])
     init['fc1_bias'] = mx.nd.array([0.25])
     mod.fit(it, eval_metric='mse', optimizer_params=m['optimizer_params'], num_epoch=2,

@@ -13,7 +13,7 @@ import re
 
 from .base import MXNetError
 from .fileio import atomic_write, read_bytes, remove_stale_temps
-from .ndarray import ndfile
+from .ndarray import ndfile, saveload
 from .symbol import load as sym_load
 from .states_file import add_params_digest, states_params_digest
 
@@ -22,13 +22,13 @@ def save_params_file(fname, arg_params, aux_params):
     """Write ``arg:``/``aux:`` params in the given (MXNet: list_arguments, then aux) order."""
     save_dict = {('arg:%s' % k): v for k, v in arg_params.items()}
     save_dict.update({('aux:%s' % k): v for k, v in aux_params.items()})
-    ndfile.save(fname, save_dict)
+    saveload.save(fname, save_dict)
 
 
 def load_params(prefix, epoch):
     """(arg_params, aux_params) from ``prefix-%04d.params``."""
     fname = '%s-%04d.params' % (prefix, epoch)
-    return split_params(ndfile.load(fname), fname)
+    return split_params(saveload.load(fname), fname)
 
 
 def split_params(save_dict, fname):

@@ -35,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import dtypes as _dt
-from converters import loss as _loss
+from converters import registry
 from converters.graph import LowerContext, check_ops, node_error, topo_order
 from converters.infer import fmt, infer
 from .base import MXNetError
@@ -45,48 +45,20 @@ __all__ = ['save_model', 'export_savedmodel', 'to_onnx', 'to_tflite', 'inference
 
 
 # -- loss layers in inference ------------------------------------------------------------------
-
-def _identity(ctx, p, data, *rest):
-    return tf.identity(data)
-
-
-def _softmax(ctx, p, data, *rest):
-    return _loss._softmax_forward(ctx, p, data)
-
-
-def _sigmoid(ctx, p, data, *rest):
-    return tf.sigmoid(data)
-
-
-# Canonical op name -> its inference lowering over the data input alone (the other inputs,
-# labels, are pruned). These are exactly the ops' own forward values, without the training
-# gradient (which would need the label).
-_INFERENCE_FORMS = {
-    'SoftmaxOutput': _softmax,
-    'LinearRegressionOutput': _identity,
-    'MAERegressionOutput': _identity,
-    'LogisticRegressionOutput': _sigmoid,
-    'SVMOutput': _identity,
-    'MakeLoss': _identity,
-    'make_loss': _identity,
-}
-
+# Each loss op's registry entry carries its inference form (converters/registry.InferenceForm)
+# and which inputs hold indices; export only applies them.
 
 def inference_forms():
     """{op name: what it exports as}, for documentation and tests."""
-    names = {_identity: 'identity', _softmax: 'softmax', _sigmoid: 'sigmoid'}
-    return {k: names[v] for k, v in _INFERENCE_FORMS.items()}
+    return {name: od.inference.kind for name, od in sorted(registry.all_ops().items())
+            if od.inference is not None}
 
-
-# Inputs that carry indices or lengths: never cast to a reduced precision.
-_INDEX_INPUTS = {'indices', 'index', 'sequence_length', 'label', 'data_lengths', 'label_lengths'}
-_INDEX_INPUTS_BY_OP = {('Embedding', 'data')}
 
 _PRECISIONS = {None: None, 'float32': None, 'float16': tf.float16, 'bfloat16': tf.bfloat16}
 
 
 def _form(node):
-    return None if node.is_variable else _INFERENCE_FORMS.get(node.opdef.name)
+    return None if node.is_variable else node.opdef.inference
 
 
 # -- planning: which nodes, inputs and parameters a signature needs -------------------------------
@@ -256,13 +228,11 @@ class _Plan:
             ctx = LowerContext(is_train, node, seed, i, self._node_out_shapes(node, values))
             try:
                 with tf.name_scope(_spec_name(node.name)):
-                    if form is _softmax and compute_dtype is not None:
-                        # in float32, as the float32 model does (MXNet's oneDNN softmax axis
-                        # depends on the dtype); and for accuracy
-                        out = tf.cast(form(ctx, node.params, tf.cast(ins[0], tf.float32)),
+                    if form is not None and form.float32 and compute_dtype is not None:
+                        out = tf.cast(form.lower(ctx, node.params, tf.cast(ins[0], tf.float32)),
                                       compute_dtype)
                     elif form is not None:
-                        out = form(ctx, node.params, *ins)
+                        out = form.lower(ctx, node.params, *ins)
                     else:
                         out = node.opdef.lower(ctx, node.params, *ins)
             except (ValueError, TypeError, IndexError, tf.errors.OpError, MXNetError) as e:
@@ -288,8 +258,7 @@ def _cast_inputs(node, ins, cdt):
     out = []
     for j, t in enumerate(ins):
         slot = names[j] if j < len(names) else None
-        if t.dtype.is_floating and t.dtype != cdt and slot not in _INDEX_INPUTS and \
-                (node.opdef.name, slot) not in _INDEX_INPUTS_BY_OP:
+        if t.dtype.is_floating and t.dtype != cdt and slot not in node.opdef.index_inputs:
             t = tf.cast(t, cdt)
         out.append(t)
     return out

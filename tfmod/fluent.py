@@ -1,22 +1,16 @@
 """MXNet 1.9.1's fluent methods, shared by NDArray and Symbol: ``x.sum(axis=1)`` is
 ``mx.nd.sum(x, axis=1)`` on an NDArray and ``mx.sym.sum(x, axis=1)`` on a Symbol.
 
-The names are those whose method in MXNet's ``Symbol``/``NDArray`` just calls the op of the same
-name on ``self`` (read from MXNet 1.9.1's classes); ``SPECIAL`` lists the few whose method has its
-own signature. Methods are made from the op namespace of each class, so one op definition serves
-``mx.nd.X``, ``mx.sym.X`` and both fluent forms.
+The names are the op names MXNet 1.9.1's ``Symbol``/``NDArray`` have as methods that just call
+the op of the same name on ``self``: each op's registry entry carries them (``OpDef.fluent``,
+recorded from MXNet's classes into ``converters/signatures.json``). ``SPECIAL`` lists the few
+whose method has its own signature. Methods are made from the op namespace of each class, so one
+op definition serves ``mx.nd.X``, ``mx.sym.X`` and both fluent forms.
 """
+from converters import registry
 
-NAMES = (
-    'abs', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctanh', 'argmax',
-    'argmax_channel', 'argmin', 'argsort', 'broadcast_axes', 'broadcast_like', 'broadcast_to',
-    'cbrt', 'ceil', 'clip', 'cos', 'cosh', 'degrees', 'depth_to_space', 'exp', 'expm1', 'fix',
-    'flip', 'floor', 'log', 'log10', 'log1p', 'log2', 'log_softmax', 'max', 'mean', 'min',
-    'nanprod', 'nansum', 'norm', 'one_hot', 'ones_like', 'pad', 'pick', 'prod', 'radians', 'rcbrt',
-    'reciprocal', 'relu', 'repeat', 'reshape', 'reshape_like', 'rint', 'round', 'rsqrt',
-    'shape_array', 'sigmoid', 'sign', 'sin', 'sinh', 'size_array', 'slice', 'slice_axis',
-    'slice_like', 'softmax', 'softmin', 'sort', 'space_to_depth', 'split', 'sqrt', 'square', 'sum',
-    'swapaxes', 'take', 'tan', 'tanh', 'tile', 'topk', 'transpose', 'trunc', 'zeros_like')
+NAMES = tuple(sorted(n for od in registry.all_ops().values() for n in od.fluent
+                     if registry.get(n) is od))
 
 SPECIAL = ('astype', 'diag', 'expand_dims', 'flatten', 'squeeze', 'split_v2')
 

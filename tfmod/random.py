@@ -1,35 +1,18 @@
 """Random state and samplers: ``mx.random.seed``, ``mx.random.*`` = ``mx.nd.random.*``.
 
-One seed drives everything random in tfmod: the eager samplers and the per-call seeds that
-compiled graphs give to Dropout and the random ops (stateless TF random ops), so a seeded program
-is reproducible run to run. The samplers dispatch as MXNet's do: number parameters draw with the
-``_random_<distribution>`` op, NDArray parameters with ``_sample_<distribution>`` (one draw of
-``shape`` per parameter element). Values cannot match MXNet's generator; distributions do.
+One seed (rng.py) drives everything random in tfmod. The samplers dispatch as MXNet's do: number
+parameters draw with the ``_random_<distribution>`` op, NDArray parameters with
+``_sample_<distribution>`` (one draw of ``shape`` per parameter element). Values cannot match MXNet's generator; distributions do.
 """
 import numpy as np
-import tensorflow as tf
 
 from .base import MXNetError, numeric_types
-
-_state = {'rng': np.random.RandomState(0)}
-
-
-def seed(seed_state, ctx='all'):
-    """Seed every random source tfmod uses."""
-    if not isinstance(seed_state, (int, np.integer)) or isinstance(seed_state, bool):
-        raise MXNetError('seed_state must be an integer, got %r' % (seed_state,))
-    _state['rng'] = np.random.RandomState(int(seed_state) & 0xFFFFFFFF)
-
-
-def next_seed():
-    """A fresh [2] int32 seed tensor for one call of a compiled graph or a random op."""
-    return tf.constant(_state['rng'].randint(0, 2 ** 31 - 1, size=2, dtype=np.int64)
-                       .astype(np.int32))
+from .ndarray.ndarray import NDArray
+from .ndarray.register import invoke
+from .rng import next_seed, seed  # noqa: F401  (mx.random.seed; next_seed for executors)
 
 
 def _helper(random_op, sample_op, params, shape, dtype, ctx, out, kwargs):
-    from .ndarray.ndarray import NDArray
-    from .ndarray.register import invoke
     if isinstance(params[0], NDArray):
         if any(not isinstance(p, NDArray) for p in params[1:]):
             raise MXNetError('Distribution parameters must all have the same type, but got '
@@ -111,7 +94,6 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 
 def multinomial(data, shape=None, get_prob=False, out=None, dtype='int32', **kwargs):
     """Class indices drawn from the probability rows of ``data`` (and their log-likelihood)."""
-    from .ndarray.register import invoke
     kw = dict(kwargs, get_prob=get_prob, dtype=dtype, out=out)
     if shape is not None:
         kw['shape'] = shape
@@ -120,12 +102,10 @@ def multinomial(data, shape=None, get_prob=False, out=None, dtype='int32', **kwa
 
 def shuffle(data, **kwargs):
     """A random permutation of ``data`` along its first axis."""
-    from .ndarray.register import invoke
     return invoke('_shuffle', (data,), kwargs)
 
 
 def _num(**kw):
     """Keep number parameters as op attributes (NDArray parameters are op inputs)."""
-    from .ndarray.ndarray import NDArray
     return {k: v for k, v in kw.items() if not isinstance(v, NDArray)}
 

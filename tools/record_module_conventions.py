@@ -16,6 +16,10 @@ import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
 from param_error_cases import param_error_cases  # noqa: E402
+from module_convention_programs import (  # noqa: E402
+    LAYOUT_TAGS, SUFFIX_NAMES, bound_module_net, ctx_group_cases, ctx_group_net, fused_rnn_cases,
+    fused_rnn_module, initializers, load_src, mlp, module_initializers, module_net, placement,
+    suffix_case, tnc_module)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'module_conventions')
@@ -50,16 +54,6 @@ def fixed_params(mod, seed=0):
     return arg, aux
 
 
-def mlp(loss=True):
-    data = mx.sym.Variable('data')
-    h = mx.sym.FullyConnected(data, num_hidden=4, name='fc1')
-    h = mx.sym.Activation(h, act_type='tanh', name='act')
-    h = mx.sym.FullyConnected(h, num_hidden=3, name='fc2')
-    if loss:
-        return mx.sym.SoftmaxOutput(h, name='softmax')
-    return mx.sym.softmax(h, name='softmax')
-
-
 # -- 1. forward with any batch object, predict/score/iter_predict inputs, param errors ----------
 def record_forward_batches():
     rec = {}
@@ -67,7 +61,7 @@ def record_forward_batches():
     rec['x'] = arr(x)
     # A loss-terminated symbol bound without labels cannot change its batch size: its label's
     # shape was inferred, and reshape refuses to change an unspecified argument.
-    lmod = mx.mod.Module(mlp(), context=mx.cpu())
+    lmod = mx.mod.Module(mlp(mx), context=mx.cpu())
     lmod.bind(data_shapes=[('data', (2, 6))], for_training=False)
     arg, aux = fixed_params(lmod)
     lmod.set_params(arg, aux)
@@ -75,7 +69,7 @@ def record_forward_batches():
     lmod.forward(Batch([mx.nd.array(x[:2])]))
     rec['loss_batch_nolabel_2'] = arr(lmod.get_outputs()[0])
     rec['loss_batch_nolabel_5'] = exc(lambda: lmod.forward(Batch([mx.nd.array(x)])))
-    mod = mx.mod.Module(mlp(False), context=mx.cpu(), label_names=None)
+    mod = mx.mod.Module(mlp(mx, False), context=mx.cpu(), label_names=None)
     mod.bind(data_shapes=[('data', (2, 6))], for_training=False)
     rec['arg'] = {k: arr(v) for k, v in arg.items()}
     mod.set_params(arg, aux)
@@ -93,13 +87,13 @@ def record_forward_batches():
     rec['iter_predict_ndarray'] = exc(lambda: list(mod.iter_predict(mx.nd.array(x))))
     rec['predict_list'] = exc(lambda: mod.predict([x]))
     # A training module bound with labels: a label-less batch of another size still works.
-    mod2 = mx.mod.Module(mlp(), context=mx.cpu())
+    mod2 = mx.mod.Module(mlp(mx), context=mx.cpu())
     mod2.bind(data_shapes=[('data', (2, 6))], label_shapes=[('softmax_label', (2,))])
     mod2.set_params(arg, aux)
     rec['train_mod_nolabel_4'] = exc(lambda: mod2.forward(Batch([mx.nd.array(x[:4])]),
                                                           is_train=False))
     LBatch = namedtuple('LBatch', ['data', 'label'])
-    mod2 = mx.mod.Module(mlp(), context=mx.cpu())
+    mod2 = mx.mod.Module(mlp(mx), context=mx.cpu())
     mod2.bind(data_shapes=[('data', (2, 6))], label_shapes=[('softmax_label', (2,))])
     mod2.set_params(arg, aux)
     mod2.forward(LBatch([mx.nd.array(x[:4])], [mx.nd.zeros((4,))]), is_train=False)
@@ -143,13 +137,8 @@ def record_layouts():
     w = rng.uniform(-1, 1, (2, 5)).astype(np.float32)
     b = rng.uniform(-1, 1, (2,)).astype(np.float32)
     rec['x'], rec['w'], rec['b'] = arr(x), arr(w), arr(b)
-    for tag, attr in (('plain', None), ('out_tnc', {'__layout__': 'TNC'})):
-        data = mx.sym.Variable('data')
-        out = mx.sym.FullyConnected(data, num_hidden=2, flatten=False, name='fc', attr=attr)
-        mod = mx.mod.Module(out, data_names=['data'], label_names=None,
-                            context=[mx.cpu(0), mx.cpu(1)])
-        mod.bind(data_shapes=[mx.io.DataDesc('data', (3, 4, 5), layout='TNC')],
-                 inputs_need_grad=True)
+    for tag in LAYOUT_TAGS:
+        mod = tnc_module(mx, tag)
         mod.set_params({'fc_weight': mx.nd.array(w), 'fc_bias': mx.nd.array(b)}, {})
         r = {}
         r['exec_data_shapes'] = [list(e.arg_dict['data'].shape) for e in mod._exec_group.execs]
@@ -176,29 +165,12 @@ def record_layouts():
 # -- 3. ctx_group / group2ctxs placement --------------------------------------------------------
 def record_ctx_groups():
     rec = {}
-    data = mx.sym.Variable('data')
-    with mx.AttrScope(ctx_group='dev1'):
-        h = mx.sym.FullyConnected(data, num_hidden=4, name='fc1')
-        h = mx.sym.BatchNorm(h, name='bn1')
-    with mx.AttrScope(ctx_group='dev2'):
-        h = mx.sym.FullyConnected(h, num_hidden=3, name='fc2')
-        out = mx.sym.SoftmaxOutput(h, name='softmax')
-    for tag, ctx, g2c in (
-            ('one_ctx', [mx.cpu(0)], {'dev1': mx.cpu(1), 'dev2': mx.cpu(2)}),
-            ('one_ctx_lists', [mx.cpu(0)], {'dev1': [mx.cpu(1)], 'dev2': [mx.cpu(2)]}),
-            ('two_ctx', [mx.cpu(0), mx.cpu(1)],
-             {'dev1': [mx.cpu(2), mx.cpu(3)], 'dev2': [mx.cpu(1), mx.cpu(0)]})):
+    out = ctx_group_net(mx)
+    for tag, (ctx, g2c) in ctx_group_cases(mx).items():
         mod = mx.mod.Module(out, context=ctx, group2ctxs=g2c)
         mod.bind([('data', (4, 6))], [('softmax_label', (4,))])
         mod.init_params()
-        r = []
-        for e in mod._exec_group.execs:
-            r.append({
-                'arg': {k: str(v.context) for k, v in e.arg_dict.items()},
-                'grad': {k: str(v.context) for k, v in e.grad_dict.items() if v is not None},
-                'aux': {k: str(v.context) for k, v in e.aux_dict.items()},
-                'out': [str(o.context) for o in e.outputs]})
-        rec[tag] = r
+        rec[tag] = placement(mod)
         rec[tag + '_params'] = {k: str(v.context) for k, v in mod.get_params()[0].items()}
     return rec
 
@@ -213,96 +185,43 @@ def classify(a):
             round(float(v.mean()), 6)]
 
 
-SUFFIX_NAMES = ['p_weight', 'p_bias', 'p_gamma', 'p_beta', 'p_moving_mean', 'p_moving_var',
-                'p_moving_inv_var', 'p_moving_avg', 'p_running_mean', 'p_running_var',
-                'p_parameters', 'p_state', 'p_state_cell', 'p_min', 'p_max', 'pmin', 'p_other',
-                'upsampling0_weight', 'stn_loc_weight', 'stn_loc_bias', 'p_weight_quantize']
-
-
-def initializers():
-    return {
-        'uniform0.5': mx.init.Uniform(0.5), 'normal0.2': mx.init.Normal(0.2),
-        'xavier': mx.init.Xavier(), 'constant3': mx.init.Constant(3.0), 'zero': mx.init.Zero(),
-        'one': mx.init.One(), 'msraprelu': mx.init.MSRAPrelu(),
-    }
-
-
 def record_suffixes():
     """Each name through each initializer, as InitDesc (what Module passes) and as a plain str
     (MXNet's deprecated legacy path)."""
     rec = {}
-    for iname, init in initializers().items():
+    for iname, make in initializers(mx).items():
+        init = make()
         for name in SUFFIX_NAMES:
-            shape = (6,) if name == 'stn_loc_bias' else (40, 30)
             for how in ('desc', 'str'):
-                a = mx.nd.zeros(shape)
-                key = name if how == 'desc' else name
-                d = mx.init.InitDesc(key) if how == 'desc' else key
+                d, a = suffix_case(mx, name, how)
                 e = exc(lambda: init(d, a))
                 rec['%s|%s|%s' % (iname, how, name)] = e if e else classify(a)
     return rec
 
 
-def module_net():
-    data = mx.sym.Variable('data')
-    h = mx.sym.FullyConnected(data, num_hidden=8, name='fc')
-    h = mx.sym.BatchNorm(h, name='bn')
-    h = mx.sym.LeakyReLU(h, act_type='prelu', name='prelu')
-    h = mx.sym.IdentityAttachKLSparseReg(h, name='kl')
-    h = mx.sym.LayerNorm(h, name='ln')
-    h = mx.sym.reshape(h, shape=(0, 2, 2, 2))
-    h = mx.sym.InstanceNorm(h, name='inorm')
-    h = mx.sym.Deconvolution(h, kernel=(2, 2), num_filter=2, no_bias=True, name='dc')
-    h = mx.sym.UpSampling(h, scale=2, sample_type='bilinear', num_filter=2, name='up')
-    c = mx.sym.Variable('c_weight', shape=(1, 2, 1, 1), init=mx.init.Constant(7.0))
-    h = mx.sym.broadcast_mul(h, c)
-    e = mx.sym.Embedding(mx.sym.Variable('idx'), input_dim=5, output_dim=3, name='emb')
-    return mx.sym.Group([mx.sym.MakeLoss(h, name='l1'), mx.sym.MakeLoss(e, name='l2')])
-
-
-def bind_module(net, shapes):
-    mod = mx.mod.Module(net, data_names=[n for n, _ in shapes], label_names=None)
-    mod.bind(shapes)
-    return mod
-
-
 def record_module_init():
     rec = {}
-    shapes = [('data', (4, 10)), ('idx', (4,))]
-    net = module_net()
+    net = module_net(mx)
     rec['attrs'] = {k: v for k, v in net.attr_dict().items() if '__init__' in v}
-    load_src = {'fc_weight': mx.nd.full((8, 10), 0.5), 'arg:bn_gamma': mx.nd.full((8,), 2.0),
-                'aux:bn_moving_var': mx.nd.full((8,), 3.0)}
-    mixed = mx.init.Mixed(['.*gamma', 'fc.*', '.*'],
-                          [mx.init.Constant(2.0), mx.init.Normal(0.3), mx.init.Uniform(0.1)])
-    cases = {'default': None, 'xavier': mx.init.Xavier(), 'one': mx.init.One(),
-             'mixed': mixed, 'load': mx.init.Load(load_src, default_init=mx.init.Uniform(0.2))}
-    for tag, init in cases.items():
-        mod = bind_module(net, shapes)
-        if init is None:
+    for tag, make in module_initializers(mx).items():
+        mod = bound_module_net(mx, net)
+        if make is None:
             mod.init_params()
         else:
-            mod.init_params(init)
+            mod.init_params(make())
         args, auxs = mod.get_params()
         rec[tag] = {k: classify(v) for k, v in list(args.items()) + list(auxs.items())}
-    mod = bind_module(net, shapes)
-    rec['load_no_default'] = exc(lambda: mod.init_params(mx.init.Load(load_src)))
+    mod = bound_module_net(mx, net)
+    rec['load_no_default'] = exc(lambda: mod.init_params(mx.init.Load(load_src(mx))))
     rec['mixed_no_match'] = exc(lambda: mod.init_params(
         mx.init.Mixed(['fc.*'], [mx.init.One()]), force_init=True))
     # A fused RNN op's parameters: the plain initializers refuse them, FusedRNN fills them.
-    data = mx.sym.Variable('data')
-    rnn = mx.sym.RNN(data, state_size=3, num_layers=1, mode='lstm', name='rnn')
-    rnn_mod = mx.mod.Module(rnn, data_names=['data'], label_names=None,
-                            state_names=['rnn_state', 'rnn_state_cell'])
-    rnn_mod.bind([('data', (2, 4, 5))])
-    rec['rnn_uniform'] = exc(lambda: rnn_mod.init_params(mx.init.Uniform(0.1)))
-    rnn_mod3 = mx.mod.Module(rnn, data_names=['data'], label_names=None)
-    rnn_mod3.bind([('data', (2, 4, 5))])
-    rec['rnn_state_as_param'] = exc(lambda: rnn_mod3.init_params(
-        mx.init.Mixed(['.*parameters', '.*'], [mx.init.One(), mx.init.Uniform(0.1)])))
+    for key, state_names, init in fused_rnn_cases(mx):
+        rnn_mod = fused_rnn_module(mx, state_names)
+        rec[key] = exc(lambda: rnn_mod.init_params(init))
     rec['rnn_state_as_param_values'] = {
-        k: classify(v) for k, v in rnn_mod3.get_params()[0].items()} \
-        if rnn_mod3.params_initialized else None
+        k: classify(v) for k, v in rnn_mod.get_params()[0].items()} \
+        if rnn_mod.params_initialized else None
     return rec
 
 

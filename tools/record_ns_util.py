@@ -7,28 +7,21 @@ Run with the oracle's python (MXNet 1.9.1):
 Paths in messages are stored as ``{path}`` so the tests can fill in their own.
 """
 import inspect
-import io
 import json
 import logging
 import os
 import re
 import sys
 import tempfile
-import threading
 import warnings
 
 import mxnet as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from ns_util_programs import UTIL_PROGRAMS, in_thread, outcome  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'ns_util', 'oracle.json')
-
-
-def outcome(fn, *args, **kwargs):
-    """['ok', value] or ['raise', exception type name, message]."""
-    try:
-        return ['ok', fn(*args, **kwargs)]
-    except Exception as e:  # noqa: BLE001 -- recording whatever MXNet raises
-        return ['raise', type(e).__name__, str(e)]
 
 
 def public_api(mod):
@@ -47,113 +40,10 @@ def public_api(mod):
     return api
 
 
-def in_thread(fn):
-    out = []
-    t = threading.Thread(target=lambda: out.append(fn()))
-    t.start()
-    t.join()
-    return out[0]
-
-
 def record_util():
-    u = mx.util
     r = {}
-    r['set_np_shape_seq'] = [u.set_np_shape(True), u.set_np_shape(True), u.is_np_shape(),
-                             in_thread(u.is_np_shape), u.set_np_shape(False), u.is_np_shape()]
-    seq = []
-    with u.np_shape(True):
-        seq.append(u.is_np_shape())
-        with u.np_shape(False):
-            seq.append(u.is_np_shape())
-            with u.np_shape(None):
-                seq.append(u.is_np_shape())
-        seq.append(u.is_np_shape())
-    seq.append(u.is_np_shape())
-    r['np_shape_scopes'] = seq
-
-    @u.use_np_shape
-    def f_shape(a, b=2):
-        """doc of f_shape"""
-        return [u.is_np_shape(), u.is_np_array(), a + b]
-    r['use_np_shape_func'] = [f_shape(1), f_shape.__name__, f_shape.__doc__, u.is_np_shape()]
-
-    @u.use_np
-    class C:
-        def __init__(self):
-            self.seen_init = [u.is_np_shape(), u.is_np_array()]
-
-        def method(self):
-            return [u.is_np_shape(), u.is_np_array()]
-
-        @staticmethod
-        def static():
-            return [u.is_np_shape(), u.is_np_array()]
-
-        @property
-        def prop(self):
-            return [u.is_np_shape(), u.is_np_array()]
-    c = C()
-    r['use_np_class'] = [c.seen_init, c.method(), C.static(), c.prop,
-                         [u.is_np_shape(), u.is_np_array()]]
-    r['use_np_shape_bad'] = outcome(u.use_np_shape, 3)
-    r['use_np_array_bad'] = outcome(u.use_np_array, 'x')
-    r['use_np_bad'] = outcome(u.use_np, None)
-
-    seq = []
-    with u.np_array(True):
-        seq.append(u.is_np_array())
-        with u.np_array(False):
-            seq.append(u.is_np_array())
-        seq.append(u.is_np_array())
-        seq.append(in_thread(u.is_np_array))
-    seq.append(u.is_np_array())
-    r['np_array_scopes'] = seq
-
-    r['set_np_shape_false_array'] = outcome(u.set_np, shape=False, array=True)
-    u.set_np()
-    r['after_set_np'] = [u.is_np_shape(), u.is_np_array()]
-    r['deactivate_shape_with_array'] = outcome(u.set_np_shape, False)
-    u.reset_np()
-    r['after_reset_np'] = [u.is_np_shape(), u.is_np_array()]
-    u.set_np(array=False)
-    r['after_set_np_array_false'] = [u.is_np_shape(), u.is_np_array()]
-    u.reset_np()
-
-    cases = [('where', False), ('where', None), ('casting', 'no'), ('casting', 'unsafe'),
-             ('casting', 'bogus'), ('order', 'C'), ('order', 1), ('dtype', 'float32'),
-             ('dtype', 'int16'), ('dtype', 'float64'), ('dtype', 'bool'), ('dtype', None),
-             ('subok', False), ('subok', 1), ('out', None), ('axis', 0)]
-    r['ufunc_legal'] = [[k, v, u.np_ufunc_legal_option(k, v)] for k, v in cases]
-    import numpy as np
-    r['ufunc_legal_np_dtypes'] = [u.np_ufunc_legal_option('dtype', d) for d in
-                                  (np.float32, np.int8, np.int16, np.bool_)]
-
-    def neg(x, out=None):
-        return ['neg', x, out]
-
-    def add(x1, x2, out=None):
-        return ['add', x1, x2, out]
-    wu, wb = u.wrap_np_unary_func(neg), u.wrap_np_binary_func(add)
-    kw_cases = [{}, {'casting': 'same_kind', 'where': True, 'order': 'K', 'dtype': None,
-                     'subok': True}, {'casting': 'unsafe'}, {'casting': 'bogus'},
-                {'dtype': 'float32'}, {'dtype': 'int16'}, {'order': 'C'}, {'axis': 1},
-                {'subok': False}, {'where': False}]
-    r['wrap_unary'] = [[kw, outcome(wu, 5, **kw)] for kw in kw_cases]
-    r['wrap_binary'] = [[kw, outcome(wb, 1, 2, **kw)] for kw in kw_cases]
-    r['wrap_names'] = [wu.__name__, wb.__name__]
-    r['wrap_out'] = [wu(1, out=3), wb(1, 2, out=4)]
-
-    def g():
-        pass
-    r['set_module'] = [u.set_module('mxnet.numpy')(g).__module__,
-                       u.set_module(None)(g).__module__]
-
-    u.setenv('TFMOD_NSU_VAR', 'abc')
-    r['env'] = [u.getenv('TFMOD_NSU_VAR')]
-    u.setenv('TFMOD_NSU_VAR', None)
-    r['env'].append(u.getenv('TFMOD_NSU_VAR'))
-    r['env'].append(u.getenv('TFMOD_NSU_NEVER_SET'))
-    r['cuda_cc_cpu'] = outcome(u.get_cuda_compute_capability, mx.cpu())
+    for program in UTIL_PROGRAMS:
+        r.update(program(mx))
     return r
 
 

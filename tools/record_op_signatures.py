@@ -10,9 +10,14 @@ schemas are the real ones, not remembered ones. Backward (``_backward_*``) ops a
 ``open_attrs`` records, for each op, whether MXNet keeps and ignores attributes it does not declare
 (true of most ops without a parameter struct: Gluon writes ``zeros_like`` with a ``dtype``) rather
 than refusing them, probed by loading a one-node graph carrying an undeclared attribute.
+``fluent`` lists the op's names (canonical or alias) that MXNet's ``NDArray`` or ``Symbol`` has as
+a plain fluent method -- one whose body is just ``return op.<name>(self, *args, **kwargs)`` --
+read from the classes' source.
 """
 import ctypes
+import inspect
 import json
+import re
 import sys
 
 import mxnet as mx
@@ -60,6 +65,20 @@ def accepts_unknown_attrs(name, inputs):
     return True
 
 
+def fluent_methods():
+    """Names of the plain fluent methods of MXNet's NDArray and Symbol."""
+    names = set()
+    for cls in (mx.nd.NDArray, mx.sym.Symbol):
+        for name, fn in vars(cls).items():
+            if name.startswith('_') or not inspect.isfunction(fn):
+                continue
+            m = re.search(r'return op\.(\w+)\(self, \*args, \*\*kwargs\)$',
+                          inspect.getsource(fn).strip())
+            if m and m.group(1) == name:
+                names.add(name)
+    return names
+
+
 def main(out):
     by_handle = {}
     infos = {}
@@ -70,6 +89,7 @@ def main(out):
         infos[name] = (handle, real, args, kvna)
         by_handle.setdefault(handle, []).append(name)
     ops = {}
+    fluent = fluent_methods()
     for name, (handle, real, args, kvna) in infos.items():
         if name != real:
             continue
@@ -86,6 +106,9 @@ def main(out):
             'open_attrs': not params and not any(t.endswith('[]') for a, t in args)
                           and accepts_unknown_attrs(name, inputs),
         }
+        names = sorted(n for n in by_handle[handle] if n in fluent)
+        if names:
+            ops[name]['fluent'] = names
     doc = {'mxnet_version': mx.__version__, 'ops': ops}
     with open(out, 'w') as f:
         json.dump(doc, f, indent=0, sort_keys=True)

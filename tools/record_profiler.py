@@ -18,6 +18,9 @@ import sys
 
 import mxnet as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from profiler_programs import dumps_calls, module_step, record_shape, user_objects  # noqa: E402
+
 
 def outcome(fn):
     try:
@@ -72,65 +75,13 @@ def state_cases():
     }
 
 
-def module_step():
-    data = mx.sym.Variable('data')
-    net = mx.sym.FullyConnected(data, num_hidden=4, name='fc1')
-    net = mx.sym.SoftmaxOutput(net, name='softmax')
-    mod = mx.mod.Module(net)
-    mod.bind(data_shapes=[('data', (2, 3))], label_shapes=[('softmax_label', (2,))])
-    mod.init_params()
-    mod.init_optimizer()
-    batch = mx.io.DataBatch([mx.nd.ones((2, 3))], [mx.nd.zeros((2,))])
-    mod.forward(batch)
-    mod.backward()
-    mod.update()
-    mod.get_outputs()[0].wait_to_read()
-
-
-def user_objects(p):
-    d = p.Domain('mydomain')
-    t = d.new_task('mytask')
-    t.start()
-    t.stop()
-    t.start()
-    t.stop()
-    f = d.new_frame('myframe')
-    f.start()
-    f.stop()
-    e = p.Event('myevent')
-    e.start()
-    e.stop()
-    c = d.new_counter('mycounter', 5)
-    c.increment(3)
-    c.decrement(1)
-    c += 10
-    c -= 2
-    c.set_value(2)
-    m = d.new_marker('mymarker')
-    for scope in ('global', 'process', 'thread', 'task', 'marker'):
-        m.mark(scope)
-
-
-def record_shape(ev):
-    rec = {'keys': sorted(ev), 'ph': ev['ph'], 'name': ev['name']}
-    if 'cat' in ev:
-        rec['cat'] = ev['cat']
-    if ev['ph'] == 'M':
-        rec['args'] = ev['args']
-    if ev['ph'] == 'C':
-        rec['args'] = ev['args']
-    if 's' in ev:
-        rec['s'] = ev['s']
-    return rec
-
-
 def trace_run():
     p = mx.profiler
     out = {'dump_before_run': outcome(lambda: p.dump())}
     p.set_config(profile_all=True, filename='trace.json', aggregate_stats=True)
     p.set_state('run')
     user_objects(p)
-    module_step()
+    module_step(mx)
     p.pause()
     p.Event('paused_event').start()
     p.resume()
@@ -151,13 +102,7 @@ def trace_run():
 def dumps_run():
     """Only user objects (no operators, API calls or memory), so the sections are stable."""
     p = mx.profiler
-    p.set_config(profile_symbolic=False, profile_imperative=False, profile_memory=False,
-                 profile_api=False, filename='stats.json', aggregate_stats=True)
-    p.set_state('run')
-    user_objects(p)
-    p.Event('a_name_longer_than_the_twenty_five_columns').start()
-    p.Event('a_name_longer_than_the_twenty_five_columns').stop()
-    p.set_state('stop')
+    dumps_calls(p)
     out = {'table': p.dumps(), 'json': p.dumps(format='json'),
            'table_reset': p.dumps(reset=True), 'after_reset': p.dumps()}
     p.dump()

@@ -4,7 +4,7 @@ import types
 
 from .ndarray import (NDArray, array, empty, zeros, ones, full, arange, zeros_like, ones_like,
                       concatenate, moveaxis, waitall, from_tensor)
-from .ndfile import save, load, load_frombuffer
+from .saveload import save, load, load_frombuffer
 from . import register as _register
 from . import sparse
 from .. import random  # noqa: F401  (mx.nd.random)
@@ -112,11 +112,11 @@ def _multi_mp_lamb_update(weights, grads, mean, var, weights32, step_count, lrs,
 _fluent.install(NDArray, globals())
 
 # MXNet's Python-level functions over the ops (mx.nd.add, maximum, greater, eye, histogram...)
-from .helpers import (add, subtract, multiply, divide, true_divide, modulo, power,  # noqa: E402
+from .ndarray import (add, subtract, multiply, divide, true_divide, modulo, power,  # noqa: E402
                       maximum, minimum, equal, not_equal, greater, greater_equal, lesser,
-                      lesser_equal, logical_and, logical_or, logical_xor, eye, linspace,
-                      histogram, from_numpy, isinf, isfinite, isnan, rand_zipfian,
-                      NDARRAY_METHODS)
+                      lesser_equal, logical_and, logical_or, logical_xor)
+from .helpers import (eye, linspace, histogram, from_numpy, isinf, isfinite, isnan,  # noqa: E402
+                      rand_zipfian, NDARRAY_METHODS)
 for _name, _method in NDARRAY_METHODS.items():
     if _name not in NDArray.__dict__:
         _method.__name__ = _method.__qualname__ = _name

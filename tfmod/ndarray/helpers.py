@@ -1,75 +1,15 @@
 """The Python-level functions MXNet 1.9.1 defines in ``mxnet/ndarray/ndarray.py`` over its ops:
-``mx.nd.add``/``maximum``/``greater``... (array-or-number operands, dispatched to the
-``broadcast_*`` op or a ``*_scalar`` op as MXNet does), ``eye``, ``linspace``, ``histogram``,
-``from_numpy``. Each is a thin call of registered ops; none defines an op of its own."""
+``eye``, ``linspace``, ``histogram``, ``from_numpy`` (the element-wise ones, ``mx.nd.add``...,
+live beside NDArray's operators in ndarray.py). Each is a thin call of registered ops; none
+defines an op of its own."""
 import math
-import operator
 import warnings
 
 import numpy as np
 
-from ..base import numeric_types as _py_numbers
 from ..context import current_context
-from .ndarray import NDArray, array
+from .ndarray import NDArray, array, logical_and
 from .register import invoke
-
-
-numeric_types = _py_numbers + (np.generic,)   # MXNet counts numpy scalars as numbers
-
-
-def _ufunc(lhs, rhs, array_op, py_fn, scalar_op, rscalar_op=None):
-    """MXNet's dispatch: two numbers -> a number; array and number -> the scalar op (the
-    reversed one, or the same when the op commutes, for number-first); two arrays -> broadcast."""
-    if isinstance(lhs, numeric_types):
-        if isinstance(rhs, numeric_types):
-            return py_fn(lhs, rhs)
-        return invoke(rscalar_op or scalar_op, (rhs,), {'scalar': float(lhs)})
-    if isinstance(rhs, numeric_types):
-        return invoke(scalar_op, (lhs,), {'scalar': float(rhs)})
-    if isinstance(rhs, NDArray):
-        return invoke(array_op, (lhs, rhs), {})
-    raise TypeError('type %s not supported' % str(type(rhs)))
-
-
-def _binary(name, array_op, py_fn, scalar_op, rscalar_op=None):
-    def fn(lhs, rhs):
-        return _ufunc(lhs, rhs, array_op, py_fn, scalar_op, rscalar_op)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = 'Element-wise %s with broadcasting (``%s``); numbers allowed on either side.' \
-        % (name, array_op)
-    return fn
-
-
-add = _binary('add', 'broadcast_add', operator.add, '_plus_scalar')
-subtract = _binary('subtract', 'broadcast_sub', operator.sub, '_minus_scalar', '_rminus_scalar')
-multiply = _binary('multiply', 'broadcast_mul', operator.mul, '_mul_scalar')
-divide = _binary('divide', 'broadcast_div', operator.truediv, '_div_scalar', '_rdiv_scalar')
-true_divide = _binary('true_divide', 'broadcast_div', operator.truediv, '_div_scalar',
-                      '_rdiv_scalar')
-modulo = _binary('modulo', 'broadcast_mod', operator.mod, '_mod_scalar', '_rmod_scalar')
-power = _binary('power', 'broadcast_power', operator.pow, '_power_scalar', '_rpower_scalar')
-maximum = _binary('maximum', 'broadcast_maximum', lambda x, y: x if x > y else y,
-                  '_maximum_scalar')
-minimum = _binary('minimum', 'broadcast_minimum', lambda x, y: x if x < y else y,
-                  '_minimum_scalar')
-equal = _binary('equal', 'broadcast_equal', lambda x, y: 1 if x == y else 0, '_equal_scalar')
-not_equal = _binary('not_equal', 'broadcast_not_equal', lambda x, y: 1 if x != y else 0,
-                    '_not_equal_scalar')
-greater = _binary('greater', 'broadcast_greater', lambda x, y: 1 if x > y else 0,
-                  '_greater_scalar', '_lesser_scalar')
-greater_equal = _binary('greater_equal', 'broadcast_greater_equal',
-                        lambda x, y: 1 if x >= y else 0, '_greater_equal_scalar',
-                        '_lesser_equal_scalar')
-lesser = _binary('lesser', 'broadcast_lesser', lambda x, y: 1 if x < y else 0, '_lesser_scalar',
-                 '_greater_scalar')
-lesser_equal = _binary('lesser_equal', 'broadcast_lesser_equal', lambda x, y: 1 if x <= y else 0,
-                       '_lesser_equal_scalar', '_greater_equal_scalar')
-logical_and = _binary('logical_and', 'broadcast_logical_and', lambda x, y: 1 if x and y else 0,
-                      '_logical_and_scalar')
-logical_or = _binary('logical_or', 'broadcast_logical_or', lambda x, y: 1 if x or y else 0,
-                     '_logical_or_scalar')
-logical_xor = _binary('logical_xor', 'broadcast_logical_xor',
-                      lambda x, y: 1 if bool(x) ^ bool(y) else 0, '_logical_xor_scalar')
 
 
 def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):

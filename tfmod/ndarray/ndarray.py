@@ -11,19 +11,29 @@ flushes it, so deferral is never observable.
 
 Under ``mx.autograd.record()`` the tensors an array reads and writes go on a tf.GradientTape;
 what autograd keeps per buffer and per variable is described in tape.py.
+
+Every computation on NDArrays is a registered op run eagerly by :func:`apply_op` -- the generated
+``mx.nd.<op>`` functions (register.py) and NDArray's Python operators alike: ``a + b`` is
+``broadcast_add``, ``a % 2`` is ``_mod_scalar``, ``2 - a`` is ``_rminus_scalar``, as in MXNet.
 """
-import numbers
+import operator
 import threading
 
 import numpy as np
 import tensorflow as tf
 
 from converters import dtypes as _dt
+from converters import registry
 from converters import sparse as _sparse
 from converters.base import tf_message
-from ..base import MXNetError
+from converters.graph import LowerContext, Node
+from .. import rng as _rng
+from ..base import MXNetError, numeric_types as _py_numbers
 from ..context import Context, current_context
+from . import ndfile
 from . import tape as _tape
+
+numeric_types = _py_numbers + (np.generic,)   # MXNet counts numpy scalars as numbers
 
 _PENDING = []
 _PENDING_LOCK = threading.RLock()
@@ -255,22 +265,13 @@ class NDArray:
             yield self[i]
 
     def __getstate__(self):
-        from .ndfile import encode_array
-        return {'handle': bytearray(encode_array(self.asnumpy()))}
+        return {'handle': bytearray(ndfile.encode_array(self.asnumpy()))}
 
     def __setstate__(self, state):
-        from .ndfile import decode_array
-        arr = decode_array(bytes(state['handle']))
+        arr = ndfile.decode_array(bytes(state['handle']))
         other = array(arr, dtype=arr.dtype)
         self._s, self._off, self._shape, self.writable, self._grad = other._s, None, None, True, None
         self._ag, self._nograd = None, False
-
-    def __getattr__(self, name):
-        from .register import fluent, invoke
-        op = fluent(name)
-        if op is None:
-            raise AttributeError("'NDArray' object has no attribute %r" % name)
-        return lambda *args, **kwargs: invoke(op, (self,) + args, kwargs)
 
     # -- conversion -------------------------------------------------------------------------
     def asnumpy(self):
@@ -451,121 +452,93 @@ class NDArray:
             new = tf.tensor_scatter_nd_update(flat, pos.reshape(-1, 1), v)
             self._write(tf.reshape(new, self.shape), inplace=True)
 
-    # -- arithmetic -------------------------------------------------------------------------
-    def _binary(self, other, fn, reverse=False):
-        a = self._read()
-        with tf.device(self.context.tf_device):
-            if isinstance(other, NDArray):
-                b = other._read()
-                if b.dtype != a.dtype:
-                    raise MXNetError('operands have different dtypes: %s and %s'
-                                     % (a.dtype.name, b.dtype.name))
-            elif isinstance(other, numbers.Number):
-                b = tf.constant(other, dtype=a.dtype) if not (
-                    a.dtype.is_integer and isinstance(other, float)) else tf.constant(other)
-                if b.dtype != a.dtype:
-                    b = tf.cast(b, a.dtype)
-            elif isinstance(other, np.ndarray):
-                b = tf.constant(other.astype(a.dtype.as_numpy_dtype))
-            else:
-                return NotImplemented
-            try:
-                out = fn(b, a) if reverse else fn(a, b)
-            except (tf.errors.InvalidArgumentError, ValueError) as e:
-                raise MXNetError('operands of shapes %s and %s cannot be combined: %s'
-                                 % (tuple(a.shape), tuple(b.shape), tf_message(e))) from None
-        return _wrap(out, self.context)
+    # -- arithmetic: MXNet's operators are its registered ops ----------------------------------
+    def __add__(self, other):
+        return add(self, other)
 
-    def _inplace(self, other, fn):
-        res = self._binary(other, fn)
-        if res is NotImplemented:
-            return res
-        self._write(res._read(), inplace=True)
-        return self
+    def __radd__(self, other):      # commutes: MXNet calls self.__add__(other)
+        return add(self, other)
 
-    def __add__(self, o):
-        return self._binary(o, tf.add)
+    def __iadd__(self, other):
+        return self._inplace(other, 'broadcast_add', '_plus_scalar', 'add to')
 
-    def __radd__(self, o):
-        return self._binary(o, tf.add, True)
+    def __sub__(self, other):
+        return subtract(self, other)
 
-    def __iadd__(self, o):
-        return self._inplace(o, tf.add)
+    def __rsub__(self, other):
+        return subtract(other, self)
 
-    def __sub__(self, o):
-        return self._binary(o, tf.subtract)
+    def __isub__(self, other):
+        return self._inplace(other, 'broadcast_sub', '_minus_scalar', 'subtract from')
 
-    def __rsub__(self, o):
-        return self._binary(o, tf.subtract, True)
+    def __mul__(self, other):
+        return multiply(self, other)
 
-    def __isub__(self, o):
-        return self._inplace(o, tf.subtract)
+    def __rmul__(self, other):
+        return multiply(self, other)
 
-    def __mul__(self, o):
-        return self._binary(o, tf.multiply)
+    def __imul__(self, other):
+        return self._inplace(other, 'broadcast_mul', '_mul_scalar', 'multiply to')
 
-    def __rmul__(self, o):
-        return self._binary(o, tf.multiply, True)
+    def __truediv__(self, other):
+        return divide(self, other)
 
-    def __imul__(self, o):
-        return self._inplace(o, tf.multiply)
+    def __rtruediv__(self, other):
+        return divide(other, self)
 
-    def __truediv__(self, o):
-        return self._binary(o, _div)
-
-    def __rtruediv__(self, o):
-        return self._binary(o, _div, True)
-
-    def __itruediv__(self, o):
-        return self._inplace(o, _div)
+    def __itruediv__(self, other):
+        return self._inplace(other, 'broadcast_div', '_div_scalar', 'divide from')
 
     __div__, __rdiv__, __idiv__ = __truediv__, __rtruediv__, __itruediv__
 
-    def __mod__(self, o):
-        return self._binary(o, _mod)
+    def __mod__(self, other):
+        return modulo(self, other)
 
-    def __rmod__(self, o):
-        return self._binary(o, _mod, True)
+    def __rmod__(self, other):
+        return modulo(other, self)
 
-    def __imod__(self, o):
-        return self._inplace(o, _mod)
+    def __imod__(self, other):
+        return self._inplace(other, 'broadcast_mod', '_mod_scalar', 'take modulo from')
 
-    def __pow__(self, o):
-        return self._binary(o, tf.pow)
+    def __pow__(self, other):
+        return power(self, other)
 
-    def __rpow__(self, o):
-        return self._binary(o, tf.pow, True)
+    def __rpow__(self, other):
+        return power(other, self)
 
     def __neg__(self):
-        return _wrap(tf.negative(self._read()), self.context)
+        return _call('_mul_scalar', [self], {'scalar': -1.0})
 
     def __abs__(self):
-        return _wrap(tf.abs(self._read()), self.context)
+        return _call('abs', [self], {})
 
-    def _compare(self, o, fn):
-        return self._binary(o, lambda a, b: tf.cast(fn(a, b), a.dtype))
+    def __eq__(self, other):
+        return equal(self, other)
 
-    def __eq__(self, o):
-        if o is None:
-            return False
-        return self._compare(o, tf.equal)
+    def __ne__(self, other):
+        return not_equal(self, other)
 
-    def __ne__(self, o):
-        if o is None:
-            return True
-        return self._compare(o, tf.not_equal)
+    def __gt__(self, other):
+        return greater(self, other)
 
-    def __gt__(self, o):
-        return self._compare(o, tf.greater)
+    def __ge__(self, other):
+        return greater_equal(self, other)
 
-    def __ge__(self, o):
-        return self._compare(o, tf.greater_equal)
+    def __lt__(self, other):
+        return lesser(self, other)
 
-    def __lt__(self, o):
-        return self._compare(o, tf.less)
+    def __le__(self, other):
+        return lesser_equal(self, other)
 
-    def __le__(self, o):
-        return self._compare(o, tf.less_equal)
+    def _inplace(self, other, array_op, scalar_op, verb):
+        """``self op= other`` as MXNet does it: the op writing into ``self`` (out=self)."""
+        if not self.writable:
+            raise ValueError('trying to %s a readonly NDArray' % verb)
+        if isinstance(other, NDArray):
+            return _call(array_op, [self, other], {}, out=self)
+        if isinstance(other, numeric_types):
+            return _call(scalar_op, [self], {'scalar': float(other)}, out=self)
+        raise TypeError('type %s not supported' % str(type(other)))
 
 
 def _window(arr, t):
@@ -574,16 +547,6 @@ def _window(arr, t):
         return t
     n = _prod(arr._shape)
     return tf.reshape(tf.reshape(t, [-1])[arr._off:arr._off + n], arr._shape)
-
-
-def _div(a, b):
-    if a.dtype.is_integer:
-        return tf.cast(tf.truncatediv(a, b), a.dtype)
-    return tf.divide(a, b)
-
-
-def _mod(a, b):
-    return tf.math.floormod(a, b)
 
 
 def _convert_key(key):
@@ -626,6 +589,167 @@ def from_content(x, ctx=None):
 def from_variable(var, ctx=None):
     """An NDArray that reads and writes through to ``var``."""
     return NDArray(Storage(var=var, ctx=ctx or current_context()))
+
+
+# -- running a registered op on NDArrays --------------------------------------------------------
+_PARSED = {}
+
+
+def parsed_params(od, str_attrs):
+    """The op's parsed attributes for these attribute strings (cached: calls repeat)."""
+    key = (od.name, tuple(sorted(str_attrs.items())))
+    p = _PARSED.get(key)
+    if p is None:
+        p = od.parse(str_attrs, od.name.lower())
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        _PARSED[key] = p
+    return p
+
+
+def apply_op(od, p, inputs, out=None, ctx=None):
+    """Run op ``od`` with parsed attributes ``p`` eagerly on the NDArrays ``inputs`` (in training
+    mode when ``mx.autograd.is_training()``, as MXNet's imperative calls); what the op writes into
+    its inputs (optimizer states, BatchNorm's fixed gamma) is stored back. Returns an NDArray or a
+    list of them, or ``out`` (an NDArray or list) after writing the results into it."""
+    ctx = inputs[0].context if inputs else (ctx or current_context())
+    node = Node(od.name, od.name.lower(), _inplace_attrs(od, p, inputs, out))
+    lctx = LowerContext(_tape.is_training(), node, _rng.next_seed() if od.uses_rng else None, 0)
+    if od.sparse is not None and (od.sparse_dense or any(type(a) is not NDArray for a in inputs)):
+        res = _run_storage_rule(od, lctx, p, inputs, ctx)
+        if res is not None:
+            if out is None:
+                return res
+            (out[0] if isinstance(out, (list, tuple)) else out)._write(res)
+            return out
+    tensors = [a._read() for a in inputs]   # sparse inputs read dense: MXNet's storage fallback
+    try:
+        with tf.device(ctx.tf_device):
+            res = od.lower(lctx, p, *tensors)
+    except MXNetError:
+        raise
+    except (ValueError, TypeError, IndexError, tf.errors.OpError) as e:
+        shapes = ', '.join(str(tuple(t.shape)) for t in tensors)
+        raise MXNetError('Error in operator %s with inputs of shapes %s: %s'
+                         % (od.name, shapes, tf_message(e))) from None
+    for idx, value in lctx.updates:
+        inputs[idx]._write(value, track=False)
+    if not isinstance(res, (tuple, list)):
+        res = (res,)
+    nvis = len(od.output_names(p))
+    outs = [_wrap(t, ctx) for t in res[:nvis]]
+    if out is not None:
+        targets = out if isinstance(out, (list, tuple)) else [out]
+        for dst, src in zip(targets, outs):
+            dst._write(src._read(), inplace=any(dst._s is a._s for a in inputs))
+        return out
+    return outs[0] if len(outs) == 1 else outs
+
+
+def _run_storage_rule(od, lctx, p, inputs, ctx):
+    """The op's storage-type rule on the inputs' contents -> an NDArray of MXNet's output storage
+    type, or None where MXNet falls back to dense."""
+    contents = [a._content() for a in inputs]
+    try:
+        with tf.device(ctx.tf_device):
+            res = od.sparse(lctx, p, *contents)
+    except MXNetError:
+        raise
+    except (ValueError, TypeError, IndexError, tf.errors.OpError) as e:
+        shapes = ', '.join(str(a.shape) for a in inputs)
+        raise MXNetError('Error in operator %s with inputs of shapes %s and storage types %s: %s'
+                         % (od.name, shapes, ', '.join(a.stype for a in inputs),
+                            tf_message(e))) from None
+    return None if res is None else from_content(res, ctx)
+
+
+def _inplace_attrs(od, p, inputs, out):
+    """``{'__inplace__': 'weight'}`` when ``out`` is one of the inputs: kernels that read an
+    input after writing their output (nag_mom_update) see their own write, as in MXNet."""
+    first = out[0] if isinstance(out, (list, tuple)) and out else out
+    if first is None or od.variadic:
+        return None
+    names = [n for n, a in zip(od.input_names(p), inputs) if a is first]
+    return {'__inplace__': ','.join(names)} if names else None
+
+
+_OPERATOR_OPS = {}
+
+
+def _call(op_name, inputs, attrs, out=None):
+    """Registered op ``op_name`` on NDArray ``inputs`` with keyword attributes ``attrs`` (the
+    operators' few: a float ``scalar``, or none; their parsed form is cached per value)."""
+    key = (op_name,) + tuple((k, repr(v)) for k, v in attrs.items())    # repr: -0.0, nan
+    found = _OPERATOR_OPS.get(key)
+    if found is None:
+        od = registry.get(op_name)
+        found = od, parsed_params(od, {k: registry.attr_string(k, v) for k, v in attrs.items()})
+        if len(_OPERATOR_OPS) > 4096:
+            _OPERATOR_OPS.clear()
+        _OPERATOR_OPS[key] = found
+    return apply_op(found[0], found[1], inputs, out)
+
+
+# -- MXNet's element-wise functions over arrays and numbers (mx.nd.add...), NDArray's operators --
+
+def _ufunc(lhs, rhs, array_op, py_fn, scalar_op, rscalar_op=None):
+    """MXNet's dispatch: two numbers -> a number; array and number -> the scalar op (the
+    reversed one, or the same when the op commutes, for number-first); two arrays -> broadcast."""
+    if isinstance(lhs, numeric_types):
+        if isinstance(rhs, numeric_types):
+            return py_fn(lhs, rhs)
+        return _call(rscalar_op or scalar_op, [rhs], {'scalar': float(lhs)})
+    if isinstance(rhs, numeric_types):
+        return _call(scalar_op, [lhs], {'scalar': float(rhs)})
+    if isinstance(rhs, NDArray):
+        if not isinstance(lhs, NDArray):    # refused as MXNet's generated op function does
+            if lhs is None:
+                raise MXNetError('%s: missing input lhs' % array_op)
+            raise AssertionError('%s: argument lhs must be NDArray instances, but got %r'
+                                 % (array_op, lhs))
+        return _call(array_op, [lhs, rhs], {})
+    raise TypeError('type %s not supported' % str(type(rhs)))
+
+
+def _binary(name, array_op, py_fn, scalar_op, rscalar_op=None):
+    def fn(lhs, rhs):
+        return _ufunc(lhs, rhs, array_op, py_fn, scalar_op, rscalar_op)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = 'Element-wise %s with broadcasting (``%s``); numbers allowed on either side.' \
+        % (name, array_op)
+    return fn
+
+
+add = _binary('add', 'broadcast_add', operator.add, '_plus_scalar')
+subtract = _binary('subtract', 'broadcast_sub', operator.sub, '_minus_scalar', '_rminus_scalar')
+multiply = _binary('multiply', 'broadcast_mul', operator.mul, '_mul_scalar')
+divide = _binary('divide', 'broadcast_div', operator.truediv, '_div_scalar', '_rdiv_scalar')
+true_divide = _binary('true_divide', 'broadcast_div', operator.truediv, '_div_scalar',
+                      '_rdiv_scalar')
+modulo = _binary('modulo', 'broadcast_mod', operator.mod, '_mod_scalar', '_rmod_scalar')
+power = _binary('power', 'broadcast_power', operator.pow, '_power_scalar', '_rpower_scalar')
+maximum = _binary('maximum', 'broadcast_maximum', lambda x, y: x if x > y else y,
+                  '_maximum_scalar')
+minimum = _binary('minimum', 'broadcast_minimum', lambda x, y: x if x < y else y,
+                  '_minimum_scalar')
+equal = _binary('equal', 'broadcast_equal', lambda x, y: 1 if x == y else 0, '_equal_scalar')
+not_equal = _binary('not_equal', 'broadcast_not_equal', lambda x, y: 1 if x != y else 0,
+                    '_not_equal_scalar')
+greater = _binary('greater', 'broadcast_greater', lambda x, y: 1 if x > y else 0,
+                  '_greater_scalar', '_lesser_scalar')
+greater_equal = _binary('greater_equal', 'broadcast_greater_equal',
+                        lambda x, y: 1 if x >= y else 0, '_greater_equal_scalar',
+                        '_lesser_equal_scalar')
+lesser = _binary('lesser', 'broadcast_lesser', lambda x, y: 1 if x < y else 0, '_lesser_scalar',
+                 '_greater_scalar')
+lesser_equal = _binary('lesser_equal', 'broadcast_lesser_equal', lambda x, y: 1 if x <= y else 0,
+                       '_lesser_equal_scalar', '_greater_equal_scalar')
+logical_and = _binary('logical_and', 'broadcast_logical_and', lambda x, y: 1 if x and y else 0,
+                      '_logical_and_scalar')
+logical_or = _binary('logical_or', 'broadcast_logical_or', lambda x, y: 1 if x or y else 0,
+                     '_logical_or_scalar')
+logical_xor = _binary('logical_xor', 'broadcast_logical_xor',
+                      lambda x, y: 1 if bool(x) ^ bool(y) else 0, '_logical_xor_scalar')
 
 
 # -- creation ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""MXNet's binary NDArray list format: ``mx.nd.save`` / ``mx.nd.load`` and ``.params`` files.
+"""MXNet's binary NDArray list format (``mx.nd.save`` files, ``.params`` files): bytes <-> numpy.
 
 Little-endian throughout::
 
@@ -187,45 +187,3 @@ def loads(data, source='<bytes>', sparse=False):
     if r.remaining():
         r.fail('%d unexpected trailing bytes' % r.remaining())
     return arrays, names
-
-
-def save(fname, data):
-    """``mx.nd.save``: an NDArray, a list of them, or a dict str -> NDArray."""
-    from ..fileio import atomic_write
-    from .ndarray import NDArray
-    if isinstance(data, NDArray):
-        data = [data]
-    if isinstance(data, dict):
-        names = list(data.keys())
-        for k in names:
-            if not isinstance(k, str):
-                raise MXNetError('save: dict keys must be strings, got %r' % (k,))
-        arrays = list(data.values())
-    elif isinstance(data, (list, tuple)):
-        names = None
-        arrays = list(data)
-    else:
-        raise MXNetError('save only accepts an NDArray, a list or a dict of NDArrays, not %s'
-                         % type(data).__name__)
-    for a in arrays:
-        if not isinstance(a, NDArray):
-            raise MXNetError('save: expected NDArrays, got %s' % type(a).__name__)
-    atomic_write(fname, dumps([a._file_value() for a in arrays], names))
-
-
-def load(fname, ctx=None):
-    """``mx.nd.load``: a list (unnamed file) or dict (named file) of NDArrays."""
-    from ..fileio import read_bytes
-    return load_frombuffer(read_bytes(fname, 'NDArray file'), source=fname, ctx=ctx)
-
-
-def load_frombuffer(buf, source='<buffer>', ctx=None):
-    """Like load, from bytes. 0-d records load as shape (1,), as MXNet's NDArray shows them."""
-    from .ndarray import NDArray, array
-    arrays, names = loads(buf, source, sparse=True)
-    out = [None if a is None else NDArray.from_file_value(a, ctx) if isinstance(
-        a, sparse_file.SparseRecord) else array(a.reshape(a.shape or (1,)), ctx=ctx, dtype=a.dtype)
-        for a in arrays]
-    if names:
-        return dict(zip(names, out))
-    return out

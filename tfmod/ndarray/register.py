@@ -1,33 +1,12 @@
 """Eager op functions ``mx.nd.<Op>`` generated from the converters registry.
 
-Each runs the op's TF lowering directly on the input tensors (in training mode when
-``mx.autograd.is_training()``, as MXNet's imperative calls), so ``mx.nd.X`` and the graph node
-``X`` share one definition.
+Each takes MXNet's generated function's arguments (inputs, then parameters, positionally or by
+name) and runs the op's TF lowering on the input arrays through ``ndarray.apply_op`` -- the same
+path NDArray's operators take -- so ``mx.nd.X`` and the graph node ``X`` share one definition.
 """
-import tensorflow as tf
-
 from converters import registry
-from converters.base import tf_message
-from converters.graph import LowerContext, Node
 from ..base import MXNetError
-from ..context import current_context
-from .. import fluent as _fluent
-from .. import random as _random
-from .ndarray import NDArray, from_tensor, from_content
-from . import tape as _tape
-
-_PARSED = {}
-
-
-def _params(od, str_attrs):
-    key = (od.name, tuple(sorted(str_attrs.items())))
-    p = _PARSED.get(key)
-    if p is None:
-        p = od.parse(str_attrs, od.name.lower())
-        if len(_PARSED) > 4096:
-            _PARSED.clear()
-        _PARSED[key] = p
-    return p
+from .ndarray import NDArray, apply_op, parsed_params
 
 
 def invoke(op_name, args, kwargs):
@@ -49,7 +28,7 @@ def invoke(op_name, args, kwargs):
     if od.key_var_num_args and od.key_var_num_args not in attrs:
         attrs[od.key_var_num_args] = len(args) + len(nd_kwargs)
     str_attrs = {k: registry.attr_string(k, v) for k, v in attrs.items()}
-    p = _params(od, str_attrs)
+    p = parsed_params(od, str_attrs)
     if od.variadic:
         inputs = args or list(nd_kwargs.values())
     else:
@@ -58,78 +37,7 @@ def invoke(op_name, args, kwargs):
         if missing:
             raise MXNetError('%s: missing input(s) %s' % (op_name, ', '.join(missing)))
         inputs = [given[n] for n in names]
-    ctx = inputs[0].context if inputs else (ctx_arg or current_context())
-    node = Node(od.name, od.name.lower(), _inplace_attrs(od, p, inputs, out))
-    lctx = LowerContext(_tape.is_training(), node, _random.next_seed() if od.uses_rng else None, 0)
-    if od.sparse is not None and (od.sparse_dense or any(type(a) is not NDArray for a in inputs)):
-        res = _run_rule(od, lctx, p, inputs, ctx)
-        if res is not None:
-            return _deliver(res, out)
-    tensors = [a._read() for a in inputs]   # sparse inputs read dense: MXNet's storage fallback
-    try:
-        with tf.device(ctx.tf_device):
-            res = od.lower(lctx, p, *tensors)
-    except MXNetError:
-        raise
-    except (ValueError, TypeError, IndexError, tf.errors.OpError) as e:
-        shapes = ', '.join(str(tuple(t.shape)) for t in tensors)
-        raise MXNetError('Error in operator %s with inputs of shapes %s: %s'
-                         % (od.name, shapes, tf_message(e))) from None
-    _write_back(inputs, lctx.updates)
-    if not isinstance(res, (tuple, list)):
-        res = (res,)
-    nvis = len(od.output_names(p))
-    outs = [from_tensor(t, ctx) for t in res[:nvis]]
-    if out is not None:
-        targets = out if isinstance(out, (list, tuple)) else [out]
-        for dst, src in zip(targets, outs):
-            dst._write(src._read(), inplace=any(dst._s is a._s for a in inputs))
-        return out
-    return outs[0] if len(outs) == 1 else outs
-
-
-def _run_rule(od, lctx, p, inputs, ctx):
-    """The op's storage-type rule on the inputs' contents -> an NDArray of MXNet's output storage
-    type, or None where MXNet falls back to dense."""
-    contents = [a._content() for a in inputs]
-    try:
-        with tf.device(ctx.tf_device):
-            res = od.sparse(lctx, p, *contents)
-    except MXNetError:
-        raise
-    except (ValueError, TypeError, IndexError, tf.errors.OpError) as e:
-        shapes = ', '.join(str(a.shape) for a in inputs)
-        raise MXNetError('Error in operator %s with inputs of shapes %s and storage types %s: %s'
-                         % (od.name, shapes, ', '.join(a.stype for a in inputs),
-                            tf_message(e))) from None
-    return None if res is None else from_content(res, ctx)
-
-
-def _deliver(res, out):
-    """A storage rule's result, or ``out`` holding it."""
-    if out is None:
-        return res
-    dst = out[0] if isinstance(out, (list, tuple)) else out
-    dst._write(res)
-    return out
-
-
-def _inplace_attrs(od, p, inputs, out):
-    """``{'__inplace__': 'weight'}`` when ``out`` is one of the inputs: kernels that read an
-    input after writing their output (nag_mom_update) see their own write, as in MXNet."""
-    first = out[0] if isinstance(out, (list, tuple)) and out else out
-    if first is None or od.variadic:
-        return None
-    names = [n for n, a in zip(od.input_names(p), inputs) if a is first]
-    return {'__inplace__': ','.join(names)} if names else None
-
-
-def _write_back(inputs, updates):
-    """Store what the op writes into its inputs -- the states an optimizer update mutates,
-    BatchNorm's fixed gamma (set to 1), a Custom op's aux -- into the arrays passed in, as
-    MXNet's imperative calls do."""
-    for idx, value in updates:
-        inputs[idx]._write(value, track=False)
+    return apply_op(od, p, inputs, out, ctx_arg)
 
 
 def _make_function(called):
@@ -158,14 +66,6 @@ def populate(namespace, internal, contrib, linalg=None, sparse=None):
             linalg[called[len('_linalg_'):]] = fn
         elif not called.startswith('_'):
             namespace.setdefault(called, fn)
-
-
-def fluent(name):
-    """The op behind NDArray method ``name`` (e.g. ``x.sum()``), or None (the methods themselves
-    are installed on NDArray from :mod:`tfmod.fluent`)."""
-    if name in _fluent.NAMES and registry.get(name) is not None:
-        return name
-    return None
 
 
 def populate_random(random_ns, internal):

@@ -11,7 +11,7 @@ cannot match MXNet's generator; the distribution does.
 """
 import tensorflow as tf
 
-from .. import random as _random
+from .. import rng as _rng
 from .optimizer import Optimizer, register
 from ._kernels import as_dtype, clip
 
@@ -30,7 +30,7 @@ class SGLD(Optimizer):
         return None
 
     def _tf_param_hparams(self, indices):
-        rng = _random._state['rng']
+        rng = _rng.generator()
         return {'noise_seed': [float(rng.randint(0, 2 ** 31 - 1)) for _ in indices]}
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
