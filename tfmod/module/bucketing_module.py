@@ -8,9 +8,9 @@ arrives (``forward`` / ``prepare`` / ``switch_bucket``) and is reused afterwards
 executor compiles its TF functions once.
 
 Sharing. Parameters, their gradients, auxiliary states and state inputs live once: a new
-bucket's Module is bound with ``shared_module`` standing for every array bound so far (the default
-bucket's plus any parameter that only some buckets use), so the same-named arrays of all buckets
-are literally the same ``tf.Variable``s. All buckets use the default bucket's optimizer, Updater
+bucket's Module binds its executor group over the pool of every array bound so far (the default
+bucket's plus any parameter that only some buckets use; ``Module._bind_shared``), so the
+same-named arrays of all buckets are literally the same ``tf.Variable``s. All buckets use the default bucket's optimizer, Updater
 and optimizer states. ``rescale_grad`` is 1/batch -- the batch axis of the default bucket's data,
 not batch x sequence length. Updater indices are global: a parameter keeps its index in every
 bucket, so each bucket's compiled update (forward + backward + update in one call) reads and
@@ -109,52 +109,6 @@ def _device_mean(arrays):
 def _write_all(arrays, value):
     for a in arrays:
         a[:] = value
-
-
-class _SharedView(Module):
-    """What a new bucket's ``Module.bind(shared_module=...)`` sees: the default bucket's module
-    (its parameter dicts and optimizer), with the arrays of every bucket bound so far."""
-
-    def __init__(self, owner):      # pylint: disable=super-init-not-called
-        self._owner = owner
-        self.binded = True
-        self.params_initialized = True
-
-    @property
-    def _exec_group(self):
-        return self._owner._pool
-
-    @property
-    def _default(self):
-        return self._owner._buckets[self._owner._default_bucket_key]
-
-    @property
-    def _arg_params(self):
-        return self._owner._arg_params
-
-    @property
-    def _aux_params(self):
-        return self._owner._aux_params
-
-    @property
-    def optimizer_initialized(self):
-        return self._default.optimizer_initialized
-
-    @property
-    def _optimizer(self):
-        return self._default._optimizer
-
-    @property
-    def _kvstore(self):
-        return self._default._kvstore
-
-    @property
-    def _update_on_kvstore(self):
-        return self._default._update_on_kvstore
-
-    @property
-    def _updater(self):
-        return self._default._updater
 
 
 class BucketingModule(BaseModule):
@@ -548,8 +502,10 @@ class BucketingModule(BaseModule):
                              'needed (the batch has no provide_data)' % (bucket_key,))
         self._check_batch_names(bucket_key, module, data_shapes, label_shapes)
         curr = self._curr_module
-        module.bind(data_shapes, label_shapes, curr.for_training, curr.inputs_need_grad,
-                    force_rebind=False, shared_module=_SharedView(self), grad_req=self._grad_req)
+        default = self._default_module()
+        module._bind_shared(data_shapes, label_shapes, curr.for_training, curr.inputs_need_grad,
+                            self._grad_req, self._pool, (self._arg_params, self._aux_params),
+                            default if default.optimizer_initialized else None)
         self._adopt(bucket_key, module)
         if self._monitor is not None:
             module.install_monitor(self._monitor)

@@ -239,6 +239,21 @@ class Module(BaseModule):
         if self.binded:
             self.logger.warning('Already bound, ignoring bind()')
             return
+        if shared_module is None:
+            self._bind_shared(data_shapes, label_shapes, for_training, inputs_need_grad,
+                              grad_req)
+            return
+        if not (isinstance(shared_module, Module) and shared_module.binded and
+                shared_module.params_initialized):
+            raise MXNetError('shared_module must be a bound Module with initialized params')
+        self._bind_shared(data_shapes, label_shapes, for_training, inputs_need_grad, grad_req,
+                          shared_module._exec_group,
+                          (shared_module._arg_params, shared_module._aux_params),
+                          shared_module if shared_module.optimizer_initialized else None)
+
+    def _bind_shared(self, data_shapes, label_shapes, for_training, inputs_need_grad, grad_req,
+                     shared_group=None, shared_params=None, optimizer_from=None):
+        """bind's work, with what is shared given directly (see _bind_group)."""
         self.for_training = for_training
         self.inputs_need_grad = inputs_need_grad
         self._grad_req = grad_req
@@ -246,21 +261,22 @@ class Module(BaseModule):
             raise MXNetError('inputs_need_grad=True requires for_training=True')
         self._data_shapes, self._label_shapes = _parse_data_desc(
             self.data_names, self.label_names, data_shapes, label_shapes)
-        shared_group = None
-        if shared_module is not None:
-            if not (isinstance(shared_module, Module) and shared_module.binded and
-                    shared_module.params_initialized):
-                raise MXNetError('shared_module must be a bound Module with initialized params')
-            shared_group = shared_module._exec_group
+        self._bind_group(shared_group, shared_params, optimizer_from)
+
+    def _bind_group(self, shared_group=None, shared_params=None, optimizer_from=None):
+        """Make the executor group for the parsed shapes. ``shared_group``: whose arrays (by
+        name, per device) the executors reuse; ``shared_params``: the (arg, aux) dicts to share;
+        ``optimizer_from``: a module whose optimizer/kvstore/updater this one borrows -- what
+        ``bind(shared_module=...)`` passes, and BucketingModule for its buckets (its pool of
+        every bucket's arrays, its own parameter dicts, the default bucket's optimizer)."""
         self._exec_group = ExecutorGroup(
             self._symbol, self._context, self._work_load_list, self._data_shapes,
-            self._label_shapes, self._param_names, for_training, inputs_need_grad, shared_group,
-            logger=self.logger, fixed_param_names=self._fixed_param_names, grad_req=grad_req,
-            state_names=self._state_names, group2ctxs=self._group2ctxs)
-        if shared_module is not None:
+            self._label_shapes, self._param_names, self.for_training, self.inputs_need_grad,
+            shared_group, logger=self.logger, fixed_param_names=self._fixed_param_names,
+            grad_req=self._grad_req, state_names=self._state_names, group2ctxs=self._group2ctxs)
+        if shared_params is not None:
             self.params_initialized = True
-            self._arg_params = shared_module._arg_params
-            self._aux_params = shared_module._aux_params
+            self._arg_params, self._aux_params = shared_params
         elif self.params_initialized:
             self._exec_group.set_params(self._arg_params, self._aux_params, allow_extra=True)
         else:
@@ -270,8 +286,8 @@ class Module(BaseModule):
             self._aux_params = {name: _nd.zeros(arr[0].shape, dtype=arr[0].dtype)
                                 for name, arr in zip(self._aux_names,
                                                      self._exec_group.aux_arrays)}
-        if shared_module is not None and shared_module.optimizer_initialized:
-            self.borrow_optimizer(shared_module)
+        if optimizer_from is not None:
+            self.borrow_optimizer(optimizer_from)
         self.binded = True
 
     def reshape(self, data_shapes, label_shapes=None):
