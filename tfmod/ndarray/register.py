@@ -52,25 +52,24 @@ def _make_function(called):
 
 
 def populate(namespace, internal, contrib, linalg=None, sparse=None):
-    """Every registry name as an eager function: ``mx.nd.X``, ``mx.nd._internal.X``, and
-    ``_contrib_X`` / ``_linalg_X`` / ``_sparse_X`` as ``mx.nd.contrib.X`` / ``linalg.X`` /
-    ``sparse.X`` (names the namespace defines itself are kept)."""
-    for called in sorted(registry.all_names()):
-        fn = _make_function(called)
-        internal[called] = fn
-        if called.startswith('_sparse_') and sparse is not None:
-            sparse.setdefault(called[len('_sparse_'):], fn)
-        elif called.startswith('_contrib_'):
-            contrib[called[len('_contrib_'):]] = fn
-        elif called.startswith('_linalg_') and linalg is not None:
-            linalg[called[len('_linalg_'):]] = fn
-        elif not called.startswith('_'):
-            namespace.setdefault(called, fn)
+    """Every registry name as an eager function, filed as MXNet files its generated functions
+    (``registry.namespace_entries``): ``mx.nd.X``, ``mx.nd._internal.X``, ``mx.nd.contrib.X``,
+    ``linalg.X``, ``sparse.X`` (top-level and sparse names the namespace defines itself are
+    kept)."""
+    keep = {'': namespace, 'sparse': sparse}
+    over = {'contrib': contrib, 'linalg': linalg}
+    for called, ns, short in registry.namespace_entries():
+        if called not in internal:
+            internal[called] = _make_function(called)
+        if keep.get(ns) is not None:
+            keep[ns].setdefault(short, internal[called])
+        elif over.get(ns) is not None:
+            over[ns][short] = internal[called]
 
 
 def populate_random(random_ns, internal):
     """The generated ``_random_<dist>_like`` ops as ``mx.nd.random.<dist>_like``, as MXNet
     exposes them (its hand-written samplers own the other ``_random_*`` names)."""
-    for called in list(internal):
-        if called.startswith('_random_') and called.endswith('_like'):
-            random_ns.setdefault(called[len('_random_'):], internal[called])
+    for called, ns, short in registry.namespace_entries():
+        if ns == 'random':
+            random_ns.setdefault(short, internal[called])

@@ -7,7 +7,6 @@ strings, and creates the variables for inputs left out (``fc1_weight``), carryin
 attributes as MXNet's do.
 """
 from converters import registry
-from converters.attrs import is_hidden
 from .symbol import Symbol, _create
 
 
@@ -33,28 +32,20 @@ def _make_function(called, public=None):
 
 
 def populate(namespace, internal, contrib, linalg=None):
-    """Put a constructor for every registered op name into the given namespaces."""
-    for called in sorted(registry.all_names()):
-        fn = _make_function(called)
-        internal[called] = fn
-        if called.startswith('_contrib_'):
-            short = called[len('_contrib_'):]
-            contrib[short] = _make_function(called, short)
-        elif called.startswith('_linalg_') and linalg is not None:
-            short = called[len('_linalg_'):]
-            linalg[short] = _make_function(called, short)
-        elif not called.startswith('_'):
-            namespace[called] = fn
-
-
-def _is_hidden(k):
-    return is_hidden(k)
+    """A constructor for every registered op name, filed as MXNet files its generated functions
+    (``registry.namespace_entries``); in a sub-namespace the constructor's public name is the
+    short one (it names unnamed nodes)."""
+    spaces = {'': namespace, 'contrib': contrib, 'linalg': linalg}
+    for called, ns, short in registry.namespace_entries():
+        if called not in internal:
+            internal[called] = _make_function(called)
+        if spaces.get(ns) is not None:
+            spaces[ns][short] = internal[called] if ns == '' else _make_function(called, short)
 
 
 def populate_random(random_ns, internal):
     """The generated ``_random_<dist>_like`` ops as ``mx.sym.random.<dist>_like``, as MXNet
     exposes them (its hand-written samplers own the other ``_random_*`` names)."""
-    for called in list(internal):
-        if called.startswith('_random_') and called.endswith('_like'):
-            short = called[len('_random_'):]
+    for called, ns, short in registry.namespace_entries():
+        if ns == 'random':
             random_ns.setdefault(short, _make_function(called, short))
