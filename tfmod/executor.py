@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from converters import custom as _custom
 from converters import dtypes as _dt
+from converters.graph import guard_flag
 from converters.infer import fmt
 from .base import MXNetError
 from .context import Context
@@ -79,8 +80,9 @@ def _group_placement(symbol, group2ctx):
 
 
 # What each compiled call computes, as mx.profiler names its records.
-_CALL_NAMES = {'infer': 'forward', 'train': 'forward_train', 'train_bwd': 'forward_backward',
-               'infer_mon': 'forward_monitored', 'train_mon': 'forward_train_monitored',
+_CALL_NAMES = {'infer': 'forward', 'infer_exact': 'forward', 'train': 'forward_train',
+               'train_bwd': 'forward_backward', 'infer_mon': 'forward_monitored',
+               'train_mon': 'forward_train_monitored',
                'train_bwd_mon': 'forward_backward_monitored'}
 
 
@@ -301,11 +303,12 @@ class Executor:
             elif args and n in self._arg_index:
                 self._arg_vars[self._arg_index[n]].assign(t)
 
-    def _forward_graph(self, feeds, is_train, seed, no_grad=False):
+    def _forward_graph(self, feeds, is_train, seed, no_grad=False, guards=None):
         self.trace_count += 1
         self._assign_feeds(feeds)
         vals = self._values(feeds)
-        outs, updates = self._fn(vals, is_train=is_train, seed=seed, no_grad=no_grad)
+        outs, updates = self._fn(vals, is_train=is_train, seed=seed, no_grad=no_grad,
+                                 guards=guards)
         return vals, outs, updates
 
     def _compile(self, kind):
@@ -313,6 +316,14 @@ class Executor:
         if fn is not None:
             return fn
         if kind == 'infer':
+            # guarded: fast forms (relu without its NaN -> 0 pass) plus one flag saying
+            # whether they differed from MXNet's values, in which case 'infer_exact' reruns
+            def run(feeds, seed):
+                guards = []
+                _, outs, _ = self._forward_graph(feeds, False, seed, no_grad=True, guards=guards)
+                flag = guard_flag(guards)
+                return outs if flag is None else (outs, flag)
+        elif kind == 'infer_exact':
             def run(feeds, seed):
                 _, outs, _ = self._forward_graph(feeds, False, seed, no_grad=True)
                 return outs
@@ -465,8 +476,17 @@ class Executor:
                 self._set_outputs(outs)
                 self._report(fwd, None)
             else:
-                self._set_outputs(self._run('infer', self._same_feeds(feeds), seed))
+                self._set_outputs(self._infer(self._same_feeds(feeds), seed))
         return self.outputs
+
+    def _infer(self, feeds, seed):
+        """Inference outputs: the guarded call, rerun exactly in the rare case its guard
+        says a fast form differed from MXNet's values (a NaN reached a relu)."""
+        res = self._run('infer', feeds, seed)
+        if isinstance(res, tuple):      # (outputs list, flag); unguarded graphs give the list
+            outs, flag = res
+            return self._run('infer_exact', feeds, seed) if bool(flag) else outs
+        return res
 
     def _same_feeds(self, feeds):
         """Inference feeds completed to the names of the compiled inference call, when they
