@@ -22,6 +22,7 @@ from converters import dtypes as _dt
 from converters.base import tf_message
 from ..base import MXNetError
 from ..context import Context, current_context
+from .. import write_epoch as _write_epoch
 from . import tape as _tape
 
 _PENDING = []
@@ -87,6 +88,7 @@ class Storage:
             flush_pending()
         if self.var is not None:
             self.var.assign(value)
+            _write_epoch.bump()
         else:
             self.tensor = value
 
