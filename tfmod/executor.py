@@ -9,6 +9,10 @@ read or written (see ``ndarray.ndarray``), so the deferral is never visible.
 
 MXNet's observable timing is kept: auxiliary states (BatchNorm's moving statistics) change in
 backward, not forward; gradients are written or added per argument's grad_req.
+
+Inference is *guarded*: it runs fast forms that can differ from MXNet only on NaNs (relu without
+its NaN -> 0 pass) plus one flag, and reruns the exact graph when the flag is set; and it reads
+convolution kernels from a cache kept in TF's layout, refreshed when weights may have changed.
 """
 import threading
 
