@@ -49,6 +49,19 @@ def _act_relu_forward(x):
     return tf.where(tf.math.is_nan(out), tf.zeros_like(out), out)
 
 
+def _act_relu_guarded(guards):
+    """Activation(relu) in a guarded inference call: TF's Relu alone, so it fuses with the conv,
+    BatchNorm or MatMul before it; its values differ from MXNet's only where a NaN reached it
+    (MXNet gives 0, TF's Relu NaN). The guard is the sum of the outputs: they are >= 0 or
+    +inf or NaN, so the sum is NaN exactly when one of them is (one read pass instead of the
+    IsNan + Select passes, which also keep the Relu out of the fused kernels)."""
+    def fn(x):
+        out = tf.nn.relu(x)
+        guards.append(tf.reduce_sum(out))
+        return out
+    return fn
+
+
 _ACTS = {
     'relu': _act_relu,
     'sigmoid': tf.sigmoid,
@@ -61,7 +74,11 @@ _ACTS = {
 @op('Activation')
 def activation(ctx, p, data):
     """relu, sigmoid, tanh, softrelu (log(1 + e^x)), softsign (x / (1 + |x|))."""
-    fn = _act_relu_forward if ctx.no_grad and p.act_type == 'relu' else _ACTS[p.act_type]
+    fn = _ACTS[p.act_type]
+    if ctx.no_grad and p.act_type == 'relu':
+        fn = _act_relu_forward
+        if ctx.guards is not None and data.dtype.is_floating:
+            fn = _act_relu_guarded(ctx.guards)
     out = _layout.elementwise(ctx, fn, data)  # on the channels-last twin, if any
     return fn(data) if out is None else out
 

@@ -290,17 +290,19 @@ def convolution(ctx, p, data, weight, bias=None):
     if last:
         _check_param_shape('Convolution', 'weight', weight,
                            (p.num_filter,) + tuple(p.kernel) + (cg,))
-        w = tf.transpose(weight, list(range(1, nd + 2)) + [0])
         x = data
     else:
         _check_param_shape('Convolution', 'weight', weight,
                            (p.num_filter, cg) + tuple(p.kernel))
-        w = tf.transpose(weight, list(range(2, nd + 2)) + [1, 0])
         x = to_last(data, nd, ctx)
+    # the kernel as TF wants it (*k, C, F): cached across inference calls (LowerContext.prepared)
+    perm = list(range(1, nd + 2)) + [0] if last else list(range(2, nd + 2)) + [1, 0]
+    w = ctx.prepared(1, ('transpose',) + tuple(perm), lambda t: tf.transpose(t, perm), weight)
     y = conv_nd(x, w, stride, dilate, pad, p.num_group)
     if bias is not None:
         _check_param_shape('Convolution', 'bias', bias, (p.num_filter,))
-        y = y + bias
+        # BiasAdd (not AddV2): Grappler fuses Conv2D + BiasAdd (+ Relu) into one kernel
+        y = tf.nn.bias_add(y, bias) if y.dtype == bias.dtype else y + bias
     return y if last else to_first(y, nd, ctx)
 
 

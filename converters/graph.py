@@ -147,13 +147,20 @@ def _scope(name):
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
     __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes', 'layout',
-                 'no_grad')
+                 'no_grad', 'guards', 'prepare')
 
-    def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None, no_grad=False):
+    def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None, no_grad=False,
+                 guards=None, prepare=None):
         self.is_train = is_train
         # No gradient will be taken through this call (an executor's inference forward): a
         # lowering may then use forward-only kernels and skip its custom-gradient wrapper.
         self.no_grad = no_grad
+        # When a list (guarded inference): a lowering may compute a faster form that differs
+        # from MXNet's only on inputs it can detect, appending a float scalar that is NaN
+        # exactly when this call's values differ; the caller then reruns the exact graph.
+        self.guards = guards
+        # The caller's weight cache (see ``prepared``), or None.
+        self.prepare = prepare
         self.node = node
         self.updates = []
         self._seed = seed
@@ -171,6 +178,19 @@ class LowerContext:
     def update(self, input_index, value):
         """Set the variable feeding input ``input_index`` to ``value`` (aux states, fixed gamma)."""
         self.updates.append((input_index, value))
+
+    def prepared(self, input_index, key, fn, value):
+        """``fn(value)``, a function of input ``input_index`` alone (a kernel's layout change).
+        When that input is a variable and the caller keeps a weight cache (an executor's
+        inference call), the cache's copy of ``fn(variable)`` instead, computed once per change
+        of the weights rather than on every call. ``key`` names ``fn`` (same key, same fn)."""
+        if self.prepare is not None:
+            src = self.node.inputs[input_index][0]
+            if src.is_variable:
+                t = self.prepare(src.name, key, fn)
+                if t is not None:
+                    return t
+        return fn(value)
 
     def seed(self, k=0):
         """A stateless-RNG seed (shape [2], int32) unique to this node and call."""
@@ -220,10 +240,13 @@ class GraphFunction:
         return out
 
     def __call__(self, values, is_train=False, seed=None, internals=False,
-                 aux_update_nodes=None, no_grad=False):
+                 aux_update_nodes=None, no_grad=False, guards=None, prepare=None):
         """Run the graph. ``aux_update_nodes``: if given, only these nodes may update aux
         states (the others' backward is pruned in MXNet). ``no_grad``: nothing will
-        differentiate this call (inference), so lowerings may drop gradient-only work."""
+        differentiate this call (inference), so lowerings may drop gradient-only work.
+        ``guards``: a list (with ``no_grad``) that lowerings' fast forms append their
+        NaN-when-inexact scalars to (see LowerContext.guards; ``guard_flag`` combines them).
+        ``prepare(name, key, fn)``: the caller's weight cache (LowerContext.prepared)."""
         env = {}
         updates = {}
         layout = {}
@@ -237,7 +260,8 @@ class GraphFunction:
                 continue
             ins = [env[id(src)][k] for src, k in node.inputs]
             ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)), layout,
-                               no_grad)
+                               no_grad, guards if no_grad else None,
+                               prepare if no_grad else None)
             dev = self.placement.get(node.name)
             try:
                 with tf.name_scope(_scope(node.name)):
@@ -271,3 +295,12 @@ class GraphFunction:
     def needs_head_grads(self):
         """Per head: does its gradient depend on a head gradient (False for loss layers)?"""
         return [bool(not n.is_variable and n.opdef.needs_head_grad) for n, _ in self.heads]
+
+
+def guard_flag(guards):
+    """One boolean scalar: did any fast form of a guarded call differ from MXNet's exact
+    one (any guard NaN)? The guards are sums of non-negative values, so their sum is NaN
+    exactly when one of them is; None when no lowering took a fast form."""
+    if not guards:
+        return None
+    return tf.math.is_nan(tf.add_n([tf.cast(g, tf.float32) for g in guards]))

@@ -4,9 +4,10 @@ MXNet's data is channels-first (NCHW); TF's CPU convolution, pooling and fused B
 want channels-last, so each such op transposes in and out. Within one graph call, an op that
 produces its channels-first output by transposing a channels-last result records that result as
 the output's *twin*; the next op that needs channels-last takes the twin instead of transposing
-again, and element-wise ops (activations, same-shape arithmetic) whose inputs all have twins
-compute on the twins and record theirs. A channels-first tensor nothing reads anymore is pruned
-by TF, so a conv -> BatchNorm -> relu -> pool chain transposes once in and once out.
+again, and element-wise ops (activations, same-shape arithmetic) and concatenations whose
+inputs all have twins compute on the twins and record theirs. A channels-first tensor nothing
+reads anymore is pruned by TF, so a conv -> BatchNorm -> relu -> pool chain transposes once in
+and once out.
 
 The twins live in ``ctx.layout`` (one dict per graph call, keyed by tensor reference); without it
 (shape inference, eager calls) every helper simply transposes.
@@ -57,3 +58,13 @@ def elementwise(ctx, fn, *inputs):
         return None
     nd = twins[0].shape.rank - 2
     return channels_first(ctx, fn(*twins), nd)
+
+
+def concat(ctx, xs, axis):
+    """tf.concat(xs, axis) of channels-first tensors computed on their channels-last twins when
+    every input has one (the result then has its own twin); None when they do not."""
+    twins = [twin(ctx, x) for x in xs]
+    if not xs or any(t is None for t in twins):
+        return None
+    nd = twins[0].shape.rank - 2
+    return channels_first(ctx, tf.concat(twins, _to_last(nd).index(axis)), nd)

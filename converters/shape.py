@@ -7,6 +7,7 @@ dim into the next two target values (one may be -1).
 import tensorflow as tf
 
 from .base import MXNetError
+from . import layout as _layout
 from .registry import op
 from .dims import dims as _dims, prod as _prod
 
@@ -325,7 +326,8 @@ def concat(ctx, p, *data):
                              % (', '.join(str(tuple(x)) for x in shapes), p.dim))
     if len(data) == 1:
         return tf.identity(data[0])
-    return tf.concat(list(data), axis)
+    out = _layout.concat(ctx, list(data), axis)     # on channels-last twins, if all have one
+    return tf.concat(list(data), axis) if out is None else out
 
 
 @op('stack')

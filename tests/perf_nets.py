@@ -28,6 +28,17 @@ def inputs():
     return data, label
 
 
+def inputs_inside_nan():
+    """One batch without NaNs whose infinities make NaNs inside the first convolution
+    (inf - inf), and one without any non-finite value."""
+    data, _ = inputs()
+    data = np.nan_to_num(data[:BATCH], nan=0.25)
+    clean = data.copy()
+    data[2, 0, 1, 1] = np.inf
+    data[2, 1, 1, 2] = -np.inf
+    return data, clean
+
+
 def params(sym, data_shape):
     r = np.random.RandomState(3)
     arg_shapes, _, aux_shapes = sym.infer_shape(data=(BATCH,) + tuple(data_shape[1:]))

@@ -9,17 +9,25 @@ read or written (see ``ndarray.ndarray``), so the deferral is never visible.
 
 MXNet's observable timing is kept: auxiliary states (BatchNorm's moving statistics) change in
 backward, not forward; gradients are written or added per argument's grad_req.
+
+Inference is *guarded*: it runs fast forms that can differ from MXNet only on NaNs (relu without
+its NaN -> 0 pass) plus one flag, and reruns the exact graph when the flag is set; and it reads
+convolution kernels from a cache kept in TF's layout, refreshed when weights may have changed.
 """
+import threading
+
 import numpy as np
 import tensorflow as tf
 
 from converters import custom as _custom
 from converters import dtypes as _dt
+from converters.graph import guard_flag
 from converters.infer import fmt
 from .base import MXNetError
 from .context import Context
 from .ndarray import ndarray as _nd
 from . import random as _random
+from . import write_epoch as _write_epoch
 from .profiler.recorder import span as _profile_span
 
 _GRAD_REQS = ('write', 'add', 'null')
@@ -79,9 +87,33 @@ def _group_placement(symbol, group2ctx):
 
 
 # What each compiled call computes, as mx.profiler names its records.
-_CALL_NAMES = {'infer': 'forward', 'train': 'forward_train', 'train_bwd': 'forward_backward',
-               'infer_mon': 'forward_monitored', 'train_mon': 'forward_train_monitored',
+_CALL_NAMES = {'infer': 'forward', 'infer_exact': 'forward', 'train': 'forward_train',
+               'train_bwd': 'forward_backward', 'infer_mon': 'forward_monitored',
+               'train_mon': 'forward_train_monitored',
                'train_bwd_mon': 'forward_backward_monitored'}
+
+def _cache_variable(var, fn):
+    """A new variable holding fn(var), made eagerly on a helper thread: called while an
+    inference call is traced, and a variable made inside the trace would make tf.function trace
+    the whole graph a second time (it lifts variables made on a first call, and refuses them on
+    later ones); the thread has none of the trace's scopes."""
+    out = []
+
+    def make():
+        with tf.device(var.device):
+            out.append(tf.Variable(fn(var.value()), trainable=False))
+    t = threading.Thread(target=make, name='tfmod-weight-cache')
+    t.start()
+    t.join()
+    if not out:
+        raise MXNetError('could not cache a transformed copy of weight %r' % var.name)
+    return out[0]
+
+
+# Calls that assign no parameter (inference assigns only the fed arguments: see _infer).
+_READ_ONLY = ('infer', 'infer_exact')
+# Argument names whose transformed kernels some executor may cache.
+_PREPARED_NAMES = set()
 
 
 class Executor:
@@ -127,6 +159,9 @@ class Executor:
         self._compiled = {}
         self._concrete = {}
         self._infer_names = None    # the argument names the inference call was traced with
+        self._prep = {}             # (arg name, key) -> (cache variable, variable, fn)
+        self._prep_refresh = None
+        self._prep_epoch = None
         self.trace_count = 0
         self.call_count = 0
         self._monitor_callback = None
@@ -301,20 +336,67 @@ class Executor:
             elif args and n in self._arg_index:
                 self._arg_vars[self._arg_index[n]].assign(t)
 
-    def _forward_graph(self, feeds, is_train, seed, no_grad=False):
+    def _forward_graph(self, feeds, is_train, seed, no_grad=False, guards=None, prepare=None):
         self.trace_count += 1
         self._assign_feeds(feeds)
         vals = self._values(feeds)
-        outs, updates = self._fn(vals, is_train=is_train, seed=seed, no_grad=no_grad)
+        outs, updates = self._fn(vals, is_train=is_train, seed=seed, no_grad=no_grad,
+                                 guards=guards, prepare=prepare)
         return vals, outs, updates
+
+    # -- the inference weight cache -----------------------------------------------------------
+    # Kernels in the layout TF's ops want (a convolution's OIHW weight as HWIO) are kept in
+    # variables of their own, recomputed by one compiled call when the write epoch says some
+    # weight may have changed (tfmod/write_epoch.py), instead of on every inference call: a
+    # ResNet-50 at batch 1 spent 40% of its time transposing weights.
+    def _prepare_fn(self, feeds):
+        """The ``prepare`` callback for one trace of an inference call (LowerContext.prepared);
+        arguments fed by the call are transformed in the graph, as their values are new."""
+        fed = set(feeds)
+
+        def prepare(name, key, fn):
+            _PREPARED_NAMES.add(name)
+            if name in fed or name not in self._arg_index:
+                return None
+            entry = self._prep.get((name, key))
+            if entry is None:
+                var = self._arg_vars[self._arg_index[name]]
+                entry = self._prep[(name, key)] = (_cache_variable(var, fn), var, fn)
+                self._prep_refresh = None
+            with tf.device(entry[0].device):
+                return entry[0].read_value()
+        return prepare
+
+    def _refresh_prepared(self):
+        """Recompute every cached kernel from its weight (one compiled call)."""
+        if self._prep_refresh is None:
+            entries = list(self._prep.values())
+
+            def refresh():
+                for cache, var, fn in entries:
+                    with tf.device(cache.device):
+                        cache.assign(fn(var.read_value()))
+            self._prep_refresh = tf.function(refresh, autograph=False)
+        with tf.device(self._ctx.tf_device):
+            self._prep_refresh()
 
     def _compile(self, kind):
         fn = self._compiled.get(kind)
         if fn is not None:
             return fn
         if kind == 'infer':
+            # guarded: fast forms (relu without its NaN -> 0 pass) plus one flag saying
+            # whether they differed from MXNet's values, in which case 'infer_exact' reruns
             def run(feeds, seed):
-                _, outs, _ = self._forward_graph(feeds, False, seed, no_grad=True)
+                guards = []
+                _, outs, _ = self._forward_graph(feeds, False, seed, no_grad=True, guards=guards,
+                                                 prepare=self._prepare_fn(feeds))
+                flag = guard_flag(guards)
+                return outs if flag is None else (outs, flag)
+        elif kind == 'infer_exact':
+            def run(feeds, seed):
+                _, outs, _ = self._forward_graph(feeds, False, seed, no_grad=True,
+                                                 prepare=self._prepare_fn(feeds))
                 return outs
         elif kind == 'train':
             def run(feeds, seed):
@@ -435,7 +517,8 @@ class Executor:
         self.call_count += 1
         feeds, head = args[0], (args[2] if len(args) > 2 else None)
         key = (kind, tuple(sorted(feeds)), head is None)
-        with _profile_span(_CALL_NAMES[kind], self._ctx), tf.device(self._ctx.tf_device):
+        with _profile_span(_CALL_NAMES[kind], self._ctx, writes=kind not in _READ_ONLY), \
+                tf.device(self._ctx.tf_device):
             try:
                 cf = self._concrete.get(key)
                 if cf is not None:
@@ -465,8 +548,22 @@ class Executor:
                 self._set_outputs(outs)
                 self._report(fwd, None)
             else:
-                self._set_outputs(self._run('infer', self._same_feeds(feeds), seed))
+                self._set_outputs(self._infer(self._same_feeds(feeds), seed))
         return self.outputs
+
+    def _infer(self, feeds, seed):
+        """Inference outputs: the guarded call, rerun exactly in the rare case its guard
+        says a fast form differed from MXNet's values (a NaN reached a relu)."""
+        if self._prep and self._prep_epoch != _write_epoch.current():
+            self._refresh_prepared()
+        self._prep_epoch = _write_epoch.current()
+        res = self._run('infer', feeds, seed)
+        if isinstance(res, tuple):      # (outputs list, flag); unguarded graphs give the list
+            outs, flag = res
+            res = self._run('infer_exact', feeds, seed) if bool(flag) else outs
+        if not _PREPARED_NAMES.isdisjoint(feeds):
+            _write_epoch.bump()         # a fed weight: other executors' caches of it are stale
+        return res
 
     def _same_feeds(self, feeds):
         """Inference feeds completed to the names of the compiled inference call, when they

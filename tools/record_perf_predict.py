@@ -5,7 +5,8 @@ Run with the oracle's python from the repository root:
 Writes tests/fixtures/perf/predict.npz: the inputs, parameters and MXNet's outputs of a small
 residual conv -> BatchNorm (eps 1e-5 and the default 1e-3, fix_gamma False/True) -> relu net,
 through Module.forward(is_train=False) and Module.predict (a padded last batch); the data holds
-NaNs and negatives, where relu's NaN -> 0 shows.
+NaNs and negatives, where relu's NaN -> 0 shows; 'inside' is a batch whose infinities make NaNs
+inside the first convolution, 'clean' the same batch without them.
 """
 import os
 import sys
@@ -38,6 +39,11 @@ def main():
     mod.forward(b, is_train=False)
     for k, o in enumerate(mod.get_outputs()):
         out['forward%d' % k] = o.asnumpy()
+    for key, d in zip(('inside', 'clean'), perf_nets.inputs_inside_nan()):
+        out['data_' + key] = d
+        mod.forward(mx.io.DataBatch([mx.nd.array(d)]), is_train=False)
+        for k, o in enumerate(mod.get_outputs()):
+            out['%s%d' % (key, k)] = o.asnumpy()
     it = mx.io.NDArrayIter(data, label, batch_size=perf_nets.BATCH)
     for k, o in enumerate(mod.predict(it)):
         out['predict%d' % k] = o.asnumpy()

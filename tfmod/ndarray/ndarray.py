@@ -30,6 +30,7 @@ from converters.graph import LowerContext, Node
 from .. import rng as _rng
 from ..base import MXNetError, numeric_types as _py_numbers
 from ..context import Context, current_context
+from .. import write_epoch as _write_epoch
 from . import ndfile
 from . import tape as _tape
 
@@ -98,6 +99,7 @@ class Storage:
             flush_pending()
         if self.var is not None:
             self.var.assign(value)
+            _write_epoch.bump()
         else:
             self.tensor = value
 

@@ -16,6 +16,7 @@ import warnings
 import tensorflow as tf
 
 from ..base import MXNetError
+from .. import write_epoch as _write_epoch
 from . import config as _config
 
 # MXNet's device "processes" come first in its trace file, pids 0..3.
@@ -157,10 +158,14 @@ class _Span:
         return False
 
 
-def span(name, context=None, args=None):
+def span(name, context=None, args=None, writes=True):
     """Context manager timing one of tfmod's compiled calls (category ``operator``, on the
     device's trace process, as MXNet files its operators); a shared no-op unless recording
-    with profile_symbolic or profile_all."""
+    with profile_symbolic or profile_all. A call that may assign variables (``writes``, the
+    default) moves the write epoch (tfmod/write_epoch.py), so caches derived from weights
+    refresh."""
+    if writes:
+        _write_epoch.bump()
     prof = PROFILER
     if not prof.recording or not (prof.config['profile_symbolic'] or prof.config['profile_all']):
         return _NOOP

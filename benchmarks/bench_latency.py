@@ -1,0 +1,192 @@
+"""Batch-1 latency of Module.forward(is_train=False) on real architectures, tfmod vs MXNet.
+
+    python benchmarks/bench_latency.py --mxnet PYTHON [--models resnet50_v1,squeezenet1.0,...]
+                                       [--calls 200] [--dir DIR]
+
+The networks are what users load: MXNet 1.9.1's Gluon model zoo (``gluon.model_zoo.vision``)
+and a Gluon text model, given random weights (no download), hybridized and exported with
+``HybridBlock.export`` into a temporary directory (or ``--dir``, reused when the files are
+there) by the MXNet interpreter given with ``--mxnet``. Each (implementation, model) then runs
+in a fresh process, the two implementations interleaved per model: load the checkpoint, bind
+a Module at batch 1 for inference, set the parameters, and time ``forward(is_train=False)``
+plus reading the output to numpy, call after call. Reported: median and 90th-percentile
+latency in ms (after warm-up calls; the median is what the ratio uses), the process's CPU ms
+per call, start-up (bind + set_params + first call) and the largest difference between the
+two implementations' outputs on the same input (a check that both ran the same network).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# name -> input shape at batch 1 (token ids for the text models)
+MODELS = {'resnet50_v1': (1, 3, 224, 224), 'squeezenet1.0': (1, 3, 224, 224),
+          'inceptionv3': (1, 3, 299, 299), 'mobilenet1.0': (1, 3, 224, 224),
+          'bilstm': (1, 32), 'bigru': (1, 32)}
+DEFAULT = 'resnet50_v1,squeezenet1.0,bilstm,bigru'
+VOCAB = 5000
+
+
+def export(mx, name, prefix):
+    """Build ``name`` with Gluon, random weights, and export prefix-symbol.json/-0000.params."""
+    from mxnet import gluon
+    from mxnet.gluon import nn, rnn
+    mx.random.seed(0)
+    if name in ('bilstm', 'bigru'):
+        class TextRNN(gluon.HybridBlock):
+            """Embedding + 2-layer bidirectional LSTM/GRU (the fused RNN op) + Dense classes."""
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                with self.name_scope():
+                    self.emb = nn.Embedding(VOCAB, 128)
+                    layer = rnn.LSTM if name == 'bilstm' else rnn.GRU
+                    self.rnn = layer(256, num_layers=2, bidirectional=True, layout='NTC')
+                    self.out = nn.Dense(2)
+
+            def hybrid_forward(self, F, x):
+                return self.out(F.max(self.rnn(self.emb(x)), axis=1))
+        net = TextRNN(prefix='text_')
+    else:
+        net = gluon.model_zoo.vision.get_model(name, pretrained=False)
+    net.initialize(mx.init.Xavier(magnitude=2.0))
+    net.hybridize()
+    net(mx.nd.array(make_input(name, np.random.RandomState(0))))
+    rng = np.random.RandomState(1)
+    for pname, p in net.collect_params().items():   # BatchNorm statistics that matter
+        if pname.endswith('running_var'):
+            p.set_data(mx.nd.array(rng.uniform(0.5, 1.5, p.shape)))
+        elif pname.endswith('running_mean'):
+            p.set_data(mx.nd.array(rng.normal(0, 0.1, p.shape)))
+    net.export(prefix, 0)
+
+
+def make_input(name, rng):
+    shape = MODELS[name]
+    if len(shape) == 2:
+        return rng.randint(0, VOCAB, shape).astype(np.float32)
+    return rng.uniform(-1, 1, shape).astype(np.float32)
+
+
+def run(mx, name, prefix, calls):
+    """Latencies of one implementation on one exported model."""
+    x = make_input(name, np.random.RandomState(2))
+    tic, cpu = time.perf_counter(), time.process_time()
+    sym, args, aux = mx.model.load_checkpoint(prefix, 0)
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=None, context=mx.cpu())
+    mod.bind([('data', x.shape)], for_training=False)
+    mod.set_params(args, aux)
+    batch = mx.io.DataBatch([mx.nd.array(x)])
+    mod.forward(batch, is_train=False)
+    out = mod.get_outputs()[0].asnumpy()
+    startup = time.perf_counter() - tic
+    for _ in range(max(5, calls // 10)):
+        mod.forward(batch, is_train=False)
+        mod.get_outputs()[0].asnumpy()
+    lat = []
+    cpu0 = time.process_time()
+    for _ in range(calls):
+        t = time.perf_counter()
+        mod.forward(batch, is_train=False)
+        mod.get_outputs()[0].asnumpy()
+        lat.append(time.perf_counter() - t)
+    cpu_ms = (time.process_time() - cpu0) / calls * 1e3
+    lat = np.sort(np.array(lat)) * 1e3
+    np.save(prefix + '-%s-out.npy' % mx.__name__, out)
+    return {'median_ms': float(np.median(lat)), 'p90_ms': float(lat[int(0.9 * (len(lat) - 1))]),
+            'cpu_ms': cpu_ms, 'startup_s': startup, 'startup_cpu_s': time.process_time() - cpu}
+
+
+def worker(impl, name, prefix, calls):
+    if impl == 'export':
+        import mxnet
+        export(mxnet, name, prefix)
+        return {}
+    if impl == 'mxnet':
+        import mxnet as mx
+    else:
+        sys.path.insert(0, os.path.join(HERE, '..'))
+        import tfmod as mx
+    return run(mx, name, prefix, calls)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--mxnet', default=None,
+                    help='python with MXNet 1.9.1: exports the models and adds its latencies')
+    ap.add_argument('--models', default=DEFAULT, help='comma-separated, from %s' % ', '.join(MODELS))
+    ap.add_argument('--calls', type=int, default=200, help='timed calls per measurement')
+    ap.add_argument('--dir', default=None, help='where the exported files are (or go)')
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--as-worker', nargs=3, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.as_worker:
+        print(json.dumps(worker(*args.as_worker, calls=args.calls)))
+        return
+    names = args.models.split(',')
+    for n in names:
+        if n not in MODELS:
+            raise SystemExit('unknown model %r; choose from %s' % (n, ', '.join(MODELS)))
+    tmp = None
+    if args.dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix='tfmod_latency_')
+        args.dir = tmp.name
+    os.makedirs(args.dir, exist_ok=True)
+    n = str(args.threads)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', OMP_NUM_THREADS=n,
+               MXNET_CPU_WORKER_NTHREADS=n, TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS='1')
+
+    def call(impl, py, name, prefix):
+        out = subprocess.run([py, os.path.abspath(__file__), '--as-worker', impl, name, prefix,
+                              '--calls', str(args.calls)], capture_output=True, text=True,
+                             env=env)
+        if out.returncode:
+            sys.stderr.write(out.stderr[-3000:])
+            raise SystemExit('%s worker failed on %s' % (impl, name))
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    rows = []
+    for name in names:
+        prefix = os.path.join(args.dir, name)
+        if not os.path.exists(prefix + '-symbol.json'):
+            if not args.mxnet:
+                raise SystemExit('%s-symbol.json is missing: give --mxnet PYTHON (MXNet 1.9.1) '
+                                 'to export the model, or --dir with the exported files' % prefix)
+            call('export', args.mxnet, name, prefix)
+        res = {'tfmod': call('tfmod', sys.executable, name, prefix)}
+        if args.mxnet:
+            res['mxnet'] = call('mxnet', args.mxnet, name, prefix)
+            a = np.load(prefix + '-tfmod-out.npy')
+            b = np.load(prefix + '-mxnet-out.npy')
+            res['diff'] = float(np.max(np.abs(a - b)) / max(1e-12, float(np.max(np.abs(b)))))
+        rows.append((name, res))
+    print('batch-1 Module.forward(is_train=False) + output to numpy; ms per call (median / p90, '
+          'CPU ms); start-up = load + bind + set_params + first call, s')
+    print('%-14s %-6s %17s %8s %10s' % ('model', 'impl', 'median/p90 ms', 'CPU ms',
+                                         'start-up s'))
+    for name, res in rows:
+        for impl in ('tfmod', 'mxnet'):
+            r = res.get(impl)
+            if r:
+                print('%-14s %-6s %8.2f/%-8.2f %8.2f %10.2f' % (
+                    name, impl, r['median_ms'], r['p90_ms'], r['cpu_ms'], r['startup_s']))
+    if args.mxnet:
+        print()
+        print('| model | tfmod ms | MXNet ms | latency tfmod / MXNet (median; CPU) | '
+              'max output difference (relative) |')
+        print('|---|---|---|---|---|')
+        for name, res in rows:
+            t, m = res['tfmod'], res['mxnet']
+            print('| %s | %.2f | %.2f | %.2fx (%.2fx) | %.1e |' % (
+                name, t['median_ms'], m['median_ms'], t['median_ms'] / m['median_ms'],
+                t['cpu_ms'] / m['cpu_ms'], res['diff']))
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == '__main__':
+    main()
