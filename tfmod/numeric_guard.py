@@ -6,9 +6,11 @@ spelled as MXNet's other batch-end callbacks are::
 
     mod.fit(train, num_epoch=10, batch_end_callback=mx.callback.NumericGuard())
 
-After each batch it runs one compiled function that reduces every floating-point parameter,
-auxiliary state and output of the module to a single flag (is the sum of all their elements
-finite?) and reads that one scalar to the host. Only when it is not does it look closer
+After each batch it reads one flag to the host: is the sum of all the elements of every
+floating-point parameter, auxiliary state and output finite? With ``frequent=1`` the module's
+compiled training step computes that flag itself from the second batch on (one reduction inside
+the step, no call of its own); otherwise, and for modules without that step, one compiled
+function of the guard's computes it. Only when it is not does it look closer
 (eagerly, once) to write the error: ``MXNetError`` naming the epoch, the batch, the first
 non-finite array (parameters in the symbol's argument order, then auxiliary states, then
 outputs) and every other one.
@@ -148,15 +150,19 @@ class NumericGuard:
         if mod is None or not hasattr(mod, 'get_params'):
             raise MXNetError('NumericGuard: the batch-end record carries no module in '
                              "locals['self']; pass it as batch_end_callback to Module.fit")
+        fused = _fused_flag(mod) if self.frequent == 1 else _NO_FLAG
+        if fused is False:
+            return          # the training step's own check (its one host read): all finite
         names, kinds, variables = [], [], []
         outputs = [] if self.check_outputs else None
         _module_arrays(mod, names, kinds, variables, outputs)
         outputs = outputs or []
         if not variables and not outputs:
             return
-        chk = self._check_for(variables)
-        if not bool(chk([t for _, t in outputs])):   # the one host read
-            return
+        if fused is _NO_FLAG:
+            chk = self._check_for(variables)
+            if not bool(chk([t for _, t in outputs])):   # the one host read
+                return
         values = [v.read_value() for v in variables] + [t for _, t in outputs]
         bad = _exact_bad(values)
         if not bad:             # finite values whose sum overflowed
@@ -164,6 +170,25 @@ class NumericGuard:
         names = names + [n for n, _ in outputs]
         kinds = kinds + ['output'] * len(outputs)
         raise MXNetError(_message(param.epoch, param.nbatch, names, kinds, values, bad))
+
+
+_NO_FLAG = object()
+
+
+def _fused_flag(mod):
+    """Whether the batch's compiled training step found a NaN/Inf (True/False), or _NO_FLAG
+    when it did not check: the first time, the step of a Module (or of a BucketingModule's
+    current bucket) is asked to check from its next call on -- the same reduction inside the
+    step costs less than a call of its own -- and other modules keep the separate check."""
+    sub = getattr(mod, '_curr_module', None)
+    step = getattr(sub if sub is not None else mod, '_train_step', None)
+    if step is None or not hasattr(step, 'check_finite'):
+        return _NO_FLAG
+    if not step.check_finite:
+        step.check_finite = True
+        return _NO_FLAG
+    flag, step.last_bad = step.last_bad, None
+    return _NO_FLAG if flag is None else bool(flag)
 
 
 def _describe(kind, name, value):

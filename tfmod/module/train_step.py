@@ -37,6 +37,7 @@ import tensorflow as tf
 
 from converters import custom as _custom
 from ..kvstore import collective as _collective
+from ..numeric_guard import _any_bad
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
 
@@ -157,6 +158,11 @@ class TrainStep:
         self._replicas = None
         self._cache = {}
         self.trace_count = 0
+        # NumericGuard's check fused into the step: when set, each call leaves in last_bad a
+        # scalar tensor (not read here) saying whether an updated weight, an aux state or an
+        # output is NaN/Inf after it
+        self.check_finite = False
+        self.last_bad = None
 
     @property
     def exe(self):
@@ -209,14 +215,15 @@ class TrainStep:
         if fused:
             heads = [None if s['head'] is None or all(h is None for h in s['head'])
                      else s['head'] for s in steps]
-        key = (fused, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
+        check = self.check_finite and self.cluster is None
+        key = (fused, check, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
                tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
                tuple(id(w._s) for w in weights), tuple(id(e) for e in execs),
                None if not fused else (tuple(tuple(sorted(s['feeds'])) for s in steps),
                                        tuple(h is None for h in heads)))
         entry = self._cache.get(key)
         if entry is None:
-            entry = [self._build(fused, targets, states, weights, hnames, pnames), None]
+            entry = [self._build(fused, targets, states, weights, hnames, pnames, check), None]
             self._cache[key] = entry
         vec = tf.constant(np.concatenate([
             np.asarray(lrs, np.float64), np.asarray(wds, np.float64), np.asarray(ts, np.float64),
@@ -238,12 +245,15 @@ class TrainStep:
             except tf.errors.OpError as e:
                 _custom.reraise(e)  # a Custom op's Python error: the MXNetError it raised
                 raise
+        self.last_bad = None
+        if check:
+            outs, self.last_bad = outs
         if fused:
             for exe, o in zip(execs, outs):
                 exe._set_outputs(o)
                 exe._call_monitor()
 
-    def _build(self, fused, targets, states, weights, hnames, pnames):
+    def _build(self, fused, targets, states, weights, hnames, pnames, check=False):
         from ..executor import _as_storage_var
         execs = self.execs
         opt = self.opt
@@ -277,6 +287,7 @@ class TrainStep:
             hpv = vec[3 * n:3 * n + nh]
             phv = tf.reshape(vec[3 * n + nh:], [len(pnames), n])
             hp = {name: hpv[i] for i, name in enumerate(hnames)}
+            updated = []
             for j, ((_, pos), st, svs, mvar, g) in enumerate(
                     zip(targets, states, state_vars, masters, summed)):
                 with tf.device(mvar.device):
@@ -287,6 +298,7 @@ class TrainStep:
                                                           wds[j], ts[j], hp_j)
                     new_w = tf.cast(new_w, mvar.dtype)
                     mvar.assign(new_w)
+                    updated.append(new_w)
                     for v, t in zip(svs, flatten_state(new_st) if new_st is not None else []):
                         v.assign(tf.cast(t, v.dtype))
                 if own:
@@ -299,7 +311,7 @@ class TrainStep:
                     if wvar is not mvar:
                         with tf.device(wvar.device):
                             wvar.assign(tf.identity(new_w))
-            return tf.constant(0)
+            return updated
 
         def compiled(fn):
             return tf.function(fn, autograph=False, reduce_retracing=False)
@@ -308,8 +320,15 @@ class TrainStep:
             def step(feeds, seeds, heads, vec):
                 self_.trace_count += 1
                 outs, summed = local_grads(feeds, seeds, heads)
-                update(summed, vec)
-                return outs if fused else tf.constant(0)
+                updated = update(summed, vec)
+                res = outs if fused else tf.constant(0)
+                if not check:
+                    return res
+                aux = [v.read_value() for e in execs for v in e._aux_vars
+                       if v.dtype.is_floating]
+                flat = [t for o in (outs if fused else ()) for t in tf.nest.flatten(o)
+                        if t.dtype.is_floating]
+                return res, _any_bad(updated + aux + flat)
             if fused:
                 return compiled(step)
             return compiled(lambda vec: step(None, None, None, vec))
