@@ -1,0 +1,46 @@
+"""Training with sparse storage against MXNet 1.9.1 (tests/fixtures/sparse/train.json, recorded
+by tools/record_sparse_train.py from the programs in tests/sparse_train_programs.py):
+LibSVMIter batches, row_sparse kvstore values, lazy optimizer updates, sparse Modules."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tfmod as mx
+import sparse_train_programs as P
+from conftest import FIXTURES
+
+with open(os.path.join(FIXTURES, 'sparse', 'train.json')) as _f:
+    FIX = json.load(_f)
+
+
+def same(got, want, path='', rtol=1e-5, atol=1e-6):
+    """``got`` equals MXNet's recorded ``want``: numbers within tolerance, the rest exactly."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and sorted(got) == sorted(want), (path, got, want)
+        for k in want:
+            same(got[k], want[k], '%s.%s' % (path, k), rtol, atol)
+    elif isinstance(want, list) and want[:1] == ['raise']:
+        assert got[:2] == want[:2], (path, got, want)
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), (path, got, want)
+        for i, (g, w) in enumerate(zip(got, want)):
+            same(g, w, '%s[%d]' % (path, i), rtol, atol)
+    elif isinstance(want, float):
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=path)
+    else:
+        assert got == want, (path, got, want)
+
+
+@pytest.fixture(scope='module')
+def libsvm(tmp_path_factory):
+    return P.libsvm_iters(mx, str(tmp_path_factory.mktemp('libsvm')))
+
+
+@pytest.mark.parametrize('case', sorted(k for k in FIX if k.startswith(('bs', 'label', 'part',
+                                                                        'lpart', 'no_round'))))
+def test_libsvm_iter(libsvm, case):
+    same(libsvm[case], FIX[case], case)
+    if FIX[case][0] == 'raise' and 'round_batch' in FIX[case][2]:
+        assert FIX[case][2].endswith(libsvm[case][2])
