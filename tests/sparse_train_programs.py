@@ -1,7 +1,7 @@
 """The sparse-training programs whose results MXNet 1.9.1 defines, written once for the recorder
 (tools/record_sparse_train.py, run by MXNet) and the test (tests/test_sparse_train.py, run by
 tfmod), so the two cannot drift apart; ``mx`` is the library under test. Each program returns
-{fixture key: JSON-able result}."""
+{fixture key: JSON-able result}; ``tmp`` is a scratch folder."""
 import os
 
 import numpy as np
@@ -56,7 +56,7 @@ def _epochs(it, n=2):
     return seen
 
 
-def libsvm_iters(mx, tmp):
+def libsvm_iters(mx, tmp=None):
     data, label = os.path.join(tmp, 'd.libsvm'), os.path.join(tmp, 'l.libsvm')
     with open(data, 'w') as f:
         f.write(DATA)
@@ -83,4 +83,140 @@ def libsvm_iters(mx, tmp):
     return out
 
 
-PROGRAMS = [libsvm_iters]
+def rsp(mx, rows, shape, seed=0, scale=1.0):
+    """A row_sparse array storing ``rows`` (seeded values)."""
+    data = np.random.RandomState(seed).uniform(-1, 1, (len(rows),) + tuple(shape[1:]))
+    return mx.nd.sparse.row_sparse_array((data.round(2).astype('float32') * scale,
+                                          np.array(rows, 'int64')), shape=shape)
+
+
+def kvstore_row_sparse(mx, tmp=None):
+    out = {}
+    kv = mx.kv.create('local')
+    kv.init('w', rsp(mx, [1, 3], (6, 2)))
+    o = mx.nd.sparse.zeros('row_sparse', (6, 2))
+
+    def pull(**kw):
+        kv.pull('w', out=o, **kw)
+        return arr(o)
+    out['kv_pull_rsp_ignored'] = outcome(pull)
+    out['kv_pull_rsp'] = outcome(lambda: pull(ignore_sparse=False))
+    d = mx.nd.zeros((6, 2))
+    out['kv_pull_dense'] = outcome(lambda: (kv.pull('w', out=d), arr(d))[1])
+
+    def rsp_pull(ids):
+        kv.row_sparse_pull('w', out=o, row_ids=mx.nd.array(ids))
+        return arr(o)
+    out['kv_rsp_pull'] = outcome(lambda: rsp_pull([0, 1, 5]))
+    out['kv_rsp_pull_repeats'] = outcome(lambda: rsp_pull([3, 3, 1]))
+    o2 = mx.nd.sparse.zeros('row_sparse', (6, 2))
+
+    def pull_two(row_ids):
+        kv.row_sparse_pull('w', out=[o, o2], row_ids=row_ids)
+        return [arr(o), arr(o2)]
+    out['kv_rsp_pull_two'] = outcome(lambda: pull_two([mx.nd.array([3]), mx.nd.array([1, 2])]))
+    out['kv_rsp_pull_one_ids'] = outcome(lambda: pull_two(mx.nd.array([4, 1])))
+    kv.push('w', [rsp(mx, [0, 3], (6, 2), 1), rsp(mx, [3, 4], (6, 2), 2)])
+    out['kv_push_sum'] = outcome(lambda: rsp_pull(list(range(6))))
+    out['kv_rsp_pull_dense_out'] = outcome(lambda: kv.row_sparse_pull(
+        'w', out=mx.nd.zeros((6, 2)), row_ids=mx.nd.array([1])))
+    kv.push('w', mx.nd.ones((6, 2)))
+    out['kv_push_dense_then_rsp_pull'] = outcome(lambda: rsp_pull([1]))
+    out['kv_push_dense_pull'] = outcome(lambda: (kv.pull('w', out=d), arr(d))[1])
+    # an optimizer on the store: the rows pushed are updated, lazily
+    kv2 = mx.kv.create('local')
+    kv2.set_optimizer(mx.optimizer.SGD(learning_rate=0.1, momentum=0.9, wd=0.01))
+    kv2.init(3, rsp(mx, list(range(6)), (6, 2), 3))
+    kv2.push(3, rsp(mx, [2, 5], (6, 2), 4))
+    kv2.push(3, [rsp(mx, [0, 2], (6, 2), 5), rsp(mx, [2], (6, 2), 6)])
+    o3 = mx.nd.sparse.zeros('row_sparse', (6, 2))
+    out['kv_sgd_lazy'] = outcome(lambda: (kv2.row_sparse_pull(
+        3, out=o3, row_ids=mx.nd.arange(6)), arr(o3))[1])
+    kv3 = mx.kv.create('local')
+    kv3.set_optimizer(mx.optimizer.Adam(learning_rate=0.1))
+    kv3.init(3, mx.nd.ones((6, 2)))
+    kv3.push(3, rsp(mx, [2, 5], (6, 2), 7))
+    kv3.push(3, rsp(mx, [1, 2], (6, 2), 8))
+    d3 = mx.nd.zeros((6, 2))
+    out['kv_adam_dense_weight'] = outcome(lambda: (kv3.pull(3, out=d3), arr(d3))[1])
+    kv4 = mx.kv.create('local')
+    kv4.init(0, mx.nd.ones((6, 2)))
+    out['kv_rsp_pull_dense_stored'] = outcome(lambda: kv4.row_sparse_pull(
+        0, out=o3, row_ids=mx.nd.array([1])))
+    return out
+
+
+W0 = (np.arange(15, dtype='float32').reshape(5, 3) / 10 - 0.5).tolist()
+STEP_ROWS = [[0, 2], [2, 3], [1], [2, 4]]
+UPDATERS = [('sgd', {}), ('sgd', {'momentum': 0.9}), ('adam', {}), ('ftrl', {}),
+            ('adagrad', {'eps': 0.1}), ('groupadagrad', {'eps': 0.1})]
+
+
+def _trajectory(mx, name, kw, lazy, wstype, wd):
+    kw = dict(kw, learning_rate=0.1, wd=wd)
+    if name in ('sgd', 'adam'):
+        kw['lazy_update'] = lazy
+    w = mx.nd.array(np.array(W0, 'float32')).tostype(wstype)
+    up = mx.optimizer.get_updater(mx.optimizer.create(name, **kw))
+    steps = []
+    for s, rows in enumerate(STEP_ROWS):
+        up(0, rsp(mx, rows, (5, 3), s), w)
+        steps.append(w.asnumpy().astype(np.float64).tolist())
+    state = up.states[0]
+    states = [a for a in (state if isinstance(state, (tuple, list)) else [state])
+              if a is not None]
+    return {'stype': w.stype, 'steps': steps, 'state_stypes': [a.stype for a in states],
+            'states': [a.asnumpy().astype(np.float64).tolist() for a in states]}
+
+
+def optimizer_updaters(mx, tmp=None):
+    out = {}
+    for name, kw in UPDATERS:
+        for lazy in ((True, False) if name in ('sgd', 'adam') else (True,)):
+            for wstype in ('default', 'row_sparse'):
+                for wd in (0.0, 0.1):
+                    key = 'upd_%s%s_%s_%s_wd%g' % (name, '_mom' if kw.get('momentum') else '',
+                                                   'lazy' if lazy else 'std', wstype, wd)
+                    out[key] = outcome(lambda: _trajectory(mx, name, kw, lazy, wstype, wd))
+    return out
+
+
+# (op under mx.nd, states, attributes): each op is called twice with out=weight
+EAGER_OPS = [
+    ('sgd_update', 0, {'lr': 0.1, 'wd': 0.1, 'lazy_update': True}),
+    ('sgd_update', 0, {'lr': 0.1, 'wd': 0.1, 'lazy_update': False}),
+    ('sgd_mom_update', 1, {'lr': 0.1, 'momentum': 0.9, 'wd': 0.1, 'lazy_update': True}),
+    ('sgd_mom_update', 1, {'lr': 0.1, 'momentum': 0.9, 'wd': 0.1, 'lazy_update': False}),
+    ('adam_update', 2, {'lr': 0.1, 'wd': 0.1, 'lazy_update': True}),
+    ('adam_update', 2, {'lr': 0.1, 'wd': 0.1, 'clip_gradient': 0.3, 'rescale_grad': 2}),
+    ('ftrl_update', 2, {'lr': 0.1, 'wd': 0.1}),
+    ('sparse.adagrad_update', 1, {'lr': 0.1, 'epsilon': 0.1}),
+    ('sparse.adagrad_update', 1, {'lr': 0.1, 'epsilon': 0.1, 'wd': 0.1}),
+    ('contrib.group_adagrad_update', 1, {'lr': 0.1, 'epsilon': 0.1, 'rescale_grad': 0.5}),
+]
+
+
+def _eager(mx, name, nstates, attrs, wstype, gstype):
+    fn = mx.nd
+    for part in name.split('.'):
+        fn = getattr(fn, part)
+    w = mx.nd.array(np.array(W0, 'float32')).tostype(wstype)
+    shapes = [(5, 1) if 'group' in name else (5, 3)] * nstates
+    states = [mx.nd.zeros(s).tostype(wstype) for s in shapes]
+    for s, rows in enumerate(STEP_ROWS[:2]):
+        g = rsp(mx, rows, (5, 3), s + 10)
+        fn(w, g if gstype == 'row_sparse' else g.tostype('default'), *states, out=w, **attrs)
+    return [arr(w)] + [arr(a) for a in states]
+
+
+def eager_optimizer_ops(mx, tmp=None):
+    out = {}
+    for i, (name, nstates, attrs) in enumerate(EAGER_OPS):
+        for wstype in ('default', 'row_sparse'):
+            for gstype in ('row_sparse', 'default'):
+                key = 'op%d_%s_%s_%s' % (i, name.split('.')[-1], wstype, gstype)
+                out[key] = outcome(lambda: _eager(mx, name, nstates, attrs, wstype, gstype))
+    return out
+
+
+PROGRAMS = [libsvm_iters, kvstore_row_sparse, optimizer_updaters, eager_optimizer_ops]

@@ -24,9 +24,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for program in PROGRAMS:
             result.update(program(mx, tmp))
-    with open(OUT, 'w') as f:
-        json.dump(result, f, indent=0, sort_keys=True)
-        f.write('\n')
+    with open(OUT, 'w') as f:   # one case a line
+        f.write('{\n' + ',\n'.join('%s: %s' % (json.dumps(k), json.dumps(result[k]))
+                                    for k in sorted(result)) + '\n}\n')
 
 
 if __name__ == '__main__':
