@@ -193,6 +193,25 @@ class Optimizer:
         """The optimizer state for one weight: None, an NDArray, or a tuple of those."""
         return None
 
+    def _state_stype(self, weight):
+        """The storage type of the states MXNet makes for ``weight`` (row_sparse weights of a
+        lazily updating optimizer get row_sparse states)."""
+        if weight.stype == 'row_sparse' and self._lazy_for(None, weight):
+            return 'row_sparse'
+        return 'default'
+
+    def _lazy_for(self, index, weight):
+        """Whether a row_sparse gradient updates only the rows it stores (MXNet's lazy update;
+        otherwise it is read as the dense gradient). SGD and Adam follow ``lazy_update``."""
+        return bool(getattr(self, 'lazy_update', False))
+
+    def _sparse_rows(self, index, weight, grad):
+        """The row ids a step touches when ``grad`` is row_sparse and updated lazily, or None."""
+        if getattr(grad, 'stype', 'default') == 'row_sparse' and \
+                self._lazy_for(index, weight):
+            return grad._content()
+        return None
+
     def create_state_multi_precision(self, index, weight):
         if self.multi_precision and weight.dtype == np.float16:
             master = weight.astype(np.float32)
@@ -284,10 +303,14 @@ class Optimizer:
             hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
             hp.update({n: tf.constant(v[0], tf.float64) for n, v in per_param.items()})
             w = weight._read()
-            g = grad._read()
             st = _map_state(state, lambda a: a._read())
-            out = self._tf_step(w, g, st, tf.constant(lr, tf.float64),
-                                tf.constant(wd, tf.float64), tf.constant(t, tf.float64), hp)
+            args = (tf.constant(lr, tf.float64), tf.constant(wd, tf.float64),
+                    tf.constant(t, tf.float64), hp)
+            rows = self._sparse_rows(index, weight, grad)
+            if rows is not None:
+                out = _rows_step(self._tf_step, w, rows, st, args)
+            else:
+                out = self._tf_step(w, grad._read(), st, *args)
         weight._write(tf.cast(out[0], dtype))
         _write_state(state, out[1])
         if len(out) > 2 and out[2] is not None:
@@ -317,10 +340,16 @@ class Optimizer:
             with tf.device(weight.context.tf_device):
                 hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
                 hp.update({n: tf.constant(v[j], tf.float64) for n, v in per_param.items()})
-                new_w, new_st, new_g = self._tf_update(
-                    weight._read(), grad._read(), _map_state(state, lambda a: a._read()),
-                    tf.constant(lrs[j], tf.float64), tf.constant(wds[j], tf.float64),
-                    tf.constant(ts[j], tf.float64), hp)
+                args = (tf.constant(lrs[j], tf.float64), tf.constant(wds[j], tf.float64),
+                        tf.constant(ts[j], tf.float64), hp)
+                st = _map_state(state, lambda a: a._read())
+                rows = self._sparse_rows(indices[j], weight, grad)
+                if rows is not None:
+                    new_w, new_st, new_g = _rows_step(self._tf_update, weight._read(), rows,
+                                                      st, args)
+                else:
+                    new_w, new_st, new_g = self._tf_update(weight._read(), grad._read(), st,
+                                                           *args)
             weight._write(tf.cast(new_w, weight._s.dtype))
             _write_state(state, new_st)
             if new_g is not None:
@@ -350,6 +379,23 @@ def _map_state(state, fn):
     if isinstance(state, (list, tuple)):
         return type(state)(_map_state(s, fn) for s in state)
     return fn(state)
+
+
+def _rows_step(step, w, rows, st, args):
+    """``step`` applied to the rows a row_sparse gradient ``rows`` stores, the weight's and
+    states' other rows kept (MXNet's lazy update) -> (new weight, new states, None)."""
+    ids = rows.indices
+    out = step(tf.gather(w, ids), tf.cast(rows.values, w.dtype),
+               _map_state(st, lambda s: tf.gather(s, ids)), *args)
+    at = ids[:, None]
+
+    def scatter(old, new):
+        if old is None:
+            return None
+        if isinstance(old, (list, tuple)):
+            return type(old)(scatter(o, n) for o, n in zip(old, new))
+        return tf.tensor_scatter_nd_update(old, at, tf.cast(new, old.dtype))
+    return scatter(w, out[0]), scatter(st, out[1]), None
 
 
 def _write_state(state, new):
