@@ -219,4 +219,105 @@ def eager_optimizer_ops(mx, tmp=None):
     return out
 
 
-PROGRAMS = [libsvm_iters, kvstore_row_sparse, optimizer_updaters, eager_optimizer_ops]
+def _linear_sym(mx):
+    """Linear regression on csr data with a row_sparse weight (MXNet's sparse linear model)."""
+    data = mx.sym.Variable('data', stype='csr')
+    weight = mx.sym.Variable('weight', stype='row_sparse', shape=(10, 1))
+    bias = mx.sym.Variable('bias', shape=(1,))
+    pred = mx.sym.broadcast_add(mx.sym.dot(data, weight), bias)
+    return mx.sym.LinearRegressionOutput(mx.sym.reshape(pred, shape=(-1,)),
+                                         mx.sym.Variable('softmax_label'))
+
+
+def _bag_sym(mx):
+    """An embedding bag: Embedding(sparse_grad=True) summed over the bag, then a dense layer."""
+    emb = mx.sym.Embedding(mx.sym.Variable('data'), input_dim=8, output_dim=2, sparse_grad=True,
+                           name='emb')
+    fc = mx.sym.FullyConnected(mx.sym.sum(emb, axis=1), num_hidden=1, name='fc')
+    return mx.sym.LinearRegressionOutput(mx.sym.reshape(fc, shape=(-1,)),
+                                         mx.sym.Variable('softmax_label'))
+
+
+def _linear_iter(mx, tmp):
+    path = os.path.join(tmp, 'train.libsvm')
+    with open(path, 'w') as f:
+        f.write(DATA)
+    return mx.io.LibSVMIter(data_libsvm=path, data_shape=(10,), batch_size=3)
+
+
+def _bag_iter(mx):
+    ids = np.random.RandomState(3).randint(0, 8, (8, 3)).astype('float32')
+    return mx.io.NDArrayIter(ids, np.arange(8, dtype='float32') / 4 - 1, batch_size=4)
+
+
+def _start_params(mx, model):
+    r = np.random.RandomState(11)
+    if model == 'linear':
+        return {'weight': mx.nd.array(r.uniform(-1, 1, (10, 1)).round(2)),
+                'bias': mx.nd.array([0.25])}
+    return {'emb_weight': mx.nd.array(r.uniform(-1, 1, (8, 2)).round(2)),
+            'fc_weight': mx.nd.array(r.uniform(-1, 1, (1, 2)).round(2)),
+            'fc_bias': mx.nd.array([0.1])}
+
+
+def _params_of(mod):
+    return {k: v.asnumpy().astype(np.float64).tolist() for k, v in mod.get_params()[0].items()}
+
+
+def _csr_columns(batch):
+    return {'weight': batch.data[0].indices}
+
+
+OPTIMIZERS = {'sgd': ('sgd', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01}),
+              'adam': ('adam', {'learning_rate': 0.05, 'wd': 0.01})}
+
+
+def _module_steps(mx, tmp, model, opt, store, epochs=2):
+    """Batch by batch with prepare/forward_backward/update; the parameters after each batch.
+    ``store`` 'local' (one device: the Updater updates the executors' arrays) or 'kv' (a
+    KVStore object: updates on the store, row_sparse weights pulled by prepare)."""
+    sym, it = (_linear_sym(mx), _linear_iter(mx, tmp)) if model == 'linear' else \
+        (_bag_sym(mx), _bag_iter(mx))
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'])
+    mod.bind(it.provide_data, it.provide_label)
+    mod.init_params(arg_params=_start_params(mx, model))
+    name, params = OPTIMIZERS[opt]
+    mod.init_optimizer(kvstore='local' if store == 'local' else mx.kv.create('local'),
+                       optimizer=name, optimizer_params=params)
+    row_fn = _csr_columns if model == 'linear' and store == 'kv' else None
+    seen = []
+    for epoch in range(epochs):
+        if epoch:   # not before the first: MXNet's LibSVMIter would skip its read-ahead
+            it.reset()
+        for batch in it:
+            mod.prepare(batch, sparse_row_id_fn=row_fn)
+            mod.forward_backward(batch)
+            mod.update()
+            seen.append({'out': mod.get_outputs()[0].asnumpy().astype(np.float64).tolist(),
+                         'params': _params_of(mod)})
+    return seen
+
+
+def _module_fit(mx, tmp, model, opt):
+    sym, it = (_linear_sym(mx), _linear_iter(mx, tmp)) if model == 'linear' else \
+        (_bag_sym(mx), _bag_iter(mx))
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'])
+    name, params = OPTIMIZERS[opt]
+    mod.fit(it, num_epoch=2, kvstore='local', optimizer=name, optimizer_params=params,
+            arg_params=_start_params(mx, model), eval_metric='mse')
+    return _params_of(mod)
+
+
+def sparse_modules(mx, tmp):
+    out = {}
+    for model in ('linear', 'bag'):
+        for opt in OPTIMIZERS:
+            for store in ('local', 'kv'):
+                out['mod_%s_%s_%s' % (model, opt, store)] = outcome(
+                    lambda: _module_steps(mx, tmp, model, opt, store))
+            out['fit_%s_%s' % (model, opt)] = outcome(lambda: _module_fit(mx, tmp, model, opt))
+    return out
+
+
+PROGRAMS = [libsvm_iters, kvstore_row_sparse, optimizer_updaters, eager_optimizer_ops,
+            sparse_modules]

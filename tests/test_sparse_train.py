@@ -79,3 +79,24 @@ def test_eager_update_op_row_sparse_grad(eager_ops, case):
     """mx.nd.<update op>(weight, row_sparse grad, *states, out=weight): the rows MXNet updates,
     the storage types it keeps, the calls it refuses."""
     same(eager_ops[case], FIX[case], case)
+
+
+@pytest.fixture(scope='module')
+def modules(tmp_path_factory):
+    return P.sparse_modules(mx, str(tmp_path_factory.mktemp('modules')))
+
+
+@pytest.mark.parametrize('case', sorted(k for k in FIX if k.startswith(('mod_', 'fit_'))))
+def test_sparse_module_training(modules, case):
+    """csr-fed dot with a row_sparse weight and an Embedding(sparse_grad=True) bag, trained by
+    Module (prepare/forward_backward/update on the Updater or a KVStore with row_sparse_pull,
+    and fit with kvstore 'local'): outputs and parameters after every batch equal MXNet's."""
+    same(modules[case], FIX[case], case)
+
+
+def test_variable_stype_is_mxnets_attribute():
+    assert mx.sym.Variable('w', stype='row_sparse').attr_dict() == \
+        {'w': {'__storage_type__': '1'}}
+    assert mx.sym.Variable('d', stype='csr').list_attr() == {'__storage_type__': '2'}
+    with pytest.raises(mx.base.MXNetError, match='stype'):
+        mx.sym.Variable('d', stype='dense')
