@@ -269,7 +269,9 @@ def _csr_columns(batch):
 
 
 OPTIMIZERS = {'sgd': ('sgd', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01}),
-              'adam': ('adam', {'learning_rate': 0.05, 'wd': 0.01})}
+              'adam': ('adam', {'learning_rate': 0.05, 'wd': 0.01}),
+              'ftrl': ('ftrl', {'learning_rate': 0.1, 'lamda1': 0.001, 'wd': 0.01}),
+              'adagrad': ('adagrad', {'learning_rate': 0.1, 'eps': 0.01})}
 
 
 def _module_steps(mx, tmp, model, opt, store, epochs=2):

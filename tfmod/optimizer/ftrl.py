@@ -26,7 +26,7 @@ class Ftrl(Optimizer):
     def _lazy_for(self, index, weight):
         # MXNet's sparse ftrl_update needs a row_sparse weight; a dense one falls back to the
         # dense kernel (every row updated)
-        return weight.stype == 'row_sparse'
+        return self._weight_stype(index, weight) == 'row_sparse'
 
     def create_state(self, index, weight):
         return (zeros_state(weight, stype=weight.stype),   # z

@@ -200,6 +200,14 @@ class Optimizer:
             return 'row_sparse'
         return 'default'
 
+    def _weight_stype(self, index, weight):
+        """The storage type MXNet's weight has: the array's own, or the ``stype`` its symbol
+        declares (a Module's device copy of a row_sparse weight is a dense array here)."""
+        if weight.stype != 'default' or not self.sym_info or index not in self.idx2name:
+            return weight.stype
+        declared = self.sym_info[0].get(self.idx2name[index], {}).get('__storage_type__')
+        return 'row_sparse' if declared == '1' else weight.stype
+
     def _lazy_for(self, index, weight):
         """Whether a row_sparse gradient updates only the rows it stores (MXNet's lazy update;
         otherwise it is read as the dense gradient). SGD and Adam follow ``lazy_update``."""
