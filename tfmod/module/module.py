@@ -94,10 +94,16 @@ class Module(BaseModule):
         self._data_shapes = None
         self._label_shapes = None
         self._train_step = None
-        # row_sparse parameters and gradients (sparse_params.py); the last batch's inputs give
-        # the rows a row_sparse gradient holds
-        self._sparse = SparseParams(symbol, self._param_names)
+        # row_sparse parameters and gradients (sparse_params.py, read from the symbol on first
+        # use); the last batch's inputs give the rows a row_sparse gradient holds
+        self._sparse_facts = None
         self._sparse_inputs = {}
+
+    @property
+    def _sparse(self):
+        if self._sparse_facts is None:
+            self._sparse_facts = SparseParams(self._symbol, self._param_names)
+        return self._sparse_facts
 
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
