@@ -100,3 +100,19 @@ def test_variable_stype_is_mxnets_attribute():
     assert mx.sym.Variable('d', stype='csr').list_attr() == {'__storage_type__': '2'}
     with pytest.raises(mx.base.MXNetError, match='stype'):
         mx.sym.Variable('d', stype='dense')
+
+
+def test_lazy_states_save_and_resume():
+    """States a lazy update wrote in place save and load like any others: resuming from them
+    continues MXNet's recorded trajectory."""
+    want = FIX['upd_sgd_mom_lazy_default_wd0.1'][1]['steps']
+    opt = mx.optimizer.create('sgd', learning_rate=0.1, wd=0.1, momentum=0.9, lazy_update=True)
+    w = mx.nd.array(np.array(P.W0, 'float32'))
+    up = mx.optimizer.get_updater(opt)
+    for s, rows in enumerate(P.STEP_ROWS[:2]):
+        up(0, P.rsp(mx, rows, (5, 3), s), w)
+    resumed = mx.optimizer.get_updater(opt)
+    resumed.set_states(up.get_states())
+    for s, rows in enumerate(P.STEP_ROWS[2:], 2):
+        resumed(0, P.rsp(mx, rows, (5, 3), s), w)
+    np.testing.assert_allclose(w.asnumpy(), want[-1], rtol=1e-5, atol=1e-6)

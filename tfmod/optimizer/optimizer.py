@@ -310,15 +310,15 @@ class Optimizer:
         with tf.device(weight.context.tf_device):
             hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
             hp.update({n: tf.constant(v[0], tf.float64) for n, v in per_param.items()})
-            w = weight._read()
-            st = _map_state(state, lambda a: a._read())
             args = (tf.constant(lr, tf.float64), tf.constant(wd, tf.float64),
                     tf.constant(t, tf.float64), hp)
             rows = self._sparse_rows(index, weight, grad)
             if rows is not None:
-                out = _rows_step(self._tf_step, w, rows, st, args)
-            else:
-                out = self._tf_step(w, grad._read(), st, *args)
+                _lazy_update(self._tf_step, weight, rows, state, args)
+                return
+            w = weight._read()
+            st = _map_state(state, lambda a: a._read())
+            out = self._tf_step(w, grad._read(), st, *args)
         weight._write(tf.cast(out[0], dtype))
         _write_state(state, out[1])
         if len(out) > 2 and out[2] is not None:
@@ -350,14 +350,13 @@ class Optimizer:
                 hp.update({n: tf.constant(v[j], tf.float64) for n, v in per_param.items()})
                 args = (tf.constant(lrs[j], tf.float64), tf.constant(wds[j], tf.float64),
                         tf.constant(ts[j], tf.float64), hp)
-                st = _map_state(state, lambda a: a._read())
                 rows = self._sparse_rows(indices[j], weight, grad)
                 if rows is not None:
-                    new_w, new_st, new_g = _rows_step(self._tf_update, weight._read(), rows,
-                                                      st, args)
-                else:
-                    new_w, new_st, new_g = self._tf_update(weight._read(), grad._read(), st,
-                                                           *args)
+                    _lazy_update(self._tf_update, weight, rows, state, args)
+                    continue
+                st = _map_state(state, lambda a: a._read())
+                new_w, new_st, new_g = self._tf_update(weight._read(), grad._read(), st,
+                                                       *args)
             weight._write(tf.cast(new_w, weight._s.dtype))
             _write_state(state, new_st)
             if new_g is not None:
@@ -389,21 +388,54 @@ def _map_state(state, fn):
     return fn(state)
 
 
-def _rows_step(step, w, rows, st, args):
+def _lazy_update(step, weight, rows, state, args):
     """``step`` applied to the rows a row_sparse gradient ``rows`` stores, the weight's and
-    states' other rows kept (MXNet's lazy update) -> (new weight, new states, None)."""
+    states' other rows kept (MXNet's lazy update); written in place, so a step costs the rows
+    it touches."""
     ids = rows.indices
-    out = step(tf.gather(w, ids), tf.cast(rows.values, w.dtype),
-               _map_state(st, lambda s: tf.gather(s, ids)), *args)
-    at = ids[:, None]
+    w_rows = _gather_rows(weight, ids)
+    out = step(w_rows, tf.cast(rows.values, w_rows.dtype),
+               _map_state(state, lambda a: _gather_rows(a, ids)), *args)
+    _scatter_rows(weight, ids, out[0])
 
     def scatter(old, new):
         if old is None:
-            return None
+            return
         if isinstance(old, (list, tuple)):
-            return type(old)(scatter(o, n) for o, n in zip(old, new))
-        return tf.tensor_scatter_nd_update(old, at, tf.cast(new, old.dtype))
-    return scatter(w, out[0]), scatter(st, out[1]), None
+            for o, n in zip(old, new):
+                scatter(o, n)
+            return
+        _scatter_rows(old, ids, new)
+    scatter(state, out[1])
+
+
+def _plain_variable(arr):
+    """The tf.Variable behind ``arr`` when it is a whole dense array outside autograd; a plain
+    tensor's storage (an optimizer state) becomes a variable, so rows are written in place."""
+    if type(arr) is not _nd.NDArray or arr._off is not None or arr._ag is not None or \
+            arr._s.ag is not None:
+        return None
+    _nd.flush_pending()
+    st = arr._s
+    if st.var is None and not st.deferred and st.tensor is not None:
+        with tf.device(st.ctx.tf_device):
+            st.var = tf.Variable(st.tensor, trainable=False)
+        st.tensor = None
+    return st.var
+
+
+def _gather_rows(arr, ids):
+    var = _plain_variable(arr)
+    return var.sparse_read(ids) if var is not None else tf.gather(arr._read(), ids)
+
+
+def _scatter_rows(arr, ids, new):
+    var = _plain_variable(arr)
+    if var is not None:
+        var.scatter_nd_update(ids[:, None], tf.cast(new, var.dtype))
+    else:
+        old = arr._read()
+        arr._write(tf.tensor_scatter_nd_update(old, ids[:, None], tf.cast(new, old.dtype)))
 
 
 def _write_state(state, new):
