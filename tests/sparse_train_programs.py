@@ -229,10 +229,15 @@ def _linear_sym(mx):
                                          mx.sym.Variable('softmax_label'))
 
 
-def _bag_sym(mx):
-    """An embedding bag: Embedding(sparse_grad=True) summed over the bag, then a dense layer."""
-    emb = mx.sym.Embedding(mx.sym.Variable('data'), input_dim=8, output_dim=2, sparse_grad=True,
-                           name='emb')
+def _bag_sym(mx, contrib=False):
+    """An embedding bag: Embedding(sparse_grad=True) (or contrib.SparseEmbedding) summed over
+    the bag, then a dense layer."""
+    if contrib:
+        emb = mx.sym.contrib.SparseEmbedding(mx.sym.Variable('data'), input_dim=8, output_dim=2,
+                                             name='emb')
+    else:
+        emb = mx.sym.Embedding(mx.sym.Variable('data'), input_dim=8, output_dim=2,
+                               sparse_grad=True, name='emb')
     fc = mx.sym.FullyConnected(mx.sym.sum(emb, axis=1), num_hidden=1, name='fc')
     return mx.sym.LinearRegressionOutput(mx.sym.reshape(fc, shape=(-1,)),
                                          mx.sym.Variable('softmax_label'))
@@ -252,7 +257,7 @@ def _bag_iter(mx):
 
 def _start_params(mx, model):
     r = np.random.RandomState(11)
-    if model == 'linear':
+    if model == 'linear':   # (the bags share their parameters' names)
         return {'weight': mx.nd.array(r.uniform(-1, 1, (10, 1)).round(2)),
                 'bias': mx.nd.array([0.25])}
     return {'emb_weight': mx.nd.array(r.uniform(-1, 1, (8, 2)).round(2)),
@@ -279,7 +284,7 @@ def _module_steps(mx, tmp, model, opt, store, epochs=2):
     ``store`` 'local' (one device: the Updater updates the executors' arrays) or 'kv' (a
     KVStore object: updates on the store, row_sparse weights pulled by prepare)."""
     sym, it = (_linear_sym(mx), _linear_iter(mx, tmp)) if model == 'linear' else \
-        (_bag_sym(mx), _bag_iter(mx))
+        (_bag_sym(mx, model == 'sbag'), _bag_iter(mx))
     mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'])
     mod.bind(it.provide_data, it.provide_label)
     mod.init_params(arg_params=_start_params(mx, model))
@@ -318,6 +323,9 @@ def sparse_modules(mx, tmp):
                 out['mod_%s_%s_%s' % (model, opt, store)] = outcome(
                     lambda: _module_steps(mx, tmp, model, opt, store))
             out['fit_%s_%s' % (model, opt)] = outcome(lambda: _module_fit(mx, tmp, model, opt))
+    for opt in ('sgd', 'adam'):
+        out['mod_sbag_%s_local' % opt] = outcome(lambda: _module_steps(mx, tmp, 'sbag', opt,
+                                                                       'local'))
     return out
 
 

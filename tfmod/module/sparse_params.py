@@ -1,8 +1,8 @@
 """Which parameters of a Module have row_sparse storage or row_sparse gradients, and the rows a
 batch touches -- what MXNet's sparse training (Module.update, prepare, get_params) needs.
 
-MXNet gives a parameter a row_sparse gradient when it is ``Embedding(sparse_grad=True)``'s weight
-(the rows are the batch's distinct ids) or a ``Variable(stype='row_sparse')`` (for
+MXNet gives a parameter a row_sparse gradient when it is ``Embedding(sparse_grad=True)``'s or
+``contrib.SparseEmbedding``'s weight (the rows are the batch's distinct ids) or a ``Variable(stype='row_sparse')`` (for
 ``dot(csr data, weight)``: the csr batch's distinct column ids). tfmod computes the gradient
 densely and hands the optimizer a row_sparse gradient holding exactly those rows, so its lazy
 update touches the rows MXNet's does. A row_sparse weight whose rows come from elsewhere in the
@@ -43,8 +43,9 @@ class SparseParams:
         self.grads = {}
         for node in nodes:
             a, ins = attrs(node), node['inputs']
-            if node['op'] == 'Embedding' and str(a.get('sparse_grad', 'False')) in ('True',
-                                                                                     '1', 'true'):
+            sparse_grad = str(a.get('sparse_grad', 'False')) in ('True', '1', 'true')
+            if (node['op'] == 'Embedding' and sparse_grad) or \
+                    node['op'] == '_contrib_SparseEmbedding':
                 w, d = var(ins[1]), var(ins[0])
                 if w in params:
                     self.grads[w] = ('ids', d, int(a['input_dim'])) if d else ('nonzero',)
