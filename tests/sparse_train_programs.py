@@ -281,17 +281,19 @@ OPTIMIZERS = {'sgd': ('sgd', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01}
 
 def _module_steps(mx, tmp, model, opt, store, epochs=2):
     """Batch by batch with prepare/forward_backward/update; the parameters after each batch.
-    ``store`` 'local' (one device: the Updater updates the executors' arrays) or 'kv' (a
-    KVStore object: updates on the store, row_sparse weights pulled by prepare)."""
+    ``store`` 'local' (one device: the Updater updates the executors' arrays), 'kv' (a
+    KVStore object: updates on the store, row_sparse weights pulled by prepare) or 'two' (two
+    CPU devices and kvstore 'local': the store sums the devices' gradients and updates)."""
     sym, it = (_linear_sym(mx), _linear_iter(mx, tmp)) if model == 'linear' else \
         (_bag_sym(mx, model == 'sbag'), _bag_iter(mx))
-    mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'])
+    ctx = [mx.cpu(0), mx.cpu(1)] if store == 'two' else mx.cpu()
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'], context=ctx)
     mod.bind(it.provide_data, it.provide_label)
     mod.init_params(arg_params=_start_params(mx, model))
     name, params = OPTIMIZERS[opt]
-    mod.init_optimizer(kvstore='local' if store == 'local' else mx.kv.create('local'),
+    mod.init_optimizer(kvstore=mx.kv.create('local') if store == 'kv' else 'local',
                        optimizer=name, optimizer_params=params)
-    row_fn = _csr_columns if model == 'linear' and store == 'kv' else None
+    row_fn = _csr_columns if model == 'linear' and store != 'local' else None
     seen = []
     for epoch in range(epochs):
         if epoch:   # not before the first: MXNet's LibSVMIter would skip its read-ahead
@@ -326,6 +328,9 @@ def sparse_modules(mx, tmp):
     for opt in ('sgd', 'adam'):
         out['mod_sbag_%s_local' % opt] = outcome(lambda: _module_steps(mx, tmp, 'sbag', opt,
                                                                        'local'))
+        for model in ('linear', 'bag'):
+            out['mod_%s_%s_two' % (model, opt)] = outcome(lambda: _module_steps(
+                mx, tmp, model, opt, 'two'))
     return out
 
 
