@@ -28,13 +28,13 @@ _NP_SPARSE = {'np', 'npx', 'numpy', 'numpy_extension', 'sparse', 'as_np_ndarray'
 # DLPack exchange: TensorFlow owns tfmod's buffers.
 _DLPACK = {'from_dlpack', 'to_dlpack_for_read', 'to_dlpack_for_write'}
 # Ops tfmod's registry does not implement (so no function can call them): quantization, FFT,
-# DGL graph sampling, Hawkes process, count sketch, group Adagrad, and the image op family.
+# DGL graph sampling, Hawkes process, count sketch, and the image op family.
 _UNIMPLEMENTED_OPS = {
     'backward_gradientmultiplier', 'backward_hawkesll', 'backward_index_copy',
     'backward_quadratic', 'calibrate_entropy', 'count_sketch', 'dequantize', 'dgl_adjacency',
     'dgl_csr_neighbor_non_uniform_sample', 'dgl_csr_neighbor_uniform_sample',
     'dgl_graph_compact', 'dgl_subgraph', 'edge_id', 'fft', 'ifft', 'getnnz',
-    'group_adagrad_update', 'hawkesll', 'quantize', 'quantize_asym', 'quantize_v2',
+    'hawkesll', 'quantize', 'quantize_asym', 'quantize_v2',
     'quantized_act', 'quantized_batch_norm', 'quantized_concat', 'quantized_conv',
     'quantized_elemwise_add', 'quantized_elemwise_mul', 'quantized_embedding',
     'quantized_flatten', 'quantized_fully_connected', 'quantized_pooling', 'quantized_rnn',

@@ -6,3 +6,4 @@ from .prefetch_iter import PrefetchingIter  # noqa: F401
 from .csv_iter import CSVIter  # noqa: F401
 from .image_record_iter import ImageRecordIter  # noqa: F401
 from .mnist_iter import MNISTIter  # noqa: F401
+from .libsvm_iter import LibSVMIter  # noqa: F401

@@ -12,9 +12,17 @@ server: ``init`` gives every worker worker 0's value, ``push`` sums the workers'
 copy (the same update MXNet's server applies once), ``pull`` reads that copy. Outside such a job
 they run as rank 0 of 1. ``dist_async`` has no all-reduce form: in a multi-worker job it is
 refused, naming ``dist_sync``. Gradient compression is accepted and ignored (exact gradients).
+
+row_sparse values follow MXNet's local store: ``init`` keeps the storage type, a push of
+row_sparse arrays sums them over the union of their rows (and the optimizer, if set, updates
+only those rows when it is lazy), ``pull`` skips sparse outputs unless ``ignore_sparse=False``,
+and ``row_sparse_pull`` fills row_sparse outputs with the stored rows ``row_ids`` asks for.
+Across several workers a row_sparse push is densified for the all-reduce and made row_sparse
+again (rows whose summed gradient is all zeros then count as untouched).
 """
 import tensorflow as tf
 
+from converters import sparse as _sp
 from ..base import MXNetError
 from ..ndarray import ndarray as _nd
 from . import cluster, collective
@@ -116,6 +124,9 @@ class KVStore:
                 with tf.device(v.context.tf_device):
                     t = collective.from_rank0([self._store[k]._read()])[0]
                 self._store[k] = _nd.from_tensor(t, v.context)
+            if v.stype != 'default':   # the stored rows as given (worker 0's value: its rows)
+                self._store[k] = v.copy() if self._strategy is None else \
+                    self._store[k].tostype(v.stype)
 
     def push(self, key, value, priority=0):
         """Sum the values of each key; apply the optimizer if one is set, else replace."""
@@ -123,24 +134,29 @@ class KVStore:
             stored = self._stored(k)
             merged = vals[0] if len(vals) == 1 else _sum(vals, stored)
             if self._strategy is not None:   # the workers' values summed (dist_sync)
-                merged = _nd.from_tensor(collective.all_sum([merged._read()])[0],
+                summed = _nd.from_tensor(collective.all_sum([merged._read()])[0],
                                          stored.context)
+                merged = summed.tostype(merged.stype) if merged.stype != 'default' else summed
             if merged.shape != stored.shape:
                 raise MXNetError('push: key %r has shape %s, pushed %s'
                                  % (k, stored.shape, merged.shape))
             if self._updater is not None:
                 self._updater(k, merged, stored)
+            elif merged.stype != stored.stype:   # MXNet's store takes the pushed storage type
+                self._store[k] = merged.copy()
             else:
                 stored[:] = merged
 
     def pull(self, key, out=None, priority=0, ignore_sparse=True):
-        """Copy each key's stored value into every array of ``out``."""
+        """Copy each key's stored value into every array of ``out`` (sparse outputs are left
+        alone unless ``ignore_sparse=False``, as MXNet)."""
         if out is None:
             raise MXNetError('pull needs out=')
         for k, outs in self._pairs(key, out, 'pull'):
             stored = self._stored(k)
             for o in outs:
-                o[:] = stored
+                if o.stype == 'default' or not ignore_sparse:
+                    o[:] = stored
 
     def pushpull(self, key, value, out=None, priority=0):
         """push then pull (into ``value`` when ``out`` is None)."""
@@ -153,7 +169,36 @@ class KVStore:
         self.pull(key, out, priority)
 
     def row_sparse_pull(self, key, out=None, priority=0, row_ids=None):
-        raise MXNetError('tfmod supports dense arrays only (row_sparse_pull)')
+        """Fill each row_sparse ``out`` with the stored rows ``row_ids`` names (an NDArray, or
+        one per output; repeats and order do not matter): MXNet's row_sparse_pull."""
+        if out is None or row_ids is None:
+            raise MXNetError('row_sparse_pull needs out= and row_ids=')
+        if isinstance(row_ids, _nd.NDArray):
+            row_ids = [row_ids]
+        if not isinstance(row_ids, list):
+            raise MXNetError('row_ids should be NDArray or list of NDArray')
+        pairs = self._pairs(key, out, 'row_sparse_pull')
+        outs_all = [o for _, outs in pairs for o in outs]
+        if len(row_ids) == 1:
+            row_ids = row_ids * len(outs_all)
+        if len(row_ids) != len(outs_all):
+            raise MXNetError("row_sparse_pull: the number of row_ids (%d) doesn't match the "
+                             'number of values (%d)' % (len(row_ids), len(outs_all)))
+        ids = iter(row_ids)
+        for k, outs in pairs:
+            stored = self._stored(k)
+            if stored.stype != 'row_sparse':
+                raise MXNetError('row_sparse_pull: key %r holds a %s array; PullRowSparse '
+                                 'expects row_sparse src NDArray' % (k, stored.stype))
+            for o in outs:
+                rows = next(ids)
+                if o.stype != 'row_sparse':
+                    raise MXNetError('row_sparse_pull: expected row_sparse storage type for '
+                                     'row_sparse_pull values (key %r), got %s' % (k, o.stype))
+                with tf.device(stored.context.tf_device):
+                    uniq = tf.sort(tf.unique(tf.cast(tf.reshape(rows._read(), [-1]),
+                                                     tf.int64))[0])
+                    o._write(_sp.retain(stored._content(), uniq))
 
     # -- optimizer --------------------------------------------------------------------------------
     def set_optimizer(self, optimizer):
@@ -211,6 +256,9 @@ class KVStore:
 
 def _sum(vals, like):
     with tf.device(like.context.tf_device):
+        if all(v.stype == 'row_sparse' for v in vals):   # over the union of their rows
+            from .. import ndarray
+            return ndarray.add_n(*vals)
         t = tf.add_n([tf.identity(v._read()) for v in vals])
     return _nd.from_tensor(t, like.context)
 

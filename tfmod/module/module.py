@@ -18,6 +18,7 @@ from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
 from .base_module import BaseModule, _module_input_names, _parse_data_desc
 from .executor_group import ExecutorGroup
+from .sparse_params import SparseParams, full_rows, row_sparse_grad
 from .train_step import TrainStep
 from ..kvstore.kvstore import KVStore as _KVStore
 from ..checkpoint import check_states_pair, load_checkpoint, save_params_and_states
@@ -93,6 +94,16 @@ class Module(BaseModule):
         self._data_shapes = None
         self._label_shapes = None
         self._train_step = None
+        # row_sparse parameters and gradients (sparse_params.py, read from the symbol on first
+        # use); the last batch's inputs give the rows a row_sparse gradient holds
+        self._sparse_facts = None
+        self._sparse_inputs = {}
+
+    @property
+    def _sparse(self):
+        if self._sparse_facts is None:
+            self._sparse_facts = SparseParams(self._symbol, self._param_names)
+        return self._sparse_facts
 
     @staticmethod
     def load(prefix, epoch, load_optimizer_states=False, **kwargs):
@@ -228,6 +239,11 @@ class Module(BaseModule):
 
     def _sync_params_from_devices(self):
         self._exec_group.get_params(self._arg_params, self._aux_params)
+        if self._kvstore and self._update_on_kvstore:   # row_sparse weights: the store's rows
+            for name in self._sparse.row_sparse:
+                whole = _sparse_zeros(self._arg_params[name])
+                self._kvstore.row_sparse_pull(name, whole, row_ids=full_rows(whole))
+                self._arg_params[name][:] = whole.tostype('default')
         self._params_dirty = False
 
     # -- binding ----------------------------------------------------------------------------------
@@ -350,6 +366,9 @@ class Module(BaseModule):
             if update_on_kvstore:
                 kvstore.set_optimizer(self._optimizer)
             for idx, name in enumerate(self._exec_group.param_names):
+                if name in self._sparse.row_sparse:   # pulled by prepare(), row by row
+                    kvstore.init(name, self._arg_params[name].tostype('row_sparse'))
+                    continue
                 kvstore.init(name, self._arg_params[name])
                 if update_on_kvstore:
                     kvstore.pull(name, self._exec_group.param_arrays[idx], priority=-idx)
@@ -370,6 +389,36 @@ class Module(BaseModule):
         self._updater = shared_module._updater
         self._train_step = None
         self.optimizer_initialized = True
+
+    def prepare(self, data_batch, sparse_row_id_fn=None):
+        """Pull the rows of each row_sparse weight that ``sparse_row_id_fn(data_batch)`` names
+        ({name: row ids}) from the kvstore into the devices (MXNet's prepare): only when the
+        store updates the weights."""
+        if not self.binded:
+            raise MXNetError('prepare() needs bind() first')
+        if sparse_row_id_fn is None:
+            return
+        if not self._kvstore or not self._update_on_kvstore:
+            warnings.warn(UserWarning('Parameters are not updated in the KVStore. No need to '
+                                      'call sparse_row_id_fn.'), stacklevel=2)
+            return
+        row_ids = sparse_row_id_fn(data_batch)
+        if not isinstance(row_ids, dict):
+            raise MXNetError('Expected dict output from sparse_row_id_fn, got %s'
+                             % type(row_ids).__name__)
+        group = self._exec_group
+        for name, rows in row_ids.items():
+            if name not in group.param_names:
+                raise MXNetError('sparse_row_id_fn: %r is not a parameter of the module' % name)
+            if name not in self._sparse.row_sparse:
+                warnings.warn(UserWarning("%s.stype is not 'row_sparse'. No need to perform "
+                                          'row_sparse_pull.' % name), stacklevel=2)
+                continue
+            idx = group.param_names.index(name)
+            for arr in group.param_arrays[idx]:   # the device's weight holds just these rows
+                pulled = _sparse_zeros(arr)
+                self._kvstore.row_sparse_pull(name, pulled, row_ids=rows, priority=-idx)
+                arr[:] = pulled.tostype('default')
 
     # -- computation ------------------------------------------------------------------------------
     def forward(self, data_batch, is_train=None):
@@ -403,6 +452,9 @@ class Module(BaseModule):
                                  'with %s and cannot be reshaped to it: %s'
                                  % ([tuple(d.shape) for d in data_batch.data], bound, e)) \
                     from None
+        if self._sparse:
+            self._sparse_inputs = dict(zip(self._data_names, data_batch.data or []))
+            self._sparse_inputs.update(zip(self._label_names, data_batch.label or []))
         self._exec_group.forward(data_batch, is_train)
 
     def backward(self, out_grads=None):
@@ -433,6 +485,8 @@ class Module(BaseModule):
         configuration takes the per-parameter path: a Python optimizer, a kvstore whose push
         is overridden, or several devices with the updates done per device."""
         group = self._exec_group
+        if self._sparse:   # row_sparse gradients: the eager update, row by row
+            return None
         if self._update_on_kvstore:
             kv = self._kvstore
             if kv._updater is None or type(kv).push is not _KVStore.push:
@@ -485,6 +539,7 @@ class Module(BaseModule):
                                                   self._exec_group.grad_arrays):
             if grad_list[0] is None:
                 continue
+            grad_list = self._sparse_grads(name, grad_list)
             if self._kvstore:
                 self._kvstore.pushpull(name, grad_list, priority=-key)
             for k, (w, g) in enumerate(zip(arg_list, grad_list)):
@@ -502,8 +557,20 @@ class Module(BaseModule):
                                                           self._exec_group.grad_arrays)):
             if grad_list[0] is None:
                 continue
-            kv.pushpull(self._exec_group.param_names[index], grad_list, out=arg_list,
+            name = self._exec_group.param_names[index]
+            if name in self._sparse.row_sparse:   # pushed only: prepare() pulls its rows
+                kv.push(name, self._sparse_grads(name, grad_list), priority=-index)
+                continue
+            kv.pushpull(name, self._sparse_grads(name, grad_list), out=arg_list,
                         priority=-index)
+
+    def _sparse_grads(self, name, grad_list):
+        """``grad_list`` as row_sparse gradients holding the rows the last batch touched, when
+        MXNet's gradient of ``name`` is row_sparse (sparse_params.py); else as it is."""
+        if name not in self._sparse.grads:
+            return grad_list
+        rows = self._sparse.rows(name, self._sparse_inputs, grad_list)
+        return [row_sparse_grad(g, rows) for g in grad_list]
 
     def get_outputs(self, merge_multi_context=True):
         self._require(self.binded and self.params_initialized, 'get_outputs',
@@ -577,3 +644,9 @@ class Module(BaseModule):
                 updater.states, updater.states_synced = before
                 raise
         self._train_step = None
+
+
+def _sparse_zeros(like):
+    """A row_sparse array of zeros shaped as ``like`` (the ``out`` of a row_sparse_pull)."""
+    from ..ndarray.sparse import zeros
+    return zeros('row_sparse', like.shape, like.context, dtype=like.dtype)

@@ -620,6 +620,8 @@ def apply_op(od, p, inputs, out=None, ctx=None):
     if od.sparse is not None and (od.sparse_dense or any(type(a) is not NDArray for a in inputs)):
         res = _run_storage_rule(od, lctx, p, inputs, ctx)
         if res is not None:
+            for idx, value in lctx.updates:   # states a rule updates (sparse optimizer ops)
+                inputs[idx]._write(value, track=False)
             if out is None:
                 return res
             (out[0] if isinstance(out, (list, tuple)) else out)._write(res)

@@ -42,7 +42,12 @@ def kpow(base, t, dtype):
     return tf.cast(tf.pow(b, f64(t)), dtype)
 
 
-def zeros_state(weight, dtype=None):
-    """MXNet's ``zeros(weight.shape, weight.context, dtype=...)`` (float32 unless given)."""
+def zeros_state(weight, dtype=None, stype='default', shape=None):
+    """MXNet's ``zeros(weight.shape, weight.context, dtype=..., stype=...)`` (float32 unless
+    given)."""
+    if stype != 'default':
+        from ..ndarray.sparse import zeros as sparse_zeros
+        return sparse_zeros(stype, shape or weight.shape, weight.context,
+                            dtype=dtype or 'float32')
     from ..ndarray.ndarray import zeros
-    return zeros(weight.shape, weight.context, dtype=dtype or 'float32')
+    return zeros(shape or weight.shape, weight.context, dtype=dtype or 'float32')

@@ -15,7 +15,7 @@ class MomentumState:
 
     def create_state(self, index, weight):
         if self.momentum != 0.0:
-            return zeros_state(weight, weight.dtype)
+            return zeros_state(weight, weight.dtype, self._state_stype(weight))
         return None
 
     def create_state_multi_precision(self, index, weight):

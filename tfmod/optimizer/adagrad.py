@@ -6,7 +6,6 @@ AdaGrad:  g = clip(rescale*grad);  history += g^2;  w += (g/sqrt(history + eps) 
 import tensorflow as tf
 
 from ..base import MXNetError
-from ..ndarray.ndarray import zeros
 from .optimizer import Optimizer, register
 from ._kernels import as_dtype, clip, zeros_state
 
@@ -24,7 +23,15 @@ class AdaGrad(Optimizer):
         return self.clip_gradient is not None  # MXNet clips in Python when not None
 
     def create_state(self, index, weight):
-        return zeros_state(weight)  # history
+        return zeros_state(weight, stype=weight.stype)  # history
+
+    def _lazy_for(self, index, weight):
+        # a row_sparse gradient goes to MXNet's _sparse_adagrad_update (its rows only), which
+        # has no weight decay
+        if index is not None and self._get_wd(index) != 0:
+            raise MXNetError('AdaGrad: a row_sparse gradient (_sparse_adagrad_update) does not '
+                             'support weight decay, got wd=%g' % self._get_wd(index))
+        return True
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype
@@ -53,7 +60,11 @@ class GroupAdaGrad(Optimizer):
     def create_state(self, index, weight):
         if len(weight.shape) != 2:
             raise MXNetError('GroupAdaGrad needs 2-D weights, got shape %s' % (weight.shape,))
-        return zeros((weight.shape[0], 1), weight.context)  # one history value per row
+        # one history value per row
+        return zeros_state(weight, stype=weight.stype, shape=(weight.shape[0], 1))
+
+    def _lazy_for(self, index, weight):
+        return True   # a row_sparse gradient updates its rows only
 
     def _tf_param_hparams(self, indices):
         for idx in indices:  # MXNet asserts after counting the update

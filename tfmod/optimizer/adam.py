@@ -35,7 +35,8 @@ class Adam(Optimizer):
         self.lazy_update = lazy_update
 
     def create_state(self, index, weight):
-        return _moments(weight)
+        stype = self._state_stype(weight)
+        return (zeros_state(weight, weight.dtype, stype), zeros_state(weight, weight.dtype, stype))
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype

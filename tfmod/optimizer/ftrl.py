@@ -23,9 +23,14 @@ class Ftrl(Optimizer):
         self.beta = beta
         self.lr = learning_rate
 
+    def _lazy_for(self, index, weight):
+        # MXNet's sparse ftrl_update needs a row_sparse weight; a dense one falls back to the
+        # dense kernel (every row updated)
+        return self._weight_stype(index, weight) == 'row_sparse'
+
     def create_state(self, index, weight):
-        return (zeros_state(weight),   # z
-                zeros_state(weight))   # n
+        return (zeros_state(weight, stype=weight.stype),   # z
+                zeros_state(weight, stype=weight.stype))   # n
 
     def _tf_step(self, weight, grad, state, lr, wd, t, hp):
         dt = weight.dtype

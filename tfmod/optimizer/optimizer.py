@@ -193,6 +193,33 @@ class Optimizer:
         """The optimizer state for one weight: None, an NDArray, or a tuple of those."""
         return None
 
+    def _state_stype(self, weight):
+        """The storage type of the states MXNet makes for ``weight`` (row_sparse weights of a
+        lazily updating optimizer get row_sparse states)."""
+        if weight.stype == 'row_sparse' and self._lazy_for(None, weight):
+            return 'row_sparse'
+        return 'default'
+
+    def _weight_stype(self, index, weight):
+        """The storage type MXNet's weight has: the array's own, or the ``stype`` its symbol
+        declares (a Module's device copy of a row_sparse weight is a dense array here)."""
+        if weight.stype != 'default' or not self.sym_info or index not in self.idx2name:
+            return weight.stype
+        declared = self.sym_info[0].get(self.idx2name[index], {}).get('__storage_type__')
+        return 'row_sparse' if declared == '1' else weight.stype
+
+    def _lazy_for(self, index, weight):
+        """Whether a row_sparse gradient updates only the rows it stores (MXNet's lazy update;
+        otherwise it is read as the dense gradient). SGD and Adam follow ``lazy_update``."""
+        return bool(getattr(self, 'lazy_update', False))
+
+    def _sparse_rows(self, index, weight, grad):
+        """The row ids a step touches when ``grad`` is row_sparse and updated lazily, or None."""
+        if getattr(grad, 'stype', 'default') == 'row_sparse' and \
+                self._lazy_for(index, weight):
+            return grad._content()
+        return None
+
     def create_state_multi_precision(self, index, weight):
         if self.multi_precision and weight.dtype == np.float16:
             master = weight.astype(np.float32)
@@ -283,11 +310,15 @@ class Optimizer:
         with tf.device(weight.context.tf_device):
             hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
             hp.update({n: tf.constant(v[0], tf.float64) for n, v in per_param.items()})
+            args = (tf.constant(lr, tf.float64), tf.constant(wd, tf.float64),
+                    tf.constant(t, tf.float64), hp)
+            rows = self._sparse_rows(index, weight, grad)
+            if rows is not None:
+                _lazy_update(self._tf_step, weight, rows, state, args)
+                return
             w = weight._read()
-            g = grad._read()
             st = _map_state(state, lambda a: a._read())
-            out = self._tf_step(w, g, st, tf.constant(lr, tf.float64),
-                                tf.constant(wd, tf.float64), tf.constant(t, tf.float64), hp)
+            out = self._tf_step(w, grad._read(), st, *args)
         weight._write(tf.cast(out[0], dtype))
         _write_state(state, out[1])
         if len(out) > 2 and out[2] is not None:
@@ -317,10 +348,15 @@ class Optimizer:
             with tf.device(weight.context.tf_device):
                 hp = {n: tf.constant(v, tf.float64) for n, v in zip(names, vals)}
                 hp.update({n: tf.constant(v[j], tf.float64) for n, v in per_param.items()})
-                new_w, new_st, new_g = self._tf_update(
-                    weight._read(), grad._read(), _map_state(state, lambda a: a._read()),
-                    tf.constant(lrs[j], tf.float64), tf.constant(wds[j], tf.float64),
-                    tf.constant(ts[j], tf.float64), hp)
+                args = (tf.constant(lrs[j], tf.float64), tf.constant(wds[j], tf.float64),
+                        tf.constant(ts[j], tf.float64), hp)
+                rows = self._sparse_rows(indices[j], weight, grad)
+                if rows is not None:
+                    _lazy_update(self._tf_update, weight, rows, state, args)
+                    continue
+                st = _map_state(state, lambda a: a._read())
+                new_w, new_st, new_g = self._tf_update(weight._read(), grad._read(), st,
+                                                       *args)
             weight._write(tf.cast(new_w, weight._s.dtype))
             _write_state(state, new_st)
             if new_g is not None:
@@ -350,6 +386,56 @@ def _map_state(state, fn):
     if isinstance(state, (list, tuple)):
         return type(state)(_map_state(s, fn) for s in state)
     return fn(state)
+
+
+def _lazy_update(step, weight, rows, state, args):
+    """``step`` applied to the rows a row_sparse gradient ``rows`` stores, the weight's and
+    states' other rows kept (MXNet's lazy update); written in place, so a step costs the rows
+    it touches."""
+    ids = rows.indices
+    w_rows = _gather_rows(weight, ids)
+    out = step(w_rows, tf.cast(rows.values, w_rows.dtype),
+               _map_state(state, lambda a: _gather_rows(a, ids)), *args)
+    _scatter_rows(weight, ids, out[0])
+
+    def scatter(old, new):
+        if old is None:
+            return
+        if isinstance(old, (list, tuple)):
+            for o, n in zip(old, new):
+                scatter(o, n)
+            return
+        _scatter_rows(old, ids, new)
+    scatter(state, out[1])
+
+
+def _plain_variable(arr):
+    """The tf.Variable behind ``arr`` when it is a whole dense array outside autograd; a plain
+    tensor's storage (an optimizer state) becomes a variable, so rows are written in place."""
+    if type(arr) is not _nd.NDArray or arr._off is not None or arr._ag is not None or \
+            arr._s.ag is not None:
+        return None
+    _nd.flush_pending()
+    st = arr._s
+    if st.var is None and not st.deferred and st.tensor is not None:
+        with tf.device(st.ctx.tf_device):
+            st.var = tf.Variable(st.tensor, trainable=False)
+        st.tensor = None
+    return st.var
+
+
+def _gather_rows(arr, ids):
+    var = _plain_variable(arr)
+    return var.sparse_read(ids) if var is not None else tf.gather(arr._read(), ids)
+
+
+def _scatter_rows(arr, ids, new):
+    var = _plain_variable(arr)
+    if var is not None:
+        var.scatter_nd_update(ids[:, None], tf.cast(new, var.dtype))
+    else:
+        old = arr._read()
+        arr._write(tf.tensor_scatter_nd_update(old, ids[:, None], tf.cast(new, old.dtype)))
 
 
 def _write_state(state, new):

@@ -516,8 +516,12 @@ def Variable(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None
         if not isinstance(init, str):
             init = init.dumps()
         attrs['__init__'] = init
-    if stype is not None and stype != 'default':
-        raise MXNetError('tfmod supports dense (default) storage only, not %r' % stype)
+    if stype is not None:   # MXNet's storage type code: 0 default, 1 row_sparse, 2 csr
+        codes = {'default': 0, 'row_sparse': 1, 'csr': 2}
+        if stype not in codes:
+            raise MXNetError("Variable %r: unknown stype %r (expected 'default', 'row_sparse' "
+                             "or 'csr')" % (name, stype))
+        attrs['__storage_type__'] = str(codes[stype])
     for k, v in kwargs.items():
         if k.startswith('__') and k.endswith('__'):
             attrs[k] = str(v)

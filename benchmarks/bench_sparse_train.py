@@ -1,0 +1,99 @@
+"""Sparse training: a Module step of an embedding-bag regression with Embedding(sparse_grad=True).
+
+    python benchmarks/bench_sparse_train.py [--rows 100000 1000000] [--rounds 3] [--mxnet PYTHON]
+
+The model: ids (batch 512 x 8 per bag, drawn uniformly from the table) -> Embedding(rows x 16,
+sparse_grad=True) -> sum over the bag -> FullyConnected(1) -> LinearRegressionOutput, trained by
+Module with SGD (momentum 0.9, wd 1e-4: a lazy update of the touched rows), one device, kvstore
+'local'. A step is forward_backward + update; timing ends by reading the parameters. tfmod and,
+with --mxnet PYTHON, real MXNet 1.9.1 each run in their own process, rounds interleaved; the
+report gives the median ms/step per table size, the ratio largest/smallest table (1.0 = a step
+independent of the table) and tfmod/mxnet from the same run.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+B, BAG, WIDTH, STEPS = 512, 8, 16, 20
+
+
+def _module(mx, rows):
+    emb = mx.sym.Embedding(mx.sym.Variable('data'), input_dim=rows, output_dim=WIDTH,
+                           sparse_grad=True, name='emb')
+    fc = mx.sym.FullyConnected(mx.sym.sum(emb, axis=1), num_hidden=1, name='fc')
+    sym = mx.sym.LinearRegressionOutput(mx.sym.reshape(fc, shape=(-1,)),
+                                        mx.sym.Variable('softmax_label'))
+    rng = np.random.RandomState(0)
+    it = mx.io.NDArrayIter(rng.randint(0, rows, (B * 4, BAG)).astype('float32'),
+                           rng.rand(B * 4).astype('float32'), batch_size=B)
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=['softmax_label'])
+    mod.bind(it.provide_data, it.provide_label)
+    mod.init_params(mx.init.Uniform(0.1))
+    mod.init_optimizer(kvstore='local', optimizer='sgd',
+                       optimizer_params={'learning_rate': 0.1, 'momentum': 0.9, 'wd': 1e-4})
+    return mod, list(it)
+
+
+def child(impl, rows_list):
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+    mx = __import__('tfmod' if impl == 'tfmod' else 'mxnet')
+    out = {}
+    for rows in rows_list:
+        mod, batches = _module(mx, rows)
+        for b in batches[:2]:
+            mod.forward_backward(b)
+            mod.update()
+        mod.get_params()[0]['fc_bias'].asnumpy()
+        t = time.perf_counter()
+        for i in range(STEPS):
+            mod.forward_backward(batches[i % len(batches)])
+            mod.update()
+        mod.get_params()[0]['fc_bias'].asnumpy()
+        out[str(rows)] = (time.perf_counter() - t) / STEPS * 1000
+    print(json.dumps(out))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--rows', type=int, nargs='+', default=[100000, 1000000])
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--mxnet', default=None, help='python with MXNet 1.9.1')
+    ap.add_argument('--child', default=None)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.rows)
+        return
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+    impls = {'tfmod': sys.executable}
+    if args.mxnet:
+        impls['mxnet'] = args.mxnet
+    times = {k: {r: [] for r in args.rows} for k in impls}
+    for _ in range(args.rounds):
+        for impl, py in impls.items():
+            res = subprocess.run([py, os.path.abspath(__file__), '--child', impl, '--rows'] +
+                                 [str(r) for r in args.rows], capture_output=True, text=True,
+                                 cwd=root, env=dict(os.environ, PYTHONPATH=root))
+            if res.returncode:
+                raise SystemExit('%s failed:\n%s' % (impl, res.stderr[-2000:]))
+            for r, ms in json.loads(res.stdout.strip().splitlines()[-1]).items():
+                times[impl][int(r)].append(ms)
+    med = {k: {r: float(np.median(v)) for r, v in d.items()} for k, d in times.items()}
+    lo, hi = min(args.rows), max(args.rows)
+    print('ms/step (median of %d rounds), batch %d bags of %d ids, width %d'
+          % (args.rounds, B, BAG, WIDTH))
+    for impl, d in med.items():
+        print('  %-6s ' % impl + '  '.join('%d rows: %7.2f' % (r, d[r]) for r in args.rows) +
+              '   %d/%d rows: %.2fx' % (hi, lo, d[hi] / d[lo]))
+    if 'mxnet' in med:
+        print('  tfmod/mxnet: ' + '  '.join('%d rows %.2fx' % (r, med['tfmod'][r] /
+                                                             med['mxnet'][r])
+                                          for r in args.rows))
+
+
+if __name__ == '__main__':
+    main()
