@@ -14,11 +14,13 @@ table), and tfmod/tf, tfmod/mxnet from the same run.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _rounds  # noqa: E402
 
 B, NNZ, WIDTH, STEPS = 512, 20, 16, 20
 
@@ -92,21 +94,10 @@ def main():
     if args.child:
         child(args.child, args.rows)
         return
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
     impls = {'tfmod': sys.executable, 'tf': sys.executable}
     if args.mxnet:
         impls['mxnet'] = args.mxnet
-    times = {k: {r: [] for r in args.rows} for k in impls}
-    for _ in range(args.rounds):
-        for impl, py in impls.items():
-            res = subprocess.run([py, os.path.abspath(__file__), '--child', impl, '--rows'] +
-                                 [str(r) for r in args.rows], capture_output=True, text=True,
-                                 cwd=root, env=dict(os.environ, PYTHONPATH=root))
-            if res.returncode:
-                raise SystemExit('%s failed:\n%s' % (impl, res.stderr[-2000:]))
-            for r, ms in json.loads(res.stdout.strip().splitlines()[-1]).items():
-                times[impl][int(r)].append(ms)
-    med = {k: {r: float(np.median(v)) for r, v in d.items()} for k, d in times.items()}
+    med = _rounds.median_ms(__file__, impls, args.rows, args.rounds)
     lo, hi = min(args.rows), max(args.rows)
     print('ms/step (median of %d rounds), batch %d x %d entries, width %d'
           % (args.rounds, B, NNZ, WIDTH))
