@@ -21,3 +21,14 @@ def dims(x):
         return static
     dyn = tf.shape(x)
     return [d if d is not None else dyn[i] for i, d in enumerate(static)]
+
+
+def static_shape(x):
+    """The static shape of ``x`` as a list (None where TF does not know a dim)."""
+    return x.shape.as_list()
+
+
+def dim(x, i):
+    """Size of dim ``i`` of ``x``: a Python int where static, else a scalar int32 tensor."""
+    s = x.shape.as_list()[i]
+    return s if s is not None else tf.shape(x)[i]

@@ -1,4 +1,5 @@
-"""Record MXNet 1.9.1 cases for the detection / segmentation contrib ops (converters/detection.py).
+"""Record MXNet 1.9.1 cases for the detection / segmentation contrib ops (converters/boxes.py,
+proposal.py, roi.py, and the resizing ops of spatial.py).
 
     /tmp/mxnet-oracle/bin/python tools/oracle_ops/detection.py [case,...]
 
