@@ -5,6 +5,8 @@ shape inference and XLA-free graph building both rely on.
 """
 import tensorflow as tf
 
+from .base import MXNetError
+
 
 def prod(xs):
     """Product of ints or scalar tensors (1 for an empty sequence)."""
@@ -32,3 +34,14 @@ def dim(x, i):
     """Size of dim ``i`` of ``x``: a Python int where static, else a scalar int32 tensor."""
     s = x.shape.as_list()[i]
     return s if s is not None else tf.shape(x)[i]
+
+
+def check_axis(axis, ndim, what, op_name, allow_negative=True):
+    """MXNet's CheckAxis: axis in [-ndim, ndim), negative counted from the end."""
+    a = axis
+    if a < 0 and allow_negative:
+        a += ndim
+    if not 0 <= a < ndim:
+        raise MXNetError('%s: %s=%d is out of range for an input with %d dims'
+                         % (op_name, what, axis, ndim))
+    return a

@@ -1,5 +1,6 @@
 """MXNet's ``_linalg_*`` operators (``mx.sym.linalg.*``): BLAS/LAPACK-style products and
-factorizations, batched over all leading dims (the matrices are the trailing two).
+factorizations, batched over all leading dims (the matrices are the trailing two), and
+``khatri_rao`` (column-wise Kronecker product, no gradient, as in MXNet).
 
 MXNet conventions kept here:
 - trmm / trsm / potri read only the triangle of A that ``lower`` names (potri: always lower) and
@@ -16,6 +17,7 @@ MXNet conventions kept here:
 import numpy as np
 import tensorflow as tf
 
+from .attrs import Param, parse_int
 from .base import MXNetError
 from .registry import op
 
@@ -355,3 +357,30 @@ def linalg_maketrian(ctx, p, A):
     padded = tf.concat([A, tf.zeros_like(A[..., :1])], axis=-1)
     out = tf.gather(padded, index, axis=-1)
     return tf.reshape(out, tf.concat([tf.shape(A)[:-1], [n, n]], 0))
+
+
+# ------------------------------------------------------------------------------------------------
+# khatri_rao.
+
+@op('khatri_rao', extra_params=(Param('num_args', parse_int, required=True,
+                                                type_str='int, required'),))
+def khatri_rao(ctx, p, *args):
+    """Column-wise Kronecker product of (M_i, N) matrices -> (prod M_i, N); no gradient."""
+    if not args:
+        raise MXNetError('khatri_rao needs at least one input')
+    cols = None
+    for a in args:
+        s = a.shape.as_list()
+        if len(s) != 2:
+            raise MXNetError('khatri_rao: inputs must be matrices, got shape %s' % (tuple(s),))
+        if cols is not None and s[1] is not None and cols != s[1]:
+            raise MXNetError('khatri_rao: all inputs must have the same number of columns '
+                             '(%d vs %d)' % (cols, s[1]))
+        cols = s[1] if cols is None else cols
+    out = tf.stop_gradient(args[0])
+    for a in args[1:]:
+        prod = out[:, None, :] * tf.stop_gradient(a)[None, :, :]
+        rows = [out.shape[0], a.shape[0]]
+        n = rows[0] * rows[1] if None not in rows else -1
+        out = tf.reshape(prod, [n, -1 if cols is None else cols])
+    return out

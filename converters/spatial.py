@@ -1,5 +1,6 @@
 """Spatial ops on NCHW maps: the spatial-transformer family (BilinearSampler, GridGenerator,
-SpatialTransformer), Correlation, and resizing (BilinearResize2D, AdaptiveAvgPooling2D).
+SpatialTransformer), Correlation, resizing (BilinearResize2D, AdaptiveAvgPooling2D), and
+im2col / col2im (sliding blocks as columns and back).
 
 Conventions (MXNet 1.9.1, CPU kernels):
 * Sampling grids are normalised to [-1, 1], channel 0 is x (width), channel 1 is y (height);
@@ -317,3 +318,83 @@ def bilinear_resize(ctx, p, data, like=None):
         return tf.identity(data)
     return _separable(data, _resize_matrix(s[2], oh, p.align_corners),
                       _resize_matrix(s[3], ow, p.align_corners))
+
+
+# ------------------------------------------------------------------------------------------------
+# im2col / col2im: sliding blocks as columns and back.
+
+def _sliding(p, nspatial, what):
+    k = tuple(p.kernel)
+    if len(k) != nspatial or not 1 <= nspatial <= 3:
+        raise MXNetError('%s: kernel %s does not match the %d spatial dims of the input (1-3 '
+                         'supported)' % (what, k, nspatial))
+    stride = tuple(p.stride) or (1,) * nspatial
+    dilate = tuple(p.dilate) or (1,) * nspatial
+    pad = tuple(p.pad) or (0,) * nspatial
+    for name, v in (('stride', stride), ('dilate', dilate), ('pad', pad)):
+        if len(v) != nspatial:
+            raise MXNetError('%s: %s must have the same number of dimensions as kernel (%s vs %s)'
+                             % (what, name, v, k))
+    return k, stride, dilate, pad
+
+
+def _block_index(spatial, k, stride, dilate, pad, what):
+    """Static (prod(kernel), blocks) positions into the flattened PADDED input."""
+    padded = [n + 2 * q for n, q in zip(spatial, pad)]
+    outs = []
+    for n, kk, s, d in zip(padded, k, stride, dilate):
+        span = d * (kk - 1) + 1
+        if span > n:
+            raise MXNetError('%s: kernel size exceeds input' % what)
+        outs.append((n - span) // s + 1)
+    # per axis: offsets of the kernel taps and of the block starts
+    grids = []
+    for kk, s, d, o in zip(k, stride, dilate, outs):
+        grids.append((np.arange(kk) * d)[:, None] + (np.arange(o) * s)[None, :])  # (k, out)
+    strides = np.cumprod([1] + padded[::-1])[:-1][::-1]
+    nd = len(k)
+    index = np.zeros([1] * (2 * nd), dtype=np.int64)
+    for a, (g, st) in enumerate(zip(grids, strides)):
+        shape = [1] * (2 * nd)
+        shape[a], shape[nd + a] = g.shape
+        index = index + g.reshape(shape) * st
+    return index.reshape(int(np.prod(k)), int(np.prod(outs))), padded, outs
+
+
+@op('im2col')
+def im2col(ctx, p, data):
+    """Sliding blocks of (N, C, *spatial) as columns: (N, C * prod(kernel), blocks), rows
+    ordered channel-major then kernel tap (row-major), blocks row-major over the output grid.
+    The gradient is col2im (overlaps summed), as MXNet's."""
+    s = data.shape.as_list()
+    if len(s) < 3 or any(d is None for d in s[2:]) or s[1] is None:
+        raise MXNetError('im2col: input must be (N, C, *spatial) with known C and spatial dims, '
+                         'got %s' % (tuple(s),))
+    k, stride, dilate, pad = _sliding(p, len(s) - 2, 'im2col')
+    index, padded, _ = _block_index(s[2:], k, stride, dilate, pad, 'im2col')
+    x = tf.pad(data, [[0, 0], [0, 0]] + [[q, q] for q in pad]) if any(pad) else data
+    flat = tf.reshape(x, [-1, s[1], int(np.prod(padded))])
+    cols = tf.gather(flat, index, axis=2)                       # (N, C, K, W)
+    return tf.reshape(cols, [-1, s[1] * index.shape[0], index.shape[1]])
+
+
+@op('col2im')
+def col2im(ctx, p, data):
+    """The adjoint of im2col: columns (N, C * prod(kernel), blocks) summed back into an image
+    (N, C, *output_size); overlapping taps add up."""
+    s = data.shape.as_list()
+    size = tuple(p.output_size)
+    k, stride, dilate, pad = _sliding(p, len(size), 'col2im')
+    index, padded, _ = _block_index(size, k, stride, dilate, pad, 'col2im')
+    kk, w = index.shape
+    if len(s) != 3 or (s[1] is not None and s[1] % kk) or (s[2] is not None and s[2] != w):
+        raise MXNetError('col2im: input must be (N, C * %d, %d) for kernel %s and output_size %s, '
+                         'got %s' % (kk, w, k, size, tuple(s)))
+    c = s[1] // kk
+    x = tf.reshape(data, [-1, c, kk * w])
+    x = tf.transpose(x, [2, 0, 1])                               # (K*W, N, C)
+    img = tf.math.unsorted_segment_sum(x, index.reshape(-1), int(np.prod(padded)))
+    img = tf.reshape(tf.transpose(img, [1, 2, 0]), [-1, c] + padded)
+    if any(pad):
+        img = img[(slice(None), slice(None)) + tuple(slice(q, q + n) for q, n in zip(pad, size))]
+    return img
