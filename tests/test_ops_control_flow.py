@@ -1,5 +1,5 @@
 """Control flow against MXNet 1.9.1: the ``_foreach`` cases recorded by
-tools/oracle_ops/control_flow.py (tests/fixtures/ops_extra/control_flow) replay through
+tools/oracle_ops/control_flow.py (tests/fixtures/ops_by_family/control_flow) replay through
 tests/corpus.py; ``_while_loop`` and ``_cond`` below."""
 import json
 import os

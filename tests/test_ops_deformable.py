@@ -1,5 +1,5 @@
 """Deformable convolutions against MXNet 1.9.1: the cases recorded by
-tools/oracle_ops/deformable.py (tests/fixtures/ops_extra/deformable) replay through
+tools/oracle_ops/deformable.py (tests/fixtures/ops_by_family/deformable) replay through
 tests/corpus.py. MXNet's CPU build has no backward for the modulated (v2) form, so its cases
 are forward only and its gradient is checked against finite differences here."""
 import numpy as np

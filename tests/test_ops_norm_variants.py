@@ -1,5 +1,5 @@
 """BatchNorm_v1, _contrib_SyncBatchNorm and _contrib_BatchNormWithReLU against MXNet 1.9.1: the
-cases recorded by tools/oracle_ops/norm_variants.py (tests/fixtures/ops_extra/norm_variants)
+cases recorded by tools/oracle_ops/norm_variants.py (tests/fixtures/ops_by_family/norm_variants)
 replay through tests/corpus.py."""
 import numpy as np
 import pytest

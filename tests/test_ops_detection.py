@@ -1,5 +1,5 @@
 """Replays the MXNet-recorded detection/segmentation contrib-op cases
-(tests/fixtures/ops_extra/detection, made by tools/oracle_ops/detection.py with MXNet 1.9.1)
+(tests/fixtures/ops_by_family/detection, made by tools/oracle_ops/detection.py with MXNet 1.9.1)
 through tests/corpus.py, plus edge cases the corpus format cannot express."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Random ops against MXNet 1.9.1 (tests/fixtures/ops_extra/random, made by
+"""Random ops against MXNet 1.9.1 (tests/fixtures/ops_by_family/random, made by
 tools/oracle_ops/random.py with the real MXNet).
 
 Deterministic cases (densities ``_random_pdf_*``; samplers with degenerate parameters, which also
@@ -16,7 +16,7 @@ import pytest
 import tfmod as mx
 import corpus
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_extra', 'random')
+HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_by_family', 'random')
 with open(os.path.join(HERE, 'index.json')) as _f:
     INDEX = json.load(_f)['cases']
 

@@ -1,5 +1,6 @@
-"""Replays the MXNet-recorded Transformer contrib-op cases (tests/fixtures/ops_extra/transformer,
-made by tools/oracle_ops/transformer.py with MXNet 1.9.1) through tests/corpus.py."""
+"""Replays the MXNet-recorded Transformer contrib-op cases
+(tests/fixtures/ops_by_family/transformer, made by tools/oracle_ops/transformer.py with
+MXNet 1.9.1) through tests/corpus.py."""
 
 import numpy as np
 import pytest
