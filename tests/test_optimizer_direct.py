@@ -220,9 +220,9 @@ def _eager_reference(name, kw, steps=2):
 
 
 EXTRA_IDS = ['%s%d' % (n, i) for i, (n, _) in enumerate(EXTRA)]
-# tools/record_optimizer_extra_steps.py: MXNet 1.9.1's parameters after the same two steps
+# tools/record_optimizer_module_steps.py: MXNet 1.9.1's parameters after the same two steps
 EXTRA_STEPS = np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures',
-                                   'optimizers_extra', 'extra_steps.npz'))
+                                   'optimizer_options', 'module_steps.npz'))
 
 
 @pytest.mark.parametrize('name,kw', EXTRA, ids=EXTRA_IDS)
@@ -374,17 +374,17 @@ def test_multi_precision_float16_module_matches_mxnet(key):
                     rtol=LAMB_RTOL if cfg['optimizer'] == 'lamb' else 1e-6)
 
 
-# -- configurations MXNet's recorded set leaves out (fixtures/optimizers_extra) ----------
-XD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'optimizers_extra')
-with open(os.path.join(XD, 'extra.json')) as _f:
+# -- configurations MXNet's recorded set leaves out (fixtures/optimizer_options) ----------
+XD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'optimizer_options')
+with open(os.path.join(XD, 'options.json')) as _f:
     EXTRA_CFG = json.load(_f)
-EXTRA_Z = np.load(os.path.join(XD, 'extra.npz'))
+EXTRA_Z = np.load(os.path.join(XD, 'options.npz'))
 
 
 @pytest.mark.parametrize('key', sorted(EXTRA_CFG))
 def test_extra_configuration_matches_mxnet(key):
     """LARS (momentum correction under a FactorScheduler), LBSGD, GroupAdaGrad, Test, ccSGD, and
-    clipping / bounds / clip_weights, recorded by gen_extra.py with MXNet 1.9.1."""
+    clipping / bounds / clip_weights, recorded by gen_options.py with MXNet 1.9.1."""
     cfg = EXTRA_CFG[key]
     name, kw = cfg['optimizer'], dict(cfg['kwargs'])
     if 'lr_scheduler' in kw:

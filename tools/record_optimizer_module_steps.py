@@ -5,10 +5,10 @@ each other.
 Run with the oracle's python from the repository root:
 
     MXNET_SUBGRAPH_BACKEND=NONE OMP_NUM_THREADS=1 /tmp/mxnet-oracle/bin/python \
-        tools/record_optimizer_extra_steps.py tests/fixtures/optimizers_extra
+        tools/record_optimizer_module_steps.py tests/fixtures/optimizer_options
 
 The module fixtures' mlp net and initial parameters, two forward/backward/update steps on its
-first two batches of 8; the parameters after the second update go to extra_steps.npz as
+first two batches of 8; the parameters after the second update go to module_steps.npz as
 '<name><i>/<param>' (the EXTRA order and its test ids).
 """
 import json
@@ -38,8 +38,8 @@ def main(out):
     data = np.load(os.path.join(FIX, 'mlp_data.npz'))
     rec = {'made_by': np.array('MXNET_SUBGRAPH_BACKEND=NONE OMP_NUM_THREADS=1 '
                                '/tmp/mxnet-oracle/bin/python '
-                               'tools/record_optimizer_extra_steps.py '
-                               'tests/fixtures/optimizers_extra')}
+                               'tools/record_optimizer_module_steps.py '
+                               'tests/fixtures/optimizer_options')}
     for i, (name, kw) in enumerate(EXTRA):
         sym = mx.sym.load_json(json.dumps(nets['mlp']['symbol_json']))
         mod = mx.mod.Module(sym, context=mx.cpu())
@@ -54,7 +54,7 @@ def main(out):
             mod.update()
         for n, v in mod.get_params()[0].items():
             rec['%s%d/%s' % (name, i, n)] = v.asnumpy()
-    np.savez_compressed(os.path.join(out, 'extra_steps.npz'), **rec)
+    np.savez_compressed(os.path.join(out, 'module_steps.npz'), **rec)
     print(sorted(rec)[:6], len(rec))
 
 

@@ -2,7 +2,7 @@
 
 Run with the oracle's python from the repository root:
 
-    /tmp/mxnet-oracle/bin/python tools/record_metric_extra.py tests/fixtures/metric_extra
+    /tmp/mxnet-oracle/bin/python tools/record_metric_programs.py tests/fixtures/metric_programs
 """
 import json
 import os
@@ -17,10 +17,10 @@ import metric_programs as P  # noqa: E402
 def main(out):
     rec = {name: getattr(P, name)(mx) for name in P.PROGRAMS}
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, 'metric_extra.json'), 'w') as f:
+    with open(os.path.join(out, 'metric_programs.json'), 'w') as f:
         json.dump({'mxnet_version': mx.__version__,
-                   'made_by': '/tmp/mxnet-oracle/bin/python tools/record_metric_extra.py '
-                              'tests/fixtures/metric_extra',
+                   'made_by': '/tmp/mxnet-oracle/bin/python tools/record_metric_programs.py '
+                              'tests/fixtures/metric_programs',
                    'programs': rec}, f, indent=1, default=lambda o: o.item())
     print(json.dumps(rec, default=lambda o: o.item())[:3000])
 
