@@ -6,7 +6,7 @@ index, bucket_key, per-batch provide_data/provide_label, the iterator's provide_
 provide_label, the between-epoch call and what next() does once exhausted. Other expected
 values below marked "MXNet 1.9.1" are spelled out for reading; each of them (shuffle orders,
 CSVIter epochs, PrefetchingIter renames and roll-over, NDArrayIter dtypes and attributes) is
-also a program in tests/io_sweeps.py, recorded by tools/record_io_sweeps.py into
+also a program in tests/support/io_sweeps.py, recorded by tools/record_io_sweeps.py into
 fixtures/io_sweeps/traces.json and replayed by test_io_program_matches_mxnet.
 """
 import gc
@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import io_sweeps
+from support import io_sweeps
 from tfmod.base import MXNetError
 from tfmod.io import (CSVIter, DataBatch, DataDesc, DataIter, NDArrayIter, PrefetchingIter,
                       ResizeIter)
@@ -754,7 +754,7 @@ def test_csviter_works_under_prefetching_and_resize(csv_files):
     assert [b.index.tolist()[0] for b in r] == [0, 5, 0, 5, 0]
 
 
-# -- randomized NDArrayIter / CSVIter sweeps (tests/io_sweeps.py), checked against MXNet 1.9.1 ---
+# -- randomized NDArrayIter / CSVIter sweeps (support/io_sweeps.py), checked against MXNet 1.9.1 ---
 # tools/record_io_sweeps.py recorded MXNet's traces into fixtures/io_sweeps/traces.json
 SWEEPS = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'io_sweeps',
                                      'traces.json')))

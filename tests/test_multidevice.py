@@ -18,7 +18,7 @@ import tensorflow as tf
 
 import tfmod as mx
 from tfmod.base import MXNetError
-import module_replay as R
+from support import module_replay as R
 
 D = os.path.join(os.path.dirname(__file__), 'fixtures', 'multidevice')
 META = json.load(open(os.path.join(D, 'multidevice.json')))['configs']
@@ -30,11 +30,13 @@ _PLACED = re.compile(r'^(\S+): \((\w+)\): /job:\S*/device:CPU:(\d+)$', re.M)
 
 @pytest.fixture(scope='module')
 def placements():
-    """[(op name, op type, CPU index)] that TF's placer logged for tests/placement_probe.py."""
-    probe = os.path.join(os.path.dirname(__file__), 'placement_probe.py')
+    """[(op name, op type, CPU index)] that TF's placer logged for
+    tests/support/placement_probe.py."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    probe = os.path.join(tests, 'support', 'placement_probe.py')
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
     out = subprocess.run([sys.executable, probe], capture_output=True, text=True,
-                         env=env, timeout=300, cwd=os.path.dirname(os.path.dirname(probe)))
+                         env=env, timeout=300, cwd=os.path.dirname(tests))
     assert out.returncode == 0, out.stderr[-2000:]
     return [(n, t, int(k)) for n, t, k in _PLACED.findall(out.stdout)]
 

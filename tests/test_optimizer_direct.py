@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import module_replay as R
+from support import module_replay as R
 from tfmod.base import MXNetError
 
 D = os.path.join(R.M, 'optimizers')

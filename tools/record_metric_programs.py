@@ -1,4 +1,4 @@
-"""Record MXNet 1.9.1's answers to tests/metric_programs.py for tests/test_metric.py.
+"""Record MXNet 1.9.1's answers to tests/support/metric_programs.py for tests/test_metric.py.
 
 Run with the oracle's python from the repository root:
 
@@ -11,7 +11,7 @@ import sys
 import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-import metric_programs as P  # noqa: E402
+from support import metric_programs as P  # noqa: E402
 
 
 def main(out):

@@ -12,8 +12,9 @@ import numpy as np
 
 import tfmod as mx
 from converters import registry
+from support import TESTS
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops')
+HERE = os.path.join(TESTS, 'fixtures', 'ops')
 
 
 def all_cases():
@@ -25,7 +26,7 @@ def implemented(case):
     return all(registry.get(op) is not None for op in case['ops'])
 
 
-EXTRA = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_by_family')
+EXTRA = os.path.join(TESTS, 'fixtures', 'ops_by_family')
 
 
 def load_case(name, root=None):

@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 
+from support import TESTS
+
 
 def ndarrayiter_trace(mx_module):
     """next/reset/hard_reset sequences over sizes, batch sizes, handles and shuffle (seeded).
@@ -160,7 +162,7 @@ def csv_integer_parsing(mx_module, x, y, folder):
 
 
 def _inputs():
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'modules',
+    with open(os.path.join(TESTS, 'fixtures', 'modules',
                            'ndarrayiter', 'ndarrayiter.json')) as f:
         return json.load(f)['_inputs']
 
