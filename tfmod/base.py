@@ -19,9 +19,10 @@ class _NullType:
 _Null = _NullType()
 
 
-class NotImplementedForSymbol(MXNetError):
-    """An NDArray-only operation (``bool(sym)``, ``sym.asnumpy()``...) called on a Symbol; the
-    message names the function, the operator and the argument types, as MXNet's does."""
+class _NDArrayOnly(MXNetError):
+    """An NDArray-only operation called on something else; the message names the function, the
+    operator and the argument types, then ``_UNAVAILABLE``, as MXNet's two such errors do."""
+    _UNAVAILABLE = ''
 
     def __init__(self, function, alias, *args):
         super().__init__()
@@ -35,26 +36,17 @@ class NotImplementedForSymbol(MXNetError):
             msg += ' (namely operator "%s")' % self.alias
         if self.args:
             msg += ' with arguments (%s)' % ', '.join(self.args)
-        return msg + ' is not implemented for Symbol and only available in NDArray.'
+        return msg + self._UNAVAILABLE
 
 
-class NotSupportedForSparseNDArray(MXNetError):
-    """An NDArray-only operation (reshape, views, element assignment...) called on a csr or
-    row_sparse array; the message is MXNet's."""
+class NotImplementedForSymbol(_NDArrayOnly):
+    """``bool(sym)``, ``sym.asnumpy()``... called on a Symbol."""
+    _UNAVAILABLE = ' is not implemented for Symbol and only available in NDArray.'
 
-    def __init__(self, function, alias, *args):
-        super().__init__()
-        self.function = getattr(function, '__name__', str(function))
-        self.alias = alias
-        self.args = [str(type(a)) for a in args]
 
-    def __str__(self):
-        msg = 'Function %s' % self.function
-        if self.alias:
-            msg += ' (namely operator "%s")' % self.alias
-        if self.args:
-            msg += ' with arguments (%s)' % ', '.join(self.args)
-        return msg + ' is not supported for SparseNDArray and only available in NDArray.'
+class NotSupportedForSparseNDArray(_NDArrayOnly):
+    """reshape, views, element assignment... called on a csr or row_sparse array."""
+    _UNAVAILABLE = ' is not supported for SparseNDArray and only available in NDArray.'
 
 
 __all__ = ['MXNetError', 'NotImplementedForSymbol', 'NotSupportedForSparseNDArray', 'string_types', 'numeric_types',
