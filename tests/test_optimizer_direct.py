@@ -18,6 +18,7 @@ import pytest
 
 import tfmod as mx
 from support import module_replay as R
+from support.optimizer_step_configs import EXTRA
 from tfmod.base import MXNetError
 
 D = os.path.join(R.M, 'optimizers')
@@ -191,16 +192,6 @@ def test_user_optimizer_runs_through_module_like_sgd(cls):
 
 
 # -- eager update() == compiled Module step, for optimizers with no Module fixture -----------------
-EXTRA = [
-    ('nag', {'learning_rate': 0.1, 'momentum': 0.0, 'wd': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'eta': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'wd': 0.01, 'clip_gradient': 0.05}),
-    ('lamb', {'learning_rate': 0.01, 'wd': 0.01, 'lower_bound': 0.1, 'upper_bound': 2.0}),
-    ('rmsprop', {'learning_rate': 0.01, 'centered': True, 'clip_weights': 0.3}),
-    ('adadelta', {'wd': 0.01, 'clip_gradient': 0.05}),
-    ('ccsgd', {'learning_rate': 0.1, 'momentum': 0.9}),
-    ('signum', {'learning_rate': 0.01, 'momentum': 0.0, 'wd': 0.01}),
-]
 
 
 def _eager_reference(name, kw, steps=2):

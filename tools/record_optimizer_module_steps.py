@@ -1,6 +1,6 @@
 """Record MXNet 1.9.1's Module steps for the optimizers tests/test_optimizer_direct.py runs
-eagerly and compiled (its EXTRA list), so both sides are compared with MXNet, not only with
-each other.
+eagerly and compiled (the EXTRA list of tests/support/optimizer_step_configs.py), so both sides
+are compared with MXNet, not only with each other.
 
 Run with the oracle's python from the repository root:
 
@@ -18,18 +18,11 @@ import sys
 import numpy as np
 import mxnet as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from support.optimizer_step_configs import EXTRA  # noqa: E402
+
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'modules', 'common')
-EXTRA = [
-    ('nag', {'learning_rate': 0.1, 'momentum': 0.0, 'wd': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'eta': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'wd': 0.01, 'clip_gradient': 0.05}),
-    ('lamb', {'learning_rate': 0.01, 'wd': 0.01, 'lower_bound': 0.1, 'upper_bound': 2.0}),
-    ('rmsprop', {'learning_rate': 0.01, 'centered': True, 'clip_weights': 0.3}),
-    ('adadelta', {'wd': 0.01, 'clip_gradient': 0.05}),
-    ('ccsgd', {'learning_rate': 0.1, 'momentum': 0.9}),
-    ('signum', {'learning_rate': 0.01, 'momentum': 0.0, 'wd': 0.01}),
-]
 
 
 def main(out):
