@@ -89,6 +89,22 @@ def drive(n, new_bucket_step, step):
     return res
 
 
+def lm_sym_gen(mx, stack, vocab, embed, hidden):
+    """sym_gen(seq_len) of MXNet's lstm_bucketing.py language model (Embedding, ``stack``
+    unrolled, FullyConnected, SoftmaxOutput), for tfmod or MXNet; bench_predict.py uses it too."""
+    def sym_gen(seq_len):
+        data = mx.sym.Variable('data')
+        label = mx.sym.Variable('softmax_label')
+        emb = mx.sym.Embedding(data=data, input_dim=vocab, output_dim=embed, name='embed')
+        stack.reset()
+        outputs, _ = stack.unroll(seq_len, inputs=emb, merge_outputs=True)
+        pred = mx.sym.FullyConnected(mx.sym.Reshape(outputs, shape=(-1, hidden)),
+                                     num_hidden=vocab, name='pred')
+        pred = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
+        return pred, ('data',), ('softmax_label',)
+    return sym_gen
+
+
 def run_module(mx, n, cell):
     """tfmod or MXNet: a BucketingModule language model (MXNet's lstm_bucketing.py, small)."""
     if cell == 'fused':
@@ -96,17 +112,7 @@ def run_module(mx, n, cell):
     else:
         stack = mx.rnn.SequentialRNNCell()
         stack.add(mx.rnn.LSTMCell(num_hidden=H, prefix='lstm_l0_'))
-
-    def sym_gen(seq_len):
-        data = mx.sym.Variable('data')
-        label = mx.sym.Variable('softmax_label')
-        embed = mx.sym.Embedding(data=data, input_dim=V, output_dim=E, name='embed')
-        stack.reset()
-        outputs, _ = stack.unroll(seq_len, inputs=embed, merge_outputs=True)
-        pred = mx.sym.FullyConnected(mx.sym.Reshape(outputs, shape=(-1, H)), num_hidden=V,
-                                     name='pred')
-        pred = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
-        return pred, ('data',), ('softmax_label',)
+    sym_gen = lm_sym_gen(mx, stack, V, E, H)
     data = batches(n)
     first = lengths(n)[0]
     mod = mx.mod.BucketingModule(sym_gen, default_bucket_key=first, context=mx.cpu())

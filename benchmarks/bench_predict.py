@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from bench_bucketing import lm_sym_gen
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = {'mlp': (128, (784,)), 'lenet': (64, (1, 28, 28)), 'resnet20': (32, (3, 32, 32)),
              'lstm': (32, None)}
@@ -79,18 +81,7 @@ def resnet20(mx):
 def lstm_gen(mx):
     cell = mx.rnn.SequentialRNNCell()
     cell.add(mx.rnn.LSTMCell(num_hidden=H, prefix='lstm_l0_'))
-
-    def sym_gen(seq_len):
-        data = mx.sym.Variable('data')
-        label = mx.sym.Variable('softmax_label')
-        embed = mx.sym.Embedding(data=data, input_dim=V, output_dim=E, name='embed')
-        cell.reset()
-        outputs, _ = cell.unroll(seq_len, inputs=embed, merge_outputs=True)
-        pred = mx.sym.FullyConnected(mx.sym.Reshape(outputs, shape=(-1, H)), num_hidden=V,
-                                     name='pred')
-        pred = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
-        return pred, ('data',), ('softmax_label',)
-    return sym_gen
+    return lm_sym_gen(mx, cell, V, E, H)
 
 
 def make_batches(name):
