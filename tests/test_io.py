@@ -626,17 +626,8 @@ def csv_files(tmp_path):
 
 
 def _csv_epochs(it, epochs):
-    out = []
-    for _ in range(epochs):
-        ep = []
-        for b in it:
-            d = b.data[0].asnumpy()
-            ep.append((d.reshape(d.shape[0], -1)[:, 0].tolist(),
-                       b.label[0].asnumpy().reshape(d.shape[0], -1)[:, 0].tolist(),
-                       b.pad, b.index.tolist()))
-        out.append(ep)
-        it.reset()
-    return out
+    """io_sweeps.csv_epochs with each batch as a tuple."""
+    return [[tuple(b) for b in ep] for ep in io_sweeps.csv_epochs(it, epochs)]
 
 
 def test_csviter_round_batch_matches_mxnet(csv_files):

@@ -115,7 +115,8 @@ def _csv(folder):
             'l2': write('l2.csv', np.arange(20).reshape(10, 2) + 100)}
 
 
-def _csv_epochs(it, epochs):
+def csv_epochs(it, epochs):
+    """Per epoch, per batch: [first data column, first label column, pad, index]."""
     out = []
     for _ in range(epochs):
         ep = []
@@ -133,21 +134,21 @@ def csv_round_batch(mx_module, x, y, folder):
     f = _csv(folder)
     it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), label_csv=f['l'],
                               label_shape=(1,), batch_size=4)
-    return _csv_epochs(it, 3)
+    return csv_epochs(it, 3)
 
 
 def csv_no_round_batch(mx_module, x, y, folder):
     f = _csv(folder)
     it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=3, round_batch=False)
-    return _csv_epochs(it, 2)
+    return csv_epochs(it, 2)
 
 
 def csv_big_batches(mx_module, x, y, folder):
     f = _csv(folder)
-    big = _csv_epochs(mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=15), 4)
+    big = csv_epochs(mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=15), 4)
     it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(1, 3), label_csv=f['l2'],
                               label_shape=(2,), batch_size=3)
-    return [[[b[2], b[3]] for b in ep] for ep in big] + [_csv_epochs(it, 2)]
+    return [[[b[2], b[3]] for b in ep] for ep in big] + [csv_epochs(it, 2)]
 
 
 def csv_integer_parsing(mx_module, x, y, folder):
