@@ -89,6 +89,43 @@ def drive(n, new_bucket_step, step):
     return res
 
 
+def lm_sym_gen(mx, stack, vocab, embed, hidden):
+    """sym_gen(seq_len) of MXNet's lstm_bucketing.py language model (Embedding, ``stack``
+    unrolled, FullyConnected, SoftmaxOutput), for tfmod or MXNet; bench_predict.py uses it too."""
+    def sym_gen(seq_len):
+        data = mx.sym.Variable('data')
+        label = mx.sym.Variable('softmax_label')
+        emb = mx.sym.Embedding(data=data, input_dim=vocab, output_dim=embed, name='embed')
+        stack.reset()
+        outputs, _ = stack.unroll(seq_len, inputs=emb, merge_outputs=True)
+        pred = mx.sym.FullyConnected(mx.sym.Reshape(outputs, shape=(-1, hidden)),
+                                     num_hidden=vocab, name='pred')
+        pred = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
+        return pred, ('data',), ('softmax_label',)
+    return sym_gen
+
+
+def tf_lm_logits(params, x, batch, steps, hidden):
+    """The plain-TF baseline of that model: logits (batch * steps, vocabulary) of int ids ``x``
+    (batch, steps) through the same unrolled LSTM as mx.rnn.LSTMCell (gates i, f, c, o);
+    ``params`` = [embed, i2h_weight, i2h_bias, h2h_weight, h2h_bias, pred_weight, pred_bias]."""
+    import tensorflow as tf
+    emb, i2h_w, i2h_b, h2h_w, h2h_b, pred_w, pred_b = params
+    e = tf.gather(emb, tf.cast(x, tf.int32))
+    h = tf.zeros((batch, hidden))
+    c = tf.zeros((batch, hidden))
+    outs = []
+    for k in range(steps):
+        g = tf.matmul(e[:, k], i2h_w, transpose_b=True) + i2h_b + \
+            tf.matmul(h, h2h_w, transpose_b=True) + h2h_b
+        i, f, gg, o = tf.split(g, 4, axis=1)
+        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(gg)
+        h = tf.sigmoid(o) * tf.tanh(c)
+        outs.append(h)
+    out = tf.reshape(tf.stack(outs, axis=1), (-1, hidden))
+    return tf.matmul(out, pred_w, transpose_b=True) + pred_b
+
+
 def run_module(mx, n, cell):
     """tfmod or MXNet: a BucketingModule language model (MXNet's lstm_bucketing.py, small)."""
     if cell == 'fused':
@@ -96,17 +133,7 @@ def run_module(mx, n, cell):
     else:
         stack = mx.rnn.SequentialRNNCell()
         stack.add(mx.rnn.LSTMCell(num_hidden=H, prefix='lstm_l0_'))
-
-    def sym_gen(seq_len):
-        data = mx.sym.Variable('data')
-        label = mx.sym.Variable('softmax_label')
-        embed = mx.sym.Embedding(data=data, input_dim=V, output_dim=E, name='embed')
-        stack.reset()
-        outputs, _ = stack.unroll(seq_len, inputs=embed, merge_outputs=True)
-        pred = mx.sym.FullyConnected(mx.sym.Reshape(outputs, shape=(-1, H)), num_hidden=V,
-                                     name='pred')
-        pred = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
-        return pred, ('data',), ('softmax_label',)
+    sym_gen = lm_sym_gen(mx, stack, V, E, H)
     data = batches(n)
     first = lengths(n)[0]
     mod = mx.mod.BucketingModule(sym_gen, default_bucket_key=first, context=mx.cpu())
@@ -141,21 +168,8 @@ def run_tf(n):
     def make(t):
         @tf.function
         def train_step(x, y):
-            emb, i2h_w, i2h_b, h2h_w, h2h_b, pred_w, pred_b = params
             with tf.GradientTape() as tape:
-                e = tf.gather(emb, tf.cast(x, tf.int32))
-                h = tf.zeros((B, H))
-                c = tf.zeros((B, H))
-                outs = []
-                for k in range(t):
-                    g = tf.matmul(e[:, k], i2h_w, transpose_b=True) + i2h_b + \
-                        tf.matmul(h, h2h_w, transpose_b=True) + h2h_b
-                    i, f, gg, o = tf.split(g, 4, axis=1)
-                    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(gg)
-                    h = tf.sigmoid(o) * tf.tanh(c)
-                    outs.append(h)
-                out = tf.reshape(tf.stack(outs, axis=1), (-1, H))
-                logits = tf.matmul(out, pred_w, transpose_b=True) + pred_b
+                logits = tf_lm_logits(params, x, B, t, H)
                 loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
                     tf.cast(tf.reshape(y, (-1,)), tf.int32), logits))
             grads = tape.gradient(loss, params)

@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from bench_bucketing import lm_sym_gen, tf_lm_logits
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = {'mlp': (128, (784,)), 'lenet': (64, (1, 28, 28)), 'resnet20': (32, (3, 32, 32)),
              'lstm': (32, None)}
@@ -79,18 +81,7 @@ def resnet20(mx):
 def lstm_gen(mx):
     cell = mx.rnn.SequentialRNNCell()
     cell.add(mx.rnn.LSTMCell(num_hidden=H, prefix='lstm_l0_'))
-
-    def sym_gen(seq_len):
-        data = mx.sym.Variable('data')
-        label = mx.sym.Variable('softmax_label')
-        embed = mx.sym.Embedding(data=data, input_dim=V, output_dim=E, name='embed')
-        cell.reset()
-        outputs, _ = cell.unroll(seq_len, inputs=embed, merge_outputs=True)
-        pred = mx.sym.FullyConnected(mx.sym.Reshape(outputs, shape=(-1, H)), num_hidden=V,
-                                     name='pred')
-        pred = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
-        return pred, ('data',), ('softmax_label',)
-    return sym_gen
+    return lm_sym_gen(mx, cell, V, E, H)
 
 
 def make_batches(name):
@@ -244,20 +235,7 @@ def run_tf(name, seconds):
         ps = [var(V, E), var(4 * H, E), var(4 * H), var(4 * H, H), var(4 * H), var(V, H), var(V)]
 
         def net(x):
-            emb, i2h_w, i2h_b, h2h_w, h2h_b, pred_w, pred_b = ps
-            e = tf.gather(emb, tf.cast(x, tf.int32))
-            h = tf.zeros((bs, H))
-            c = tf.zeros((bs, H))
-            outs = []
-            for k in range(x.shape[1]):
-                g = tf.matmul(e[:, k], i2h_w, transpose_b=True) + i2h_b + \
-                    tf.matmul(h, h2h_w, transpose_b=True) + h2h_b
-                i, f, gg, o = tf.split(g, 4, axis=1)
-                c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(gg)
-                h = tf.sigmoid(o) * tf.tanh(c)
-                outs.append(h)
-            out = tf.reshape(tf.stack(outs, axis=1), (-1, H))
-            return tf.nn.softmax(tf.matmul(out, pred_w, transpose_b=True) + pred_b)
+            return tf.nn.softmax(tf_lm_logits(ps, x, bs, x.shape[1], H))
     fns = {}
 
     def infer(x):

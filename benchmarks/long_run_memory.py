@@ -25,6 +25,8 @@ import time
 
 import numpy as np
 
+from bench_bucketing import lm_sym_gen
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..'))
 
@@ -128,17 +130,8 @@ class BucketIter:
 
 
 def lstm_sym_gen(mx, vocab=50, hidden=16):
-    def gen(t):
-        data = mx.sym.Variable('data')
-        label = mx.sym.Variable('softmax_label')
-        emb = mx.sym.Embedding(data, input_dim=vocab, output_dim=hidden, name='embed')
-        cell = mx.rnn.LSTMCell(hidden, prefix='lstm_')
-        outs, _ = cell.unroll(t, inputs=emb, merge_outputs=True)
-        pred = mx.sym.FullyConnected(mx.sym.Reshape(outs, shape=(-1, hidden)),
-                                     num_hidden=vocab, name='pred')
-        sym = mx.sym.SoftmaxOutput(pred, mx.sym.Reshape(label, shape=(-1,)), name='softmax')
-        return sym, ('data',), ('softmax_label',)
-    return gen
+    """bench_bucketing.py's language model, one LSTMCell of ``hidden`` units."""
+    return lm_sym_gen(mx, mx.rnn.LSTMCell(hidden, prefix='lstm_'), vocab, hidden, hidden)
 
 
 def run_bucketing(mx, batches):

@@ -17,9 +17,8 @@ from . import registry  # noqa: E402
 
 # One module per op family; each registers its ops on import. Every module of this package that
 # is not part of the core below is an op family.
-_CORE = {'base', 'attrs', 'dtypes', 'dims', 'registry', 'graph', 'infer', 'layout', 'placement',
-         'shape_mode',
-         'tf_startup'}
+_CORE = {'base', 'attrs', 'dtypes', 'dims', 'registry', 'graph', 'infer', 'layout', 'nms',
+         'placement', 'shape_mode', 'tf_startup'}
 FAMILIES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
                         if m.name not in _CORE and not m.name.startswith('_')))
 for _fam in FAMILIES:

@@ -1,4 +1,5 @@
-"""Element-wise unary math (exp, log, round, sigmoid, gamma, ...), one table row per op.
+"""Element-wise unary math (exp, log, round, sigmoid, gamma, ...), one table row per op; the
+parametrised ones (smooth_l1, hard_sigmoid, the contrib quadratic, ...) as their own lowerings.
 
 MXNet 1.9.1 semantics kept here (checked with the oracle):
 
@@ -239,3 +240,13 @@ def div_sqrt_dim(ctx, p, data):
     if d is None:
         return data / tf.cast(tf.sqrt(tf.cast(tf.shape(data)[-1], tf.float64)), data.dtype)
     return data / tf.constant(math.sqrt(d), data.dtype)
+
+
+# ------------------------------------------------------------------------------------------------
+# contrib quadratic.
+
+@op('_contrib_quadratic')
+def quadratic(ctx, p, data):
+    """a * x^2 + b * x + c elementwise."""
+    dt = data.dtype
+    return (tf.cast(p.a, dt) * data + tf.cast(p.b, dt)) * data + tf.cast(p.c, dt)

@@ -1,5 +1,7 @@
 """Indexing ops: take, pick, gather_nd, scatter_nd, one_hot, topk, sort, argsort, argmax,
-argmin, argmax_channel.
+argmin, argmax_channel, batch_take, _ravel_multi_index / _unravel_index, the contrib
+index_copy / index_array / boolean_mask, and the NDArray functions _onehot_encode /
+fill_element_0index.
 
 MXNet conventions kept here:
 - index INPUTS may have any dtype (float32 by default); they are truncated toward zero to
@@ -9,11 +11,15 @@ MXNet conventions kept here:
 - take clips (default) or wraps out-of-range indices, 'raise' checks them at run time; pick clips
   or wraps; one_hot gives an all-``off_value`` row for an out-of-range index; gather_nd accepts
   negative indices (from the end);
-- sort/argsort/topk order ties by position (lower index first), in both directions.
+- sort/argsort/topk order ties by position (lower index first), in both directions;
+- batch_take clips indices and gives its index input no gradient; _ravel_multi_index /
+  _unravel_index keep the input dtype and truncate float indices.
 """
+import numpy as np
 import tensorflow as tf
 
 from .base import MXNetError
+from .dims import check_axis as _check_axis, prod as _prod
 from .registry import op
 
 
@@ -392,3 +398,160 @@ def argmax_channel(ctx, p, data):
     if len(data.shape) < 2:
         raise MXNetError('argmax_channel: data must have at least 2 dimensions')
     return _arg_reduce(data, 1, False, True, 'argmax_channel')
+
+
+# ------------------------------------------------------------------------------------------------
+# batch_take, ravel / unravel of multi-indices.
+
+def _batch_take_infer_inputs(p, ins, outs):
+    if ins[1] is None and outs and outs[0] is not None:
+        ins[1] = outs[0]
+    return ins
+
+
+@op('batch_take', infer_inputs=_batch_take_infer_inputs,
+    infer_types=lambda p, ins, outs: [ins[0] if ins[0] is not None else outs[0], 'int32'])
+def batch_take(ctx, p, a, indices):
+    """out[i] = a[i, indices[i]] with a read as (a.shape[0], -1) and indices clipped to the
+    row; output shaped like indices. Deprecated in MXNet (use pick); no gradient."""
+    s = a.shape.as_list()
+    if len(s) < 2:
+        raise MXNetError('batch_take: data array must have at least 2 dimensions, got %s'
+                         % (tuple(s),))
+    if None in s:
+        rows = tf.reshape(a, tf.stack([tf.shape(a)[0], -1]))
+    else:
+        rows = tf.reshape(a, [s[0], _prod(s[1:])])
+    m = tf.shape(rows, out_type=tf.int64)[1]
+    idx = tf.clip_by_value(tf.cast(tf.reshape(indices, [-1]), tf.int64), 0, m - 1)
+    out = tf.gather(tf.stop_gradient(rows), idx, batch_dims=1)
+    return tf.reshape(out, tf.shape(indices))
+
+
+def _ravel_infer_inputs(p, ins, outs):
+    if ins[0] is None and outs and outs[0] is not None:
+        ins[0] = (len(p.shape or ()), outs[0][0])
+    return ins
+
+
+@op('_ravel_multi_index', infer_inputs=_ravel_infer_inputs)
+def ravel_multi_index(ctx, p, data):
+    """Multi-indices (ndim, N) into ``shape`` -> flat indices (N,), in data's dtype."""
+    shape = tuple(p.shape or ())
+    if not shape:
+        raise MXNetError('Empty shape parameter for ravel operator.')
+    s = data.shape.as_list()
+    if len(s) != 2:
+        raise MXNetError('Input to ravel operator must be two-dimensional, got %s' % (tuple(s),))
+    if s[0] is not None and s[0] != len(shape):
+        raise MXNetError('First dimension of input of ravel operator (%d) does not match shape '
+                         'parameter dimension (%d).' % (s[0], len(shape)))
+    strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1].astype(np.int64)
+    idx = tf.cast(tf.stop_gradient(data), tf.int64)
+    flat = tf.reduce_sum(idx * tf.constant(strides)[:, None], axis=0)
+    return tf.cast(flat, data.dtype)
+
+
+def _unravel_infer_inputs(p, ins, outs):
+    if ins[0] is None and outs and outs[0] is not None:
+        ins[0] = (outs[0][1],)
+    return ins
+
+
+@op('_unravel_index', infer_inputs=_unravel_infer_inputs)
+def unravel_index(ctx, p, data):
+    """Flat indices (N,) into ``shape`` -> multi-indices (ndim, N), in data's dtype (the first
+    row is not reduced modulo shape[0], as in MXNet)."""
+    shape = tuple(p.shape or ())
+    if not shape:
+        raise MXNetError('Empty shape parameter for unravel operator.')
+    idx = tf.cast(tf.reshape(tf.stop_gradient(data), [-1]), tf.int64)
+    rows = []
+    for d in reversed(shape[1:]):
+        rows.append(idx - (idx // d) * d)
+        idx = idx // d
+    rows.append(idx)
+    out = tf.stack(rows[::-1], 0)
+    n = data.shape.as_list()[0]
+    return tf.cast(tf.ensure_shape(out, [len(shape), n]), data.dtype)
+
+
+# ------------------------------------------------------------------------------------------------
+# index_copy / index_array / boolean_mask (contrib).
+
+def _index_copy_infer_inputs(p, ins, outs):
+    if ins[0] is None and outs and outs[0] is not None:
+        ins[0] = outs[0]
+    return ins
+
+
+@op('_contrib_index_copy', infer_inputs=_index_copy_infer_inputs,
+    infer_types=lambda p, ins, outs: [ins[0] if ins[0] is not None else outs[0], ins[1],
+                                      ins[2] if ins[2] is not None else ins[0]])
+def index_copy(ctx, p, old_tensor, index_vector, new_tensor):
+    """old_tensor with row index[i] replaced by new_tensor[i]. Gradients: the head gradient for
+    old_tensor with the copied rows zeroed; its copied rows for new_tensor."""
+    os_, ns = old_tensor.shape.as_list(), new_tensor.shape.as_list()
+    if index_vector.shape.rank != 1:
+        raise MXNetError('index_copy: index_vector must be a vector, got shape %s'
+                         % (tuple(index_vector.shape.as_list()),))
+    if len(os_) != len(ns):
+        raise MXNetError('index_copy: old_tensor %s and new_tensor %s must have the same number '
+                         'of dims' % (tuple(os_), tuple(ns)))
+    for i, (a, b) in enumerate(zip(os_, ns)):
+        if a is not None and b is not None and (a < b if i == 0 else a != b):
+            raise MXNetError('index_copy: new_tensor %s does not fit old_tensor %s'
+                             % (tuple(ns), tuple(os_)))
+    k = index_vector.shape.as_list()[0]
+    if k is not None and ns[0] is not None and k != ns[0]:
+        raise MXNetError('index_copy: index_vector has %d entries for %d rows of new_tensor'
+                         % (k, ns[0]))
+    idx = tf.cast(tf.stop_gradient(index_vector), tf.int64)[:, None]
+    return tf.tensor_scatter_nd_update(old_tensor, idx, tf.cast(new_tensor, old_tensor.dtype))
+
+
+@op('_contrib_index_array', infer_types=lambda p, ins, outs: list(ins))
+def index_array(ctx, p, data):
+    """int64 (*data.shape, n) holding each element's index ([i_axes[0], ...] with ``axes``)."""
+    nd = data.shape.rank
+    axes = list(range(nd)) if p.axes is None else [_check_axis(a, nd, 'axes', 'index_array')
+                                                     for a in p.axes]
+    shape = tf.shape(data, out_type=tf.int64)
+    grids = tf.meshgrid(*[tf.range(shape[a]) for a in range(nd)], indexing='ij') if nd else []
+    if not axes:
+        return tf.zeros(tf.concat([shape, [0]], 0), tf.int64)
+    out = tf.stack([grids[a] for a in axes], axis=-1)
+    return tf.ensure_shape(out, data.shape.as_list() + [len(axes)])
+
+
+@op('_contrib_boolean_mask', infer_types=lambda p, ins, outs: list(ins))
+def boolean_mask(ctx, p, data, index):
+    """The slices of ``data`` along axis 0 where ``index`` is non-zero (a data-dependent
+    length: symbols using it need a runtime shape). Gradient scattered back to those rows."""
+    if p.axis != 0:
+        raise MXNetError('boolean_mask: only axis=0 is supported, got %d' % p.axis)
+    mask = tf.not_equal(tf.stop_gradient(index), tf.zeros([], index.dtype))
+    return tf.boolean_mask(data, tf.reshape(mask, [-1]), axis=0)
+
+
+# ------------------------------------------------------------------------------------------------
+# The deprecated NDArray functions onehot_encode and fill_element_0index.
+
+@op('_onehot_encode', infer_types=lambda p, ins, outs: ['float32', 'float32'])
+def onehot_encode(ctx, p, lhs, rhs):
+    """One-hot rows: out[i, j] = (j == int(lhs[i])), shaped like ``rhs`` (N, K) (deprecated
+    NDArray function behind mx.nd.onehot_encode; float32 only in MXNet)."""
+    k = rhs.shape.as_list()[1]
+    depth = k if k is not None else tf.shape(rhs)[1]
+    out = tf.one_hot(tf.cast(tf.reshape(tf.stop_gradient(lhs), [-1]), tf.int32), depth,
+                     dtype=rhs.dtype)
+    return tf.ensure_shape(out, rhs.shape)
+
+
+@op('fill_element_0index')
+def fill_element_0index(ctx, p, lhs, mhs, rhs):
+    """lhs (N, K) with lhs[i, int(rhs[i])] = mhs[i] (deprecated NDArray function)."""
+    n = tf.shape(lhs, out_type=tf.int64)[0]
+    cols = tf.cast(tf.reshape(tf.stop_gradient(rhs), [-1]), tf.int64)
+    idx = tf.stack([tf.range(n), cols], axis=1)
+    return tf.tensor_scatter_nd_update(lhs, idx, tf.cast(tf.reshape(mhs, [-1]), lhs.dtype))

@@ -1,4 +1,5 @@
-"""Dense layers: FullyConnected, Embedding."""
+"""Dense layers: FullyConnected, Embedding, and the contrib SparseEmbedding (the same lookup; its
+eager weight gradient stays row_sparse)."""
 import tensorflow as tf
 
 from .base import MXNetError
@@ -68,3 +69,20 @@ def embedding(ctx, p, data, weight):
     idx = data if data.dtype in (tf.int32, tf.int64) else tf.cast(data, tf.int32)
     idx = tf.clip_by_value(idx, tf.zeros([], idx.dtype), tf.cast(p.input_dim - 1, idx.dtype))
     return tf.gather(weight, idx)
+
+
+# ------------------------------------------------------------------------------------------------
+# SparseEmbedding (contrib).
+
+def _sparse_embedding_infer_inputs(p, ins, outs):
+    ins[1] = (p.input_dim, p.output_dim)
+    return ins
+
+
+@op('_contrib_SparseEmbedding', infer_inputs=_sparse_embedding_infer_inputs,
+    infer_types=lambda p, ins, outs: [ins[0], ins[1] if ins[1] is not None else p.dtype])
+def sparse_embedding(ctx, p, data, weight):
+    """Embedding whose weight gradient MXNet keeps row_sparse (indices clipped to [0,
+    input_dim - 1]): the gather's gradient is TF's IndexedSlices, which autograd stores in a
+    row_sparse ``.grad``; a bound graph's gradients are dense."""
+    return embedding(ctx, p, data, weight)

@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max, min, prod, nansum, nanprod, norm, moments, cumsum, allclose.
+"""Reductions: sum, mean, max, min, prod, nansum, nanprod, norm, moments, cumsum, allclose,
+_histogram (no gradient).
 
 MXNet's reduce axes (``axis``): None or ``()`` reduce every axis; ``exclude=True`` reduces every
 axis NOT listed; negative axes count from the end; duplicates and out-of-range axes are errors.
@@ -6,6 +7,9 @@ A reduction to a scalar without ``keepdims`` returns shape (1,), never () (legac
 Integer inputs keep their dtype (sums wrap, ``mean`` truncates). ``max``/``min`` send the head
 gradient to EVERY element equal to the result (MXNet's ``x == out`` mask), not split among ties.
 """
+import ast
+
+import numpy as np
 import tensorflow as tf
 
 from .base import MXNetError
@@ -197,3 +201,51 @@ def allclose(ctx, p, a, b):
         diff = tf.cast(tf.abs(tf.cast(a, tf.float64) - tf.cast(b, tf.float64)), tf.float64)
         close = diff <= p.atol + p.rtol * tf.abs(tf.cast(b, tf.float64))
     return tf.stop_gradient(tf.cast(tf.reduce_all(close), tf.uint8))
+
+
+# ------------------------------------------------------------------------------------------------
+# _histogram.
+
+def _hist_inputs(p):
+    return ['data'] if p.bin_cnt is not None else ['data', 'bins']
+
+
+def _hist_range(p):
+    r = p.range
+    if r is None or str(r).strip() in ('', 'None'):
+        return None
+    v = r if isinstance(r, (tuple, list)) else ast.literal_eval(str(r))
+    v = tuple(float(x) for x in (v if isinstance(v, (tuple, list)) else (v,)))
+    if len(v) != 2:
+        raise MXNetError('_histogram: range should be a tuple with only 2 elements, got %s'
+                         % (r,))
+    if v[0] > v[1]:
+        raise MXNetError('_histogram: left hand side of range(%g) should be less than or equal '
+                         'to right hand side(%g)' % v)
+    return v
+
+
+@op('_histogram', inputs=_hist_inputs, num_outputs=2,
+    infer_types=lambda p, ins, outs: [ins[0]] + [ins[0] if t is None else t for t in ins[1:]])
+def histogram(ctx, p, data, bins=None):
+    """Counts of ``data`` in ``bin_cnt`` equal bins over ``range`` (or in the bins given by the
+    edges ``bins``); values outside are ignored and the last bin is closed. Outputs (counts as
+    int64, edges in data's dtype); no gradient."""
+    rng = _hist_range(p)
+    if (p.bin_cnt is None) != (rng is None):
+        raise MXNetError('_histogram: bin_cnt and range should both or neither be specified')
+    x = tf.reshape(tf.stop_gradient(data), [-1])
+    if p.bin_cnt is not None:
+        n = p.bin_cnt
+        lo, hi = rng
+        i = np.arange(n + 1, dtype=np.float64)
+        edges = tf.cast(tf.constant((hi * i + (n - i) * lo) / n), data.dtype)
+    else:
+        edges = tf.reshape(tf.stop_gradient(bins), [-1])
+        n = edges.shape[0] - 1 if edges.shape[0] is not None else tf.size(edges) - 1
+    target = tf.searchsorted(edges, x, side='right', out_type=tf.int32) - 1
+    target = tf.minimum(target, n - 1)
+    inside = tf.logical_and(x >= edges[0], x <= edges[-1])
+    target = tf.where(inside, target, tf.cast(n, tf.int32) * tf.ones_like(target))
+    counts = tf.math.bincount(target, minlength=n + 1, maxlength=n + 1, dtype=tf.int64)[:n]
+    return counts, edges

@@ -3,13 +3,18 @@
 Reshape's codes, applied left to right over the input dims (right to left with ``reverse``):
 0 copies a dim, -1 infers one dim, -2 copies all remaining dims, -3 merges two dims, -4 splits one
 dim into the next two target values (one may be -1).
+
+Also here: ``_rnn_param_concat`` (hybridized Gluon RNN layers) completes the one or two inputs
+whose concat-axis size is unknown (the first layer's i2h weights, input size 0) from the output
+size; ``reshape_like`` gives no gradient to its shape input; ``_slice_assign(_scalar)``.
 """
+import numpy as np
 import tensorflow as tf
 
 from .base import MXNetError
 from . import layout as _layout
 from .registry import op
-from .dims import dims as _dims, prod as _prod
+from .dims import check_axis as _norm_axis, dims as _dims, prod as _prod
 
 
 def _is_static(d):
@@ -191,17 +196,6 @@ def flatten(ctx, p, data):
 def _shape(x):
     """Static shape as a list (None for unknown dims)."""
     return x.shape.as_list()
-
-
-def _norm_axis(axis, ndim, what, op_name, allow_negative=True):
-    """MXNet's CheckAxis: axis in [-ndim, ndim), negative counted from the end."""
-    a = axis
-    if a < 0 and allow_negative:
-        a += ndim
-    if not 0 <= a < ndim:
-        raise MXNetError('%s: %s=%d is out of range for an input with %d dims'
-                         % (op_name, what, axis, ndim))
-    return a
 
 
 def _data_type_from_out(p, ins, outs):
@@ -884,3 +878,128 @@ def shape_array(ctx, p, data):
 def size_array(ctx, p, data):
     """The input's element count as an int64 array of shape (1,)."""
     return tf.reshape(tf.size(data, out_type=tf.int64), [1])
+
+
+# ------------------------------------------------------------------------------------------------
+# Concat of a fused RNN's flattened parameters (hybridized Gluon RNN layers).
+
+def _rnn_param_concat_infer_inputs(p, ins, outs):
+    """MXNet's RNNParamConcatShape: all inputs share the non-axis dims; when the output's axis
+    size is known, the inputs whose axis size is unknown (at most two) share the remainder."""
+    axis, new = concat_shapes(p, ins, outs, '_rnn_param_concat')
+    if axis is None:
+        return ins
+    out = outs[0] if outs else None
+    unknown = [i for i, s in enumerate(new) if s[axis] is None]
+    if out is not None and out[axis] is not None and unknown:
+        size = sum(s[axis] for s in new if s[axis] is not None)
+        residual = out[axis] - size
+        if residual < 0:
+            raise MXNetError('_rnn_param_concat: input size already exceeds output size. '
+                             'Residual: %d' % residual)
+        if len(unknown) > 2:
+            raise MXNetError('_rnn_param_concat: expecting 1 or 2 inputs that need shape '
+                             'inference, got %d' % len(unknown))
+        for i in unknown:
+            s = list(new[i])
+            s[axis] = residual // len(unknown)
+            new[i] = tuple(s)
+    return new
+
+
+@op('_rnn_param_concat', infer_inputs=_rnn_param_concat_infer_inputs)
+def rnn_param_concat(ctx, p, *data):
+    """Concat along ``dim`` (Gluon packs the fused RNN's flattened parameters with it)."""
+    if not data:
+        raise MXNetError('_rnn_param_concat needs at least one input')
+    axis = _norm_axis(p.dim, data[0].shape.rank, 'dim', '_rnn_param_concat')
+    if len(data) == 1:
+        return tf.identity(data[0])
+    return tf.concat(list(data), axis)
+
+
+# ------------------------------------------------------------------------------------------------
+# reshape_like.
+
+def _range(ndim, begin, end, side):
+    b = 0 if begin is None else begin
+    if b < 0:
+        b += ndim
+    e = ndim if end is None else end
+    if e < 0:
+        e += ndim
+    if e > ndim:
+        raise MXNetError('reshape_like: invalid %s_end=%s as dimension number is %d'
+                         % (side, end, ndim))
+    if not b < e:
+        raise MXNetError('reshape_like: invalid begin, end, get %s_begin=%s, %s_end=%s'
+                         % (side, begin, side, end))
+    if b < 0 or e < 0:
+        raise MXNetError('reshape_like: invalid %s_begin=%s' % (side, begin))
+    return b, e
+
+
+def _reshape_like_shape(p, ls, rs):
+    lb, le = _range(len(ls), p.lhs_begin, p.lhs_end, 'lhs')
+    rb, re_ = _range(len(rs), p.rhs_begin, p.rhs_end, 'rhs')
+    return list(ls[:lb]) + list(rs[rb:re_]) + list(ls[le:])
+
+
+@op('reshape_like', infer_types=lambda p, ins, outs: [ins[0] if ins[0] is not None
+                                                      else outs[0], ins[1]])
+def reshape_like(ctx, p, lhs, rhs):
+    """lhs's data with dims [lhs_begin, lhs_end) replaced by rhs's dims [rhs_begin, rhs_end)
+    (all dims by default). rhs only gives a shape: any dtype, no gradient."""
+    ls, rs = lhs.shape.as_list(), rhs.shape.as_list()
+    oshape = _reshape_like_shape(p, ls, rs)
+    if None not in ls and None not in oshape and _prod(ls) != _prod(oshape):
+        raise MXNetError('reshape_like: cannot reshape lhs with shape %s to new shape %s '
+                         'because they have different size' % (tuple(ls), tuple(oshape)))
+    if None in oshape:
+        dl, dr = tf.shape(lhs), tf.shape(rhs)
+        lb, le = _range(len(ls), p.lhs_begin, p.lhs_end, 'lhs')
+        rb, re_ = _range(len(rs), p.rhs_begin, p.rhs_end, 'rhs')
+        target = tf.concat([dl[:lb], dr[rb:re_], dl[le:]], 0)
+        return tf.ensure_shape(tf.reshape(lhs, target), oshape)
+    return tf.reshape(lhs, oshape)
+
+
+# ------------------------------------------------------------------------------------------------
+# Slice assignment.
+
+def _slice_index(shape, p, what):
+    """Static index tuples (n, len(begin)) of the slice and the slice's shape."""
+    if any(d is None for d in shape[:len(p.begin)]):
+        raise MXNetError('%s: the sliced dims must be known, got shape %s' % (what, tuple(shape)))
+    ranges = slice_ranges(shape, p.begin, p.end, p.step)
+    axes = [b + s * np.arange(n) for b, n, s, _ in ranges]
+    grid = np.stack(np.meshgrid(*axes, indexing='ij'), -1) if axes else np.zeros((0,))
+    sliced = [len(a) for a in axes]
+    return grid.reshape(-1, len(axes)).astype(np.int64), sliced
+
+
+@op('_slice_assign', infer_inputs=lambda p, ins, outs: [ins[0] if ins[0] is not None else
+                                                        (outs[0] if outs else None), ins[1]])
+def slice_assign(ctx, p, lhs, rhs):
+    """lhs with lhs[begin:end:step] replaced by rhs (shaped like the slice)."""
+    shape = lhs.shape.as_list()
+    idx, sliced = _slice_index(shape, p, '_slice_assign')
+    want = sliced + shape[len(sliced):]
+    got = rhs.shape.as_list()
+    if len(got) != len(want) or any(a is not None and b is not None and a != b
+                                    for a, b in zip(got, want)):
+        raise MXNetError('_slice_assign: rhs shape %s does not match the slice shape %s'
+                         % (tuple(got), tuple(want)))
+    upd = tf.reshape(tf.cast(rhs, lhs.dtype), [idx.shape[0]] + [
+        d if d is not None else -1 for d in shape[len(sliced):]])
+    return tf.tensor_scatter_nd_update(lhs, idx, upd)
+
+
+@op('_slice_assign_scalar')
+def slice_assign_scalar(ctx, p, data):
+    """data with data[begin:end:step] set to ``scalar``."""
+    shape = data.shape.as_list()
+    idx, sliced = _slice_index(shape, p, '_slice_assign_scalar')
+    rest = tf.shape(data)[len(sliced):]
+    upd = tf.fill(tf.concat([[idx.shape[0]], rest], 0), tf.cast(p.scalar, data.dtype))
+    return tf.tensor_scatter_nd_update(data, idx, upd)

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 # the op families whose ops get a rule below must be registered first
 from . import binary as _binary, broadcast as _broadcast, elemwise as _elemwise  # noqa: F401
-from . import linalg as _linalg, loss as _loss, misc as _misc, reduce as _reduce  # noqa: F401
+from . import loss as _loss, matmul as _matmul, reduce as _reduce  # noqa: F401
 from . import scalar as _scalar, shape as _shape, tensor as _tensor  # noqa: F401
 from .base import MXNetError
 from .registry import get, lookup, op, storage_rule

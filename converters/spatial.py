@@ -1,5 +1,6 @@
-"""Spatial-transformer-style ops: BilinearSampler, GridGenerator, SpatialTransformer,
-Correlation, ROIPooling (all NCHW).
+"""Spatial ops on NCHW maps: the spatial-transformer family (BilinearSampler, GridGenerator,
+SpatialTransformer), Correlation, resizing (BilinearResize2D, AdaptiveAvgPooling2D), and
+im2col / col2im (sliding blocks as columns and back).
 
 Conventions (MXNet 1.9.1, CPU kernels):
 * Sampling grids are normalised to [-1, 1], channel 0 is x (width), channel 1 is y (height);
@@ -13,33 +14,20 @@ Conventions (MXNet 1.9.1, CPU kernels):
   (dy, dx) = (q // G - r, q % G - r) * stride2 with r = max_displacement // stride2,
   G = 2r+1, and the sum is divided by kernel_size^2 * channels. ``is_multiply=False`` uses
   |a - b|, whose gradient is +1 where a >= b.
-* ROIPooling: rois rows are [batch_index, x1, y1, x2, y2]; coordinates are scaled by
-  spatial_scale and rounded half away from zero; the roi is (x2-x1+1) x (y2-y1+1) pixels
-  (at least 1), bin (ph, pw) covers rows floor(ph*h/PH) .. ceil((ph+1)*h/PH) (clipped to the
-  image); the max's gradient goes to its first occurrence in row-major order; empty bins and
-  rois with an invalid batch index output 0.
+* BilinearResize2D mode 'size' reads scale_width only when scale_height is given;
+  AdaptiveAvgPooling2D's windows are [floor(i*H/h), ceil((i+1)*H/h)) (tools/oracle_ops/detection.py
+  records both).
 
 Hidden outputs (MXNet's workspaces) are returned too: BilinearSampler ``tmp``, GridGenerator
 ``grid_dst``, SpatialTransformer ``grid_dst``/``grid_src``, Correlation ``tmp1``/``tmp2`` (the
-padded NHWC inputs), ROIPooling ``maxidx`` (flat index into data, -1 for empty bins).
+padded NHWC inputs).
 """
 import numpy as np
 import tensorflow as tf
 
 from .base import MXNetError
+from .dims import dim as _dim, static_shape as _shape
 from .registry import op
-
-_FLT_MAX = 3.4028234663852886e38
-
-
-def _shape(x):
-    return x.shape.as_list()
-
-
-def _dim(x, i):
-    """Static dim i if known, else the dynamic one."""
-    s = x.shape.as_list()[i]
-    return s if s is not None else tf.shape(x)[i]
 
 
 def bilinear_sample(data, gx, gy):
@@ -220,90 +208,193 @@ def correlation(ctx, p, data1, data2):
     return out, tf.transpose(a, [0, 2, 3, 1]), tf.transpose(b, [0, 2, 3, 1])
 
 
-# --- ROIPooling ---------------------------------------------------------------------------
+# --- AdaptiveAvgPooling2D / BilinearResize2D -------------------------------------------------
 
-def _round_half_away(x):
-    return tf.sign(x) * tf.floor(tf.abs(x) + 0.5)
+def _adaptive_matrix(n_in, n_out):
+    f = np.float32
+    m = np.zeros((n_out, n_in), np.float64)
+    for o in range(n_out):
+        lo = int(np.floor(f(o * n_in) / f(n_out)))
+        hi = int(np.ceil(f((o + 1) * n_in) / f(n_out)))
+        m[o, lo:hi] = 1.0 / (hi - lo)
+    return m
 
 
-@op('ROIPooling', outputs=['output'], num_outputs=2)
-def roi_pooling(ctx, p, data, rois):
-    """Max pooling of each roi [batch_index, x1, y1, x2, y2] into pooled_size bins."""
-    ds, rs = _shape(data), _shape(rois)
-    if len(ds) != 4:
-        raise MXNetError('ROIPooling: data should be a 4D tensor, got %s' % (tuple(ds),))
-    if len(rs) != 2 or rs[1] not in (None, 5):
-        raise MXNetError('ROIPooling: rois should be a 2D tensor of shape (num_rois, 5), got %s'
-                         % (tuple(rs),))
-    if len(p.pooled_size) != 2 or min(p.pooled_size) < 1:
-        raise MXNetError('ROIPooling: pooled_size should be (h, w) with positive entries, '
-                         'got %s' % (tuple(p.pooled_size),))
-    PH, PW = p.pooled_size
-    _, C, H, W = ds
-    if C is None or H is None or W is None:
-        raise MXNetError('ROIPooling: channels and spatial size of data must be known')
-    dtype = data.dtype
-    N = tf.shape(data)[0]
-    rois = tf.cast(rois, dtype)
-    # MXNet multiplies the roi (data dtype) by the float32 spatial_scale, then std::round.
-    scale = tf.cast(tf.constant(np.float32(p.spatial_scale)), dtype)
-    coords = _round_half_away(rois[:, 1:5] * scale)
-    coords = tf.cast(coords, tf.int32)                      # x1, y1, x2, y2 in feature pixels
-    bidx = tf.cast(rois[:, 0], tf.int32)
-    valid_b = (bidx >= 0) & (bidx < N)
+def _separable(x, mh, mw):
+    """out[n, c] = mh @ x[n, c] @ mw.T for (N, C, H, W) x and numpy matrices."""
+    dt = x.dtype.as_numpy_dtype
+    y = tf.einsum('oh,nchw->ncow', tf.constant(mh.astype(dt)), x)
+    return tf.einsum('pw,ncow->ncop', tf.constant(mw.astype(dt)), y)
 
-    def bins(start, end, pooled, size):
-        """(R, pooled) first and one-past-last pixel of each bin, clipped to [0, size].
 
-        MXNet computes floor(k * fl(len / pooled)) in the data dtype. Grappler would turn a
-        division by a constant into a multiplication by its reciprocal (7 * fl(1/3) * 3 > 7
-        in float32), so the quotient and products are formed exactly in float64 and rounded
-        to the data dtype once each, as MXNet's float arithmetic does.
-        """
-        length = tf.cast(tf.maximum(end - start + 1, 1), tf.float64)
-        bin_sz = tf.cast(tf.cast(length / pooled, dtype), tf.float64)           # (R,)
-        k = tf.range(pooled, dtype=tf.float64)
-        lo = tf.cast(tf.cast(k[None] * bin_sz[:, None], dtype), tf.float64)
-        hi = tf.cast(tf.cast((k[None] + 1) * bin_sz[:, None], dtype), tf.float64)
-        lo = tf.cast(tf.floor(lo), tf.int32) + start[:, None]
-        hi = tf.cast(tf.math.ceil(hi), tf.int32) + start[:, None]
-        return tf.clip_by_value(lo, 0, size), tf.clip_by_value(hi, 0, size)
+@op('_contrib_AdaptiveAvgPooling2D')
+def adaptive_avg_pooling(ctx, p, data):
+    """Average pooling of NCHW data to output_size (int or (h, w); empty: 1x1), windows
+    [floor(i*H/h), ceil((i+1)*H/h))."""
+    s = _shape(data)
+    if len(s) != 4:
+        raise MXNetError('AdaptiveAvgPooling2D: data must be 4D (NCHW), got %s' % (tuple(s),))
+    if s[2] is None or s[3] is None:
+        raise MXNetError('AdaptiveAvgPooling2D: the spatial size of data must be known')
+    o = tuple(p.output_size)
+    oh, ow = (o[0], o[0]) if len(o) == 1 else (o if len(o) == 2 else (1, 1))
+    if oh < 1 or ow < 1:
+        raise MXNetError('AdaptiveAvgPooling2D: output_size must be positive, got %s' % (o,))
+    return _separable(data, _adaptive_matrix(s[2], oh), _adaptive_matrix(s[3], ow))
 
-    h_lo, h_hi = bins(coords[:, 1], coords[:, 3], PH, H)                        # (R, PH)
-    w_lo, w_hi = bins(coords[:, 0], coords[:, 2], PW, W)                        # (R, PW)
-    # Every bin's pixels, padded to the largest bin: rows (R, PH, KH), cols (R, PW, KW).
-    KH = tf.maximum(tf.reduce_max(h_hi - h_lo), 1)
-    KW = tf.maximum(tf.reduce_max(w_hi - w_lo), 1)
-    rows = h_lo[..., None] + tf.range(KH)
-    cols = w_lo[..., None] + tf.range(KW)
-    row_ok = rows < h_hi[..., None]
-    col_ok = cols < w_hi[..., None]
-    rows = tf.minimum(rows, H - 1)
-    cols = tf.minimum(cols, W - 1)
-    bsafe = tf.clip_by_value(bidx, 0, N - 1)
-    pix = (bsafe[:, None, None, None, None] * (H * W) + rows[:, :, None, :, None] * W
-           + cols[:, None, :, None, :])                                         # (R,PH,PW,KH,KW)
-    ok = row_ok[:, :, None, :, None] & col_ok[:, None, :, None, :]
-    # Which pixel holds each bin's max: the first in row-major order, as MXNet's strict '>'
-    # scan (tf.argmax returns the first maximum). Found on a channels-last copy without
-    # gradient; the output then gathers that one pixel, so the gradient goes to it alone.
-    nhwc = tf.reshape(tf.transpose(tf.stop_gradient(data), [0, 2, 3, 1]), [-1, C])
-    v = tf.gather(nhwc, tf.reshape(pix, tf.stack([-1, PH, PW, KH * KW])))       # (..., C)
-    v = tf.where(tf.reshape(ok, tf.stack([-1, PH, PW, KH * KW, 1])), v,
-                 tf.constant(-np.inf, dtype))
-    first = tf.argmax(v, axis=3, output_type=tf.int32)                          # (R, PH, PW, C)
-    kh = first // KW
-    kw = first % KW
-    rsel = tf.minimum(h_lo[:, :, None, None] + kh, H - 1)
-    csel = tf.minimum(w_lo[:, None, :, None] + kw, W - 1)
-    gidx = (bsafe[:, None, None, None] * (C * H * W) + tf.range(C)[None, None, None, :] * (H * W)
-            + rsel * W + csel)                                                  # (R, PH, PW, C)
-    gidx = tf.transpose(gidx, [0, 3, 1, 2])                                     # (R, C, PH, PW)
-    vals = tf.gather(tf.reshape(data, [-1]), gidx)
-    # A bin holding only -inf keeps MXNet's initial -FLT_MAX (and passes no gradient).
-    vals = tf.maximum(vals, tf.constant(-_FLT_MAX, dtype))
-    empty = (h_hi <= h_lo)[:, :, None] | (w_hi <= w_lo)[:, None, :]              # (R, PH, PW)
-    dead = empty[:, None] | ~valid_b[:, None, None, None]                       # (R, 1, PH, PW)
-    out = tf.where(dead, tf.zeros_like(vals), vals)
-    maxidx = tf.where(dead, tf.constant(-1, tf.int32), gidx)
-    return out, maxidx
+
+def _resize_matrix(n_in, n_out, align):
+    """Interpolation weights (n_out, n_in) as MXNet's kernel computes them (float32)."""
+    f = np.float32
+    m = np.zeros((n_out, n_in), np.float64)
+    if n_out > 1:
+        scale = f(f(n_in - 1) / f(n_out - 1)) if align else f(f(n_in) / f(n_out))
+    else:
+        scale = f(0)
+    for d in range(n_out):
+        if align:
+            src = f(scale * f(d))
+        else:
+            src = f(np.float64(scale) * (d + 0.5) - 0.5)
+            src = f(0) if src < 0 else src
+        i = int(src)
+        step = 1 if i < n_in - 1 else 0
+        lam = f(src - f(i))
+        m[d, i] += f(f(1) - lam)
+        m[d, i + step] += lam
+    return m
+
+
+def _resize_inputs(p):
+    return ['data', 'like'] if p.mode == 'like' else ['data']
+
+
+def _resize_size(p, s, like_shape):
+    h, w = s[2], s[3]
+    mode = p.mode
+    if mode == 'size':
+        if p.scale_height is not None:
+            if p.scale_width is None:
+                raise MXNetError('BilinearResize2D: scale_width must be given with scale_height')
+            return (int(np.float32(p.scale_height) * np.float32(h)),
+                    int(np.float32(p.scale_width) * np.float32(w)))
+        return p.height, p.width
+    if mode == 'odd_scale':
+        if p.scale_height is None or p.scale_width is None:
+            raise MXNetError("BilinearResize2D: mode 'odd_scale' needs scale_height and "
+                             "scale_width")
+
+        def odd(n, sc):
+            sc = np.float32(sc)
+            return int(np.float32(n) * sc) if n % 2 == 0 else int(np.float32(n - 1) * sc) + 1
+        return odd(h, p.scale_height), odd(w, p.scale_width)
+    if mode == 'like':
+        if like_shape is None or len(like_shape) < 4 or None in like_shape[2:4]:
+            raise MXNetError("BilinearResize2D: mode 'like' needs a 4D like input of known "
+                             "spatial size")
+        return like_shape[2], like_shape[3]
+    even = mode.startswith('to_even')
+    up = mode.endswith('_up')
+
+    def fix(n):
+        if (n % 2 == 0) == even:
+            return n
+        return n + 1 if up else n - 1
+    return fix(h), fix(w)
+
+
+@op('_contrib_BilinearResize2D', inputs=_resize_inputs)
+def bilinear_resize(ctx, p, data, like=None):
+    """Bilinear resize of NCHW data (align_corners or half-pixel with a clamp at 0)."""
+    s = _shape(data)
+    if len(s) != 4:
+        raise MXNetError('BilinearResize2D: data must be 4D (NCHW), got %s' % (tuple(s),))
+    if s[2] is None or s[3] is None:
+        raise MXNetError('BilinearResize2D: the spatial size of data must be known')
+    oh, ow = _resize_size(p, s, None if like is None else _shape(like))
+    if oh < 1 or ow < 1:
+        raise MXNetError('BilinearResize2D: output size (%d, %d) must be positive' % (oh, ow))
+    if (oh, ow) == (s[2], s[3]):
+        return tf.identity(data)
+    return _separable(data, _resize_matrix(s[2], oh, p.align_corners),
+                      _resize_matrix(s[3], ow, p.align_corners))
+
+
+# ------------------------------------------------------------------------------------------------
+# im2col / col2im: sliding blocks as columns and back.
+
+def _sliding(p, nspatial, what):
+    k = tuple(p.kernel)
+    if len(k) != nspatial or not 1 <= nspatial <= 3:
+        raise MXNetError('%s: kernel %s does not match the %d spatial dims of the input (1-3 '
+                         'supported)' % (what, k, nspatial))
+    stride = tuple(p.stride) or (1,) * nspatial
+    dilate = tuple(p.dilate) or (1,) * nspatial
+    pad = tuple(p.pad) or (0,) * nspatial
+    for name, v in (('stride', stride), ('dilate', dilate), ('pad', pad)):
+        if len(v) != nspatial:
+            raise MXNetError('%s: %s must have the same number of dimensions as kernel (%s vs %s)'
+                             % (what, name, v, k))
+    return k, stride, dilate, pad
+
+
+def _block_index(spatial, k, stride, dilate, pad, what):
+    """Static (prod(kernel), blocks) positions into the flattened PADDED input."""
+    padded = [n + 2 * q for n, q in zip(spatial, pad)]
+    outs = []
+    for n, kk, s, d in zip(padded, k, stride, dilate):
+        span = d * (kk - 1) + 1
+        if span > n:
+            raise MXNetError('%s: kernel size exceeds input' % what)
+        outs.append((n - span) // s + 1)
+    # per axis: offsets of the kernel taps and of the block starts
+    grids = []
+    for kk, s, d, o in zip(k, stride, dilate, outs):
+        grids.append((np.arange(kk) * d)[:, None] + (np.arange(o) * s)[None, :])  # (k, out)
+    strides = np.cumprod([1] + padded[::-1])[:-1][::-1]
+    nd = len(k)
+    index = np.zeros([1] * (2 * nd), dtype=np.int64)
+    for a, (g, st) in enumerate(zip(grids, strides)):
+        shape = [1] * (2 * nd)
+        shape[a], shape[nd + a] = g.shape
+        index = index + g.reshape(shape) * st
+    return index.reshape(int(np.prod(k)), int(np.prod(outs))), padded, outs
+
+
+@op('im2col')
+def im2col(ctx, p, data):
+    """Sliding blocks of (N, C, *spatial) as columns: (N, C * prod(kernel), blocks), rows
+    ordered channel-major then kernel tap (row-major), blocks row-major over the output grid.
+    The gradient is col2im (overlaps summed), as MXNet's."""
+    s = data.shape.as_list()
+    if len(s) < 3 or any(d is None for d in s[2:]) or s[1] is None:
+        raise MXNetError('im2col: input must be (N, C, *spatial) with known C and spatial dims, '
+                         'got %s' % (tuple(s),))
+    k, stride, dilate, pad = _sliding(p, len(s) - 2, 'im2col')
+    index, padded, _ = _block_index(s[2:], k, stride, dilate, pad, 'im2col')
+    x = tf.pad(data, [[0, 0], [0, 0]] + [[q, q] for q in pad]) if any(pad) else data
+    flat = tf.reshape(x, [-1, s[1], int(np.prod(padded))])
+    cols = tf.gather(flat, index, axis=2)                       # (N, C, K, W)
+    return tf.reshape(cols, [-1, s[1] * index.shape[0], index.shape[1]])
+
+
+@op('col2im')
+def col2im(ctx, p, data):
+    """The adjoint of im2col: columns (N, C * prod(kernel), blocks) summed back into an image
+    (N, C, *output_size); overlapping taps add up."""
+    s = data.shape.as_list()
+    size = tuple(p.output_size)
+    k, stride, dilate, pad = _sliding(p, len(size), 'col2im')
+    index, padded, _ = _block_index(size, k, stride, dilate, pad, 'col2im')
+    kk, w = index.shape
+    if len(s) != 3 or (s[1] is not None and s[1] % kk) or (s[2] is not None and s[2] != w):
+        raise MXNetError('col2im: input must be (N, C * %d, %d) for kernel %s and output_size %s, '
+                         'got %s' % (kk, w, k, size, tuple(s)))
+    c = s[1] // kk
+    x = tf.reshape(data, [-1, c, kk * w])
+    x = tf.transpose(x, [2, 0, 1])                               # (K*W, N, C)
+    img = tf.math.unsorted_segment_sum(x, index.reshape(-1), int(np.prod(padded)))
+    img = tf.reshape(tf.transpose(img, [1, 2, 0]), [-1, c] + padded)
+    if any(pad):
+        img = img[(slice(None), slice(None)) + tuple(slice(q, q + n) for q, n in zip(pad, size))]
+    return img

@@ -1,5 +1,7 @@
 """Tensor creation and dtype ops: Cast/amp_cast, clip, *_like, _zeros/_ones/_full, _arange,
-arange_like, add_n, where, _copyto.
+arange_like, _eye, add_n, where, _copyto, and the storage no-ops cast_storage /
+_identity_with_attr_like_rhs (a graph's arrays are dense; eager sparse arrays go through
+cast_storage's storage rule in sparse.py).
 
 MXNet quirks kept here: Cast float->int truncates toward zero and its gradient is the head
 gradient cast back to the input dtype (also when the output is an integer type); amp_cast only
@@ -357,3 +359,32 @@ def where(ctx, p, condition, x, y):
     if len(cs) != len(xs):
         mask = tf.broadcast_to(mask, tf.shape(x))
     return tf.where(mask, x, y)
+
+
+# ------------------------------------------------------------------------------------------------
+# Storage no-ops (tfmod graphs are dense) and _eye.
+
+@op('cast_storage')
+def cast_storage(ctx, p, data):
+    """Storage-type conversion. In a graph (all dense in tfmod) the values pass through; eager
+    calls convert through the op's storage rule (converters/sparse.py)."""
+    return tf.identity(data)
+
+
+@op('_identity_with_attr_like_rhs', infer_types=lambda p, ins, outs: [
+    ins[0] if ins[0] is not None else outs[0], ins[1]])
+def identity_with_attr_like_rhs(ctx, p, lhs, rhs):
+    """lhs unchanged (MXNet copies rhs's storage attributes; rhs gets no gradient)."""
+    return tf.identity(lhs)
+
+
+@op('_eye')
+def eye(ctx, p):
+    """N x M (M = 0: N) matrix with ones on the k-th diagonal, of ``dtype``."""
+    n = p.N
+    m = p.M if p.M > 0 else p.N
+    dt = _dt.to_tf(p.dtype or 'float32')
+    if -n < p.k < m:
+        length = min(n + min(p.k, 0), m - max(p.k, 0))
+        return tf.linalg.diag(tf.ones([length], dt), k=p.k, num_rows=n, num_cols=m)
+    return tf.zeros([n, m], dt)

@@ -1,6 +1,6 @@
 """mx.autograd and NDArray gradients against MXNet 1.9.1.
 
-The programs are in tests/autograd_programs.py; tools/record_autograd.py ran them on MXNet 1.9.1
+The programs are in support/autograd_programs.py; tools/record_autograd.py ran them on MXNet 1.9.1
 into tests/fixtures/autograd/ (cases.npz: the values; errors.json: what MXNet raised).
 """
 import builtins
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import autograd_programs as P
+from support import autograd_programs as P
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'autograd')
 with np.load(os.path.join(HERE, 'cases.npz')) as _f:

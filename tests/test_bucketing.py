@@ -13,7 +13,7 @@ import pytest
 
 import tfmod as mx
 from tfmod.base import MXNetError
-from lm_sym_gen import lm_sym_gen
+from support.lm_sym_gen import lm_sym_gen
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 F = os.path.join(HERE, 'fixtures', 'modules', 'bucketing')

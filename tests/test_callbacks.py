@@ -11,8 +11,8 @@ import tensorflow as tf
 
 import tfmod as mx
 import tfmod.contrib.tensorboard  # noqa: F401  (mx.contrib.tensorboard)
-import module_replay as R
-from log_capture import capture_logs  # noqa: E402
+from support import module_replay as R
+from support.log_capture import capture_logs  # noqa: E402
 
 LOG = R.load_json('callbacks', 'log_lines.json')
 FIT_RUNS = ['speedometer_auto_reset', 'speedometer_no_auto_reset', 'log_train_metric',

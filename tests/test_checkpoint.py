@@ -7,7 +7,7 @@ import pytest
 
 import tfmod as mx
 from tfmod.base import MXNetError
-import module_replay as R
+from support import module_replay as R
 
 CK = R.load_json('checkpoints', 'checkpoints.json')
 NETS = ['mlp', 'convbn']

@@ -16,8 +16,8 @@ import tfmod as mx
 from tfmod import checkpoint, fileio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location('checkpoint_kill_worker',
-                                               os.path.join(HERE, 'checkpoint_kill_worker.py'))
+WORKER = os.path.join(HERE, 'support', 'checkpoint_kill_worker.py')
+_spec = importlib.util.spec_from_file_location('checkpoint_kill_worker', WORKER)
 worker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(worker)
 
@@ -99,7 +99,7 @@ def test_killed_while_saving_every_step_resumes_bit_exactly(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3',
                PYTHONPATH=os.pathsep.join([os.path.dirname(HERE)] +
                                           os.environ.get('PYTHONPATH', '').split(os.pathsep)))
-    out = subprocess.run([sys.executable, os.path.join(HERE, 'checkpoint_kill_worker.py'),
+    out = subprocess.run([sys.executable, WORKER,
                           str(tmp_path), str(TRIALS), '16'], env=env, capture_output=True,
                          text=True, timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -1,5 +1,5 @@
 """``mx.contrib.autograd`` (MXNet's pre-1.0 autograd API) against MXNet 1.9.1's results for the
-same program (tests/contrib_autograd_program.py, recorded by tools/record_contrib_autograd.py)."""
+same program (support/contrib_autograd_program.py, recorded by tools/record_contrib_autograd.py)."""
 import json
 import os
 
@@ -7,7 +7,7 @@ import numpy as np
 
 import tfmod as mx
 from tfmod.contrib import autograd as cag
-from contrib_autograd_program import run
+from support.contrib_autograd_program import run
 
 WANT = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'contrib_autograd',
                                    'mxnet.json')))

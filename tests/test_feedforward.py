@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from log_capture import capture_logs
+from support.log_capture import capture_logs
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'feedforward')
 A = np.load(os.path.join(HERE, 'cases.npz'))

@@ -9,7 +9,7 @@ import pytest
 
 import tfmod as mx
 from tfmod.base import MXNetError
-import image_record_random
+from support import image_record_random
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'image_record')
 with open(os.path.join(HERE, 'cases.json')) as _f:
@@ -163,7 +163,7 @@ def _describe(obs):
 
 
 def test_random_crops_mirrors_and_shuffle_behave_as_mxnet():
-    """rand_crop + rand_mirror + shuffle over 40 epochs (tests/image_record_random.py; MXNet's
+    """rand_crop + rand_mirror + shuffle over 40 epochs (support/image_record_random.py; MXNet's
     run recorded by tools/record_image_record_random.py). The two frameworks draw different
     numbers, so what is compared is what they draw: every sample is exactly a 16 x 16 window of
     its decoded record, or that window flipped left-right; the offsets reach both ends of the

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import perf_nets
+from support import perf_nets
 
 # the module, not the function ``converters.infer`` that the package re-exports
 _infer = importlib.import_module('converters.infer')

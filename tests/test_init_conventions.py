@@ -14,7 +14,7 @@ import os
 import numpy as np
 import pytest
 
-import module_convention_programs as P
+from support import module_convention_programs as P
 import tfmod as mx
 from conftest import FIXTURES
 

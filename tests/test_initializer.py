@@ -11,8 +11,8 @@ import pytest
 
 import tfmod as mx
 from tfmod.base import MXNetError
-import module_replay as R
-from log_capture import capture_logs  # noqa: E402
+from support import module_replay as R
+from support.log_capture import capture_logs  # noqa: E402
 
 INIT = R.load_json('initializers', 'initializers.json')
 EXACT = np.load(R.fixture('initializers', 'exact_values.npz'))

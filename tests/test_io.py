@@ -6,7 +6,7 @@ index, bucket_key, per-batch provide_data/provide_label, the iterator's provide_
 provide_label, the between-epoch call and what next() does once exhausted. Other expected
 values below marked "MXNet 1.9.1" are spelled out for reading; each of them (shuffle orders,
 CSVIter epochs, PrefetchingIter renames and roll-over, NDArrayIter dtypes and attributes) is
-also a program in tests/io_sweeps.py, recorded by tools/record_io_sweeps.py into
+also a program in tests/support/io_sweeps.py, recorded by tools/record_io_sweeps.py into
 fixtures/io_sweeps/traces.json and replayed by test_io_program_matches_mxnet.
 """
 import gc
@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import io_sweeps
+from support import io_sweeps
 from tfmod.base import MXNetError
 from tfmod.io import (CSVIter, DataBatch, DataDesc, DataIter, NDArrayIter, PrefetchingIter,
                       ResizeIter)
@@ -626,17 +626,8 @@ def csv_files(tmp_path):
 
 
 def _csv_epochs(it, epochs):
-    out = []
-    for _ in range(epochs):
-        ep = []
-        for b in it:
-            d = b.data[0].asnumpy()
-            ep.append((d.reshape(d.shape[0], -1)[:, 0].tolist(),
-                       b.label[0].asnumpy().reshape(d.shape[0], -1)[:, 0].tolist(),
-                       b.pad, b.index.tolist()))
-        out.append(ep)
-        it.reset()
-    return out
+    """io_sweeps.csv_epochs with each batch as a tuple."""
+    return [[tuple(b) for b in ep] for ep in io_sweeps.csv_epochs(it, epochs)]
 
 
 def test_csviter_round_batch_matches_mxnet(csv_files):
@@ -754,7 +745,7 @@ def test_csviter_works_under_prefetching_and_resize(csv_files):
     assert [b.index.tolist()[0] for b in r] == [0, 5, 0, 5, 0]
 
 
-# -- randomized NDArrayIter / CSVIter sweeps (tests/io_sweeps.py), checked against MXNet 1.9.1 ---
+# -- randomized NDArrayIter / CSVIter sweeps (support/io_sweeps.py), checked against MXNet 1.9.1 ---
 # tools/record_io_sweeps.py recorded MXNet's traces into fixtures/io_sweeps/traces.json
 SWEEPS = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'io_sweeps',
                                      'traces.json')))

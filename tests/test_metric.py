@@ -17,7 +17,7 @@ import tfmod as mx
 from tfmod import metric as M
 from tfmod import ndarray as nd
 from tfmod.base import MXNetError
-import metric_programs
+from support import metric_programs
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'modules', 'metrics')
 with open(os.path.join(HERE, 'metrics.json')) as _f:
@@ -243,12 +243,12 @@ def test_construction_probe(expr):
 
 
 # -------------------------------------------------------------------------------------------
-# behaviour beyond the recorded traces: tests/metric_programs.py, recorded from MXNet 1.9.1 by
-# tools/record_metric_extra.py (fixtures/metric_extra); the tests below it spell out the same
+# behaviour beyond the recorded traces: support/metric_programs.py, recorded from MXNet 1.9.1 by
+# tools/record_metric_programs.py (fixtures/metric_programs); the tests below it spell out the same
 # values and the tfmod-only details
 # -------------------------------------------------------------------------------------------
-EXTRA = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'metric_extra',
-                                    'metric_extra.json')))['programs']
+EXTRA = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'metric_programs',
+                                    'metric_programs.json')))['programs']
 
 
 def _same(got, want, where):

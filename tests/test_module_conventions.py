@@ -15,9 +15,9 @@ import pytest
 
 import tfmod as mx
 from conftest import FIXTURES
-import module_convention_programs as P
-from module_convention_programs import mlp
-from param_error_cases import param_error_cases
+from support import module_convention_programs as P
+from support.module_convention_programs import mlp
+from support.param_error_cases import param_error_cases
 
 REC = json.load(open(os.path.join(FIXTURES, 'module_conventions', 'conventions.json')))
 FB = REC['forward_batches']

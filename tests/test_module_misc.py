@@ -7,7 +7,7 @@ import pytest
 import tfmod as mx
 from tfmod.base import MXNetError
 from tfmod.io import DataBatch
-import module_replay as R
+from support import module_replay as R
 
 MISC = R.load_json('module_misc', 'module_misc.json')
 Z = np.load(R.fixture('module_misc', 'module_misc.npz'))

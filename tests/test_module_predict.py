@@ -9,7 +9,7 @@ import pytest
 
 import tfmod as mx
 from tfmod.base import MXNetError
-import module_replay as R
+from support import module_replay as R
 
 P = R.load_json('predict', 'predict.json')
 Z = np.load(R.fixture('predict', 'predict.npz'))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import module_replay as R
+from support import module_replay as R
 
 TRAJ = R.load_json('optimizers', 'trajectories.json')
 

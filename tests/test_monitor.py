@@ -14,8 +14,8 @@ import pytest
 
 import tfmod as mx
 import tfmod.monitor  # noqa: F401  (mx.monitor)
-import module_replay as R
-from log_capture import capture_logs  # noqa: E402
+from support import module_replay as R
+from support.log_capture import capture_logs  # noqa: E402
 
 MON = json.load(open(R.fixture('..', 'monitor', 'monitor.json')))
 ARGS = ['data', 'fc1_weight', 'fc1_bias', 'fc2_weight', 'fc2_bias', 'softmax_label']

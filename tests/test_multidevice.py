@@ -18,7 +18,8 @@ import tensorflow as tf
 
 import tfmod as mx
 from tfmod.base import MXNetError
-import module_replay as R
+from support import module_replay as R
+from support.model_parallel_net import two_group_mlp
 
 D = os.path.join(os.path.dirname(__file__), 'fixtures', 'multidevice')
 META = json.load(open(os.path.join(D, 'multidevice.json')))['configs']
@@ -30,11 +31,13 @@ _PLACED = re.compile(r'^(\S+): \((\w+)\): /job:\S*/device:CPU:(\d+)$', re.M)
 
 @pytest.fixture(scope='module')
 def placements():
-    """[(op name, op type, CPU index)] that TF's placer logged for tests/placement_probe.py."""
-    probe = os.path.join(os.path.dirname(__file__), 'placement_probe.py')
+    """[(op name, op type, CPU index)] that TF's placer logged for
+    tests/support/placement_probe.py."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    probe = os.path.join(tests, 'support', 'placement_probe.py')
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
     out = subprocess.run([sys.executable, probe], capture_output=True, text=True,
-                         env=env, timeout=300, cwd=os.path.dirname(os.path.dirname(probe)))
+                         env=env, timeout=300, cwd=os.path.dirname(tests))
     assert out.returncode == 0, out.stderr[-2000:]
     return [(n, t, int(k)) for n, t, k in _PLACED.findall(out.stdout)]
 
@@ -207,14 +210,7 @@ def test_module_accepts_kvstore_object_and_names():
 
 
 def test_model_parallel_groups_are_placed_on_their_devices():
-    data = mx.sym.Variable('data')
-    with mx.AttrScope(ctx_group='dev1'):
-        h = mx.sym.FullyConnected(data, num_hidden=8, name='fc1')
-        h = mx.sym.Activation(h, act_type='relu', name='relu1')
-    with mx.AttrScope(ctx_group='dev2'):
-        h = mx.sym.FullyConnected(h, num_hidden=4, name='fc2')
-        out = mx.sym.SoftmaxOutput(h, name='softmax')
-    mod = mx.mod.Module(out, context=mx.cpu(0),
+    mod = mx.mod.Module(two_group_mlp(mx), context=mx.cpu(0),
                         group2ctxs={'dev1': mx.cpu(1), 'dev2': mx.cpu(2)})
     mod.bind([('data', (8, 10))], [('softmax_label', (8,))])
     mod.init_params()

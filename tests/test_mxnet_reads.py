@@ -1,6 +1,6 @@
 """Files tfmod writes are read by real MXNet 1.9.1, with the values and graphs tfmod meant.
 
-tools/check_mxnet_reads.py had MXNet read each file of tests/mxnet_reads.py and recorded its
+tools/check_mxnet_reads.py had MXNet read each file of tests/support/mxnet_reads.py and recorded its
 report with the file's sha256, and the array values it read (mxnet_arrays.npz). Here (no MXNet
 needed) tfmod writes the same files again: the bytes must be exactly those MXNet accepted;
 MXNet must have read, bit for bit, the arrays tfmod held when it wrote them; and for symbol
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import mxnet_reads
+from support import mxnet_reads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, 'fixtures', 'mxnet_reads')

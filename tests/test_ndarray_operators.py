@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from ndarray_operator_cases import cases
+from support.ndarray_operator_cases import cases
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'ndarray_operators', 'operators.json')
 RECORDED = json.load(open(FIX))['cases']

@@ -160,7 +160,7 @@ def test_any_truncation_is_a_clean_error(arrays, frac):
 
 def test_mxnet_written_zero_size_array(tmp_path):
     """A (2, 3, 0) array from MXNet loads, and saving it again gives MXNet's bytes."""
-    src = os.path.join(os.path.dirname(__file__), 'fixtures', 'ndfile_extra', 'zero_size.nd')
+    src = os.path.join(os.path.dirname(__file__), 'fixtures', 'ndfile_zero_size', 'zero_size.nd')
     got = mx.nd.load(src)
     assert list(got) == ['z'] and got['z'].shape == (2, 3, 0) and got['z'].dtype == np.float32
     out = str(tmp_path / 'again.nd')

@@ -1,4 +1,4 @@
-"""One symbol using ops from every family of the beyond-corpus issue (tests/all_families_net.py):
+"""One symbol using ops from every family of the beyond-corpus issue (support/all_families_net.py):
 it loads from its own JSON, infers shapes, and runs forward and backward in one compiled call,
 giving MXNet 1.9.1's loss and gradients (tools/record_all_families.py)."""
 import json
@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 import tfmod as mx
-import all_families_net as F
+from support import all_families_net as F
 
 F.define(mx)
 REC = np.load(os.path.join(os.path.dirname(__file__), 'fixtures', 'all_families',

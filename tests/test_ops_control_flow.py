@@ -1,6 +1,6 @@
 """Control flow against MXNet 1.9.1: the ``_foreach`` cases recorded by
-tools/oracle_ops/control_flow.py (tests/fixtures/ops_extra/control_flow) replay through
-tests/corpus.py; ``_while_loop`` and ``_cond`` below."""
+tools/oracle_ops/control_flow.py (tests/fixtures/ops_by_family/control_flow) replay through
+tests/support/corpus.py; ``_while_loop`` and ``_cond`` below."""
 import json
 import os
 import re
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
 HERE, CASES = corpus.family('control_flow')
 test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('control_flow')

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
 CASES = corpus.all_cases()
 IMPLEMENTED = [c['case'] for c in CASES if corpus.implemented(c)]

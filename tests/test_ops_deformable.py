@@ -1,13 +1,13 @@
 """Deformable convolutions against MXNet 1.9.1: the cases recorded by
-tools/oracle_ops/deformable.py (tests/fixtures/ops_extra/deformable) replay through
-tests/corpus.py. MXNet's CPU build has no backward for the modulated (v2) form, so its cases
+tools/oracle_ops/deformable.py (tests/fixtures/ops_by_family/deformable) replay through
+tests/support/corpus.py. MXNet's CPU build has no backward for the modulated (v2) form, so its cases
 are forward only and its gradient is checked against finite differences here."""
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import tfmod as mx
-import corpus
+from support import corpus
 from converters import registry
 
 HERE, CASES = corpus.family('deformable')

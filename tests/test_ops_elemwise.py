@@ -1,7 +1,7 @@
 """Element-wise math beyond the corpus: edge points of values and gradients, integer dtypes,
 scalar-op dtype rules (is_int), and the errors / shape inference of same-shape vs broadcast ops.
 
-The programs are tests/elemwise_programs.py; tools/record_elemwise.py ran them on MXNet 1.9.1
+The programs are support/elemwise_programs.py; tools/record_elemwise.py ran them on MXNet 1.9.1
 into tests/fixtures/elemwise/elemwise.json. Among the edges: Python-sign mod (d/db = -floor(a/b),
 -inf/nan at b = 0), MXNet's power gradients (nan for a < 0, not TF's 0), hard_sigmoid's zero
 slope at the clipping points, ties of maximum/minimum going to lhs, arccosh's real gradient for
@@ -15,7 +15,7 @@ import pytest
 
 import tfmod as mx
 from converters.base import MXNetError
-import elemwise_programs as P
+from support import elemwise_programs as P
 
 A, B = mx.sym.var('a'), mx.sym.var('b')
 with open(os.path.join(os.path.dirname(__file__), 'fixtures', 'elemwise', 'elemwise.json')) as _f:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'indexing')
 

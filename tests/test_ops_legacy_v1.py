@@ -1,9 +1,9 @@
 """Convolution_v1 and Pooling_v1 (MXNet 0.x operators old model files name) against MXNet
-1.9.1: the cases recorded by tools/oracle_ops/legacy_v1.py replay through tests/corpus.py."""
+1.9.1: the cases recorded by tools/oracle_ops/legacy_v1.py replay through support/corpus.py."""
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
 HERE, CASES = corpus.family('legacy_v1')
 test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('legacy_v1')

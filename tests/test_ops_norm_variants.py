@@ -1,11 +1,11 @@
 """BatchNorm_v1, _contrib_SyncBatchNorm and _contrib_BatchNormWithReLU against MXNet 1.9.1: the
-cases recorded by tools/oracle_ops/norm_variants.py (tests/fixtures/ops_extra/norm_variants)
-replay through tests/corpus.py."""
+cases recorded by tools/oracle_ops/norm_variants.py (tests/fixtures/ops_by_family/norm_variants)
+replay through tests/support/corpus.py."""
 import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
 HERE, CASES = corpus.family('norm_variants')
 test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('norm_variants')

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import module_replay as R
+from support import module_replay as R
+from support.optimizer_step_configs import EXTRA
 from tfmod.base import MXNetError
 
 D = os.path.join(R.M, 'optimizers')
@@ -191,16 +192,6 @@ def test_user_optimizer_runs_through_module_like_sgd(cls):
 
 
 # -- eager update() == compiled Module step, for optimizers with no Module fixture -----------------
-EXTRA = [
-    ('nag', {'learning_rate': 0.1, 'momentum': 0.0, 'wd': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'eta': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'wd': 0.01, 'clip_gradient': 0.05}),
-    ('lamb', {'learning_rate': 0.01, 'wd': 0.01, 'lower_bound': 0.1, 'upper_bound': 2.0}),
-    ('rmsprop', {'learning_rate': 0.01, 'centered': True, 'clip_weights': 0.3}),
-    ('adadelta', {'wd': 0.01, 'clip_gradient': 0.05}),
-    ('ccsgd', {'learning_rate': 0.1, 'momentum': 0.9}),
-    ('signum', {'learning_rate': 0.01, 'momentum': 0.0, 'wd': 0.01}),
-]
 
 
 def _eager_reference(name, kw, steps=2):
@@ -220,9 +211,9 @@ def _eager_reference(name, kw, steps=2):
 
 
 EXTRA_IDS = ['%s%d' % (n, i) for i, (n, _) in enumerate(EXTRA)]
-# tools/record_optimizer_extra_steps.py: MXNet 1.9.1's parameters after the same two steps
+# tools/record_optimizer_module_steps.py: MXNet 1.9.1's parameters after the same two steps
 EXTRA_STEPS = np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures',
-                                   'optimizers_extra', 'extra_steps.npz'))
+                                   'optimizer_options', 'module_steps.npz'))
 
 
 @pytest.mark.parametrize('name,kw', EXTRA, ids=EXTRA_IDS)
@@ -374,17 +365,17 @@ def test_multi_precision_float16_module_matches_mxnet(key):
                     rtol=LAMB_RTOL if cfg['optimizer'] == 'lamb' else 1e-6)
 
 
-# -- configurations MXNet's recorded set leaves out (fixtures/optimizers_extra) ----------
-XD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'optimizers_extra')
-with open(os.path.join(XD, 'extra.json')) as _f:
+# -- configurations MXNet's recorded set leaves out (fixtures/optimizer_options) ----------
+XD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'optimizer_options')
+with open(os.path.join(XD, 'options.json')) as _f:
     EXTRA_CFG = json.load(_f)
-EXTRA_Z = np.load(os.path.join(XD, 'extra.npz'))
+EXTRA_Z = np.load(os.path.join(XD, 'options.npz'))
 
 
 @pytest.mark.parametrize('key', sorted(EXTRA_CFG))
 def test_extra_configuration_matches_mxnet(key):
     """LARS (momentum correction under a FactorScheduler), LBSGD, GroupAdaGrad, Test, ccSGD, and
-    clipping / bounds / clip_weights, recorded by gen_extra.py with MXNet 1.9.1."""
+    clipping / bounds / clip_weights, recorded by gen_options.py with MXNet 1.9.1."""
     cfg = EXTRA_CFG[key]
     name, kw = cfg['optimizer'], dict(cfg['kwargs'])
     if 'lr_scheduler' in kw:

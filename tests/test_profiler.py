@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-import profiler_programs as PP
+from support import profiler_programs as PP
 import tfmod as mx
 from tfmod.profiler import recorder
 

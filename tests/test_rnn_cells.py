@@ -21,7 +21,7 @@ import pytest
 
 import tfmod as mx
 from conftest import FIXTURES
-from lm_sym_gen import lm_stack, lm_sym_gen
+from support.lm_sym_gen import lm_stack, lm_sym_gen
 
 CELLS_DIR = os.path.join(FIXTURES, 'rnn_cells')
 BUCKET_DIR = os.path.join(FIXTURES, 'modules', 'bucketing')

@@ -14,7 +14,7 @@ import tensorflow as tf
 import tfmod as mx
 
 from conftest import FIXTURES
-from ns_util_programs import outcome
+from support.ns_util_programs import outcome
 
 with open(os.path.join(FIXTURES, 'ns_util', 'oracle.json')) as _f:
     ORACLE = json.load(_f)

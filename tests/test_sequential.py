@@ -8,7 +8,7 @@ import pytest
 
 import tfmod as mx
 from tfmod.base import MXNetError
-from module_replay import batch, init_params
+from support.module_replay import batch, init_params
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 F = os.path.join(HERE, 'fixtures', 'modules', 'sequential')
@@ -268,7 +268,7 @@ def test_duplicated_parameter_names():
 def test_sequential_fit_and_score_match_a_single_module():
     """fit/score/predict through the container equal one Module of the whole network."""
     from tfmod.io import NDArrayIter
-    from module_replay import data, net_symbol
+    from support.module_replay import data, net_symbol
     d = data('mlp')
     arg, _ = init_params('mlp')
 

@@ -1,6 +1,6 @@
 """MXNet's shape semantics (0 = unknown in legacy mode, -1 in np_shape mode; partly known shapes
 completed by inference) and its leniency with attributes on ops without a parameter struct,
-against MXNet 1.9.1's answers to the same programs (tests/shape_semantics_cases.py, recorded by
+against MXNet 1.9.1's answers to the same programs (support/shape_semantics_cases.py, recorded by
 tools/record_shape_semantics.py)."""
 import json
 import os
@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import tfmod as mx
-from shape_semantics_cases import CASES
+from support.shape_semantics_cases import CASES
 
 RECORDED = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'shape_semantics',
                                        'cases.json')))

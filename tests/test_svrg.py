@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from testutils_svrg_programs import svrg_fit, svrg_symbol
+from support.testutils_svrg_programs import svrg_fit, svrg_symbol
 from tfmod.contrib.svrg_optimization.svrg_module import SVRGModule
 from tfmod.contrib.svrg_optimization.svrg_optimizer import _SVRGOptimizer, _AssignmentOptimizer
 

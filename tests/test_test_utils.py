@@ -13,9 +13,9 @@ import zipfile
 import numpy as np
 import pytest
 
-import testutils_svrg_programs as P
+from support import testutils_svrg_programs as P
 import tfmod as mx
-from testutils_svrg_programs import verdict
+from support.testutils_svrg_programs import verdict
 from tfmod import test_utils as tu
 from tfmod.io import dataset_files
 from tfmod.io.mnist_files import mnist_shuffle_order

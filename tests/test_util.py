@@ -10,7 +10,7 @@ import tensorflow as tf
 import tfmod as mx
 from converters import shape_mode
 
-import ns_util_programs as P
+from support import ns_util_programs as P
 from conftest import FIXTURES
 
 with open(os.path.join(FIXTURES, 'ns_util', 'oracle.json')) as _f:

@@ -2,7 +2,7 @@
 
     python tools/check_mxnet_reads.py [--oracle PYTHON]    (default /tmp/mxnet-oracle/bin/python)
 
-Writes the files of tests/mxnet_reads.py with tfmod, runs tools/mxnet_read_report.py on each
+Writes the files of tests/support/mxnet_reads.py with tfmod, runs tools/mxnet_read_report.py on each
 with the oracle's python, and stores per file its sha256 and MXNet's report (names, dtypes,
 shapes; for symbols attr_dict() and MXNet's tojson() of what it loaded) in
 tests/fixtures/mxnet_reads/reports.json, and the array values MXNet read in
@@ -30,7 +30,7 @@ def main():
                     help='python with MXNet 1.9.1')
     args = ap.parse_args()
     reader = os.path.join(ROOT, 'tools', 'mxnet_read_report.py')
-    import mxnet_reads
+    from support import mxnet_reads
     reports, values = {}, {}
     with tempfile.TemporaryDirectory() as d:
         files = mxnet_reads.write_all(d)

@@ -30,7 +30,7 @@ def seed_files():
     pats = {'symbol': ['hardening/*symbol.json', 'modules/checkpoints/*symbol.json',
                        'old_mxnet/*/net-symbol.json', 'old_mxnet/1.8.0/zoo-symbol.json'],
             'ndfile': ['hardening/*.params', 'hardening/bf16.nd', 'modules/checkpoints/*.params',
-                       'old_mxnet/1.8.0/arrays_*.nd', 'ndfile_extra/*.nd', 'sparse/*.nd'],
+                       'old_mxnet/1.8.0/arrays_*.nd', 'ndfile_zero_size/*.nd', 'sparse/*.nd'],
             'pickle': ['hardening/*.states', 'modules/checkpoints/*.states',
                        'old_mxnet/*/*.states']}
     out = {}

@@ -1,4 +1,4 @@
-"""Record MXNet 1.9.1's loss and gradients for tests/all_families_net.py.
+"""Record MXNet 1.9.1's loss and gradients for tests/support/all_families_net.py.
 
 Run with the oracle's python from the repository root:
 
@@ -19,7 +19,7 @@ import numpy as np
 import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-import all_families_net as F  # noqa: E402
+from support import all_families_net as F  # noqa: E402
 
 
 def main(out):

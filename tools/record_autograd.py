@@ -1,4 +1,4 @@
-"""Record the mx.autograd programs of tests/autograd_programs.py with real MXNet 1.9.1.
+"""Record the mx.autograd programs of tests/support/autograd_programs.py with real MXNet 1.9.1.
 
 Run with the oracle's python from the repository root:
     /tmp/mxnet-oracle/bin/python tools/record_autograd.py
@@ -14,7 +14,7 @@ import mxnet as mx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
-import autograd_programs as P  # noqa: E402
+from support import autograd_programs as P  # noqa: E402
 
 OUT = os.path.join(ROOT, 'tests', 'fixtures', 'autograd')
 

@@ -1,4 +1,5 @@
-"""Record MXNet 1.9.1's answers to tests/elemwise_programs.py for tests/test_ops_elemwise.py.
+"""Record MXNet 1.9.1's answers to tests/support/elemwise_programs.py for
+tests/test_ops_elemwise.py.
 
 Run with the oracle's python from the repository root:
 
@@ -14,7 +15,7 @@ import sys
 import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-import elemwise_programs as P  # noqa: E402
+from support import elemwise_programs as P  # noqa: E402
 
 
 def main(out):

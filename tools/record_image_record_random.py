@@ -3,10 +3,10 @@ tests/test_image_record_iter.py. Run from the repository root:
 
     /tmp/mxnet-oracle/bin/python tools/record_image_record_random.py
 
-Runs tests/image_record_random.py (rand_crop + rand_mirror + shuffle over the seven records of
-tests/fixtures/image_record/images.rec, 40 epochs) and writes what it observed -- per epoch the
-order of the records and, per sample, the window and mirror flag that reproduce it from the
-decoded record -- to tests/fixtures/image_record/random_aug.json.
+Runs tests/support/image_record_random.py (rand_crop + rand_mirror + shuffle over the seven
+records of tests/fixtures/image_record/images.rec, 40 epochs) and writes what it observed -- per
+epoch the order of the records and, per sample, the window and mirror flag that reproduce it
+from the decoded record -- to tests/fixtures/image_record/random_aug.json.
 """
 import json
 import os
@@ -16,7 +16,7 @@ import mxnet as mx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
-import image_record_random as R  # noqa: E402
+from support import image_record_random as R  # noqa: E402
 
 
 def main():

@@ -4,8 +4,8 @@ Run with the oracle's python from the repository root:
 
     /tmp/mxnet-oracle/bin/python tools/record_io_sweeps.py tests/fixtures/io_sweeps
 
-The sweeps, and the single programs whose values test_io.py spells out, are tests/io_sweeps.py
-(the same code tfmod's tests run). The trace JSON keeps every
+The sweeps, and the single programs whose values test_io.py spells out, are
+tests/support/io_sweeps.py (the same code tfmod's tests run). The trace JSON keeps every
 case, so a failing test names the case; the sha256 of each compact trace is stored with it (the
 digests earlier versions of test_io.py pasted in).
 """
@@ -19,7 +19,7 @@ import numpy as np
 import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-import io_sweeps  # noqa: E402
+from support import io_sweeps  # noqa: E402
 
 
 def main(out):

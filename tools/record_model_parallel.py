@@ -19,19 +19,16 @@ import sys
 import numpy as np
 import mxnet as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from support.model_parallel_net import two_group_mlp  # noqa: E402
+
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'modules', 'common')
 
 
 def net():
     """The model-parallel net; the layer names are prefixed mp_ so placement logs are distinct."""
-    data = mx.sym.Variable('data')
-    with mx.AttrScope(ctx_group='dev1'):
-        h = mx.sym.FullyConnected(data, num_hidden=8, name='mp_fc1')
-        h = mx.sym.Activation(h, act_type='relu', name='mp_relu1')
-    with mx.AttrScope(ctx_group='dev2'):
-        h = mx.sym.FullyConnected(h, num_hidden=4, name='mp_fc2')
-        return mx.sym.SoftmaxOutput(h, name='softmax')
+    return two_group_mlp(mx, prefix='mp_')
 
 
 def run(init, data, group2ctxs):

@@ -15,8 +15,8 @@ import numpy as np
 import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-from param_error_cases import param_error_cases  # noqa: E402
-from module_convention_programs import (  # noqa: E402
+from support.param_error_cases import param_error_cases  # noqa: E402
+from support.module_convention_programs import (  # noqa: E402
     LAYOUT_TAGS, SUFFIX_NAMES, bound_module_net, ctx_group_cases, ctx_group_net, fused_rnn_cases,
     fused_rnn_module, initializers, load_src, mlp, module_initializers, module_net, placement,
     suffix_case, tnc_module)

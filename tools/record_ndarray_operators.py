@@ -1,7 +1,7 @@
 """Record what MXNet 1.9.1's NDArray operators give on the cases of
-tests/ndarray_operator_cases.py: each result's dtype, shape and values, the exception's type, or
-``crash`` where MXNet kills the process (integer division or modulo by zero raises SIGFPE), so
-each case runs in a forked child.
+tests/support/ndarray_operator_cases.py: each result's dtype, shape and values, the exception's
+type, or ``crash`` where MXNet kills the process (integer division or modulo by zero raises
+SIGFPE), so each case runs in a forked child.
 
 Run with the oracle's python:  $PY tools/record_ndarray_operators.py
 writes tests/fixtures/ndarray_operators/operators.json
@@ -14,7 +14,7 @@ import mxnet as mx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-from ndarray_operator_cases import cases  # noqa: E402
+from support.ndarray_operator_cases import cases  # noqa: E402
 
 
 def record(call):

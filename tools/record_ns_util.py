@@ -18,7 +18,7 @@ import warnings
 import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-from ns_util_programs import UTIL_PROGRAMS, in_thread, outcome  # noqa: E402
+from support.ns_util_programs import UTIL_PROGRAMS, in_thread, outcome  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'ns_util', 'oracle.json')

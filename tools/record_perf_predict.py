@@ -16,7 +16,7 @@ import mxnet as mx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
-import perf_nets  # noqa: E402
+from support import perf_nets  # noqa: E402
 
 OUT = os.path.join(ROOT, 'tests', 'fixtures', 'perf')
 

@@ -19,7 +19,8 @@ import sys
 import mxnet as mx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-from profiler_programs import dumps_calls, module_step, record_shape, user_objects  # noqa: E402
+from support.profiler_programs import (  # noqa: E402
+    dumps_calls, module_step, record_shape, user_objects)
 
 
 def outcome(fn):

@@ -1,5 +1,5 @@
-"""Record MXNet 1.9.1's answers to tests/shape_semantics_cases.py (0 = unknown in legacy shape
-mode, -1 in np_shape mode; attributes on ops without a parameter struct).
+"""Record MXNet 1.9.1's answers to tests/support/shape_semantics_cases.py (0 = unknown in legacy
+shape mode, -1 in np_shape mode; attributes on ops without a parameter struct).
 
     PY=$(../shared/oracle/setup.sh) && $PY tools/record_shape_semantics.py
 """
@@ -12,7 +12,7 @@ import mxnet as mx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-from shape_semantics_cases import CASES  # noqa: E402
+from support.shape_semantics_cases import CASES  # noqa: E402
 
 out = {}
 for name, fn in CASES.items():

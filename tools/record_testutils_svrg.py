@@ -20,7 +20,7 @@ from mxnet import test_utils as tu
 from mxnet.contrib.svrg_optimization.svrg_module import SVRGModule
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
-from testutils_svrg_programs import (  # noqa: E402
+from support.testutils_svrg_programs import (  # noqa: E402
     backward_checks, forward_checks, mnist_iterator_runs, numeric_grad_and_consistency,
     numeric_gradient_checks, random_draws, reductions_and_tolerances, svrg_fit, svrg_symbol,
     synthetic_mnist, verdict, write_idx)

@@ -16,20 +16,18 @@ forward runs, not on the executor's cpu(0).
 """
 import json
 import os
+import sys
 import tempfile
 
 import mxnet as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from support.model_parallel_net import two_group_mlp  # noqa: E402
+
 
 def main():
-    data = mx.sym.Variable('data')
-    with mx.AttrScope(ctx_group='dev1'):
-        h = mx.sym.FullyConnected(data, num_hidden=8, name='fc1')
-        h = mx.sym.Activation(h, act_type='relu', name='relu1')
-    with mx.AttrScope(ctx_group='dev2'):
-        h = mx.sym.FullyConnected(h, num_hidden=4, name='fc2')
-        out = mx.sym.SoftmaxOutput(h, name='softmax')
-    mod = mx.mod.Module(out, context=mx.cpu(0), group2ctxs={'dev1': mx.cpu(1), 'dev2': mx.cpu(2)})
+    mod = mx.mod.Module(two_group_mlp(mx), context=mx.cpu(0),
+                        group2ctxs={'dev1': mx.cpu(1), 'dev2': mx.cpu(2)})
     mod.bind([('data', (8, 10))], [('softmax_label', (8,))])
     mod.init_params()
     mod.init_optimizer()

@@ -2,7 +2,7 @@
 
     /tmp/mxnet-oracle/bin/python tools/oracle_ops/deformable.py [case,...]
 
-Writes tests/fixtures/ops_extra/deformable/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/deformable/ (corpus format, see tests/fixtures/ops/README.md).
 Offsets are drawn so that samples land inside, on and beyond the image border (both MXNet
 kernels treat the border differently), but not on exact integers (where the derivative is
 undefined).
@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 def define(g):

@@ -1,8 +1,9 @@
-"""Record MXNet 1.9.1 cases for the detection / segmentation contrib ops (converters/detection.py).
+"""Record MXNet 1.9.1 cases for the detection / segmentation contrib ops (converters/boxes.py,
+proposal.py, roi.py, and the resizing ops of spatial.py).
 
     /tmp/mxnet-oracle/bin/python tools/oracle_ops/detection.py [case,...]
 
-Writes tests/fixtures/ops_extra/detection/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/detection/ (corpus format, see tests/fixtures/ops/README.md).
 Inputs are random with fixed seeds (crc32 of the case name) and built so that no decision of the
 ops (score order, IoU against a threshold, floor/ceil of a sampling position) sits on a tie.
 """
@@ -12,7 +13,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 # ---- input generators (fn(RandomState) -> array) -------------------------------------------

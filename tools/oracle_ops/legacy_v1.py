@@ -3,13 +3,13 @@ files still name them; BatchNorm_v1 is in norm_variants.py).
 
     /tmp/mxnet-oracle/bin/python tools/oracle_ops/legacy_v1.py [case,...]
 
-Writes tests/fixtures/ops_extra/legacy_v1/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/legacy_v1/ (corpus format, see tests/fixtures/ops/README.md).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 def define(g):

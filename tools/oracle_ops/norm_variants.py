@@ -2,13 +2,13 @@
 
     /tmp/mxnet-oracle/bin/python tools/oracle_ops/norm_variants.py [case,...]
 
-Writes tests/fixtures/ops_extra/norm_variants/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/norm_variants/ (corpus format, tests/fixtures/ops/README.md).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 def define(g):

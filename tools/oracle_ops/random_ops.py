@@ -5,7 +5,7 @@
 (Not named random.py: a script folder's random.py would shadow the stdlib module for every
 script run from this folder.)
 
-Writes tests/fixtures/ops_extra/random/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/random/ (corpus format, see tests/fixtures/ops/README.md).
 Sampling ops cannot match MXNet's values, so for cases marked ``random_stats`` the sampled
 outputs are replaced, after recording, by their summary statistics (``stats`` in the case json:
 per output the mean / std / min / max over its last ``random_stats`` axes, or over everything
@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 def define(g):

@@ -2,13 +2,13 @@
 
     /tmp/mxnet-oracle/bin/python tools/oracle_ops/transformer.py [case,...]
 
-Writes tests/fixtures/ops_extra/transformer/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/transformer/ (corpus format, see tests/fixtures/ops/README.md).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 def define(g):

@@ -12,8 +12,9 @@ import numpy as np
 
 import tfmod as mx
 from converters import registry
+from support import TESTS
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops')
+HERE = os.path.join(TESTS, 'fixtures', 'ops')
 
 
 def all_cases():
@@ -25,7 +26,7 @@ def implemented(case):
     return all(registry.get(op) is not None for op in case['ops'])
 
 
-EXTRA = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_extra')
+EXTRA = os.path.join(TESTS, 'fixtures', 'ops_by_family')
 
 
 def load_case(name, root=None):
@@ -37,7 +38,7 @@ def load_case(name, root=None):
 
 
 def family(name):
-    """(folder, case names) of an oracle-recorded family in tests/fixtures/ops_extra."""
+    """(folder, case names) of an oracle-recorded family in tests/fixtures/ops_by_family."""
     root = os.path.join(EXTRA, name)
     with open(os.path.join(root, 'index.json')) as f:
         return root, [c['case'] for c in json.load(f)['cases']]

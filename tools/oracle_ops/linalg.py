@@ -1,8 +1,8 @@
-"""Record MXNet 1.9.1 cases for the _linalg_* ops (converters/linalg_extra.py).
+"""Record MXNet 1.9.1 cases for the _linalg_* ops (converters/linalg.py).
 
-    /tmp/mxnet-oracle/bin/python tools/oracle_ops/linalg_extra.py [case,...]
+    /tmp/mxnet-oracle/bin/python tools/oracle_ops/linalg.py [case,...]
 
-Writes tests/fixtures/ops_extra/linalg_extra/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/linalg/ (corpus format, see tests/fixtures/ops/README.md).
 Inputs are well conditioned (SPD matrices, triangles with a dominant diagonal, distinct
 eigenvalues) so that the recorded gradients are stable.
 """
@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 def define(g):
@@ -141,4 +141,4 @@ def define(g):
 
 
 if __name__ == '__main__':
-    sys.exit(main('linalg_extra', define))
+    sys.exit(main('linalg_extra', define, folder='linalg'))

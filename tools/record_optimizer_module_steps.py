@@ -1,14 +1,14 @@
 """Record MXNet 1.9.1's Module steps for the optimizers tests/test_optimizer_direct.py runs
-eagerly and compiled (its EXTRA list), so both sides are compared with MXNet, not only with
-each other.
+eagerly and compiled (the EXTRA list of tests/support/optimizer_step_configs.py), so both sides
+are compared with MXNet, not only with each other.
 
 Run with the oracle's python from the repository root:
 
     MXNET_SUBGRAPH_BACKEND=NONE OMP_NUM_THREADS=1 /tmp/mxnet-oracle/bin/python \
-        tools/record_optimizer_extra_steps.py tests/fixtures/optimizers_extra
+        tools/record_optimizer_module_steps.py tests/fixtures/optimizer_options
 
 The module fixtures' mlp net and initial parameters, two forward/backward/update steps on its
-first two batches of 8; the parameters after the second update go to extra_steps.npz as
+first two batches of 8; the parameters after the second update go to module_steps.npz as
 '<name><i>/<param>' (the EXTRA order and its test ids).
 """
 import json
@@ -18,18 +18,11 @@ import sys
 import numpy as np
 import mxnet as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from support.optimizer_step_configs import EXTRA  # noqa: E402
+
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'modules', 'common')
-EXTRA = [
-    ('nag', {'learning_rate': 0.1, 'momentum': 0.0, 'wd': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'eta': 0.01}),
-    ('lars', {'learning_rate': 0.1, 'wd': 0.01, 'clip_gradient': 0.05}),
-    ('lamb', {'learning_rate': 0.01, 'wd': 0.01, 'lower_bound': 0.1, 'upper_bound': 2.0}),
-    ('rmsprop', {'learning_rate': 0.01, 'centered': True, 'clip_weights': 0.3}),
-    ('adadelta', {'wd': 0.01, 'clip_gradient': 0.05}),
-    ('ccsgd', {'learning_rate': 0.1, 'momentum': 0.9}),
-    ('signum', {'learning_rate': 0.01, 'momentum': 0.0, 'wd': 0.01}),
-]
 
 
 def main(out):
@@ -38,8 +31,8 @@ def main(out):
     data = np.load(os.path.join(FIX, 'mlp_data.npz'))
     rec = {'made_by': np.array('MXNET_SUBGRAPH_BACKEND=NONE OMP_NUM_THREADS=1 '
                                '/tmp/mxnet-oracle/bin/python '
-                               'tools/record_optimizer_extra_steps.py '
-                               'tests/fixtures/optimizers_extra')}
+                               'tools/record_optimizer_module_steps.py '
+                               'tests/fixtures/optimizer_options')}
     for i, (name, kw) in enumerate(EXTRA):
         sym = mx.sym.load_json(json.dumps(nets['mlp']['symbol_json']))
         mod = mx.mod.Module(sym, context=mx.cpu())
@@ -54,7 +47,7 @@ def main(out):
             mod.update()
         for n, v in mod.get_params()[0].items():
             rec['%s%d/%s' % (name, i, n)] = v.asnumpy()
-    np.savez_compressed(os.path.join(out, 'extra_steps.npz'), **rec)
+    np.savez_compressed(os.path.join(out, 'module_steps.npz'), **rec)
     print(sorted(rec)[:6], len(rec))
 
 

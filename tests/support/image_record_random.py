@@ -11,7 +11,9 @@ import os
 
 import numpy as np
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'image_record')
+from support import TESTS
+
+HERE = os.path.join(TESTS, 'fixtures', 'image_record')
 CROP = 16
 EPOCHS = 40
 PARAMS = dict(data_shape=(3, CROP, CROP), batch_size=7, rand_crop=True, rand_mirror=True,

@@ -1,14 +1,16 @@
-"""Record MXNet 1.9.1 cases for the legacy ops of converters/misc.py.
+"""Record MXNet 1.9.1 cases for rarely used ops that model files still carry (_rnn_param_concat,
+reshape_like, batch_take, khatri_rao, _histogram, im2col, _eye, boolean_mask, ...; once the
+family misc, still the label in its index.json).
 
-    /tmp/mxnet-oracle/bin/python tools/oracle_ops/misc.py [case,...]
+    /tmp/mxnet-oracle/bin/python tools/oracle_ops/rare_ops.py [case,...]
 
-Writes tests/fixtures/ops_extra/misc/ (corpus format, see tests/fixtures/ops/README.md).
+Writes tests/fixtures/ops_by_family/rare_ops/ (corpus format, see tests/fixtures/ops/README.md).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _extra_runner import main  # noqa: E402
+from _family_runner import main  # noqa: E402
 
 
 def define(g):
@@ -105,7 +107,7 @@ def define(g):
     case('index_array_neg_axes', lambda: S.contrib.index_array(V('data'), axes=(-1,), name='ia'),
          {'data': N(2, 3, 4)}, group=G, tol='move')
     # boolean_mask, _onehot_encode and fill_element_0index cannot be recorded as symbols
-    # (no shape inference / NDArray-only functions): see tests/test_ops_misc_extra.py.
+    # (no shape inference / NDArray-only functions): see tests/test_ops_rare.py.
 
     # ---- storage no-ops
     case('cast_storage_default', lambda: S.cast_storage(V('data'), stype='default', name='cs'),
@@ -195,4 +197,4 @@ def define(g):
 
 
 if __name__ == '__main__':
-    sys.exit(main('misc', define))
+    sys.exit(main('misc', define, folder='rare_ops'))

@@ -6,8 +6,9 @@ import numpy as np
 
 import tfmod as mx
 from tfmod.io import DataBatch
+from support import TESTS
 
-M = os.path.join(os.path.dirname(__file__), 'fixtures', 'modules')
+M = os.path.join(TESTS, 'fixtures', 'modules')
 
 
 def fixture(*parts):

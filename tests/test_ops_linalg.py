@@ -1,14 +1,14 @@
-"""Replays the MXNet-recorded _linalg_* cases (tests/fixtures/ops_extra/linalg_extra, made by
-tools/oracle_ops/linalg_extra.py with MXNet 1.9.1) through tests/corpus.py."""
+"""Replays the MXNet-recorded _linalg_* cases (tests/fixtures/ops_by_family/linalg, made by
+tools/oracle_ops/linalg.py with MXNet 1.9.1) through tests/support/corpus.py."""
 
 import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
-HERE, CASES = corpus.family('linalg_extra')
-test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('linalg_extra')
+HERE, CASES = corpus.family('linalg')
+test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('linalg')
 
 
 

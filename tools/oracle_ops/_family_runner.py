@@ -3,7 +3,7 @@
 Each ``tools/oracle_ops/<family>.py`` defines its cases with the machinery of the shared corpus
 generator (/work/shared/oracle/gen_ops.py: ``case``, input specs ``N``/``U``/``I``/``C``,
 ``run_case``), loaded from that path, and calls :func:`main`, which writes
-``tests/fixtures/ops_extra/<family>/<case>.{json,npz}`` plus an ``index.json`` in the corpus
+``tests/fixtures/ops_by_family/<family>/<case>.{json,npz}`` plus an ``index.json`` in the corpus
 format (tests/fixtures/ops/README.md). ``post(meta, arrays)`` may rewrite a case after recording
 (random ops replace their sampled values by summary statistics).
 """
@@ -24,11 +24,13 @@ def load_gen():
     return mod
 
 
-def main(family, define, post=None):
+def main(family, define, post=None, folder=None):
+    """Record the cases ``define`` declares into tests/fixtures/ops_by_family/<folder> (default:
+    the family name, which index.json records; folders renamed later keep their old label)."""
     gen = load_gen()
     define(gen)
     only = set(a for arg in sys.argv[1:] for a in arg.split(',') if a)
-    outdir = os.path.join(ROOT, 'tests', 'fixtures', 'ops_extra', family)
+    outdir = os.path.join(ROOT, 'tests', 'fixtures', 'ops_by_family', folder or family)
     os.makedirs(outdir, exist_ok=True)
     index_path = os.path.join(outdir, 'index.json')
     old, old_skipped = {}, []

@@ -8,8 +8,9 @@ import os
 import numpy as np
 
 import tfmod as mx
+from support import TESTS
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = TESTS
 
 
 def _sym_cases():

@@ -1,11 +1,12 @@
-"""Replays the MXNet-recorded Transformer contrib-op cases (tests/fixtures/ops_extra/transformer,
-made by tools/oracle_ops/transformer.py with MXNet 1.9.1) through tests/corpus.py."""
+"""Replays the MXNet-recorded Transformer contrib-op cases
+(tests/fixtures/ops_by_family/transformer, made by tools/oracle_ops/transformer.py with
+MXNet 1.9.1) through tests/support/corpus.py."""
 
 import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
 HERE, CASES = corpus.family('transformer')
 test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('transformer')

@@ -9,10 +9,10 @@ import os
 import sys
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-_HERE = os.path.dirname(os.path.abspath(__file__))
-# this checkout's tfmod, not whichever one the interpreter has installed (a script's sys.path
-# starts with its own folder, not the working directory)
-sys.path[:0] = [_HERE, os.path.dirname(_HERE)]
+_TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# this checkout's tfmod and tests/support, not whichever tfmod the interpreter has installed (a
+# script's sys.path starts with its own folder, not the working directory)
+sys.path[:0] = [_TESTS, os.path.dirname(_TESTS)]
 
 import tensorflow as tf  # noqa: E402
 
@@ -21,9 +21,9 @@ tf.config.set_logical_device_configuration(_cpus[0], [tf.config.LogicalDeviceCon
 tf.debugging.set_log_device_placement(True)
 
 import tfmod as mx  # noqa: E402
-import module_replay as R  # noqa: E402
+from support import module_replay as R  # noqa: E402
 
-D = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'multidevice')
+D = os.path.join(_TESTS, 'fixtures', 'multidevice')
 
 
 def step(which):

@@ -1,12 +1,12 @@
 """Replays the MXNet-recorded detection/segmentation contrib-op cases
-(tests/fixtures/ops_extra/detection, made by tools/oracle_ops/detection.py with MXNet 1.9.1)
-through tests/corpus.py, plus edge cases the corpus format cannot express."""
+(tests/fixtures/ops_by_family/detection, made by tools/oracle_ops/detection.py with MXNet 1.9.1)
+through tests/support/corpus.py, plus edge cases the corpus format cannot express."""
 
 import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
 HERE, CASES = corpus.family('detection')
 test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('detection')

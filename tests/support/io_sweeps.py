@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 
+from support import TESTS
+
 
 def ndarrayiter_trace(mx_module):
     """next/reset/hard_reset sequences over sizes, batch sizes, handles and shuffle (seeded).
@@ -113,7 +115,8 @@ def _csv(folder):
             'l2': write('l2.csv', np.arange(20).reshape(10, 2) + 100)}
 
 
-def _csv_epochs(it, epochs):
+def csv_epochs(it, epochs):
+    """Per epoch, per batch: [first data column, first label column, pad, index]."""
     out = []
     for _ in range(epochs):
         ep = []
@@ -131,21 +134,21 @@ def csv_round_batch(mx_module, x, y, folder):
     f = _csv(folder)
     it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), label_csv=f['l'],
                               label_shape=(1,), batch_size=4)
-    return _csv_epochs(it, 3)
+    return csv_epochs(it, 3)
 
 
 def csv_no_round_batch(mx_module, x, y, folder):
     f = _csv(folder)
     it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=3, round_batch=False)
-    return _csv_epochs(it, 2)
+    return csv_epochs(it, 2)
 
 
 def csv_big_batches(mx_module, x, y, folder):
     f = _csv(folder)
-    big = _csv_epochs(mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=15), 4)
+    big = csv_epochs(mx_module.io.CSVIter(data_csv=f['d'], data_shape=(3,), batch_size=15), 4)
     it = mx_module.io.CSVIter(data_csv=f['d'], data_shape=(1, 3), label_csv=f['l2'],
                               label_shape=(2,), batch_size=3)
-    return [[[b[2], b[3]] for b in ep] for ep in big] + [_csv_epochs(it, 2)]
+    return [[[b[2], b[3]] for b in ep] for ep in big] + [csv_epochs(it, 2)]
 
 
 def csv_integer_parsing(mx_module, x, y, folder):
@@ -160,7 +163,7 @@ def csv_integer_parsing(mx_module, x, y, folder):
 
 
 def _inputs():
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'modules',
+    with open(os.path.join(TESTS, 'fixtures', 'modules',
                            'ndarrayiter', 'ndarrayiter.json')) as f:
         return json.load(f)['_inputs']
 

@@ -1,16 +1,16 @@
-"""Legacy ops of converters/misc.py against MXNet 1.9.1: the cases recorded by
-tools/oracle_ops/misc.py (tests/fixtures/ops_extra/misc) replay through tests/corpus.py; ops
-MXNet cannot run as symbols are checked against literals recorded with MXNet's nd API (each
-test says how)."""
+"""Rarely used ops that model files still carry, against MXNet 1.9.1: the cases recorded by
+tools/oracle_ops/rare_ops.py (tests/fixtures/ops_by_family/rare_ops) replay through
+tests/support/corpus.py; ops MXNet cannot run as symbols are checked against literals recorded with
+MXNet's nd API (each test says how)."""
 
 import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
-HERE, CASES = corpus.family('misc')
-test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('misc')
+HERE, CASES = corpus.family('rare_ops')
+test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('rare_ops')
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """mx.metric behaviours beyond the recorded traces, as programs run identically on MXNet 1.9.1
-and tfmod (``mx`` passed in). tools/record_metric_extra.py records MXNet's answers into
-tests/fixtures/metric_extra/metric_extra.json; tests/test_metric.py replays them on tfmod.
+and tfmod (``mx`` passed in). tools/record_metric_programs.py records MXNet's answers into
+tests/fixtures/metric_programs/metric_programs.json; tests/test_metric.py replays them on tfmod.
 Each program returns JSON-able values; an exception becomes ['raises', [its class and base
 class names], first line of its message].
 No tfmod import here.

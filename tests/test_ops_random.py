@@ -1,8 +1,8 @@
-"""Random ops against MXNet 1.9.1 (tests/fixtures/ops_extra/random, made by
+"""Random ops against MXNet 1.9.1 (tests/fixtures/ops_by_family/random, made by
 tools/oracle_ops/random.py with the real MXNet).
 
 Deterministic cases (densities ``_random_pdf_*``; samplers with degenerate parameters, which also
-carry MXNet's zero gradients) replay through tests/corpus.py. Sampled values cannot match MXNet's
+carry MXNet's zero gradients) replay through support/corpus.py. Sampled values cannot match MXNet's
 generator: for those cases the fixture holds MXNet's sample statistics and the test compares the
 statistics of tfmod's sample (same shapes, dtypes, support, mean and spread) under a fixed
 ``mx.random.seed``.
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import corpus
+from support import corpus
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_extra', 'random')
+HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'ops_by_family', 'random')
 with open(os.path.join(HERE, 'index.json')) as _f:
     INDEX = json.load(_f)['cases']
 
