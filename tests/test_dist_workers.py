@@ -1,7 +1,7 @@
 """Several worker processes on 127.0.0.1: kvstore='dist_sync' on MultiWorkerMirroredStrategy,
 the launcher, and what happens when a worker dies or never comes.
 
-The workers run tests/dist_train_worker.py. Their results are compared with one process of the
+The workers run tests/support/dist_train_worker.py. Their results are compared with one process of the
 same program (its ``ref`` mode): the plain MLP with one device on the whole batches, the
 BatchNorm MLP with as many logical devices as the workers have in all (MXNet's multi-device
 numbers, which test_multidevice.py checks against MXNet: BatchNorm statistics are each
@@ -21,7 +21,7 @@ from tfmod.kvstore import cluster
 from tfmod.launch import _free_ports, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKER = str(Path(__file__).resolve().parent / 'dist_train_worker.py')
+WORKER = str(Path(__file__).resolve().parent / 'support' / 'dist_train_worker.py')
 
 
 def _env(**extra):

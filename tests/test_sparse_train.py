@@ -1,5 +1,5 @@
 """Training with sparse storage against MXNet 1.9.1 (tests/fixtures/sparse/train.json, recorded
-by tools/record_sparse_train.py from the programs in tests/sparse_train_programs.py):
+by tools/record_sparse_train.py from the programs in tests/support/sparse_train_programs.py):
 LibSVMIter batches, row_sparse kvstore values, lazy optimizer updates, sparse Modules."""
 import json
 import os
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import sparse_train_programs as P
+from support import sparse_train_programs as P
 from conftest import FIXTURES
 
 with open(os.path.join(FIXTURES, 'sparse', 'train.json')) as _f:

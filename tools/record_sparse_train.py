@@ -1,6 +1,6 @@
 """Record MXNet 1.9.1's sparse training behaviour (LibSVMIter, row_sparse kvstore values, lazy
 optimizer updates, sparse Modules) into tests/fixtures/sparse/train.json for
-tests/test_sparse_train.py; the programs are tests/sparse_train_programs.py.
+tests/test_sparse_train.py; the programs are tests/support/sparse_train_programs.py.
 
 Run with the oracle's python (MXNet 1.9.1):
     /tmp/mxnet-oracle/bin/python tools/record_sparse_train.py
@@ -14,7 +14,7 @@ import mxnet as mx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-from sparse_train_programs import PROGRAMS  # noqa: E402
+from support.sparse_train_programs import PROGRAMS  # noqa: E402
 
 OUT = os.path.join(HERE, '..', 'tests', 'fixtures', 'sparse', 'train.json')
 
