@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-import perf_nets
+from support import perf_nets
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'perf', 'predict.npz')
 
