@@ -11,7 +11,6 @@ computation written directly with tf.sparse / tf.math.unsorted_segment_sum); mxn
 median ms/step per table size, the ratio largest/smallest table (1.0 = independent of the
 table), and tfmod/tf, tfmod/mxnet from the same run.
 """
-import argparse
 import json
 import os
 import sys
@@ -85,29 +84,7 @@ def child(impl, rows_list):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--rows', type=int, nargs='+', default=[100000, 1000000])
-    ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--mxnet', default=None, help='python with MXNet 1.9.1')
-    ap.add_argument('--child', default=None)
-    args = ap.parse_args()
-    if args.child:
-        child(args.child, args.rows)
-        return
-    impls = {'tfmod': sys.executable, 'tf': sys.executable}
-    if args.mxnet:
-        impls['mxnet'] = args.mxnet
-    med = _rounds.median_ms(__file__, impls, args.rows, args.rounds)
-    lo, hi = min(args.rows), max(args.rows)
-    print('ms/step (median of %d rounds), batch %d x %d entries, width %d'
-          % (args.rounds, B, NNZ, WIDTH))
-    for impl, d in med.items():
-        print('  %-6s ' % impl + '  '.join('%d rows: %7.2f' % (r, d[r]) for r in args.rows) +
-              '   %d/%d rows: %.2fx' % (hi, lo, d[hi] / d[lo]))
-    for other in [k for k in med if k != 'tfmod']:
-        print('  tfmod/%s: ' % other + '  '.join('%d rows %.2fx' % (r, med['tfmod'][r] /
-                                                                   med[other][r])
-                                                for r in args.rows))
+    _rounds.main(__file__, child, {'tfmod': sys.executable, 'tf': sys.executable}, 'batch %d x %d entries, width %d' % (B, NNZ, WIDTH))
 
 
 if __name__ == '__main__':

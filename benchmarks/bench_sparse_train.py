@@ -10,7 +10,6 @@ with --mxnet PYTHON, real MXNet 1.9.1 each run in their own process, rounds inte
 report gives the median ms/step per table size, the ratio largest/smallest table (1.0 = a step
 independent of the table) and tfmod/mxnet from the same run.
 """
-import argparse
 import json
 import os
 import sys
@@ -61,29 +60,7 @@ def child(impl, rows_list):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--rows', type=int, nargs='+', default=[100000, 1000000])
-    ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--mxnet', default=None, help='python with MXNet 1.9.1')
-    ap.add_argument('--child', default=None)
-    args = ap.parse_args()
-    if args.child:
-        child(args.child, args.rows)
-        return
-    impls = {'tfmod': sys.executable}
-    if args.mxnet:
-        impls['mxnet'] = args.mxnet
-    med = _rounds.median_ms(__file__, impls, args.rows, args.rounds)
-    lo, hi = min(args.rows), max(args.rows)
-    print('ms/step (median of %d rounds), batch %d bags of %d ids, width %d'
-          % (args.rounds, B, BAG, WIDTH))
-    for impl, d in med.items():
-        print('  %-6s ' % impl + '  '.join('%d rows: %7.2f' % (r, d[r]) for r in args.rows) +
-              '   %d/%d rows: %.2fx' % (hi, lo, d[hi] / d[lo]))
-    if 'mxnet' in med:
-        print('  tfmod/mxnet: ' + '  '.join('%d rows %.2fx' % (r, med['tfmod'][r] /
-                                                             med['mxnet'][r])
-                                          for r in args.rows))
+    _rounds.main(__file__, child, {'tfmod': sys.executable}, 'batch %d bags of %d ids, width %d' % (B, BAG, WIDTH))
 
 
 if __name__ == '__main__':
