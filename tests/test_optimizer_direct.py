@@ -18,6 +18,7 @@ import pytest
 
 import tfmod as mx
 from support import module_replay as R
+from support import optimizer_fp16_programs as fp16_programs
 from support.optimizer_step_configs import EXTRA
 from tfmod.base import MXNetError
 
@@ -322,14 +323,7 @@ def test_multi_precision_float16_updater_matches_mxnet(key):
     """Eager Updater on float16 weights and gradients, multi_precision=True: five steps of
     MXNet's float16 weights and float32 states (master copy included)."""
     cfg = FP16['direct'][key]
-    kw = dict(cfg['kwargs'], multi_precision=True)
-    kw['param_idx2name'] = {int(k): v for k, v in kw['param_idx2name'].items()}
-    up = mx.optimizer.get_updater(mx.optimizer.create(cfg['optimizer'], **kw))
-    w = mx.nd.array(INPUTS['w0'], dtype='float16')
-    b = mx.nd.array(INPUTS['b0'], dtype='float16')
-    for t in range(1, 6):
-        up([0, 1], [mx.nd.array(INPUTS['grad_w/%d' % t], dtype='float16'),
-                    mx.nd.array(INPUTS['grad_b/%d' % t], dtype='float16')], [w, b])
+    for t, up, w, b in fp16_programs.direct_steps(mx, cfg, INPUTS):
         pre = 'direct/%s/step%d/' % (key, t)
         for idx, (name, arr) in enumerate((('x_weight', w), ('x_bias', b))):
             _check_fp16(arr, mx.optimizer.flatten_state(up.states[idx]), pre + name,

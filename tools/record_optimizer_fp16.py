@@ -23,6 +23,9 @@ import sys
 import numpy as np
 import mxnet as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from support.optimizer_fp16_programs import direct_steps  # noqa: E402
+
 D = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                  'modules', 'optimizers')
 MODULE_CONFIGS = {
@@ -47,14 +50,7 @@ def record_direct(arrays, meta):
     for key, cfg in direct.items():
         if 'error' in cfg:
             continue
-        kw = dict(cfg['kwargs'], multi_precision=True)
-        kw['param_idx2name'] = {int(k): v for k, v in kw['param_idx2name'].items()}
-        up = mx.optimizer.get_updater(mx.optimizer.create(cfg['optimizer'], **kw))
-        w = mx.nd.array(inputs['w0'], dtype='float16')
-        b = mx.nd.array(inputs['b0'], dtype='float16')
-        for t in range(1, 6):
-            up([0, 1], [mx.nd.array(inputs['grad_w/%d' % t], dtype='float16'),
-                        mx.nd.array(inputs['grad_b/%d' % t], dtype='float16')], [w, b])
+        for t, up, w, b in direct_steps(mx, cfg, inputs):
             arrays['direct/%s/step%d/x_weight' % (key, t)] = w.asnumpy()
             arrays['direct/%s/step%d/x_bias' % (key, t)] = b.asnumpy()
             for idx, name in enumerate(('x_weight', 'x_bias')):
