@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
+from support import extra_layer_nets as _nets
 from tfmod.base import MXNetError
 from support.lm_sym_gen import lm_sym_gen
 
@@ -244,25 +245,13 @@ def test_rescale_grad_uses_the_batch_axis_of_the_layout():
 
 
 # -- a parameter that only some buckets use ----------------------------------------------------
-V = 12
+V = _nets.V
 
 
 def extra_layer_gen(extra_from, norm=False):
-    """Buckets of length >= extra_from add a hidden layer 'extra' (and with ``norm`` a LayerNorm
-    'extra_ln': parameters extra_ln_gamma/_beta) the shorter ones do not have."""
-    def gen(seq_len):
-        data = mx.sym.Variable('data')
-        h = mx.sym.Reshape(mx.sym.Embedding(data, input_dim=V, output_dim=5, name='embed'),
-                           shape=(-1, 5))
-        if seq_len >= extra_from:
-            h = mx.sym.Activation(mx.sym.FullyConnected(h, num_hidden=5, name='extra'),
-                                  act_type='tanh')
-            if norm:
-                h = mx.sym.LayerNorm(h, name='extra_ln')
-        fc = mx.sym.FullyConnected(h, num_hidden=V, name='pred')
-        label = mx.sym.Reshape(mx.sym.Variable('softmax_label'), shape=(-1,))
-        return mx.sym.SoftmaxOutput(fc, label, name='softmax'), ('data',), ('softmax_label',)
-    return gen
+    """Buckets of length >= extra_from add a layer the shorter ones lack (support/extra_layer_nets.py,
+    the net tools/record_bucketing_multidevice.py records with MXNet)."""
+    return _nets.extra_layer_gen(mx, extra_from, norm)
 
 
 def lm_batch(r, seq_len, n=4):

@@ -3,8 +3,8 @@
     MXNET_SUBGRAPH_BACKEND=NONE OMP_NUM_THREADS=1 /tmp/mxnet-oracle/bin/python \
         tools/record_bucketing_multidevice.py tests/fixtures/bucketing_multidevice
 
-The net is test_bucketing's extra_layer_gen(3): Embedding -> FullyConnected 'extra' + tanh ->
-FullyConnected 'pred' -> SoftmaxOutput, vocabulary 12, so every bucket has the same parameters
+The net is tests/support/extra_layer_nets.py's extra_layer_gen(mx, 3): Embedding ->
+FullyConnected 'extra' + tanh -> FullyConnected 'pred' -> SoftmaxOutput, vocabulary 12, so every bucket has the same parameters
 (with update_on_kvstore=0 MXNet's updater keys its states by a parameter's position in the
 current bucket's list: buckets with fewer parameters make it apply one parameter's momentum to
 another and fail on the shapes; tfmod keys them by name). Default bucket 10, context
@@ -24,21 +24,14 @@ import sys
 import numpy as np
 import mxnet as mx
 
-V = 12
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from support.extra_layer_nets import V, extra_layer_gen  # noqa: E402
+
 KEYS = (10, 3, 8, 10, 3, 8)
 EXTRA_FROM = 3
 
 
-def gen(seq_len):
-    data = mx.sym.Variable('data')
-    h = mx.sym.Reshape(mx.sym.Embedding(data, input_dim=V, output_dim=5, name='embed'),
-                       shape=(-1, 5))
-    if seq_len >= EXTRA_FROM:
-        h = mx.sym.Activation(mx.sym.FullyConnected(h, num_hidden=5, name='extra'),
-                              act_type='tanh')
-    fc = mx.sym.FullyConnected(h, num_hidden=V, name='pred')
-    label = mx.sym.Reshape(mx.sym.Variable('softmax_label'), shape=(-1,))
-    return mx.sym.SoftmaxOutput(fc, label, name='softmax'), ('data',), ('softmax_label',)
+gen = extra_layer_gen(mx, EXTRA_FROM)
 
 
 def main(out):
