@@ -204,8 +204,10 @@ def _in_place(ctx):
 
 
 def k_pow(base, t, dtype):
+    """``power::Map(DType(base), DType(t))`` inside a kernel: a float parameter raised to the step
+    count ``t`` (a number or a traced tensor) in double, then cast to the array dtype."""
     return tf.cast(tf.pow(tf.cast(tf.cast(base, tf.float32), tf.float64),
-                          tf.constant(float(t), tf.float64)), dtype)
+                          tf.cast(t, tf.float64)), dtype)
 
 
 def _register(name, kernel, states, params):

@@ -7,6 +7,10 @@ dtype first. The helpers make those casts explicit so a TF step rounds where MXN
 """
 import tensorflow as tf
 
+# A kernel's float parameter and its pow of the step count round as the update ops' kernels do:
+# the same functions, kept with those ops.
+from converters.optimizer import k_param as kparam, k_pow as kpow  # noqa: F401 (re-exported)
+
 
 def f64(x):
     """A scalar as a float64 tensor (the Python-double side of MXNet)."""
@@ -16,11 +20,6 @@ def f64(x):
 def as_dtype(x, dtype):
     """A (float64) scalar cast to the array dtype: an NDArray scalar or a kernel parameter."""
     return tf.cast(x, dtype)
-
-
-def kparam(x, dtype):
-    """A kernel parameter: MXNet's ``float`` field, then cast to the array dtype."""
-    return tf.cast(tf.cast(x, tf.float32), dtype)
 
 
 def kbound(hp, dtype):
@@ -34,12 +33,6 @@ def clip(g, hp):
         c = tf.cast(hp['clip_gradient'], g.dtype)
         return tf.minimum(tf.maximum(g, -c), c)
     return g
-
-
-def kpow(base, t, dtype):
-    """``power::Map(DType(base), DType(t))`` inside a kernel (a correctly rounded pow)."""
-    b = tf.cast(tf.cast(base, tf.float32), tf.float64)
-    return tf.cast(tf.pow(b, f64(t)), dtype)
 
 
 def zeros_state(weight, dtype=None, stype='default', shape=None):
