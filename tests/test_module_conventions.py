@@ -121,6 +121,20 @@ def test_set_params_and_init_params_raise_where_mxnet_does():
         want['missing_allow_missing_keeps_old']
 
 
+def test_bucketing_module_params_raise_where_mxnet_does():
+    """MXNet's BucketingModule hands set_params/init_params to a Module: the same exceptions."""
+    want = REC['param_errors']['bucketing']
+    for name, fn in param_error_cases(mx, bucketing=True)[-1].items():
+        if want[name] is None:
+            fn()
+            continue
+        err = raises_like(fn, want[name])
+        if want[name][0] in ('ValueError', 'RuntimeError'):
+            assert want[name][1] in str(err), (name, str(err), want[name])
+        else:
+            assert 'initializer' in str(err), (name, str(err))
+
+
 # -- layouts: TNC data over two devices --------------------------------------------------------
 @pytest.mark.parametrize('tag', P.LAYOUT_TAGS)
 def test_tnc_layout_splits_the_batch_axis_over_two_devices(tag):

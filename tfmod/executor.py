@@ -834,7 +834,18 @@ class Executor:
                 cb(entry[0], _nd.from_tensor(t, self._ctx))
 
     # -- params -----------------------------------------------------------------------------------
+    def check_param_names(self, arg_params, aux_params=None):
+        """MXNet's ValueError for a given name this executor has no argument / aux state for."""
+        for name in arg_params or {}:
+            if name not in self._arg_index:
+                raise ValueError('Find name "%s" that is not in the arguments' % name)
+        for name in aux_params or {}:
+            if name not in self._aux_index:
+                raise ValueError('Find name %s that is not in the auxiliary states' % name)
+
     def copy_params_from(self, arg_params, aux_params=None, allow_extra_params=False):
+        if not allow_extra_params:
+            self.check_param_names(arg_params, aux_params)
         for name, array in arg_params.items():
             if name in self._arg_index:
                 dst = self.arg_arrays[self._arg_index[name]]
@@ -842,8 +853,6 @@ class Executor:
                     raise MXNetError('copy_params_from: %r has shape %s, executor needs %s'
                                      % (name, fmt(tuple(array.shape)), fmt(dst.shape)))
                 dst[:] = array
-            elif not allow_extra_params:
-                raise ValueError('Find name "%s" that is not in the arguments' % name)
         for name, array in (aux_params or {}).items():
             if name in self._aux_index:
                 dst = self.aux_arrays[self._aux_index[name]]
@@ -851,8 +860,6 @@ class Executor:
                     raise MXNetError('copy_params_from: %r has shape %s, executor needs %s'
                                      % (name, fmt(tuple(array.shape)), fmt(dst.shape)))
                 dst[:] = array
-            elif not allow_extra_params:
-                raise ValueError('Find name %s that is not in the auxiliary states' % name)
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
         """A new executor for new input shapes, sharing the arrays whose shapes stay the same."""

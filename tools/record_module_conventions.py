@@ -314,6 +314,9 @@ def main():
     REC['ctx_groups'] = record_ctx_groups()
     REC['suffixes'] = record_suffixes()
     REC['module_init'] = record_module_init()
+    # last, so the random draws of the records above stay as they were
+    REC['param_errors']['bucketing'] = {
+        name: exc(fn) for name, fn in param_error_cases(mx, bucketing=True)[-1].items()}
     with open(os.path.join(OUT, 'conventions.json'), 'w') as f:
         json.dump(REC, f, indent=0, sort_keys=True)
     with open(os.path.join(OUT, 'mnist.json'), 'w') as f:

@@ -3,12 +3,17 @@ recorder (tools/record_module_conventions.py, run by MXNet) and the test
 (tests/test_module_conventions.py, run by tfmod); ``mx`` is the library under test."""
 
 
-def param_error_cases(mx):
-    """-> (module, its arg and aux params, the params without bn_beta, {case name: call})."""
+def param_error_cases(mx, bucketing=False):
+    """-> (module, its arg and aux params, the params without bn_beta, {case name: call}); with
+    ``bucketing`` the module is a BucketingModule of the same net (MXNet's hands the calls to
+    its current Module)."""
     data = mx.sym.Variable('data')
     net = mx.sym.FullyConnected(data, num_hidden=4, name='fc')
     net = mx.sym.BatchNorm(net, name='bn')
-    mod = mx.mod.Module(net, label_names=None)
+    if bucketing:
+        mod = mx.mod.BucketingModule(lambda key: (net, ('data',), None), default_bucket_key=3)
+    else:
+        mod = mx.mod.Module(net, label_names=None)
     mod.bind([('data', (2, 3))])
     mod.init_params()
     a, x = mod.get_params()

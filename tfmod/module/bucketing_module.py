@@ -38,6 +38,7 @@ from ..io import DataDesc
 from ..name import NameManager
 from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
+from .param_init import init_param
 from ..checkpoint import check_states_pair, load_params, save_params_and_states
 from .base_module import BaseModule, _module_input_names
 from .module import Module
@@ -299,32 +300,23 @@ class BucketingModule(BaseModule):
         self.params_initialized = True
 
     def _init_value(self, host, name, like, spec, aux):
-        """Set host[name] from the given params or the initializer (Module.init_params rules)."""
+        """Set host[name] from the given params or the initializer (Module's rules)."""
         initializer, arg_params, aux_params, allow_missing = spec
-        given = aux_params if aux else arg_params
-        arr = self._host_entry(host, name, like)
-        if given is not None:
-            if name in given:
-                src = given[name]
-                if src is not arr:
-                    if tuple(src.shape) != tuple(arr.shape):
-                        raise MXNetError('init_params: %r has shape %s in the given params but %s '
-                                         'in the module' % (name, _fmt(src.shape),
-                                                            _fmt(arr.shape)))
-                    arr[:] = src
-                return
-            if not allow_missing:
-                raise MXNetError('%s is not presented' % name)
-        if initializer is not None:
-            initializer(InitDesc(name, self._param_attrs.get(name)), arr)
+        init_param(InitDesc(name, self._param_attrs.get(name)), self._host_entry(host, name, like),
+                   aux_params if aux else arg_params, initializer, allow_missing,
+                   'aux_params' if aux else 'arg_params')
 
     def set_params(self, arg_params, aux_params, allow_missing=False, force_init=True,
                    allow_extra=False):
-        """Assign parameter values (values for buckets not bound yet are kept for them)."""
+        """Assign parameter values (values for buckets not bound yet are kept for them). With
+        ``allow_missing`` MXNet hands the call to the current bucket's Module, so a name it does
+        not have is a ValueError unless ``allow_extra``."""
         if self.params_initialized and not force_init:
             warnings.warn('Parameters already initialized and force_init=False. set_params call '
                           'ignored.', stacklevel=2)
             return
+        if allow_missing and not allow_extra and self.binded:
+            self._curr_module._exec_group.execs[0].check_param_names(arg_params, aux_params)
         self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
                          allow_missing=allow_missing, force_init=True, allow_extra=allow_extra)
 

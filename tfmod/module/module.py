@@ -18,6 +18,7 @@ from ..ndarray import ndarray as _nd
 from .. import optimizer as opt
 from .base_module import BaseModule, _module_input_names, _parse_data_desc
 from .executor_group import ExecutorGroup
+from .param_init import init_param
 from .sparse_params import SparseParams, full_rows, row_sparse_grad
 from .train_step import TrainStep
 from ..kvstore.kvstore import KVStore as _KVStore
@@ -185,34 +186,13 @@ class Module(BaseModule):
             return
         self._require(self.binded, 'init_params', 'bind()')
 
-        def _impl(name, arr, cache):
-            if cache is not None:
-                if name in cache:
-                    src = cache[name]
-                    if src is not arr:
-                        if tuple(src.shape) != tuple(arr.shape):
-                            raise MXNetError('init_params: %r has shape %s in the given params '
-                                             'but %s in the module' % (str(name),
-                                                                       tuple(src.shape),
-                                                                       tuple(arr.shape)))
-                        arr[:] = src
-                    return
-                if not allow_missing:
-                    raise MXNetError('%s is not presented' % name)
-                if initializer is not None:
-                    initializer(name, arr)
-                return
-            if initializer is None:   # MXNet calls the None initializer: a TypeError
-                raise TypeError('init_params: no value for %r: initializer is None and no %s '
-                                'were given' % (str(name), 'aux_params' if name in
-                                                self._aux_params else 'arg_params'))
-            initializer(name, arr)
-
         attrs = self._symbol.attr_dict()
         for name, arr in sorted(self._arg_params.items()):
-            _impl(InitDesc(name, attrs.get(name, None)), arr, arg_params)
+            init_param(InitDesc(name, attrs.get(name, None)), arr, arg_params, initializer,
+                       allow_missing, 'arg_params')
         for name, arr in sorted(self._aux_params.items()):
-            _impl(InitDesc(name, attrs.get(name, None)), arr, aux_params)
+            init_param(InitDesc(name, attrs.get(name, None)), arr, aux_params, initializer,
+                       allow_missing, 'aux_params')
         # Given params that the module does not have are ignored, as in MXNet.
         self.params_initialized = True
         self._params_dirty = False
