@@ -131,7 +131,11 @@ ND_CASES = [
     '[a.shape for a in mx.nd.contrib.rand_zipfian(mx.nd.array([3, 0, 7]), 5, 10)]',
     '[a.dtype for a in mx.nd.contrib.rand_zipfian(mx.nd.array([3, 0, 7]), 5, 10)]',
     'mx.nd.split_v2(x, 3, 1)', 'mx.nd.split_v2(x, (1,), 1)', 'x.split_v2(3, 1, True)',
-]
+    # loss outputs called eagerly check the label's shape, as bind does
+] + ['mx.nd.%s(mx.nd.ones((3, 3)), mx.nd.ones(%s))' % (o, s)
+     for o in ('LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput',
+               'SoftmaxOutput', 'SVMOutput')
+     for s in ('(4, 2)', '(4,)', '(3, 3)', '(3,)', '(9,)', '(3, 1)')]
 
 NAMESPACES = ['nd', 'sym', 'nd.contrib', 'sym.contrib', 'nd.linalg', 'sym.linalg', 'nd.random',
               'sym.random', 'nd.image', 'sym.image', 'Symbol', 'NDArray']

@@ -626,6 +626,10 @@ def apply_op(od, p, inputs, out=None, ctx=None):
                 return res
             (out[0] if isinstance(out, (list, tuple)) else out)._write(res)
             return out
+    if od.loss and od.infer_inputs is not None:
+        # MXNet infers shapes on every imperative call; the loss lowerings would take a label
+        # of another shape (reshaping or broadcasting it), so check it as bind does.
+        od.infer_inputs(p, [tuple(a.shape) for a in inputs], [None] * len(od.output_names(p)))
     tensors = [a._read() for a in inputs]   # sparse inputs read dense: MXNet's storage fallback
     try:
         with tf.device(ctx.tf_device):
