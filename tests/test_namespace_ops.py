@@ -23,8 +23,8 @@ _PLUMBING = {'mx', 'np', 'math', 'ctypes', 'check_call', 'copy', 'symbol', 'ndar
              'op', 'gen_op', 'gen__internal', 'gen_contrib', 'gen_image', 'gen_linalg',
              'gen_sparse', 'CachedOp', 'get_indexing_dispatch_code',
              'get_oshape_of_gather_nd_op', 'indexing_key_expand_implicit_axes'}
-# MXNet's NumPy interface and sparse storage: not in tfmod (README: "Not yet").
-_NP_SPARSE = {'np', 'npx', 'numpy', 'numpy_extension', 'sparse', 'as_np_ndarray'}
+# MXNet's NumPy interface: not in tfmod (README: "Not yet").
+_NP = {'np', 'npx', 'numpy', 'numpy_extension', 'as_np_ndarray'}
 # DLPack exchange: TensorFlow owns tfmod's buffers.
 _DLPACK = {'from_dlpack', 'to_dlpack_for_read', 'to_dlpack_for_write'}
 # Ops tfmod's registry does not implement (so no function can call them): quantization, FFT,
@@ -45,8 +45,8 @@ _IMAGE_OPS = {'adjust_lighting', 'crop', 'flip_left_right', 'flip_top_bottom', '
               'random_lighting', 'random_saturation', 'resize', 'to_tensor'}
 
 GAPS = {
-    'nd': _PLUMBING | _NP_SPARSE | _DLPACK | _UNIMPLEMENTED_OPS,
-    'sym': _PLUMBING | _NP_SPARSE | {'image'},
+    'nd': _PLUMBING | _NP | _DLPACK | _UNIMPLEMENTED_OPS,
+    'sym': _PLUMBING | _NP | {'image'},
     'nd.contrib': _PLUMBING | _UNIMPLEMENTED_OPS,
     'sym.contrib': _PLUMBING | _UNIMPLEMENTED_OPS | {
         # MXNet 1.9.1's symbol versions fail for every call ("Not enough argument to call
@@ -55,10 +55,14 @@ GAPS = {
     'nd.linalg': set(), 'sym.linalg': set(),
     'nd.random': _PLUMBING, 'sym.random': set(),
     'nd.image': _IMAGE_OPS, 'sym.image': _IMAGE_OPS,
-    'Symbol': _NP_SPARSE | {
+    'nd.sparse': _PLUMBING | {   # what MXNet's sparse.py imports for itself (scipy as spsp)
+        'NDArrayHandle', 'c_array_buf', 'gs_retain', 'integer_types', 'mx_real_t',
+        'native_array', 'numeric_types', 'operator', 'py_slice', 'py_sum', 'spsp', 'warnings'},
+    'sym.sparse': _PLUMBING,
+    'Symbol': _NP | {
         'handle',                               # a C handle; tfmod symbols are Python graphs
         'optimize_for', 'get_backend_symbol'},  # MXNet's subgraph backends (oneDNN, TensorRT)
-    'NDArray': _NP_SPARSE | _DLPACK | {
+    'NDArray': _NP | _DLPACK | {
         'backward', 'detach'},                  # autograd: added with NDArray.attach_grad
 }
 

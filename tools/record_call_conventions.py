@@ -86,6 +86,14 @@ SYM_CASES = [
     'd.__imul__(2.0)', 'd.__itruediv__(2)', 'd.copy()', 'd.gradient(["d"])',
     'mx.sym.Group(list(mx.sym.contrib.rand_zipfian(d, 5, 10)))',
     '__import__("copy").deepcopy(mx.sym.relu(d, name="r"))',
+    # mx.sym.sparse: the same ops under their MXNet names (example/sparse's scripts use them)
+    'mx.sym.sparse.dot(d, w)', 'mx.sym.sparse.dot(d, w, transpose_a=True)',
+    'mx.sym.sparse.Embedding(d, w, input_dim=4, output_dim=2, sparse_grad=True)',
+    'mx.sym.sparse.retain(d, w)', 'mx.sym.sparse.elemwise_add(d, w)', 'mx.sym.sparse.abs(d)',
+    'mx.sym.sparse.sum(d, axis=1)', 'mx.sym.sparse.square(d)', 'mx.sym.sparse.add_n(d, w, l)',
+    'mx.sym.sparse.LinearRegressionOutput(d, l)', 'mx.sym.sparse.cast_storage(d, "csr")',
+    'mx.sym.sparse.FullyConnected(d, w, num_hidden=2, no_bias=True)',
+    'mx.sym.sparse.where(d, w, l)',
 ]
 
 ND_CASES = [
@@ -138,7 +146,8 @@ ND_CASES = [
      for s in ('(4, 2)', '(4,)', '(3, 3)', '(3,)', '(9,)', '(3, 1)')]
 
 NAMESPACES = ['nd', 'sym', 'nd.contrib', 'sym.contrib', 'nd.linalg', 'sym.linalg', 'nd.random',
-              'sym.random', 'nd.image', 'sym.image', 'Symbol', 'NDArray']
+              'sym.random', 'nd.image', 'sym.image', 'nd.sparse', 'sym.sparse', 'Symbol',
+              'NDArray']
 
 
 def env(mx):

@@ -10,9 +10,11 @@ from .. import fluent as _fluent
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
 linalg = types.ModuleType(__name__ + '.linalg')
-for _m in (_internal, contrib, linalg):
+sparse = types.ModuleType(__name__ + '.sparse')     # mx.sym.sparse.dot, .Embedding, ... (the
+for _m in (_internal, contrib, linalg, sparse):     # ops with sparse storage, as MXNet files them)
     sys.modules[_m.__name__] = _m
-_register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__)
+_register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__,
+                   sparse.__dict__)
 
 
 def zeros(shape, dtype=None, **kwargs):
