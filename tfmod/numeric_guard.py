@@ -8,9 +8,11 @@ spelled as MXNet's other batch-end callbacks are::
 
 After each batch it reads one flag to the host: is the sum of all the elements of every
 floating-point parameter, auxiliary state and output finite? With ``frequent=1`` the module's
-compiled training step computes that flag itself from the second batch on (one reduction inside
-the step, no call of its own); otherwise, and for modules without that step, one compiled
-function of the guard's computes it. Only when it is not does it look closer
+compiled training step computes that flag itself from the second batch on (one sum per updated
+weight, aux state and output inside the step, no call of its own); the step stops checking
+when its flag goes unread for a call (the guard is no longer passed to ``fit``, or ``fit``
+ended). Otherwise, and for modules without that step, one compiled function of the guard's
+computes it. Only when it is not does it look closer
 (eagerly, once) to write the error: ``MXNetError`` naming the epoch, the batch, the first
 non-finite array (parameters in the symbol's argument order, then auxiliary states, then
 outputs) and every other one.
@@ -20,6 +22,7 @@ a BucketingModule is checked through its current bucket's module, a SequentialMo
 each of its modules. The first executor's parameters are checked (the others hold copies),
 every executor's outputs.
 """
+import math
 from collections import OrderedDict
 
 import numpy as np
@@ -69,14 +72,25 @@ def _module_arrays(mod, names, kinds, variables, outputs):
         _module_arrays(m, names, kinds, variables, outputs)
 
 
-def _any_bad(arrays):
-    """Traced: True when some array holds a NaN/Inf. One sum per array, added up: NaN and Inf
-    carry through a sum, so the total is finite when every element is (the converse can fail
-    only when finite values overflow the sum, which ``_exact_bad`` then settles)."""
-    sums = [tf.reduce_sum(tf.cast(a, tf.float32) if a.dtype != tf.float64 else a)
+def _finite_total(arrays):
+    """Traced: a scalar that is finite when every element of ``arrays`` is. One sum per array,
+    added up: NaN and Inf carry through a sum, so a NaN/Inf anywhere makes the total non-finite
+    (a non-finite total from finite values, an overflow, is settled by ``_exact_bad``). Sums
+    stay in the arrays' float32/float64 (float16 and bfloat16 are summed in float32), and the
+    finiteness test is left to the reader: the fewest ops, which is what the check costs inside
+    a training step (one pass over each array, plus one op per array)."""
+    sums = [tf.reduce_sum(a if a.dtype in (tf.float32, tf.float64) else tf.cast(a, tf.float32))
             for a in arrays]
-    total = tf.add_n([tf.cast(s, tf.float64) for s in sums])
-    return tf.logical_not(tf.math.is_finite(total))
+    if not sums:
+        return tf.constant(0.0)
+    if any(t.dtype == tf.float64 for t in sums):
+        sums = [tf.cast(t, tf.float64) for t in sums]
+    return tf.add_n(sums)
+
+
+def _is_bad(total):
+    """Whether a total from ``_finite_total`` flags a NaN/Inf (the one host read)."""
+    return not math.isfinite(float(total))
 
 
 def _exact_bad(values):
@@ -96,7 +110,7 @@ class _Check:
 
         def run(outs):
             self.trace_count += 1
-            return _any_bad([v.read_value() for v in variables] + list(outs))
+            return _finite_total([v.read_value() for v in variables] + list(outs))
         # XLA: one fused pass over memory, and about half the CPU time of a plain call
         self._fn = tf.function(run, autograph=False, jit_compile=True)
         self._concrete = {}
@@ -161,7 +175,7 @@ class NumericGuard:
             return
         if fused is _NO_FLAG:
             chk = self._check_for(variables)
-            if not bool(chk([t for _, t in outputs])):   # the one host read
+            if not _is_bad(chk([t for _, t in outputs])):   # the one host read
                 return
         values = [v.read_value() for v in variables] + [t for _, t in outputs]
         bad = _exact_bad(values)
@@ -178,8 +192,9 @@ _NO_FLAG = object()
 def _fused_flag(mod):
     """Whether the batch's compiled training step found a NaN/Inf (True/False), or _NO_FLAG
     when it did not check: the first time, the step of a Module (or of a BucketingModule's
-    current bucket) is asked to check from its next call on -- the same reduction inside the
-    step costs less than a call of its own -- and other modules keep the separate check."""
+    current bucket) is asked to check from its next call on -- the same sums inside the step
+    cost less than a call of their own -- and other modules keep the separate check. Reading
+    the flag clears it, which keeps the step checking (see TrainStep.check_finite)."""
     sub = getattr(mod, '_curr_module', None)
     step = getattr(sub if sub is not None else mod, '_train_step', None)
     if step is None or not hasattr(step, 'check_finite'):
@@ -188,7 +203,7 @@ def _fused_flag(mod):
         step.check_finite = True
         return _NO_FLAG
     flag, step.last_bad = step.last_bad, None
-    return _NO_FLAG if flag is None else bool(flag)
+    return _NO_FLAG if flag is None else _is_bad(flag)
 
 
 def _describe(kind, name, value):

@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from converters import custom as _custom
 from ..kvstore import collective as _collective
-from ..numeric_guard import _any_bad
+from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
 
@@ -158,9 +158,11 @@ class TrainStep:
         self._replicas = None
         self._cache = {}
         self.trace_count = 0
-        # NumericGuard's check fused into the step: when set, each call leaves in last_bad a
-        # scalar tensor (not read here) saying whether an updated weight, an aux state or an
-        # output is NaN/Inf after it
+        # NumericGuard's check fused into the step: when set, each fused call leaves in
+        # last_bad a scalar tensor (not read here), non-finite exactly when an updated weight,
+        # an aux state or an output holds NaN/Inf (or their sum overflowed). The guard reads
+        # and clears it after every batch; a flag still unread at the next call means no guard
+        # is listening any more, and the check switches itself off.
         self.check_finite = False
         self.last_bad = None
 
@@ -215,7 +217,10 @@ class TrainStep:
         if fused:
             heads = [None if s['head'] is None or all(h is None for h in s['head'])
                      else s['head'] for s in steps]
-        check = self.check_finite and self.cluster is None
+        if self.check_finite and self.last_bad is not None:
+            self.check_finite = False       # the last flag was never read: the guard is gone
+        # outputs are in the check only when forward/backward is fused into the call
+        check = self.check_finite and self.cluster is None and fused
         key = (fused, check, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
                tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
                tuple(id(w._s) for w in weights), tuple(id(e) for e in execs),
@@ -328,7 +333,7 @@ class TrainStep:
                        if v.dtype.is_floating]
                 flat = [t for o in (outs if fused else ()) for t in tf.nest.flatten(o)
                         if t.dtype.is_floating]
-                return res, _any_bad(updated + aux + flat)
+                return res, _finite_total(updated + aux + flat)
             if fused:
                 return compiled(step)
             return compiled(lambda vec: step(None, None, None, vec))
