@@ -433,8 +433,11 @@ class Module(BaseModule):
                                  % ([tuple(d.shape) for d in data_batch.data], bound, e)) \
                     from None
         if self._sparse:
-            self._sparse_inputs = dict(zip(self._data_names, data_batch.data or []))
-            self._sparse_inputs.update(zip(self._label_names, data_batch.label or []))
+            # by the bound shapes' order, as the executors are fed (an iterator's provide_data
+            # may order the inputs differently from the Module's data_names)
+            group = self._exec_group
+            self._sparse_inputs = dict(zip(group.data_names, data_batch.data or []))
+            self._sparse_inputs.update(zip(group.label_names, data_batch.label or []))
         self._exec_group.forward(data_batch, is_train)
 
     def backward(self, out_grads=None):
