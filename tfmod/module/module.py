@@ -173,7 +173,14 @@ class Module(BaseModule):
                       'bind() and init_params()')
         if self._params_dirty:
             self._sync_params_from_devices()
-        return (self._arg_params, self._aux_params)
+        if not self._sparse.row_sparse:
+            return (self._arg_params, self._aux_params)
+        # MXNet keeps a Variable(stype='row_sparse') weight row_sparse in get_params (and so in
+        # save_checkpoint's file); tfmod holds it dense
+        args = dict(self._arg_params)
+        for name in self._sparse.row_sparse:
+            args[name] = args[name].tostype('row_sparse')
+        return (args, self._aux_params)
 
     def init_params(self, initializer=Uniform(0.01), arg_params=None, aux_params=None,
                     allow_missing=False, force_init=False, allow_extra=False):
