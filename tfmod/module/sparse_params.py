@@ -89,6 +89,15 @@ def row_sparse_grad(grad, rows):
     return RowSparseNDArray(content, grad.context)
 
 
+def all_rows_sparse(arr):
+    """The dense NDArray ``arr`` as a RowSparseNDArray storing every row, zero rows included
+    (MXNet's row_sparse weight of a Module keeps all its rows)."""
+    with tf.device(arr.context.tf_device):
+        ids = tf.range(arr.shape[0], dtype=tf.int64)
+        content = _sp.make_rsp(ids, arr._read(), tuple(arr.shape))
+    return RowSparseNDArray(content, arr.context)
+
+
 def full_rows(arr):
     """Row ids 0..n-1 of ``arr`` as an int64 NDArray (pulling a whole row_sparse weight)."""
     return _nd.array(np.arange(arr.shape[0], dtype=np.int64), ctx=arr.context, dtype='int64')
