@@ -125,7 +125,9 @@ def linear_model(mx, num_features, positive_cls_weight):
 LINEAR = {'num_features': 501, 'batch_size': 32, 'epochs': 2}
 
 
-def linear_classification(mx, tmp, optimizer):
+def linear_classification(mx, tmp, optimizer, kvstore=None):
+    """train.py's loop; ``kvstore`` None is the script's default (no store: prepare() only
+    warns, the Module's updater updates the row_sparse weight)."""
     register_weighted_softmax_ce(mx)
     nf, bs = LINEAR['num_features'], LINEAR['batch_size']
     train, val = os.path.join(tmp, 'avazu-app'), os.path.join(tmp, 'avazu-app.t')
@@ -138,9 +140,10 @@ def linear_classification(mx, tmp, optimizer):
     def all_row_ids(data_batch):
         return {'weight': mx.nd.arange(0, nf, dtype='int64')}
 
-    kv = mx.kvstore.create('local')
+    kv = mx.kvstore.create(kvstore) if kvstore else None
+    rank, num_worker = (kv.rank, kv.num_workers) if kv else (0, 1)
     train_data = mx.io.LibSVMIter(data_libsvm=train, data_shape=(nf,), batch_size=bs,
-                                  num_parts=kv.num_workers, part_index=kv.rank)
+                                  num_parts=num_worker, part_index=rank)
     eval_data = mx.io.LibSVMIter(data_libsvm=val, data_shape=(nf,), batch_size=bs)
     with mx.name.NameManager():   # fresh auto-names (dot0, ...) whatever ran before
         model = linear_model(mx, nf, 2)
@@ -149,7 +152,7 @@ def linear_classification(mx, tmp, optimizer):
     mod.init_params()
     mod.set_params(seeded_params(mx, mod, 3, {'weight': 0.5}), {})
     optim = mx.optimizer.create(optimizer, learning_rate=0.5 if optimizer == 'sgd' else 0.05,
-                                rescale_grad=1.0 / bs / kv.num_workers)
+                                rescale_grad=1.0 / bs / num_worker)
     mod.init_optimizer(optimizer=optim, kvstore=kv)
     metric = mx.metric.create(['nll_loss'])
     speedometer = mx.callback.Speedometer(bs, 100)
@@ -547,9 +550,11 @@ def wide_deep_inference(mx, prefix, load_epoch, val_csr, val_dns, val_label):
 
 
 PROGRAMS = {
-    'linear_sgd': lambda mx, tmp: linear_classification(mx, tmp, 'sgd'),
+    'linear_sgd': lambda mx, tmp: linear_classification(mx, tmp, 'sgd', 'local'),
     'linear_adagrad': lambda mx, tmp: linear_classification(mx, tmp, 'adagrad'),
-    'linear_adam': lambda mx, tmp: linear_classification(mx, tmp, 'adam'),
+    'linear_adam': lambda mx, tmp: linear_classification(mx, tmp, 'adam', 'local'),
+    # (wide_deep's Ftrl on this row_sparse weight: its lazy rule is the weight's storage's)
+    'linear_ftrl': lambda mx, tmp: linear_classification(mx, tmp, 'ftrl'),
     'fm_adam': factorization_machine,
     'mf_sparse': matrix_factorization,
     'mf_dense': lambda mx, tmp: matrix_factorization(mx, tmp, dense=True),
