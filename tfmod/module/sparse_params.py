@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import sparse as _sp
+from converters.base import MXNetError
 from ..ndarray import ndarray as _nd
 from ..ndarray.sparse import RowSparseNDArray
 
@@ -41,14 +42,18 @@ class SparseParams:
         self.row_sparse = [n for n in param_names if stypes.get(n) == ROW_SPARSE]
         self.csr_inputs = {n for n, s in stypes.items() if s == CSR}
         self.grads = {}
+        self._evals = {}
         for node in nodes:
             a, ins = attrs(node), node['inputs']
             sparse_grad = str(a.get('sparse_grad', 'False')) in ('True', '1', 'true')
             if (node['op'] == 'Embedding' and sparse_grad) or \
                     node['op'] == '_contrib_SparseEmbedding':
                 w, d = var(ins[1]), var(ins[0])
-                if w in params:
-                    self.grads[w] = ('ids', d, int(a['input_dim'])) if d else ('nonzero',)
+                if w in params and d:
+                    self.grads[w] = ('ids', d, int(a['input_dim']))
+                elif w in params:   # ids computed in the graph (wide_deep: split(slice(data)))
+                    self.grads[w] = ('internal', _entry_symbol(symbol, nodes, ins[0]),
+                                     int(a['input_dim']))
             elif node['op'] in ('dot', '_sparse_dot') and len(ins) == 2:
                 lhs, w = var(ins[0]), var(ins[1])
                 flat = str(a.get('transpose_a', 'False')) in ('False', '0', 'false') and \
@@ -61,10 +66,24 @@ class SparseParams:
     def __bool__(self):
         return bool(self.grads or self.row_sparse)
 
+    def _evaluate(self, sym, inputs):
+        """``sym`` (an Embedding's ids) on the batch's inputs, as numpy; one executor per
+        symbol and input shapes."""
+        args = {n: inputs[n] for n in sym.list_arguments()}
+        key = (id(sym),) + tuple(tuple(a.shape) for a in args.values())
+        if key not in self._evals:
+            ctx = list(args.values())[0].context
+            self._evals[key] = sym.simple_bind(ctx, grad_req='null',
+                                               **{n: a.shape for n, a in args.items()})
+        return self._evals[key].forward(is_train=False, **args)[0].asnumpy()
+
     def rows(self, name, inputs, dense_grads):
         """The sorted distinct rows the batch touches in parameter ``name``: ``inputs`` maps the
         module's input names to the batch's arrays, ``dense_grads`` are its gradients."""
         source = self.grads[name]
+        if source[0] == 'internal' and all(n in inputs for n in source[1].list_arguments()):
+            ids = self._evaluate(source[1], inputs).astype(np.int64).ravel()
+            return np.unique(np.clip(ids, 0, source[2] - 1))
         if source[0] == 'ids' and source[1] in inputs:
             ids = np.clip(inputs[source[1]].asnumpy().astype(np.int64).ravel(), 0,
                           source[2] - 1)
@@ -79,6 +98,17 @@ class SparseParams:
             nz = tf.reduce_any(tf.not_equal(flat, 0), axis=1).numpy()
             touched = nz if touched is None else (touched | nz)
         return np.nonzero(touched)[0].astype(np.int64)
+
+
+def _entry_symbol(symbol, nodes, entry):
+    """The internal output of ``symbol`` that graph entry [node, output] is."""
+    internals = symbol.get_internals()
+    names = internals.list_outputs()
+    node = nodes[entry[0]]['name']
+    for name in (node + '_output%d' % entry[1], node + '_output'):
+        if name in names:
+            return internals[name]
+    raise MXNetError('sparse gradient rows: no output %r of node %r' % (entry[1], node))
 
 
 def row_sparse_grad(grad, rows):
