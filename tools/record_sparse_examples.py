@@ -3,8 +3,9 @@
 into tests/fixtures/sparse_examples/<program>.json for tests/test_sparse_examples.py; the
 programs are tests/support/sparse_example_programs.py, their data generated there from seeds.
 
-Run with the oracle's python (MXNet 1.9.1):
-    /tmp/mxnet-oracle/bin/python tools/record_sparse_examples.py [program ...]
+Run with the oracle's python (MXNet 1.9.1); wide_deep needs scipy beside it, as in MXNet
+(NDArrayIter shuffles csr data through scipy), e.g. `pip install --target DIR scipy==1.11.4`:
+    PYTHONPATH=DIR /tmp/mxnet-oracle/bin/python tools/record_sparse_examples.py [program ...]
 """
 import json
 import os

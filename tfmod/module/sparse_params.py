@@ -2,8 +2,10 @@
 batch touches -- what MXNet's sparse training (Module.update, prepare, get_params) needs.
 
 MXNet gives a parameter a row_sparse gradient when it is ``Embedding(sparse_grad=True)``'s or
-``contrib.SparseEmbedding``'s weight (the rows are the batch's distinct ids) or a ``Variable(stype='row_sparse')`` (for
-``dot(csr data, weight)``: the csr batch's distinct column ids). tfmod computes the gradient
+``contrib.SparseEmbedding``'s weight (the rows are the batch's distinct ids -- evaluated from
+the graph when the ids are computed, as wide_deep's split of its dense input) or a
+``Variable(stype='row_sparse')`` (for ``dot(csr data, weight)``: the csr batch's distinct column
+ids). tfmod computes the gradient
 densely and hands the optimizer a row_sparse gradient holding exactly those rows, so its lazy
 update touches the rows MXNet's does. A row_sparse weight whose rows come from elsewhere in the
 graph takes the rows where the dense gradient is nonzero.
