@@ -50,8 +50,8 @@ def split_params(save_dict, fname):
 def params_bytes(arg_params, aux_params):
     """The bytes ``save_params_file`` writes."""
     names = ['arg:%s' % k for k in arg_params] + ['aux:%s' % k for k in aux_params]
-    arrays = [v.asnumpy() for v in arg_params.values()] + \
-        [v.asnumpy() for v in aux_params.values()]
+    arrays = [v._file_value() for v in arg_params.values()] + \
+        [v._file_value() for v in aux_params.values()]   # sparse arrays stay sparse
     return ndfile.dumps(arrays, names)
 
 

@@ -19,7 +19,7 @@ from .. import optimizer as opt
 from .base_module import BaseModule, _module_input_names, _parse_data_desc
 from .executor_group import ExecutorGroup
 from .param_init import init_param
-from .sparse_params import SparseParams, full_rows, row_sparse_grad
+from .sparse_params import SparseParams, all_rows_sparse, full_rows, row_sparse_grad
 from .train_step import TrainStep
 from ..kvstore.kvstore import KVStore as _KVStore
 from ..checkpoint import check_states_pair, load_checkpoint, save_params_and_states
@@ -173,7 +173,14 @@ class Module(BaseModule):
                       'bind() and init_params()')
         if self._params_dirty:
             self._sync_params_from_devices()
-        return (self._arg_params, self._aux_params)
+        if not self._sparse.row_sparse:
+            return (self._arg_params, self._aux_params)
+        # MXNet keeps a Variable(stype='row_sparse') weight row_sparse in get_params (and so in
+        # save_checkpoint's file); tfmod holds it dense
+        args = dict(self._arg_params)
+        for name in self._sparse.row_sparse:
+            args[name] = all_rows_sparse(args[name])
+        return (args, self._aux_params)
 
     def init_params(self, initializer=Uniform(0.01), arg_params=None, aux_params=None,
                     allow_missing=False, force_init=False, allow_extra=False):
@@ -433,8 +440,11 @@ class Module(BaseModule):
                                  % ([tuple(d.shape) for d in data_batch.data], bound, e)) \
                     from None
         if self._sparse:
-            self._sparse_inputs = dict(zip(self._data_names, data_batch.data or []))
-            self._sparse_inputs.update(zip(self._label_names, data_batch.label or []))
+            # by the bound shapes' order, as the executors are fed (an iterator's provide_data
+            # may order the inputs differently from the Module's data_names)
+            group = self._exec_group
+            self._sparse_inputs = dict(zip(group.data_names, data_batch.data or []))
+            self._sparse_inputs.update(zip(group.label_names, data_batch.label or []))
         self._exec_group.forward(data_batch, is_train)
 
     def backward(self, out_grads=None):
@@ -523,11 +533,17 @@ class Module(BaseModule):
             if self._kvstore:
                 self._kvstore.pushpull(name, grad_list, priority=-key)
             for k, (w, g) in enumerate(zip(arg_list, grad_list)):
-                updates[k].append((key * n + k, g, w))
+                updates[k].append((key * n + k, g, w, name in self._sparse.row_sparse))
         for dev_updates in updates:
             if dev_updates:
-                i, g, w = zip(*dev_updates)
-                self._updater(list(i), list(g), list(w))
+                # a row_sparse weight is updated as one, as in MXNet: the optimizers' rules
+                # differ for it (Ftrl's lazy update keeps the rows the gradient lacks)
+                i, g, w, rsp = zip(*dev_updates)
+                ws = [all_rows_sparse(a) if r else a for a, r in zip(w, rsp)]
+                self._updater(list(i), list(g), ws)
+                for a, b, r in zip(w, ws, rsp):
+                    if r:
+                        a[:] = b.tostype('default')
 
     def _update_with_kvstore(self):
         """MXNet's _update_params_on_kvstore: the store sums the gradients, applies the

@@ -2,8 +2,10 @@
 batch touches -- what MXNet's sparse training (Module.update, prepare, get_params) needs.
 
 MXNet gives a parameter a row_sparse gradient when it is ``Embedding(sparse_grad=True)``'s or
-``contrib.SparseEmbedding``'s weight (the rows are the batch's distinct ids) or a ``Variable(stype='row_sparse')`` (for
-``dot(csr data, weight)``: the csr batch's distinct column ids). tfmod computes the gradient
+``contrib.SparseEmbedding``'s weight (the rows are the batch's distinct ids -- evaluated from
+the graph when the ids are computed, as wide_deep's split of its dense input) or a
+``Variable(stype='row_sparse')`` (for ``dot(csr data, weight)``: the csr batch's distinct column
+ids). tfmod computes the gradient
 densely and hands the optimizer a row_sparse gradient holding exactly those rows, so its lazy
 update touches the rows MXNet's does. A row_sparse weight whose rows come from elsewhere in the
 graph takes the rows where the dense gradient is nonzero.
@@ -14,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import sparse as _sp
+from converters.base import MXNetError
 from ..ndarray import ndarray as _nd
 from ..ndarray.sparse import RowSparseNDArray
 
@@ -41,14 +44,18 @@ class SparseParams:
         self.row_sparse = [n for n in param_names if stypes.get(n) == ROW_SPARSE]
         self.csr_inputs = {n for n, s in stypes.items() if s == CSR}
         self.grads = {}
+        self._evals = {}
         for node in nodes:
             a, ins = attrs(node), node['inputs']
             sparse_grad = str(a.get('sparse_grad', 'False')) in ('True', '1', 'true')
             if (node['op'] == 'Embedding' and sparse_grad) or \
                     node['op'] == '_contrib_SparseEmbedding':
                 w, d = var(ins[1]), var(ins[0])
-                if w in params:
-                    self.grads[w] = ('ids', d, int(a['input_dim'])) if d else ('nonzero',)
+                if w in params and d:
+                    self.grads[w] = ('ids', d, int(a['input_dim']))
+                elif w in params:   # ids computed in the graph (wide_deep: split(slice(data)))
+                    self.grads[w] = ('internal', _entry_symbol(symbol, nodes, ins[0]),
+                                     int(a['input_dim']))
             elif node['op'] in ('dot', '_sparse_dot') and len(ins) == 2:
                 lhs, w = var(ins[0]), var(ins[1])
                 flat = str(a.get('transpose_a', 'False')) in ('False', '0', 'false') and \
@@ -61,10 +68,24 @@ class SparseParams:
     def __bool__(self):
         return bool(self.grads or self.row_sparse)
 
+    def _evaluate(self, sym, inputs):
+        """``sym`` (an Embedding's ids) on the batch's inputs, as numpy; one executor per
+        symbol and input shapes."""
+        args = {n: inputs[n] for n in sym.list_arguments()}
+        key = (id(sym),) + tuple(tuple(a.shape) for a in args.values())
+        if key not in self._evals:
+            ctx = list(args.values())[0].context
+            self._evals[key] = sym.simple_bind(ctx, grad_req='null',
+                                               **{n: a.shape for n, a in args.items()})
+        return self._evals[key].forward(is_train=False, **args)[0].asnumpy()
+
     def rows(self, name, inputs, dense_grads):
         """The sorted distinct rows the batch touches in parameter ``name``: ``inputs`` maps the
         module's input names to the batch's arrays, ``dense_grads`` are its gradients."""
         source = self.grads[name]
+        if source[0] == 'internal' and all(n in inputs for n in source[1].list_arguments()):
+            ids = self._evaluate(source[1], inputs).astype(np.int64).ravel()
+            return np.unique(np.clip(ids, 0, source[2] - 1))
         if source[0] == 'ids' and source[1] in inputs:
             ids = np.clip(inputs[source[1]].asnumpy().astype(np.int64).ravel(), 0,
                           source[2] - 1)
@@ -81,12 +102,32 @@ class SparseParams:
         return np.nonzero(touched)[0].astype(np.int64)
 
 
+def _entry_symbol(symbol, nodes, entry):
+    """The internal output of ``symbol`` that graph entry [node, output] is."""
+    internals = symbol.get_internals()
+    names = internals.list_outputs()
+    node = nodes[entry[0]]['name']
+    for name in (node + '_output%d' % entry[1], node + '_output'):
+        if name in names:
+            return internals[name]
+    raise MXNetError('sparse gradient rows: no output %r of node %r' % (entry[1], node))
+
+
 def row_sparse_grad(grad, rows):
     """The dense gradient NDArray ``grad`` as a RowSparseNDArray storing ``rows``."""
     with tf.device(grad.context.tf_device):
         ids = tf.constant(rows, tf.int64)
         content = _sp.make_rsp(ids, tf.gather(grad._read(), ids), tuple(grad.shape))
     return RowSparseNDArray(content, grad.context)
+
+
+def all_rows_sparse(arr):
+    """The dense NDArray ``arr`` as a RowSparseNDArray storing every row, zero rows included
+    (MXNet's row_sparse weight of a Module keeps all its rows)."""
+    with tf.device(arr.context.tf_device):
+        ids = tf.range(arr.shape[0], dtype=tf.int64)
+        content = _sp.make_rsp(ids, arr._read(), tuple(arr.shape))
+    return RowSparseNDArray(content, arr.context)
 
 
 def full_rows(arr):
