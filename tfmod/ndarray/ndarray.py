@@ -544,8 +544,9 @@ class NDArray:
 
 
 def _window(arr, t):
-    """``arr``'s part of its storage value ``t`` (all of it unless arr is a view)."""
-    if arr._off is None:
+    """``arr``'s part of its storage value ``t`` (all of it unless arr is a view; a view of
+    all of it, such as ``out[0:n]`` of an n-row output, costs no op)."""
+    if arr._off is None or (arr._off == 0 and arr._shape == arr._s.shape):
         return t
     n = _prod(arr._shape)
     return tf.reshape(tf.reshape(t, [-1])[arr._off:arr._off + n], arr._shape)
