@@ -567,8 +567,8 @@ class Module(BaseModule):
     def _sparse_grads(self, name, grad_list):
         """``grad_list`` as row_sparse gradients holding the rows the last batch touched, when
         MXNet's gradient of ``name`` is row_sparse (sparse_params.py); else as it is."""
-        if name not in self._sparse.grads:
-            return grad_list
+        if name not in self._sparse.grads or all(g.stype == 'row_sparse' for g in grad_list):
+            return grad_list    # not row_sparse in MXNet, or already (the executor's own)
         rows = self._sparse.rows(name, self._sparse_inputs, grad_list)
         return [row_sparse_grad(g, rows) for g in grad_list]
 
