@@ -145,6 +145,7 @@ class Executor:
         # row_sparse gradients (Embedding(sparse_grad=True) / SparseEmbedding weights): their
         # arrays hold (row ids, rows) variables, written with only the rows a batch touches
         self._rsp_grads = set()
+        self._lookup_only = _sp.sparse_grad_weights(self._fn.order)
         self._grad_vars = []
         for i, (n, g) in enumerate(zip(self._arg_names, self.grad_arrays)):
             if isinstance(g, RowSparseVarNDArray):
@@ -449,7 +450,7 @@ class Executor:
         self._assign_feeds(feeds)
         targets = self._grad_targets()
         with tf.GradientTape(persistent=False, watch_accessed_variables=False) as tape:
-            vals = self._values(feeds)
+            vals = self._values(feeds) if monitor else self._grad_values()
             watched = []
             for i in targets:
                 t = vals[self._arg_names[i]]
@@ -484,6 +485,24 @@ class Executor:
                                unconnected_gradients=tf.UnconnectedGradients.ZERO)
             grads = dict(zip(watched, gs))
         return outs, grads, updates
+
+    def _grad_values(self):
+        """Traced: ``_values`` for a training step, except that a weight read only by lookups
+        and given a row_sparse gradient is passed as its variable: its lookups then read their
+        rows from it (ResourceGather) and its gradient is an IndexedSlices of those rows. A
+        dense read would copy the whole table once the variable has been updated row by row
+        (TF copies on read a variable that sparse ops have written)."""
+        rows = {self._arg_names[i] for i in self._rsp_grads} & self._lookup_only
+        vals = {}
+        for names, variables in ((self._arg_names, self._arg_vars),
+                                 (self._aux_names, self._aux_vars)):
+            for n, v in zip(names, variables):
+                if n in rows:
+                    vals[n] = v
+                    continue
+                with tf.device(v.device):
+                    vals[n] = v.read_value()
+        return vals
 
     def _write_grads(self, grads):
         """Traced: store gradients per grad_req (write, or add to the stored value); returns
