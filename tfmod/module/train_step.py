@@ -126,9 +126,10 @@ class _Replicas:
         return [tf.nest.pack_sequence_as(res, [v[k] for v in local])
                 for k in range(len(self.devices))]
 
-    def sum_to(self, per_replica, dests):
+    def sum_to(self, per_replica, dests, rows=None):
         """Sum each target's per-replica gradients onto the device of its destination
-        variable (``per_replica[k][j]``: replica k's gradient of target j)."""
+        variable (``per_replica[k][j]``: replica k's gradient of target j); ``rows[j]`` says
+        target j's gradients are row_sparse contents, summed as such."""
         n = len(self.devices)
         if n == 1:
             return list(per_replica[0])
@@ -136,7 +137,7 @@ class _Replicas:
         out = []
         for j, d in enumerate(dests):
             parts = [g[j] for g in per_replica]
-            if isinstance(parts[0], tf.IndexedSlices):
+            if rows is not None and rows[j]:
                 out.append(_rows_sum(parts, d))
             elif s is None:
                 with tf.device(d.device):
@@ -300,6 +301,7 @@ class TrainStep:
         state_vars = [_state_vars(s, w.context) for s, w in zip(states, weights)]
         own = self.store is None      # the executor's weight is the one updated
         n, nh = len(targets), len(hnames)
+        sparse = [pos in execs[0]._rsp_grads for _, pos in targets]
         self_ = self
 
         def replica_grads(k, feeds, seeds, heads):
@@ -315,7 +317,7 @@ class TrainStep:
         def local_grads(feeds, seeds, heads):
             """Every local replica's forward/backward; their gradients summed per parameter."""
             res = replicas.run(lambda k: replica_grads(k, feeds, seeds, heads))
-            return [r[0] for r in res], replicas.sum_to([r[1] for r in res], masters)
+            return [r[0] for r in res], replicas.sum_to([r[1] for r in res], masters, sparse)
 
         def update(summed, vec):
             """The optimizer step on each parameter's owned weight; replicas get the result."""
@@ -330,7 +332,9 @@ class TrainStep:
                     hp_j = dict(hp)
                     hp_j.update({name: phv[i, j] for i, name in enumerate(pnames)})
                     if isinstance(g, tf.IndexedSlices) and not lazy[j]:
-                        g = _sp.to_dense(g)     # a non-lazy update reads it dense, as MXNet's
+                        # a gather's gradient (rows repeat: summed), or a row_sparse one that
+                        # a non-lazy update reads dense, as MXNet's does
+                        g = tf.convert_to_tensor(g)
                     if isinstance(g, tf.IndexedSlices):
                         ids = g.indices
                         new_w = _lazy_step(opt, mvar, svs, st, g, (lrs[j], wds[j], ts[j], hp_j))
