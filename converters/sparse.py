@@ -232,6 +232,24 @@ def _rsp_union(items, signs):
     return make_rsp(uniq, summed, shape_of(items[0]))
 
 
+def _true(value):
+    return str(value) in ('True', 'true', '1')
+
+
+def sparse_grad_weights(order):
+    """Names of the variables whose gradient MXNet 1.9.1 stores row_sparse: those read only as
+    the weight of ``Embedding(sparse_grad=True)`` or ``_contrib_SparseEmbedding`` (a weight
+    also read by another op gets a dense gradient in MXNet). ``order``: the graph's nodes."""
+    lookup, other = set(), set()
+    for node in order:
+        sparse = node.op == '_contrib_SparseEmbedding' or \
+            (node.op == 'Embedding' and _true(node.attrs.get('sparse_grad', False)))
+        for j, (src, _) in enumerate(node.inputs):
+            if src.is_variable:
+                (lookup if sparse and j == 1 else other).add(src.name)
+    return lookup - other
+
+
 def _dense_at(d, coords, shape):
     """Values of dense ``d`` broadcast to 2-D ``shape``, at (row, column) ``coords``; None when
     ``d`` does not broadcast to ``shape``."""

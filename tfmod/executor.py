@@ -21,11 +21,13 @@ import tensorflow as tf
 
 from converters import custom as _custom
 from converters import dtypes as _dt
+from converters import sparse as _sp
 from converters.graph import guard_flag
 from converters.infer import fmt
 from .base import MXNetError
 from .context import Context
 from .ndarray import ndarray as _nd
+from .ndarray.sparse_var import RowSparseVarNDArray
 from . import random as _random
 from . import write_epoch as _write_epoch
 from .profiler.recorder import span as _profile_span
@@ -65,6 +67,14 @@ def _new_array(shape, dtype, ctx):
     with tf.device(ctx.tf_device):
         var = tf.Variable(tf.zeros(shape, _dt.to_tf(dtype)), trainable=False)
     return _nd.NDArray(_nd.Storage(var=var, ctx=ctx))
+
+
+def _new_grad(shape, dtype, ctx, row_sparse):
+    """A gradient array: row_sparse (held in variables of open length, see
+    ndarray/sparse_var.py) for a weight MXNet gives a row_sparse gradient, else dense."""
+    if row_sparse:
+        return RowSparseVarNDArray.zeros(shape, dtype, ctx)
+    return _new_array(shape, dtype, ctx)
 
 
 def _node_ctx(node, ctx, group2ctx):
@@ -158,8 +168,21 @@ class Executor:
         self.aux_arrays = list(aux_arrays)
         self._grad_req = dict(grad_req)
         self._arg_vars = [_as_storage_var(a, self._ctx) for a in self.arg_arrays]
-        self._grad_vars = [None if g is None else _as_storage_var(g, self._ctx)
-                           for g in self.grad_arrays]
+        # row_sparse gradients (Embedding(sparse_grad=True) / SparseEmbedding weights): their
+        # arrays hold (row ids, rows) variables, written with only the rows a batch touches
+        self._rsp_grads = set()
+        self._lookup_only = _sp.sparse_grad_weights(self._fn.order)
+        self._grad_vars = []
+        for i, (n, g) in enumerate(zip(self._arg_names, self.grad_arrays)):
+            if isinstance(g, RowSparseVarNDArray):
+                if self._grad_req[n] == 'add':
+                    raise MXNetError("the row_sparse gradient of %r supports grad_req 'write' "
+                                     "only, not 'add' (as MXNet's Embedding with sparse_grad)"
+                                     % n)
+                self._rsp_grads.add(i)
+                self._grad_vars.append(g._var)
+            else:
+                self._grad_vars.append(None if g is None else _as_storage_var(g, self._ctx))
         self._aux_vars = [_as_storage_var(a, self._ctx) for a in self.aux_arrays]
         self._arg_index = {n: i for i, n in enumerate(self._arg_names)}
         self._aux_index = {n: i for i, n in enumerate(self._aux_names)}
@@ -236,6 +259,7 @@ class Executor:
                                  ', '.join(missing), {k: v for k, v in shapes.items()}))
         arg_names = [n.name for n in args_n]
         reqs = cls._grad_req_dict(grad_req, arg_names)
+        rsp = {n for n in _sp.sparse_grad_weights(order) if reqs.get(n) == 'write'}
         shared = shared_exec.arg_dict if shared_exec is not None else {}
         shared_aux = shared_exec.aux_dict if shared_exec is not None else {}
         shared_grad = shared_exec.grad_dict if shared_exec is not None else {}
@@ -248,14 +272,17 @@ class Executor:
                 args.append(cand)
                 g = shared_grad.get(n.name)
                 if reqs[n.name] != 'null':
-                    grads.append(g if g is not None and g.shape == shape
-                                 else _new_array(shape, dt, _node_ctx(n, ctx, group2ctx)))
+                    same = g is not None and g.shape == shape and \
+                        isinstance(g, RowSparseVarNDArray) == (n.name in rsp)
+                    grads.append(g if same else _new_grad(shape, dt, _node_ctx(n, ctx, group2ctx),
+                                                          n.name in rsp))
                 else:
                     grads.append(None)
                 continue
             place = _node_ctx(n, ctx, group2ctx)
             args.append(_new_array(shape, dt, place))
-            grads.append(_new_array(shape, dt, place) if reqs[n.name] != 'null' else None)
+            grads.append(_new_grad(shape, dt, place, n.name in rsp)
+                         if reqs[n.name] != 'null' else None)
         for n in aux_n:
             shape, dt = res.shape(n), res.dtype(n) or 'float32'
             cand = shared_aux.get(n.name)
@@ -453,7 +480,7 @@ class Executor:
         self._assign_feeds(feeds)
         targets = self._grad_targets()
         with tf.GradientTape(persistent=False, watch_accessed_variables=False) as tape:
-            vals = self._values(feeds)
+            vals = self._values(feeds) if monitor else self._grad_values()
             watched = []
             for i in targets:
                 t = vals[self._arg_names[i]]
@@ -489,6 +516,24 @@ class Executor:
             grads = dict(zip(watched, gs))
         return outs, grads, updates
 
+    def _grad_values(self):
+        """Traced: ``_values`` for a training step, except that a weight read only by lookups
+        and given a row_sparse gradient is passed as its variable: its lookups then read their
+        rows from it (ResourceGather) and its gradient is an IndexedSlices of those rows. A
+        dense read would copy the whole table once the variable has been updated row by row
+        (TF copies on read a variable that sparse ops have written)."""
+        rows = {self._arg_names[i] for i in self._rsp_grads} & self._lookup_only
+        vals = {}
+        for names, variables in ((self._arg_names, self._arg_vars),
+                                 (self._aux_names, self._aux_vars)):
+            for n, v in zip(names, variables):
+                if n in rows:
+                    vals[n] = v
+                    continue
+                with tf.device(v.device):
+                    vals[n] = v.read_value()
+        return vals
+
     def _write_grads(self, grads):
         """Traced: store gradients per grad_req (write, or add to the stored value); returns
         the gradient each parameter's update uses (the accumulated one for 'add')."""
@@ -496,6 +541,18 @@ class Executor:
         for i in self._grad_targets():
             var = self._grad_vars[i]
             g = grads.get(i)
+            if i in self._rsp_grads:
+                # the rows a lookup touched (a gather's gradient is tf.IndexedSlices): ids
+                # ascending, repeats summed -- never a table-sized tensor
+                if isinstance(g, tf.IndexedSlices):
+                    g = _sp.slices_to_rsp(g, var.shape)
+                    g = _sp.make_rsp(g.indices, tf.cast(g.values, var.dtype), var.shape)
+                else:
+                    g = _sp.empty(_sp.RSP, var.shape, var.dtype) if g is None else \
+                        _sp.dense_to_rsp(tf.cast(g, var.dtype))
+                var.assign(g)
+                final[i] = g
+                continue
             g = tf.zeros(var.shape, var.dtype) if g is None else tf.cast(g, var.dtype)
             if self._grad_req[self._arg_names[i]] == 'add':
                 var.assign_add(g)
@@ -921,8 +978,9 @@ class Executor:
                                  'partial_shaping=True to allow it' % (n.name, fmt(old.shape),
                                                                       fmt(shape)))
             args.append(_new_array(shape, old._s.dtype, old.context))
-            grads.append(None if self.grad_arrays[i] is None
-                         else _new_array(shape, old._s.dtype, old.context))
+            g = self.grad_arrays[i]
+            grads.append(None if g is None else _new_grad(
+                shape, old._s.dtype, old.context, isinstance(g, RowSparseVarNDArray)))
         for i, n in enumerate(aux_n):
             shape = res.shape(n)
             old = self.aux_arrays[i]

@@ -475,14 +475,16 @@ class Module(BaseModule):
         configuration takes the per-parameter path: a Python optimizer, a kvstore whose push
         is overridden, or several devices with the updates done per device."""
         group = self._exec_group
-        if self._sparse:   # row_sparse gradients: the eager update, row by row
-            return None
+        if self._sparse and not self._sparse_compiles():
+            return None     # row_sparse weights or dense-computed gradients: the eager path
         if self._update_on_kvstore:
             kv = self._kvstore
             if kv._updater is None or type(kv).push is not _KVStore.push:
                 return None
             updater, keys, store = kv._updater, list(group.param_names), kv._stored
             cluster = kv._strategy
+            if cluster is not None and self._sparse:
+                return None     # several workers sum row_sparse gradients densely (kvstore)
         elif self._kvstore is None and len(group.execs) == 1:
             updater, keys, store = self._updater, self._updater_keys(), None
             cluster = None
@@ -497,6 +499,15 @@ class Module(BaseModule):
             st = TrainStep(group.execs, updater, group.param_names, keys, store, cluster)
             self._train_step = st
         return st
+
+    def _sparse_compiles(self):
+        """Whether the compiled step takes this sparse module: no row_sparse weights (their
+        rows come from prepare's pulls) and every row_sparse gradient the executor's own."""
+        group = self._exec_group
+        return not self._sparse.row_sparse and all(
+            g is None or g.stype == 'row_sparse'
+            for name, grads in zip(group.param_names, group.grad_arrays)
+            if name in self._sparse.grads for g in grads)
 
     def _compiled_step(self):
         """Run the update as one compiled call (fused with every device's deferred
@@ -563,8 +574,8 @@ class Module(BaseModule):
     def _sparse_grads(self, name, grad_list):
         """``grad_list`` as row_sparse gradients holding the rows the last batch touched, when
         MXNet's gradient of ``name`` is row_sparse (sparse_params.py); else as it is."""
-        if name not in self._sparse.grads:
-            return grad_list
+        if name not in self._sparse.grads or all(g.stype == 'row_sparse' for g in grad_list):
+            return grad_list    # not row_sparse in MXNet, or already (the executor's own)
         rows = self._sparse.rows(name, self._sparse_inputs, grad_list)
         return [row_sparse_grad(g, rows) for g in grad_list]
 

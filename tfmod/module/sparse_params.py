@@ -5,9 +5,11 @@ MXNet gives a parameter a row_sparse gradient when it is ``Embedding(sparse_grad
 ``contrib.SparseEmbedding``'s weight (the rows are the batch's distinct ids -- evaluated from
 the graph when the ids are computed, as wide_deep's split of its dense input) or a
 ``Variable(stype='row_sparse')`` (for ``dot(csr data, weight)``: the csr batch's distinct column
-ids). tfmod computes the gradient
-densely and hands the optimizer a row_sparse gradient holding exactly those rows, so its lazy
-update touches the rows MXNet's does. A row_sparse weight whose rows come from elsewhere in the
+ids). A lookup weight's gradient is row_sparse in the executor itself (executor.py: only the
+batch's rows are computed, and the compiled training step updates only those). The other
+gradients are computed densely, and the optimizer is handed a row_sparse gradient holding
+exactly the rows MXNet's holds, so its lazy update touches the rows MXNet's does; a row_sparse
+weight whose rows come from elsewhere in the
 graph takes the rows where the dense gradient is nonzero.
 """
 import json

@@ -36,6 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from converters import custom as _custom
+from converters import sparse as _sp
 from ..kvstore import collective as _collective
 from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state
@@ -79,6 +80,21 @@ def _rebuild(state, flat_iter):
     return next(flat_iter)
 
 
+def _lazy_step(opt, wvar, state_vars, state, g, args):
+    """MXNet's lazy update in the compiled step: the optimizer's step on the rows row_sparse
+    gradient ``g`` stores, read from and scattered into the weight's and states' variables
+    (the other rows untouched, nothing table-sized made) -> the new rows."""
+    ids = g.indices
+    st_rows = _rebuild(state, iter([v.sparse_read(ids) for v in state_vars]))
+    w_rows = wvar.sparse_read(ids)
+    new_w, new_st, _ = opt._tf_update(w_rows, tf.cast(g.values, w_rows.dtype), st_rows, *args)
+    new_w = tf.cast(new_w, wvar.dtype)
+    wvar.scatter_nd_update(ids[:, None], new_w)
+    for v, t in zip(state_vars, flatten_state(new_st) if new_st is not None else []):
+        v.scatter_nd_update(ids[:, None], tf.cast(t, v.dtype))
+    return new_w
+
+
 class _Replicas:
     """Runs a per-replica function and sums per-replica values: on a strategy, or (devices
     repeated) one replica after the other."""
@@ -110,29 +126,46 @@ class _Replicas:
         return [tf.nest.pack_sequence_as(res, [v[k] for v in local])
                 for k in range(len(self.devices))]
 
-    def sum_to(self, per_replica, dests):
+    def sum_to(self, per_replica, dests, rows=None):
         """Sum each target's per-replica gradients onto the device of its destination
-        variable (``per_replica[k][j]``: replica k's gradient of target j)."""
+        variable (``per_replica[k][j]``: replica k's gradient of target j); ``rows[j]`` says
+        target j's gradients are row_sparse contents, summed as such."""
         n = len(self.devices)
         if n == 1:
             return list(per_replica[0])
         s = self.strategy
-        if s is None:
-            out = []
-            for j, d in enumerate(dests):
+        out = []
+        for j, d in enumerate(dests):
+            parts = [g[j] for g in per_replica]
+            if rows is not None and rows[j]:
+                out.append(_rows_sum(parts, d))
+            elif s is None:
                 with tf.device(d.device):
-                    out.append(tf.add_n([tf.identity(g[j]) for g in per_replica]))
-            return out
+                    out.append(tf.add_n([tf.identity(g) for g in parts]))
+            else:
+                out.append(self._reduce(parts, d))
+        return out
+
+    def _reduce(self, parts, dest):
+        """The strategy's sum of one parameter's per-replica gradients onto ``dest``'s device
+        (one reduction per parameter: batch_reduce_to would only warn, on every trace, that the
+        destinations differ from the replicas' devices)."""
         from tensorflow.python.distribute import values as _values
-        # one reduction per parameter onto its weight's device (batch_reduce_to would only
-        # warn, on every trace, that the destinations differ from the replicas' devices)
+        s = self.strategy
         with s.scope():
-            reduced = [s.extended.reduce_to(
-                tf.distribute.ReduceOp.SUM,
-                _values.PerReplica(tuple(per_replica[k][j] for k in range(n))), d)
-                for j, d in enumerate(dests)]
-        return [r if not isinstance(r, _values.DistributedValues) else
-                s.experimental_local_results(r)[0] for r in reduced]
+            r = s.extended.reduce_to(tf.distribute.ReduceOp.SUM,
+                                     _values.PerReplica(tuple(parts)), dest)
+        return s.experimental_local_results(r)[0] \
+            if isinstance(r, _values.DistributedValues) else r
+
+
+def _rows_sum(parts, dest):
+    """The sum of several replicas' row_sparse gradients on ``dest``'s device: their rows
+    concatenated, then repeated rows summed (a kvstore's row_sparse sum), never dense."""
+    with tf.device(dest.device):
+        both = tf.IndexedSlices(tf.concat([tf.identity(p.values) for p in parts], 0),
+                                tf.concat([tf.identity(p.indices) for p in parts], 0))
+        return _sp.slices_to_rsp(both, tuple(dest.shape))
 
 
 class TrainStep:
@@ -209,6 +242,9 @@ class TrainStep:
         ctx = weights[0].context if weights else execs[0]._ctx
         opt._set_current_context(ctx.device_id)
         lrs, wds, ts, hnames, hvals, per_param = opt._step_scalars(keys)
+        # row_sparse gradients updated lazily (their rows only), as the eager path decides
+        lazy = tuple(pos in execs[0]._rsp_grads and opt._lazy_for(k, w)
+                     for (k, pos), w in zip(targets, weights))
         pnames = tuple(sorted(per_param))
         pvals = np.asarray([per_param[n] for n in pnames], np.float64).reshape(
             len(pnames), len(keys))
@@ -221,14 +257,15 @@ class TrainStep:
             self.check_finite = False       # the last flag was never read: the guard is gone
         # outputs are in the check only when forward/backward is fused into the call
         check = self.check_finite and self.cluster is None and fused
-        key = (fused, check, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
+        key = (fused, check, lazy, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
                tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
                tuple(id(w._s) for w in weights), tuple(id(e) for e in execs),
                None if not fused else (tuple(tuple(sorted(s['feeds'])) for s in steps),
                                        tuple(h is None for h in heads)))
         entry = self._cache.get(key)
         if entry is None:
-            entry = [self._build(fused, targets, states, weights, hnames, pnames, check), None]
+            entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check),
+                     None]
             self._cache[key] = entry
         vec = tf.constant(np.concatenate([
             np.asarray(lrs, np.float64), np.asarray(wds, np.float64), np.asarray(ts, np.float64),
@@ -258,7 +295,7 @@ class TrainStep:
                 exe._set_outputs(o)
                 exe._call_monitor()
 
-    def _build(self, fused, targets, states, weights, hnames, pnames, check=False):
+    def _build(self, fused, targets, states, weights, hnames, pnames, lazy, check=False):
         from ..executor import _as_storage_var
         execs = self.execs
         opt = self.opt
@@ -269,6 +306,7 @@ class TrainStep:
         state_vars = [_state_vars(s, w.context) for s, w in zip(states, weights)]
         own = self.store is None      # the executor's weight is the one updated
         n, nh = len(targets), len(hnames)
+        sparse = [pos in execs[0]._rsp_grads for _, pos in targets]
         self_ = self
 
         def replica_grads(k, feeds, seeds, heads):
@@ -284,7 +322,7 @@ class TrainStep:
         def local_grads(feeds, seeds, heads):
             """Every local replica's forward/backward; their gradients summed per parameter."""
             res = replicas.run(lambda k: replica_grads(k, feeds, seeds, heads))
-            return [r[0] for r in res], replicas.sum_to([r[1] for r in res], masters)
+            return [r[0] for r in res], replicas.sum_to([r[1] for r in res], masters, sparse)
 
         def update(summed, vec):
             """The optimizer step on each parameter's owned weight; replicas get the result."""
@@ -296,26 +334,40 @@ class TrainStep:
             for j, ((_, pos), st, svs, mvar, g) in enumerate(
                     zip(targets, states, state_vars, masters, summed)):
                 with tf.device(mvar.device):
-                    st_t = _rebuild(st, iter([v.read_value() for v in svs]))
                     hp_j = dict(hp)
                     hp_j.update({name: phv[i, j] for i, name in enumerate(pnames)})
-                    new_w, new_st, new_g = opt._tf_update(mvar.read_value(), g, st_t, lrs[j],
-                                                          wds[j], ts[j], hp_j)
-                    new_w = tf.cast(new_w, mvar.dtype)
-                    mvar.assign(new_w)
+                    if isinstance(g, tf.IndexedSlices) and not lazy[j]:
+                        # a gather's gradient (rows repeat: summed), or a row_sparse one that
+                        # a non-lazy update reads dense, as MXNet's does
+                        g = tf.convert_to_tensor(g)
+                    if isinstance(g, tf.IndexedSlices):
+                        ids = g.indices
+                        new_w = _lazy_step(opt, mvar, svs, st, g, (lrs[j], wds[j], ts[j], hp_j))
+                        new_g = None
+                    else:
+                        ids = None
+                        st_t = _rebuild(st, iter([v.read_value() for v in svs]))
+                        new_w, new_st, new_g = opt._tf_update(mvar.read_value(), g, st_t,
+                                                              lrs[j], wds[j], ts[j], hp_j)
+                        new_w = tf.cast(new_w, mvar.dtype)
+                        mvar.assign(new_w)
+                        for v, t in zip(svs, flatten_state(new_st) if new_st is not None
+                                        else []):
+                            v.assign(tf.cast(t, v.dtype))
                     updated.append(new_w)
-                    for v, t in zip(svs, flatten_state(new_st) if new_st is not None else []):
-                        v.assign(tf.cast(t, v.dtype))
                 if own:
                     if new_g is not None:  # an in-place gradient rescale (AdaDelta)
                         gvar = execs[0]._grad_vars[pos]
                         gvar.assign(tf.cast(new_g, gvar.dtype))
                     continue
-                for exe in execs:   # every replica pulls the new weight
+                for exe in execs:   # every replica pulls the new weight (its changed rows)
                     wvar = exe._arg_vars[pos]
                     if wvar is not mvar:
                         with tf.device(wvar.device):
-                            wvar.assign(tf.identity(new_w))
+                            if ids is None:
+                                wvar.assign(tf.identity(new_w))
+                            else:
+                                wvar.scatter_nd_update(ids[:, None], tf.identity(new_w))
             return updated
 
         def compiled(fn):
