@@ -4,9 +4,9 @@
     python tools/op_table.py --check    # exits 1 if README.md is out of date (used by a test)
 
 Lists every implemented MXNet op by family (the converters module that defines it) with its
-aliases, counts them against MXNet 1.9.1's registered ops (recorded in
-converters/signatures.json; the NumPy-interface ``_np*``/``_npi*``/``_npx*`` operators and the
-backward ops are counted apart), and lists the legacy ops not implemented yet.
+aliases and the ops with sparse storage rules, counts them against MXNet 1.9.1's registered ops
+(recorded in converters/signatures.json; the NumPy-interface ``_np*``/``_npi*``/``_npx*``
+operators and the backward ops are counted apart), and lists the legacy ops not implemented yet.
 """
 import os
 import sys
@@ -39,14 +39,26 @@ def build():
              'results recorded from MXNet 1.9.1 (tests/fixtures).'
              % (len(done_legacy), len(legacy), len(names),
                 sum(1 for n in sigs if _numpy_interface(n))),
-             '', '| family | ops (aliases in parentheses) |', '|---|---|']
+             '', 'The sparse column lists the ops that take csr / row_sparse inputs as such and '
+             'give '
+             'MXNet 1.9.1\'s output storage type (a storage-type rule on the op\'s registry '
+             'entry); the other ops read sparse inputs as dense, as MXNet\'s storage fallback '
+             'does.', '',
+             '| family | ops (aliases in parentheses) | sparse storage |', '|---|---|---|']
     for fam in sorted(fams):
         cells = []
         for od in sorted(fams[fam], key=lambda o: o.name.lower()):
             al = [a for a in od.aliases if not _numpy_interface(a)]
             cells.append('`%s`%s' % (od.name, (' (%s)' % ', '.join('`%s`' % a for a in al))
                                      if al else ''))
-        lines.append('| %s | %s |' % (fam, ', '.join(cells)))
+        sparse = ['`%s`' % n for n in sorted(od.name for od in fams[fam] if od.sparse is not None)]
+        # row_sparse weight gradients (MXNet's ``sparse_grad`` lookups): the executor's part
+        sparse += sorted('`%s` (row_sparse gradient)' % od.name for od in fams[fam]
+                         if od.name == '_contrib_SparseEmbedding' or any(
+                             p[0] == 'sparse_grad'
+                             for p in sigs.get(od.name, {}).get('params', ())))
+        lines.append('| %s | %s | %s |' % (fam, ', '.join(cells),
+                                           ', '.join(sparse) or '-'))
     missing = sorted(n for n in legacy if n not in ops)
     lines += ['', 'Not implemented yet (%d): %s' % (len(missing),
                                                     ', '.join('`%s`' % m for m in missing)), '']
