@@ -17,6 +17,7 @@ adj < stride; ``target_shape`` overrides pad/adj: t = natural - target, pad = ce
 import tensorflow as tf
 
 from .base import MXNetError
+from . import fold as _fold
 from . import layout as _layout
 from .registry import op
 
@@ -302,7 +303,11 @@ def convolution(ctx, p, data, weight, bias=None):
     if bias is not None:
         _check_param_shape('Convolution', 'bias', bias, (p.num_filter,))
         # BiasAdd (not AddV2): Grappler fuses Conv2D + BiasAdd (+ Relu) into one kernel
-        y = tf.nn.bias_add(y, bias) if y.dtype == bias.dtype else y + bias
+        if y.dtype == bias.dtype:
+            plain, y = y, tf.nn.bias_add(y, bias)
+            _fold.remember_bias(ctx, y, plain, bias)
+        else:
+            y = y + bias
     return y if last else to_first(y, nd, ctx)
 
 
