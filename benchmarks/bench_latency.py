@@ -3,8 +3,9 @@
     python benchmarks/bench_latency.py --mxnet PYTHON [--models resnet50_v1,squeezenet1.0,...]
                                        [--calls 200] [--dir DIR]
 
-The networks are what users load: MXNet 1.9.1's Gluon model zoo (``gluon.model_zoo.vision``)
-and a Gluon text model, given random weights (no download), hybridized and exported with
+The networks are what users load: MXNet 1.9.1's Gluon model zoo (``gluon.model_zoo.vision``),
+GoogLeNet and an FCN segmentation net written with Gluon (see ``vision_net``), and a Gluon text
+model, given random weights (no download), hybridized and exported with
 ``HybridBlock.export`` into a temporary directory (or ``--dir``, reused when the files are
 there) by the MXNet interpreter given with ``--mxnet``. Each (implementation, model) then runs
 in a fresh process, the two implementations interleaved per model: load the checkpoint, bind
@@ -27,10 +28,76 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 # name -> input shape at batch 1 (token ids for the text models)
 MODELS = {'resnet50_v1': (1, 3, 224, 224), 'squeezenet1.0': (1, 3, 224, 224),
+          'googlenet': (1, 3, 224, 224), 'fcn_resnet50': (1, 3, 224, 224),
           'inceptionv3': (1, 3, 299, 299), 'mobilenet1.0': (1, 3, 224, 224),
           'bilstm': (1, 32), 'bigru': (1, 32)}
-DEFAULT = 'resnet50_v1,squeezenet1.0,bilstm,bigru'
+DEFAULT = 'resnet50_v1,squeezenet1.0,googlenet,fcn_resnet50,bilstm,bigru'
 VOCAB = 5000
+# GoogLeNet's inception blocks: 1x1, 1x1 -> 3x3, 1x1 -> 3x3 (GluonCV's stand-in for the 5x5),
+# 3x3 max pool -> 1x1 channels; None marks a 3x3 stride-2 max pool between blocks
+GOOGLENET = [(64, 96, 128, 16, 32, 32), (128, 128, 192, 32, 96, 64), None,
+             (192, 96, 208, 16, 48, 64), (160, 112, 224, 24, 64, 64),
+             (128, 128, 256, 24, 64, 64), (112, 144, 288, 32, 64, 64),
+             (256, 160, 320, 32, 128, 128), None, (256, 160, 320, 32, 128, 128),
+             (384, 192, 384, 48, 128, 128)]
+
+
+def vision_net(mx, name):
+    """A Gluon vision net: the model zoo's, or GoogLeNet (Inception v1 with BatchNorm, as
+    GluonCV's) and an FCN segmentation net (ResNet-50 v1 body, FCN head, bilinear upsampling
+    to the input size), which MXNet's own zoo lacks."""
+    from mxnet import gluon
+    from mxnet.gluon import nn
+
+    def conv(channels, kernel, stride=1, pad=0):
+        blk = nn.HybridSequential(prefix='')
+        blk.add(nn.Conv2D(channels, kernel, stride, pad, use_bias=False),
+                nn.BatchNorm(epsilon=0.001), nn.Activation('relu'))
+        return blk
+
+    class Inception(gluon.HybridBlock):
+        def __init__(self, c1, c3r, c3, c5r, c5, cp, **kw):
+            super().__init__(**kw)
+            with self.name_scope():
+                self.b1 = conv(c1, 1)
+                self.b2 = nn.HybridSequential(prefix='')
+                self.b2.add(conv(c3r, 1), conv(c3, 3, pad=1))
+                self.b3 = nn.HybridSequential(prefix='')
+                self.b3.add(conv(c5r, 1), conv(c5, 3, pad=1))
+                self.b4 = nn.HybridSequential(prefix='')
+                self.b4.add(nn.MaxPool2D(3, 1, 1), conv(cp, 1))
+
+        def hybrid_forward(self, F, x):
+            return F.concat(self.b1(x), self.b2(x), self.b3(x), self.b4(x), dim=1)
+
+    class FCN(gluon.HybridBlock):
+        def __init__(self, classes=21, **kw):
+            super().__init__(**kw)
+            with self.name_scope():
+                body = gluon.model_zoo.vision.get_model('resnet50_v1', pretrained=False)
+                self.body = nn.HybridSequential(prefix='')
+                for layer in body.features[:-1]:      # without the global pooling
+                    self.body.add(layer)
+                self.head = nn.HybridSequential(prefix='')
+                self.head.add(conv(512, 3, pad=1), nn.Dropout(0.1), nn.Conv2D(classes, 1))
+
+        def hybrid_forward(self, F, x):
+            size = MODELS['fcn_resnet50'][2:]
+            return F.contrib.BilinearResize2D(self.head(self.body(x)), height=size[0],
+                                              width=size[1])
+
+    if name == 'fcn_resnet50':
+        return FCN(prefix='fcn_')
+    if name != 'googlenet':
+        return gluon.model_zoo.vision.get_model(name, pretrained=False)
+    net = nn.HybridSequential(prefix='googlenet_')
+    with net.name_scope():
+        net.add(conv(64, 7, 2, 3), nn.MaxPool2D(3, 2, ceil_mode=True), conv(64, 1),
+                conv(192, 3, pad=1), nn.MaxPool2D(3, 2, ceil_mode=True))
+        for spec in GOOGLENET:
+            net.add(nn.MaxPool2D(3, 2, ceil_mode=True) if spec is None else Inception(*spec))
+        net.add(nn.GlobalAvgPool2D(), nn.Flatten(), nn.Dropout(0.4), nn.Dense(1000))
+    return net
 
 
 def export(mx, name, prefix):
@@ -53,7 +120,7 @@ def export(mx, name, prefix):
                 return self.out(F.max(self.rnn(self.emb(x)), axis=1))
         net = TextRNN(prefix='text_')
     else:
-        net = gluon.model_zoo.vision.get_model(name, pretrained=False)
+        net = vision_net(mx, name)
     net.initialize(mx.init.Xavier(magnitude=2.0))
     net.hybridize()
     net(mx.nd.array(make_input(name, np.random.RandomState(0))))

@@ -17,6 +17,7 @@ adj < stride; ``target_shape`` overrides pad/adj: t = natural - target, pad = ce
 import tensorflow as tf
 
 from .base import MXNetError
+from . import fold as _fold
 from . import layout as _layout
 from .registry import op
 
@@ -302,7 +303,11 @@ def convolution(ctx, p, data, weight, bias=None):
     if bias is not None:
         _check_param_shape('Convolution', 'bias', bias, (p.num_filter,))
         # BiasAdd (not AddV2): Grappler fuses Conv2D + BiasAdd (+ Relu) into one kernel
-        y = tf.nn.bias_add(y, bias) if y.dtype == bias.dtype else y + bias
+        if y.dtype == bias.dtype:
+            plain, y = y, tf.nn.bias_add(y, bias)
+            _fold.remember_bias(ctx, y, plain, bias)
+        else:
+            y = y + bias
     return y if last else to_first(y, nd, ctx)
 
 
@@ -400,11 +405,19 @@ def _deconv_depthwise(x, w, out_spatial, full_spatial, stride, pad):
     return y[(slice(None),) + tuple(slice(pad[i], pad[i] + out_spatial[i]) for i in range(2))]
 
 
-def deconv_nd(x, weight, kernel, stride, dilate, pad, adj, groups, num_filter):
-    """MXNet deconvolution of channels-last x (N,*S,C) with MXNet weight (C, F/g, *k)."""
+def deconv_filter(weight, dilate):
+    """MXNet's deconvolution weight (C, F/g, *k) as TF's transposed-conv filter (*k', F/g, C),
+    k' the dilated kernel: a function of the weight alone (cached by inference calls)."""
+    nd = len(dilate)
+    return dilate_kernel(tf.transpose(weight, list(range(2, nd + 2)) + [1, 0]), dilate)
+
+
+def deconv_nd(x, w, kernel, stride, dilate, pad, adj, groups, num_filter):
+    """MXNet deconvolution of channels-last x (N,*S,C) with filter w = deconv_filter(weight,
+    dilate) (*k', F/g, C)."""
     nd = len(stride)
     if nd == 1:
-        y = deconv_nd(tf.expand_dims(x, 1), tf.expand_dims(weight, 2), (1,) + tuple(kernel),
+        y = deconv_nd(tf.expand_dims(x, 1), tf.expand_dims(w, 0), (1,) + tuple(kernel),
                       tuple(stride) * 2, (1,) + tuple(dilate), (0,) + tuple(pad),
                       (0,) + tuple(adj), groups, num_filter)
         return tf.squeeze(y, 1)
@@ -416,9 +429,6 @@ def deconv_nd(x, weight, kernel, stride, dilate, pad, adj, groups, num_filter):
         raise MXNetError('Deconvolution: output size %s is not positive (pad %s too large)'
                          % (tuple(out), tuple(pad)))
     full = [natural[i] + adj[i] for i in range(nd)]
-    # (C, F/g, *k) -> (*k, F/g, C): TF's transposed-conv filter is (*k, out, in).
-    w = tf.transpose(weight, list(range(2, nd + 2)) + [1, 0])
-    w = dilate_kernel(w, dilate)
     fg = num_filter // groups
     if groups == 1:
         return _conv_transpose_plain(x, w, out, full, stride, pad)
@@ -468,13 +478,18 @@ def deconvolution(ctx, p, data, weight, bias=None):
     fg = p.num_filter // p.num_group
     if last:
         _check_param_shape('Deconvolution', 'weight', weight, (c,) + tuple(p.kernel) + (fg,))
-        weight = tf.transpose(weight, [0, nd + 1] + list(range(1, nd + 1)))
         x = data
     else:
         _check_param_shape('Deconvolution', 'weight', weight, (c, fg) + tuple(p.kernel))
         x = to_last(data, nd, ctx)
-    y = deconv_nd(x, weight, tuple(p.kernel), stride, dilate, pad, adj, p.num_group,
-                  p.num_filter)
+
+    def tf_filter(wt):
+        if last:    # (C, *k, F/g) -> (C, F/g, *k)
+            wt = tf.transpose(wt, [0, nd + 1] + list(range(1, nd + 1)))
+        return deconv_filter(wt, dilate)
+    # cached across inference calls (LowerContext.prepared), as Convolution's kernel
+    w = ctx.prepared(1, ('deconv_filter', last) + tuple(dilate), tf_filter, weight)
+    y = deconv_nd(x, w, tuple(p.kernel), stride, dilate, pad, adj, p.num_group, p.num_filter)
     target = tuple(p.target_shape or ())
     if target and any(t != 0 for t in target):
         got = _shape(y)[1:-1]

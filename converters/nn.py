@@ -39,7 +39,8 @@ def fully_connected(ctx, p, data, weight, bias=None):
     else:
         y = tf.tensordot(data, weight, [[len(shape) - 1], [1]])
     if bias is not None:
-        y = y + bias
+        # BiasAdd (not AddV2): Grappler fuses MatMul + BiasAdd (+ Relu) into one kernel
+        y = tf.nn.bias_add(y, bias) if y.dtype == bias.dtype and bias.shape.rank == 1 else y + bias
     return y
 
 

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from . import dtypes as _dt
 from .base import MXNetError
+from . import fold as _fold
 from . import layout as _layout
 from .registry import op
 
@@ -127,8 +128,14 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
             data.dtype == tf.float32 and c is not None:
         # Inference: TF's fused kernel on the channels-last layout, which Grappler's remapper
         # fuses with the convolution before it (and a relu after it).
+        xl, mean_in = _layout.channels_last(ctx, data, 2), moving_mean
+        folded = _fold.pre_bias(ctx, xl)
+        if folded is not None and folded[1].dtype == pdt:
+            # a biased convolution's output: BN(z + b) with mean m is BN(z) with mean m - b,
+            # which Grappler fuses into the convolution (converters/fold.py)
+            xl, mean_in = folded[0], moving_mean - folded[1]
         y = tf.raw_ops.FusedBatchNormV3(
-            x=_layout.channels_last(ctx, data, 2), scale=g, offset=beta, mean=moving_mean,
+            x=xl, scale=g, offset=beta, mean=mean_in,
             variance=moving_var, epsilon=p.eps, data_format='NHWC', is_training=False)[0]
         out = _layout.channels_first(ctx, y, 2)
     if out is None:

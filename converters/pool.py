@@ -165,6 +165,17 @@ def _onednn_avg_backward(p, dtype, kernel, stride, pad, out, include):
             all((o + 2 * q - k) % s == 0 for o, q, k, s in zip(out, pad, kernel, stride)))
 
 
+def _same_pads(spatial, kernel, stride, out, pads):
+    """Are TF's 'SAME' output sizes and (before, after) paddings exactly ``out`` and
+    ``pads`` (MXNet's padding plus the 'full' convention's overhang) in every spatial dim?"""
+    for i, (n, k, s) in enumerate(zip(spatial, kernel, stride)):
+        o = -(-n // s)
+        total = max((o - 1) * s + k - n, 0)
+        if o != out[i] or [total // 2, total - total // 2] != list(pads[i + 1]):
+            return False
+    return True
+
+
 def pool_nd(x, p):
     """MXNet Pooling on channels-last x (N, *S, C)."""
     nd = len(x.shape) - 2
@@ -201,6 +212,9 @@ def pool_nd(x, p):
     pads = [[0, 0]] + [[pad[i], pad[i] + extra[i]] for i in range(nd)] + [[0, 0]]
     padded = any(pad) or any(extra)
     if p.pool_type == 'max':
+        if padded and _native_max_ok(x) and _same_pads(spatial, kernel, stride, out, pads):
+            # TF's 'SAME' max pooling skips the padding as -inf padding would: no padded copy
+            return tf.nn.max_pool(x, list(kernel), list(stride), 'SAME')
         if padded:
             x = tf.pad(x, pads, constant_values=_lowest(x.dtype))
         if _native_max_ok(x):
@@ -316,8 +330,9 @@ def upsampling(ctx, p, *inputs):
         _conv._check_param_shape('UpSampling', 'weight', weight, (c, 1, k, k))
         pad = p.scale // 2  # = ceil((scale - 1) / 2)
         x = _conv.to_last(data, 2)
-        y = _conv.deconv_nd(x, weight, (k, k), (p.scale,) * 2, (1, 1), (pad, pad), (0, 0),
-                            c, c)
+        w = ctx.prepared(1, ('deconv_filter', False, 1, 1),
+                         lambda t: _conv.deconv_filter(t, (1, 1)), weight)
+        y = _conv.deconv_nd(x, w, (k, k), (p.scale,) * 2, (1, 1), (pad, pad), (0, 0), c, c)
         return _conv.to_first(y, 2)
     if len(inputs) != p.num_args:
         raise MXNetError('UpSampling: num_args=%d but %d inputs given'

@@ -97,3 +97,23 @@ def test_training_steps_refresh_the_cache(rec):
     fresh.set_params(*mod.get_params())
     assert not np.allclose(after, before, rtol=1e-3)
     np.testing.assert_allclose(after, fresh.predict(it)[1].asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_transposed_convolution_filters_are_cached():
+    """Deconvolution (dilated, grouped, 1-D) and bilinear UpSampling filters: cached once per
+    weight, refreshed after new weights are set; MXNet's outputs with both weight sets
+    (tests/fixtures/perf/deconv_predict.npz, tools/record_deconv_predict.py)."""
+    from support import deconv_cache_net as D
+    rec = np.load(os.path.join(os.path.dirname(FIX), 'deconv_predict.npz'))
+    ex = D.net(mx).simple_bind(mx.cpu(), data=D.SHAPE, grad_req='null')
+    ex.arg_dict['data'][:] = rec['data']
+    for k in (0, 1):
+        for n in ex.arg_dict:
+            if n != 'data':
+                ex.arg_dict[n][:] = rec['p%d_%s' % (k, n)]
+        for _ in range(2):
+            out = ex.forward(is_train=False)[0].asnumpy()
+            np.testing.assert_allclose(out, rec['out%d' % k], rtol=1e-4, atol=1e-4)
+    assert sorted(n for n, _ in ex._prep) == ['dc_1d_weight', 'dc_a_weight', 'dc_b_weight',
+                                              'dc_up_weight']
+    assert ex.trace_count == 1

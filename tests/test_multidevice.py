@@ -237,17 +237,19 @@ def test_model_parallel_ops_run_on_their_group_devices(placements):
     for pre in ('mp_', 'ex_'):
         fwd, bwd, grads = {}, {}, set()
         for name, typ, dev in placements:
-            if name.startswith(pre) and typ in ('MatMul', 'Relu', 'AddV2'):
+            if name.startswith(pre) and typ in ('MatMul', 'Relu', 'BiasAdd'):
                 fwd.setdefault(name.split('/')[0][3:], set()).add(dev)
-            if name.startswith('gradient_tape/' + pre) and typ in ('MatMul', 'Sum'):
+            if name.startswith('gradient_tape/' + pre) and typ in ('MatMul', 'BiasAddGrad'):
                 bwd.setdefault(name.split('/')[1][3:], set()).add(dev)
                 grads.add(name[len('gradient_tape/') + 3:])
         assert fwd == {'fc1': {1}, 'relu1': {1}, 'fc2': {2}}, (pre, fwd)
         assert bwd == {'fc1': {1}, 'fc2': {2}}, (pre, bwd)
-        # the weight (MatMul) and bias (Sum) gradients of both layers, fc2's data gradient
-        # (MatMul_1); fc1's data gradient only where the data has one (simple_bind's 'write')
-        want = {'fc1/MatMul/MatMul', 'fc1/add/Sum', 'fc2/MatMul/MatMul', 'fc2/MatMul/MatMul_1',
-                'fc2/add/Sum'} | ({'fc1/MatMul/MatMul_1'} if pre == 'ex_' else set())
+        # the weight (MatMul) and bias (BiasAddGrad) gradients of both layers, fc2's data
+        # gradient (MatMul_1); fc1's data gradient only where the data has one (simple_bind's
+        # 'write')
+        want = {'fc1/MatMul/MatMul', 'fc1/BiasAdd/BiasAddGrad', 'fc2/MatMul/MatMul',
+                'fc2/MatMul/MatMul_1', 'fc2/BiasAdd/BiasAddGrad'} | \
+            ({'fc1/MatMul/MatMul_1'} if pre == 'ex_' else set())
         assert grads == want, (pre, sorted(grads))
 
 
