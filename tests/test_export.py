@@ -377,7 +377,7 @@ def test_inference_form_is_the_ops_inference_forward(op, kwargs, shape):
     want = exe.forward(is_train=False)[0].asnumpy()
     plan = _plan(sym, {'data': (None,) + shape[1:]})
     assert plan.pruned_inputs == ([] if op in ('MakeLoss', 'make_loss') else ['label'])
-    got = tf.function(lambda t: plan.run({'data': t}, False)[0][0])(tf.constant(x)).numpy()
+    got = tf.function(lambda t: plan.graph({'data': t}, False)[0][0])(tf.constant(x)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
