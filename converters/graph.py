@@ -3,7 +3,9 @@
 A graph is a set of :class:`Node` objects (``op == 'null'`` for variables) reachable from a list
 of head entries ``(node, output_index)``. :class:`GraphFunction` walks it once, in the same
 depth-first post-order MXNet (nnvm) uses -- which fixes ``list_arguments()`` order -- and returns a
-callable ``values, is_train -> (outputs, updates)`` that is traced into ``tf.function``s.
+callable ``values, is_train -> (outputs, updates)`` that is traced into ``tf.function``s. The
+same interpreter serves training, executors' inference and export (``inference_forms``: loss
+layers as their registry inference forms, labels pruned; ``compute_dtype``: reduced precision).
 """
 import re
 
@@ -138,10 +140,49 @@ def node_error(node, exc, in_shapes=None):
     return MXNetError('Error in operator %s (%s)%s: %s' % (node.name, node.op, shapes, msg))
 
 
-def _scope(name):
-    """A TF name scope for a node (TF allows fewer characters than MXNet names)."""
+def scope_name(name):
+    """A node's TF name scope (TF allows fewer characters than MXNet names)."""
     cleaned = re.sub(r'[^A-Za-z0-9_.\-]', '_', name) or 'node'
     return cleaned if cleaned[0].isalnum() or cleaned[0] == '.' else 'n' + cleaned
+
+
+def inference_nodes(heads):
+    """Ids of the nodes the heads need when loss layers take their inference forms (which read
+    their data input alone): the labels and whatever only they need drop out."""
+    seen = set()
+    stack = [n for n, _ in heads]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        form = None if node.is_variable else node.opdef.inference
+        stack.extend(s for s, _ in (node.inputs[:1] if form is not None else node.inputs))
+    return seen
+
+
+def _cast_inputs(node, ins, dtype):
+    """A reduced-precision call's inputs: floating ones in ``dtype``, except the inputs the op's
+    registry entry marks as indices or lengths (OpDef.index_inputs)."""
+    names = node.input_names()
+    out = []
+    for j, t in enumerate(ins):
+        slot = names[j] if j < len(names) else None
+        if t.dtype.is_floating and t.dtype != dtype and slot not in node.opdef.index_inputs:
+            t = tf.cast(t, dtype)
+        out.append(t)
+    return out
+
+
+def _form_lowering(form, dtype):
+    """A loss layer's inference form as a lowering; a form marked ``float32`` computes in float32
+    under a reduced ``dtype`` and returns ``dtype``."""
+    if not form.float32 or dtype is None:
+        return form.lower
+
+    def lower(ctx, p, data):
+        return tf.cast(form.lower(ctx, p, tf.cast(data, tf.float32)), dtype)
+    return lower
 
 
 class LowerContext:
@@ -204,9 +245,13 @@ class GraphFunction:
     ``values`` maps every argument and auxiliary-state name to a tensor. ``outputs`` follow the
     heads; ``updates`` maps variable names to their new values (aux states after training, fixed
     BatchNorm gammas). ``internals=True`` also returns every visible node output by name.
+
+    ``inference_forms=True`` is the exported graph: each loss layer computes its registry entry's
+    inference form over its data input alone, and only the nodes that form needs run
+    (``run_order``); ``values`` then need no labels.
     """
 
-    def __init__(self, heads, placement=None):
+    def __init__(self, heads, placement=None, inference_forms=False):
         self.heads = list(heads)
         self.order = topo_order(self.heads)
         check_ops(self.order)
@@ -214,14 +259,44 @@ class GraphFunction:
         self.arg_names = [n.name for n in args]
         self.aux_names = [n.name for n in aux]
         self.placement = placement or {}
+        self.inference_forms = inference_forms
         self._index = {id(n): i for i, n in enumerate(self.order)}
-        self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.order)
+        # (position in ``order``, node) of the nodes a call runs; the position seeds the RNG
+        steps = list(enumerate(self.order))
+        if inference_forms:
+            needed = inference_nodes(self.heads)
+            steps = [(i, n) for i, n in steps if id(n) in needed]
+        self._steps = steps
+        self.run_order = [n for _, n in steps]
+        self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.run_order)
         self._out_shapes = {}
+        self._open_dims = {}
 
-    def set_inferred(self, result):
-        """Remember every node's inferred output shapes (an infer.InferResult)."""
+    def set_inferred(self, result, open_dims=None):
+        """Remember every node's inferred output shapes (an infer.InferResult). ``open_dims``:
+        {(node id, output, axis): (variable name, axis)}, the dims a creation op's output
+        (``_zeros(shape=(0, 4))``) takes from an open input dim, read at run time."""
         self._out_shapes = {id(n): [result.shape(n, k) for k in range(n.num_outputs())]
                             for n in self.order if not n.is_variable}
+        self._open_dims = dict(open_dims or {})
+
+    def _node_out_shapes(self, node, values):
+        """The node's inferred output shapes, open dims of creation ops from ``values``."""
+        shapes = self._out_shapes.get(id(node))
+        if not self._open_dims or node.inputs or shapes is None:
+            return shapes
+        out = []
+        for k, s in enumerate(shapes):
+            if s is not None:
+                dims = []
+                for ax, d in enumerate(s):
+                    src = self._open_dims.get((id(node), k, ax))
+                    if d is None and src is not None:
+                        d = tf.shape(values[src[0]])[src[1]]
+                    dims.append(d)
+                s = tuple(dims)
+            out.append(s)
+        return out
 
     def nodes_needing_grad(self, grad_args):
         """Names of op nodes whose backward runs when ``grad_args`` need gradients: those with
@@ -240,35 +315,46 @@ class GraphFunction:
         return out
 
     def __call__(self, values, is_train=False, seed=None, internals=False,
-                 aux_update_nodes=None, no_grad=False, guards=None, prepare=None):
+                 aux_update_nodes=None, no_grad=False, guards=None, prepare=None,
+                 compute_dtype=None):
         """Run the graph. ``aux_update_nodes``: if given, only these nodes may update aux
         states (the others' backward is pruned in MXNet). ``no_grad``: nothing will
         differentiate this call (inference), so lowerings may drop gradient-only work.
         ``guards``: a list (with ``no_grad``) that lowerings' fast forms append their
         NaN-when-inexact scalars to (see LowerContext.guards; ``guard_flag`` combines them).
-        ``prepare(name, key, fn)``: the caller's weight cache (LowerContext.prepared)."""
+        ``prepare(name, key, fn)``: the caller's weight cache (LowerContext.prepared).
+        ``compute_dtype``: a reduced-precision call (a float16/bfloat16 export): every op's
+        floating inputs are cast to it, index inputs excepted (OpDef.index_inputs)."""
         env = {}
         updates = {}
         layout = {}
         collected = {} if internals else None
-        for i, node in enumerate(self.order):
+        for i, node in self._steps:
             if node.is_variable:
                 try:
                     env[id(node)] = (values[node.name],)
                 except KeyError:
                     raise MXNetError('no value bound for variable %r' % node.name) from None
                 continue
-            ins = [env[id(src)][k] for src, k in node.inputs]
-            ctx = LowerContext(is_train, node, seed, i, self._out_shapes.get(id(node)), layout,
-                               no_grad, guards if no_grad else None,
+            form = node.opdef.inference if self.inference_forms else None
+            if form is None:
+                ins = [env[id(src)][k] for src, k in node.inputs]
+                lower = node.opdef.lower
+            else:
+                ins = [env[id(src)][k] for src, k in node.inputs[:1]]
+                lower = _form_lowering(form, compute_dtype)
+            if compute_dtype is not None:
+                ins = _cast_inputs(node, ins, compute_dtype)
+            ctx = LowerContext(is_train, node, seed, i, self._node_out_shapes(node, values),
+                               layout, no_grad, guards if no_grad else None,
                                prepare if no_grad else None)
             dev = self.placement.get(node.name)
             try:
-                with tf.name_scope(_scope(node.name)):
+                with tf.name_scope(scope_name(node.name)):
                     if dev is not None:
-                        out = lower_on_device(node.opdef.lower, ctx, node.params, ins, dev)
+                        out = lower_on_device(lower, ctx, node.params, ins, dev)
                     else:
-                        out = node.opdef.lower(ctx, node.params, *ins)
+                        out = lower(ctx, node.params, *ins)
             except (ValueError, TypeError, IndexError, tf.errors.OpError, MXNetError) as e:
                 raise node_error(node, e, [tuple(t.shape) for t in ins]) from None
             if not isinstance(out, (tuple, list)):

@@ -377,8 +377,42 @@ def test_inference_form_is_the_ops_inference_forward(op, kwargs, shape):
     want = exe.forward(is_train=False)[0].asnumpy()
     plan = _plan(sym, {'data': (None,) + shape[1:]})
     assert plan.pruned_inputs == ([] if op in ('MakeLoss', 'make_loss') else ['label'])
-    got = tf.function(lambda t: plan.run({'data': t}, False)[0][0])(tf.constant(x)).numpy()
+    got = tf.function(lambda t: plan.graph({'data': t}, False)[0][0])(tf.constant(x)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def test_export_graph_reads_open_dims_and_keeps_index_inputs():
+    """The exported graph is the training interpreter in its inference mode: an unrolled LSTM's
+    begin states (``_zeros(shape=(0, 7))``) take the batch size of each call, under float16
+    too, and Embedding's indices are not cast to float16 (index 2049 is not a float16)."""
+    import tensorflow as tf
+    emb = mx.sym.Embedding(mx.sym.var('data'), input_dim=2100, output_dim=6, name='emb')
+    outs, _ = mx.rnn.LSTMCell(7, prefix='l_').unroll(3, emb, layout='NTC', merge_outputs=True)
+    sym = mx.sym.LinearRegressionOutput(outs, name='lro')
+    rs = np.random.RandomState(0)
+    arg_shapes, _, _ = sym.infer_shape(data=(2, 3))
+    params = {n: rs.randn(*s).astype(np.float32) * 0.3
+              for n, s in zip(sym.list_arguments(), arg_shapes) if n not in ('data', 'lro_label')}
+    plan = _plan(sym, {'data': (None, 3)}, params)
+    assert plan.pruned_inputs == ['lro_label']
+    vals = {n: tf.constant(v) for n, v in params.items()}
+    spec = [tf.TensorSpec([None, 3], tf.float32)]
+    run32 = tf.function(lambda t: plan.graph(dict(vals, data=t), False)[0][0],
+                        input_signature=spec)
+    run16 = tf.function(lambda t: plan.graph(dict(vals, data=t), False,
+                                             compute_dtype=tf.float16)[0][0], input_signature=spec)
+    for batch in (3, 5):
+        x = rs.randint(0, 2100, (batch, 3)).astype(np.float32)
+        x[0, 0] = 2049
+        exe = sym.simple_bind(mx.cpu(), grad_req='null', data=(batch, 3))
+        for n, v in params.items():
+            exe.arg_dict[n][:] = v
+        exe.arg_dict['data'][:] = x
+        want = exe.forward(is_train=False)[0].asnumpy()
+        np.testing.assert_allclose(run32(tf.constant(x)).numpy(), want, rtol=1e-5, atol=1e-6)
+        got16 = run16(tf.constant(x))
+        assert got16.dtype == tf.float16
+        np.testing.assert_allclose(got16.numpy().astype(np.float32), want, rtol=0, atol=2e-2)
 
 
 def test_unknown_op_is_named_with_its_node(tmp_path, capsys):

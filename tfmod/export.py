@@ -36,7 +36,7 @@ import tensorflow as tf
 
 from converters import dtypes as _dt
 from converters import registry
-from converters.graph import LowerContext, check_ops, node_error, topo_order
+from converters.graph import GraphFunction, scope_name
 from converters.infer import fmt, infer
 from .base import MXNetError
 from .export_names import NAME_MAP_FILE, unique_tf_names
@@ -46,7 +46,8 @@ __all__ = ['save_model', 'export_savedmodel', 'to_onnx', 'to_tflite', 'inference
 
 # -- loss layers in inference ------------------------------------------------------------------
 # Each loss op's registry entry carries its inference form (converters/registry.InferenceForm)
-# and which inputs hold indices; export only applies them.
+# and which inputs hold indices; converters/graph.GraphFunction applies them (inference_forms,
+# compute_dtype), the same interpreter training runs.
 
 def inference_forms():
     """{op name: what it exports as}, for documentation and tests."""
@@ -55,10 +56,6 @@ def inference_forms():
 
 
 _PRECISIONS = {None: None, 'float32': None, 'float16': tf.float16, 'bfloat16': tf.bfloat16}
-
-
-def _form(node):
-    return None if node.is_variable else node.opdef.inference
 
 
 # -- planning: which nodes, inputs and parameters a signature needs -------------------------------
@@ -91,15 +88,15 @@ def _as_numpy(value, name):
 
 
 class _Plan:
-    """One signature: the pruned graph from ``heads``, its inputs and the parameters it needs."""
+    """One signature: its inputs, the parameters it needs and ``graph``, the training
+    interpreter over ``heads`` with the loss layers in their inference forms (labels pruned)."""
 
     def __init__(self, symbol, inputs, params, outputs=None, input_dtypes=None):
         self.heads, self.output_names = _select_outputs(symbol, outputs)
-        full = topo_order(self.heads)
-        check_ops(full)
-        needed = _needed(self.heads)
-        self.order = [n for n in full if id(n) in needed]
-        self.index = {id(n): i for i, n in enumerate(full)}
+        self.graph = GraphFunction(self.heads, inference_forms=True)
+        full = self.graph.order
+        self.order = self.graph.run_order
+        needed = {id(n) for n in self.order}
         variables = {n.name for n in full if n.is_variable}
         used = [n for n in self.order if n.is_variable]
         real_inputs = [n.name for n in full if n.is_variable and n.name not in params]
@@ -144,20 +141,18 @@ class _Plan:
         except MXNetError as e:
             raise MXNetError('cannot infer the exported graph\'s shapes from the inputs %s: %s'
                              % (_fmt_inputs(self.inputs), e)) from None
-        self.out_shapes = {id(n): [res.shape(n, k) for k in range(n.num_outputs())]
-                           for n in self.order if not n.is_variable}
         self.output_shapes = [res.shape(n, k) for n, k in self.heads]
         self.output_dtypes = [res.dtype(n, k) or 'float32' for n, k in self.heads]
         self.input_keys = unique_tf_names(self.inputs)
         self.pruned_inputs = [n.name for n in full if n.is_variable and n.name not in params
                               and id(n) not in needed]
-        self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.order)
-        self.dynamic_dims = self._dynamic_dims(shapes, types)
+        self.uses_rng = self.graph.uses_rng
+        self.graph.set_inferred(res, self._open_dims(res, shapes, types))
 
-    # Distinct sizes given to the open dims in two extra inference runs (see _dynamic_dims).
+    # Distinct sizes given to the open dims in two extra inference runs (see _open_dims).
     _PROBES = ((97, 101, 103, 107, 109, 113, 127, 131), (137, 139, 149, 151, 157, 163, 167, 173))
 
-    def _dynamic_dims(self, shapes, types):
+    def _open_dims(self, res, shapes, types):
         """{(node id, output, axis): (input, input axis)} for the open dims of creation ops.
 
         A creation op (``_zeros(shape=(0, 4))``, an RNN's begin state) takes its 0 dims from
@@ -165,7 +160,8 @@ class _Plan:
         time. Inferring twice more, with distinct sizes for the open input dims, shows which
         input dim each one follows; at run time it becomes ``tf.shape(input)[axis]``."""
         creators = [n for n in self.order if not n.is_variable and not n.inputs and
-                    any(s is None or None in s for s in self.out_shapes[id(n)])]
+                    any(s is None or None in s
+                        for s in (res.shape(n, k) for k in range(n.num_outputs())))]
         opened = [(name, ax) for name, (shape, _) in self.inputs.items()
                   for ax, d in enumerate(shape) if d is None]
         if not creators or not opened or len(opened) > len(self._PROBES[0]):
@@ -193,89 +189,9 @@ class _Plan:
                             found[(id(n), k, ax)] = src
         return found
 
-    def _node_out_shapes(self, node, values):
-        shapes = self.out_shapes.get(id(node))
-        if not self.dynamic_dims or node.inputs or shapes is None:
-            return shapes
-        out = []
-        for k, s in enumerate(shapes):
-            if s is None:
-                out.append(s)
-                continue
-            dims = []
-            for ax, d in enumerate(s):
-                src = self.dynamic_dims.get((id(node), k, ax))
-                if d is None and src is not None:
-                    d = tf.shape(values[src[0]])[src[1]]
-                dims.append(d)
-            out.append(tuple(dims))
-        return out
-
-    def run(self, values, is_train, seed=None, compute_dtype=None):
-        """(outputs, updates) of the pruned graph on ``values`` (name -> tensor)."""
-        env = {}
-        updates = {}
-        for node in self.order:
-            if node.is_variable:
-                env[id(node)] = (values[node.name],)
-                continue
-            form = _form(node)
-            srcs = node.inputs[:1] if form is not None else node.inputs
-            ins = [env[id(src)][k] for src, k in srcs]
-            if compute_dtype is not None:
-                ins = _cast_inputs(node, ins, compute_dtype)
-            i = self.index[id(node)]
-            ctx = LowerContext(is_train, node, seed, i, self._node_out_shapes(node, values))
-            try:
-                with tf.name_scope(_spec_name(node.name)):
-                    if form is not None and form.float32 and compute_dtype is not None:
-                        out = tf.cast(form.lower(ctx, node.params, tf.cast(ins[0], tf.float32)),
-                                      compute_dtype)
-                    elif form is not None:
-                        out = form.lower(ctx, node.params, *ins)
-                    else:
-                        out = node.opdef.lower(ctx, node.params, *ins)
-            except (ValueError, TypeError, IndexError, tf.errors.OpError, MXNetError) as e:
-                raise node_error(node, e, [tuple(t.shape) for t in ins]) from None
-            if not isinstance(out, (tuple, list)):
-                out = (out,)
-            env[id(node)] = tuple(out)
-            if form is None:
-                for idx, val in ctx.updates:
-                    src = node.inputs[idx][0]
-                    if src.is_variable:
-                        updates[src.name] = val
-        outs = [env[id(n)][k] for n, k in self.heads]
-        return outs, updates
-
 
 def _fmt_inputs(inputs):
     return ', '.join('%s:%s' % (k, fmt(v[0])) for k, v in inputs.items())
-
-
-def _cast_inputs(node, ins, cdt):
-    names = node.input_names()
-    out = []
-    for j, t in enumerate(ins):
-        slot = names[j] if j < len(names) else None
-        if t.dtype.is_floating and t.dtype != cdt and slot not in node.opdef.index_inputs:
-            t = tf.cast(t, cdt)
-        out.append(t)
-    return out
-
-
-def _needed(heads):
-    """Nodes the heads need in inference: loss layers need only their data input."""
-    seen = set()
-    stack = [n for n, _ in heads]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        srcs = node.inputs[:1] if _form(node) is not None else node.inputs
-        stack.extend(s for s, _ in srcs)
-    return seen
 
 
 def _select_outputs(symbol, outputs):
@@ -401,7 +317,7 @@ class ExportedModel(tf.Module):
 
         def serve(*args):
             vals = self._values(plan, dict(zip(order, args)))
-            outs, _ = plan.run(vals, False, None, self._cdt)
+            outs, _ = plan.graph(vals, False, compute_dtype=self._cdt)
             return self._finish(plan, outs)
         return serve
 
@@ -433,7 +349,7 @@ class ExportedModel(tf.Module):
         seed = None
         if training and plan.uses_rng:
             seed = tf.random.uniform([2], 0, 2 ** 31 - 1, dtype=tf.int32)
-        outs, updates = plan.run(vals, bool(training), seed, self._cdt)
+        outs, updates = plan.graph(vals, bool(training), seed, compute_dtype=self._cdt)
         if training:
             for name, val in updates.items():
                 var = self._state.vars.get(name)
@@ -451,13 +367,6 @@ class ExportedModel(tf.Module):
             # a graph may serve but not train here (SyncBatchNorm across devices): the
             # SavedModel keeps its inference form and says what it left out
             warnings.warn('the SavedModel has no training form (training=True): %s' % e)
-
-
-def _spec_name(name):
-    s = re.sub(r'[^A-Za-z0-9_.\-/]', '_', name)
-    if not re.match(r'[A-Za-z0-9.]', s[:1]):
-        s = 'x' + s
-    return s
 
 
 def _bucket_signature(key):
@@ -521,7 +430,7 @@ _PYTHON_OPS = ('PyFunc', 'PyFuncStateless', 'EagerPyFunc')
 def _mx_node_of(plan, tf_name):
     parts = tf_name.split('/')
     for node in plan.order:
-        if not node.is_variable and _spec_name(node.name) in parts:
+        if not node.is_variable and scope_name(node.name) in parts:
             return node
     return None
 
