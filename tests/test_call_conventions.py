@@ -126,7 +126,7 @@ def test_every_op_takes_mxnets_positional_parameters():
     """For every op name tfmod implements that MXNet generates a function for, the positional
     slots (inputs, then parameters in declared order) are those of MXNet's generated
     ``mx.sym`` function -- or both take ``*data``."""
-    from converters import registry
+    from tfmod_converters import registry
     checked, wrong = 0, []
     for called, od in sorted(registry.all_names().items()):
         want = POSITIONAL.get(called)

@@ -168,7 +168,7 @@ LOADER = textwrap.dedent('''
                 for v, g in zip(m.trainable_variables, grads)}
             meta[name]['moving_mean_updated'] = bool(
                 np.any(m.aux_params['bn1_moving_mean'].numpy() != before))
-    for mod in ('tfmod', 'converters'):
+    for mod in ('tfmod', 'tfmod_converters'):
         assert mod not in sys.modules, mod + ' was imported'
     np.savez(sys.argv[2], **res)
     json.dump(meta, open(sys.argv[3], 'w'))
@@ -350,7 +350,7 @@ def _plan(sym, shapes, params=None, aux=None, outputs=None):
 
 
 def test_every_loss_layer_has_an_inference_form():
-    from converters import registry
+    from tfmod_converters import registry
     losses = {n for n, od in registry.all_ops().items() if od.loss}
     assert losses <= set(export.inference_forms()), losses - set(export.inference_forms())
     assert export.inference_forms()['SoftmaxOutput'] == 'softmax'

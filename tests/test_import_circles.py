@@ -8,16 +8,17 @@ import ast
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ('tfmod', 'converters')
+PACKAGES = {'tfmod': 'tfmod', 'tfmod_converters': 'converters'}  # import name: folder
 
 def _modules():
     """{dotted module name: file path} of every .py file in the packages."""
     out = {}
-    for pkg in PACKAGES:
-        for d, _, files in os.walk(os.path.join(ROOT, pkg)):
+    for pkg, folder in PACKAGES.items():
+        for d, _, files in os.walk(os.path.join(ROOT, folder)):
             for f in files:
                 if f.endswith('.py'):
-                    dotted = os.path.relpath(os.path.join(d, f), ROOT)[:-3].replace(os.sep, '.')
+                    rel = os.path.relpath(os.path.join(d, f), os.path.join(ROOT, folder))
+                    dotted = pkg + '.' + rel[:-3].replace(os.sep, '.')
                     out[dotted[:-len('.__init__')] if dotted.endswith('.__init__') else dotted] = \
                         os.path.join(d, f)
     return out
@@ -80,7 +81,7 @@ def test_circle_finder_sees_function_level_imports():
 
 def test_no_new_import_circles():
     mods = _modules()
-    assert 'tfmod.model' in mods and 'converters.registry' in mods
+    assert 'tfmod.model' in mods and 'tfmod_converters.registry' in mods
     graph = {m: _imports(m, p, mods) for m, p in mods.items()}
     circles = [sorted(c) for c in _circles(graph)]
     assert not circles, 'import circles: %s' % circles
@@ -89,7 +90,7 @@ def test_no_new_import_circles():
 def test_converters_never_import_tfmod():
     mods = _modules()
     wrong = {m: sorted(t for t in _imports(m, p, mods) if t.split('.')[0] == 'tfmod')
-             for m, p in mods.items() if m.split('.')[0] == 'converters'}
+             for m, p in mods.items() if m.split('.')[0] == 'tfmod_converters'}
     assert not {m: t for m, t in wrong.items() if t}
 
 

@@ -15,7 +15,7 @@ import tfmod as mx
 from support import perf_nets
 
 # the module, not the function ``converters.infer`` that the package re-exports
-_infer = importlib.import_module('converters.infer')
+_infer = importlib.import_module('tfmod_converters.infer')
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'perf', 'predict.npz')
 

@@ -101,7 +101,7 @@ def test_op_functions_are_named_and_documented_as_mxnet_ops():
 def test_fluent_methods_cover_mxnet_symbol_and_ndarray():
     """The fluent methods of both classes come from one list (their results are compared with
     MXNet's in test_call_conventions.py)."""
-    from converters import registry
+    from tfmod_converters import registry
     from tfmod import fluent
     recorded = {n for s in registry.signatures().values() for n in s.get('fluent', ())}
     assert len(recorded) == 78 and set(fluent.NAMES) == recorded

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from converters.base import MXNetError
+from tfmod_converters.base import MXNetError
 from test_ops_norm import load_family, run_oracle_case
 
 META, ARRAYS = load_family('activation')

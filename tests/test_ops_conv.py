@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from converters import conv as conv_mod
-from converters.base import MXNetError
+from tfmod_converters import conv as conv_mod
+from tfmod_converters.base import MXNetError
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'conv')
 with open(os.path.join(HERE, 'cases.json')) as _f:

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 import tfmod as mx
 from support import corpus
-from converters import registry
+from tfmod_converters import registry
 
 HERE, CASES = corpus.family('deformable')
 test_case_matches_mxnet, test_symbol_json_round_trip = corpus.replay_tests('deformable')

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from converters.base import MXNetError
+from tfmod_converters.base import MXNetError
 from support import elemwise_programs as P
 
 A, B = mx.sym.var('a'), mx.sym.var('b')

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from converters.base import MXNetError
+from tfmod_converters.base import MXNetError
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'loss')
 _DATA = np.load(os.path.join(HERE, 'loss_cases.npz'))

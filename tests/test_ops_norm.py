@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from converters.base import MXNetError
+from tfmod_converters.base import MXNetError
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures')
 

@@ -42,7 +42,7 @@ def test_boolean_mask():
     np.testing.assert_array_equal(ex.forward()[0].asnumpy(), [[4, 5, 6], [10, 11, 12]])
     # the gradient, on the lowering itself (the executor wants static output shapes)
     import tensorflow as tf
-    from converters import registry
+    from tfmod_converters import registry
     od = registry.get('_contrib_boolean_mask')
     xt = tf.constant(x.asnumpy())
     with tf.GradientTape() as tape:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tfmod as mx
-from converters import MXNetError
+from tfmod_converters import MXNetError
 
 HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'shape')
 with open(os.path.join(HERE, 'cases.json')) as _f:
@@ -114,7 +114,7 @@ def test_cast_gradient_to_int_passes_through():
     # Cast float32 -> int32: MXNet's gradient is the head gradient cast back (corpus
     # cast_f32_to_i32); checked on the op's own gradient function, independent of the executor.
     import tensorflow as tf
-    from converters.tensor import _cast_with_grad
+    from tfmod_converters.tensor import _cast_with_grad
     x = tf.constant([1.7, -2.5])
     with tf.GradientTape() as tape:
         tape.watch(x)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import tfmod as mx
-from converters import shape_mode
+from tfmod_converters import shape_mode
 
 from support import ns_util_programs as P
 from conftest import FIXTURES

@@ -1,6 +1,9 @@
 """tfmod: MXNet 1.x Symbol + Module programs on TensorFlow 2. Use as ``import tfmod as mx``."""
-# tfmod.base imports converters, which loads TensorFlow first (converters/tf_startup.py: quietly,
-# unless TFMOD_VERBOSE=1 or the user's own TF_CPP_MIN_LOG_LEVEL asks for its start-up lines).
+# the op registry: the converters/ folder, imported as tfmod_converters (this tree's own copy)
+from . import _converters_home  # noqa: E402,F401
+# tfmod.base imports tfmod_converters, which loads TensorFlow first (converters/tf_startup.py:
+# quietly, unless TFMOD_VERBOSE=1 or the user's own TF_CPP_MIN_LOG_LEVEL asks for its start-up
+# lines).
 from . import base  # noqa: E402
 # a worker of a multi-worker job joins it now, before TensorFlow's runtime starts
 from .kvstore import cluster as _cluster  # noqa: E402

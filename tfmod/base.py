@@ -1,5 +1,5 @@
 """Basic types shared by tfmod modules; ``MXNetError`` is the converters' one error class."""
-from converters.base import MXNetError  # noqa: F401  (re-exported: mx.base.MXNetError)
+from tfmod_converters.base import MXNetError  # noqa: F401  (re-exported: mx.base.MXNetError)
 
 string_types = (str,)
 numeric_types = (float, int)

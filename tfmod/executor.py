@@ -19,11 +19,11 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from converters import custom as _custom
-from converters import dtypes as _dt
-from converters import sparse as _sp
-from converters.graph import guard_flag
-from converters.infer import fmt
+from tfmod_converters import custom as _custom
+from tfmod_converters import dtypes as _dt
+from tfmod_converters import sparse as _sp
+from tfmod_converters.graph import guard_flag
+from tfmod_converters.infer import fmt
 from .base import MXNetError
 from .context import Context
 from .ndarray import ndarray as _nd
@@ -249,7 +249,7 @@ class Executor:
                                  'are %s' % (k, sorted(inputs)))
         types = {k: _dt.canonical(v) for k, v in (type_dict or {}).items()}
         res, order = symbol._infer(shapes, types)
-        from converters.graph import classify_variables
+        from tfmod_converters.graph import classify_variables
         args_n, aux_n = classify_variables(order)
         missing = [n.name for n in args_n + aux_n if res.shape(n) is None or
                    None in res.shape(n)]
@@ -312,7 +312,7 @@ class Executor:
         # check shapes are consistent with the graph
         shapes = {n: a.shape for n, a in zip(arg_names, arg_list)}
         res, order = symbol._infer(shapes, {n: a._s.dtype for n, a in zip(arg_names, arg_list)})
-        from converters.graph import classify_variables
+        from tfmod_converters.graph import classify_variables
         _, aux_n = classify_variables(order)
         for n, a in zip(aux_n, aux_list):
             want = res.shape(n)
@@ -882,7 +882,7 @@ class Executor:
                                unconnected_gradients=tf.UnconnectedGradients.ZERO)
             grads = dict(zip(watched, gs[:len(watched)]))
             out_grads = dict(zip(out_names, gs[len(watched):]))
-        from converters.graph import LowerContext
+        from tfmod_converters.graph import LowerContext
         node_grads = {}
         for node in nodes:
             ins = [tf.identity(self._resolve(self._entry_ref(src, k), vals, collected))
@@ -961,7 +961,7 @@ class Executor:
         new_shapes = dict(kwargs)
         res, order = self._symbol._infer(new_shapes, {n: a._s.dtype for n, a in
                                                       zip(self._arg_names, self.arg_arrays)})
-        from converters.graph import classify_variables
+        from tfmod_converters.graph import classify_variables
         args_n, aux_n = classify_variables(order)
         args, grads, auxs = [], [], []
         for i, n in enumerate(args_n):

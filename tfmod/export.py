@@ -34,10 +34,10 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from converters import dtypes as _dt
-from converters import registry
-from converters.graph import GraphFunction, scope_name
-from converters.infer import fmt, infer
+from tfmod_converters import dtypes as _dt
+from tfmod_converters import registry
+from tfmod_converters.graph import GraphFunction, scope_name
+from tfmod_converters.infer import fmt, infer
 from .base import MXNetError
 from .export_names import NAME_MAP_FILE, unique_tf_names
 

@@ -7,7 +7,7 @@ recorded from MXNet's classes into ``converters/signatures.json``). ``SPECIAL`` 
 whose method has its own signature. Methods are made from the op namespace of each class, so one
 op definition serves ``mx.nd.X``, ``mx.sym.X`` and both fluent forms.
 """
-from converters import registry
+from tfmod_converters import registry
 
 NAMES = tuple(sorted(n for od in registry.all_ops().values() for n in od.fluent
                      if registry.get(n) is od))

@@ -24,9 +24,9 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from converters import custom as _custom
-from converters import dtypes as _dt
-from converters import registry as _registry
+from tfmod_converters import custom as _custom
+from tfmod_converters import dtypes as _dt
+from tfmod_converters import registry as _registry
 from .base import MXNetError
 from .context import Context
 from .ndarray import ndarray as _nd

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 
-from converters import shape_mode
+from tfmod_converters import shape_mode
 from .base import MXNetError
 
 __all__ = ['get_gpu_count', 'get_gpu_memory', 'set_np_shape', 'is_np_shape', 'np_shape',

@@ -20,9 +20,18 @@ def _numpy_interface(name):
     return name.startswith(('_np_', '_npi_', '_npx_', '_np'))
 
 
+def _bind_this_tree():
+    """This tree's converters/ as tfmod_converters (tfmod/_converters_home.py says why)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        '_tfmod_converters_home', os.path.join(ROOT, 'tfmod', '_converters_home.py'))
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
 def build():
-    import converters
-    from converters import registry
+    _bind_this_tree()
+    import tfmod_converters as converters
+    from tfmod_converters import registry
     sigs = registry.signatures()
     ops = registry.all_ops()
     fams = {}

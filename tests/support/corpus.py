@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 import tfmod as mx
-from converters import registry
+from tfmod_converters import registry
 from support import TESTS
 
 HERE = os.path.join(TESTS, 'fixtures', 'ops')

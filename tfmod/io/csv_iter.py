@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-from converters.attrs import parse_bool, parse_int, parse_shape
+from tfmod_converters.attrs import parse_bool, parse_int, parse_shape
 from ..base import MXNetError
 from ..context import current_context
 from .base import DataDesc

@@ -20,8 +20,8 @@ aspect / area, PCA noise, mean images) are refused by name rather than ignored.
 import numpy as np
 import tensorflow as tf
 
-from converters import image as _cv
-from converters.attrs import parse_bool, parse_shape
+from tfmod_converters import image as _cv
+from tfmod_converters.attrs import parse_bool, parse_shape
 from .. import recordio
 from ..base import MXNetError
 from ..context import current_context

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from converters.attrs import parse_bool, parse_int, parse_shape
+from tfmod_converters.attrs import parse_bool, parse_int, parse_shape
 from ..base import MXNetError
 from ..context import current_context
 from ..ndarray import sparse as _sparse

@@ -14,7 +14,7 @@ import logging
 
 import numpy as np
 
-from converters.attrs import parse_bool, parse_int
+from tfmod_converters.attrs import parse_bool, parse_int
 from ..base import MXNetError
 from ..context import current_context
 from .base import DataBatch, DataDesc, DataIter

@@ -24,7 +24,7 @@ import os
 import re
 import sys
 
-from converters.base import MXNetError
+from tfmod_converters.base import MXNetError
 
 # seconds a collective waits for the other workers before failing (a worker's first step also
 # traces and compiles its graph, so this is generous); a dead worker is found sooner by TF's

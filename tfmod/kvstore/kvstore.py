@@ -22,7 +22,7 @@ again (rows whose summed gradient is all zeros then count as untouched).
 """
 import tensorflow as tf
 
-from converters import sparse as _sp
+from tfmod_converters import sparse as _sp
 from ..base import MXNetError
 from ..ndarray import ndarray as _nd
 from . import cluster, collective

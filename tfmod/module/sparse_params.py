@@ -17,8 +17,8 @@ import json
 import numpy as np
 import tensorflow as tf
 
-from converters import sparse as _sp
-from converters.base import MXNetError
+from tfmod_converters import sparse as _sp
+from tfmod_converters.base import MXNetError
 from ..ndarray import ndarray as _nd
 from ..ndarray.sparse import RowSparseNDArray
 

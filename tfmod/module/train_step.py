@@ -35,8 +35,8 @@ changed hyper-parameters never retrace.
 import numpy as np
 import tensorflow as tf
 
-from converters import custom as _custom
-from converters import sparse as _sp
+from tfmod_converters import custom as _custom
+from tfmod_converters import sparse as _sp
 from ..kvstore import collective as _collective
 from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state

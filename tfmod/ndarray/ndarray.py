@@ -22,11 +22,11 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from converters import dtypes as _dt
-from converters import registry
-from converters import sparse as _sparse
-from converters.base import tf_message
-from converters.graph import LowerContext, Node
+from tfmod_converters import dtypes as _dt
+from tfmod_converters import registry
+from tfmod_converters import sparse as _sparse
+from tfmod_converters.base import tf_message
+from tfmod_converters.graph import LowerContext, Node
 from .. import rng as _rng
 from ..base import MXNetError, numeric_types as _py_numbers
 from ..context import Context, current_context
@@ -377,7 +377,7 @@ class NDArray:
 
     def reshape(self, *shape, **kwargs):
         """MXNet reshape (codes 0, -1, -2, -3, -4; ``reverse``); returns a view."""
-        from converters.shape import reshape_shape
+        from tfmod_converters.shape import reshape_shape
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = tuple(shape[0])
         if 'shape' in kwargs:

@@ -18,7 +18,7 @@ import struct
 
 import numpy as np
 
-from converters import dtypes as _dt
+from tfmod_converters import dtypes as _dt
 from ..base import MXNetError
 from . import sparse_file
 

@@ -4,7 +4,7 @@ Each takes MXNet's generated function's arguments (inputs, then parameters, posi
 name) and runs the op's TF lowering on the input arrays through ``ndarray.apply_op`` -- the same
 path NDArray's operators take -- so ``mx.nd.X`` and the graph node ``X`` share one definition.
 """
-from converters import registry
+from tfmod_converters import registry
 from ..base import MXNetError
 from .ndarray import NDArray, apply_op, parsed_params
 

@@ -12,8 +12,8 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from converters import dtypes as _dt
-from converters import sparse as _sp
+from tfmod_converters import dtypes as _dt
+from tfmod_converters import sparse as _sp
 from ..base import MXNetError, NotSupportedForSparseNDArray
 from ..context import Context, current_context
 from .ndarray import NDArray, Storage, array as _dense_array, from_content, from_tensor

@@ -17,7 +17,7 @@ import struct
 
 import numpy as np
 
-from converters import dtypes as _dt
+from tfmod_converters import dtypes as _dt
 
 STYPE_CODES = {'row_sparse': 1, 'csr': 2}
 _NAUX = {'row_sparse': 1, 'csr': 2}

@@ -9,8 +9,8 @@ reading, as every variable-backed array does, and becomes dense only when read a
 """
 import tensorflow as tf
 
-from converters import dtypes as _dt
-from converters import sparse as _sp
+from tfmod_converters import dtypes as _dt
+from tfmod_converters import sparse as _sp
 from ..context import current_context
 from . import ndarray as _nd
 from .sparse import BaseSparseNDArray, RowSparseNDArray

@@ -24,8 +24,8 @@ import weakref
 import tensorflow as tf
 from tensorflow.python.eager import record as _tf_record
 
-from converters import sparse as _sparse
-from converters.base import tf_message
+from tfmod_converters import sparse as _sparse
+from tfmod_converters.base import tf_message
 from ..base import MXNetError
 
 VARIABLE = 'variable'

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 # A kernel's float parameter and its pow of the step count round as the update ops' kernels do:
 # the same functions, kept with those ops.
-from converters.optimizer import k_param as kparam, k_pow as kpow  # noqa: F401 (re-exported)
+from tfmod_converters.optimizer import k_param as kparam, k_pow as kpow  # noqa: F401 (re-exported)
 
 
 def f64(x):

@@ -11,7 +11,7 @@ reaches the step as the per-parameter scalar ``m_schedule``.
 """
 import tensorflow as tf
 
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from .optimizer import Optimizer, register
 from ._kernels import as_dtype, clip, f64, kbound, kparam, zeros_state
 

@@ -10,7 +10,7 @@ States: (d, v, z).
 """
 import tensorflow as tf
 
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from .optimizer import Optimizer, register
 from ._kernels import kbound, kparam, kpow, zeros_state
 

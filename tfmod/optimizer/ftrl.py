@@ -7,7 +7,7 @@
 
 States (float32): (z, n).
 """
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from .optimizer import Optimizer, register
 from ._kernels import kbound, kparam, zeros_state
 

@@ -15,7 +15,7 @@ multi_mp_lamb_update sums the squares of its float16 weight inputs).
 import numpy as np
 import tensorflow as tf
 
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from .optimizer import Optimizer, register
 from ._kernels import kbound, kparam, kpow, zeros_state
 

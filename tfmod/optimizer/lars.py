@@ -20,7 +20,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from .. import ndarray as nd
 from ._momentum import MomentumState
 from .optimizer import Optimizer, register

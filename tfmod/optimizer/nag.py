@@ -10,7 +10,7 @@ master copy), as SGD does.
 """
 import tensorflow as tf
 
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from ._momentum import MomentumState
 from .optimizer import Optimizer, register
 from ._kernels import kbound, kparam

@@ -9,7 +9,7 @@ rmspropalex_update kernels.
 
 States (float32, as MXNet creates them): ``(n,)`` or ``(n, g, delta)``.
 """
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from .optimizer import Optimizer, register
 from ._kernels import kbound, kparam, zeros_state
 

@@ -5,7 +5,7 @@
 
 Weight decay is applied outside the clip (Pitfall 3 of the module fixtures).
 """
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from ._momentum import MomentumState
 from .optimizer import Optimizer, register
 from ._kernels import kbound, kparam

@@ -8,7 +8,7 @@
 """
 import tensorflow as tf
 
-from converters import optimizer as K
+from tfmod_converters import optimizer as K
 from ..base import MXNetError
 from .optimizer import Optimizer, register
 from ._kernels import kbound, kparam, zeros_state

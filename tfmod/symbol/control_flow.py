@@ -9,7 +9,7 @@ Outputs that are not nodes of the subgraph (its inputs, or outer symbols) go thr
 the entry's output (``pre_output``) and become node inputs, as do the outer variables it reads
 (one read by two subgraphs of a while_loop takes two input slots, as in MXNet).
 """
-from converters.graph import Node, topo_order
+from tfmod_converters.graph import Node, topo_order
 from ..attribute import AttrScope, current as _attr_scope
 from .. import _nest
 from ..base import MXNetError

@@ -11,9 +11,9 @@ the file gave them. tests/test_old_mxnet_files.py checks files of 0.9.5 ... 1.8 
 import json
 import weakref
 
-from converters import registry
-from converters.attrs import is_hidden
-from converters.graph import Node, check_ops, topo_order
+from tfmod_converters import registry
+from tfmod_converters.attrs import is_hidden
+from tfmod_converters.graph import Node, check_ops, topo_order
 from ..base import MXNetError
 
 MXNET_VERSION = 10901

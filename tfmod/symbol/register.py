@@ -6,7 +6,7 @@ current NameManager), merges AttrScope attributes, turns keyword values into MXN
 strings, and creates the variables for inputs left out (``fc1_weight``), carrying the node's
 attributes as MXNet's do.
 """
-from converters import registry
+from tfmod_converters import registry
 from .symbol import Symbol, _create
 
 

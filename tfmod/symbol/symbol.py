@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 
-from converters import dtypes as _dt
-from converters import registry
-from converters import shape_mode as _shape_mode
-from converters.graph import GraphFunction, Node, classify_variables, topo_order
-from converters.infer import infer, is_known
+from tfmod_converters import dtypes as _dt
+from tfmod_converters import registry
+from tfmod_converters import shape_mode as _shape_mode
+from tfmod_converters.graph import GraphFunction, Node, classify_variables, topo_order
+from tfmod_converters.infer import infer, is_known
 from ..attribute import current as _attr_scope
 from ..base import MXNetError, NotImplementedForSymbol
 from ..name import current as _name_manager

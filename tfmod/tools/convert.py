@@ -140,7 +140,7 @@ def run(argv=None, out=None):
         for node in sym._order():
             if node.is_variable and node.name not in arg_params and \
                     node.name not in aux_params and '__shape__' in node.attrs:
-                from converters.infer import var_shape_attr
+                from tfmod_converters.infer import var_shape_attr
                 inputs[node.name] = tuple(-1 if d is None else d for d in var_shape_attr(node))
         if not inputs:
             free = [n for n in sym.list_arguments() if n not in arg_params]
@@ -202,7 +202,7 @@ def main(argv=None):
     except Exception as e:   # noqa: BLE001 -- one clean line, not a traceback
         if debug:
             raise
-        from converters.base import MXNetError
+        from tfmod_converters.base import MXNetError
         kind = '' if isinstance(e, (MXNetError, OSError)) else '%s: ' % type(e).__name__
         print('tfmod-convert: error: %s%s' % (kind, str(e).strip()), file=sys.stderr)
         return 2
