@@ -16,40 +16,12 @@ function of the same network, one per sequence length for the LSTM; its 'predict
 the batches' outputs), mxnet (real MXNet 1.9.1, only with --mxnet PYTHON). Ratios tfmod/tf and
 tfmod/mxnet are of samples/s (higher is better for tfmod) and of start-up seconds.
 """
-import argparse
-import json
-import os
-import resource
-import subprocess
-import sys
 import time
 
 import numpy as np
 
-from workloads import LENGTHS, NB, NETS, WORKLOADS, hand_net, make_batches
+from workloads import LENGTHS, NB, NETS, WORKLOADS, hand_net, make_batches, run_all, timed
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def timed(fn, seconds, samples):
-    """(samples per wall second, samples per CPU second of this process) of fn(), over at least
-    ``seconds`` after two warm calls: the best of three windows for the wall rate, since other
-    processes on a shared machine only ever slow a window down; the CPU rate over all three
-    (robust to that sharing; with 2 threads it can exceed the wall rate)."""
-    fn()
-    fn()
-    best, total_n, cpu0 = 0.0, 0, time.process_time()
-    for _ in range(3):
-        n, tic = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            el = time.perf_counter() - tic
-            if el >= seconds / 3 and n >= 3:
-                break
-        best = max(best, n * samples / el)
-        total_n += n
-    return best, total_n * samples / (time.process_time() - cpu0)
 
 
 # -- tfmod or MXNet -----------------------------------------------------------------------------
@@ -138,49 +110,10 @@ def run_tf(name, seconds):
     return res
 
 
-def worker(impl, name, seconds):
-    if impl == 'tf':
-        res = run_tf(name, seconds)
-    elif impl == 'mxnet':
-        import mxnet
-        res = run_module(mxnet, name, seconds)
-    else:
-        sys.path.insert(0, os.path.join(HERE, '..'))
-        import tfmod
-        res = run_module(tfmod, name, seconds)
-    res['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return res
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--seconds', type=float, default=3.0, help='timing window per measurement')
-    ap.add_argument('--mxnet', default=None, help='python with MXNet 1.9.1 (for the reference)')
-    ap.add_argument('--only', default=','.join(WORKLOADS))
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--as-worker', nargs=2, default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.as_worker:
-        print(json.dumps(worker(args.as_worker[0], args.as_worker[1], args.seconds)))
+    rows = run_all(__file__, __doc__, run_module, run_tf)
+    if rows is None:
         return
-    n = str(args.threads)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', OMP_NUM_THREADS=n, MXNET_CPU_WORKER_NTHREADS=n,
-               TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS='1')
-    impls = [('tfmod', sys.executable), ('tf', sys.executable)]
-    if args.mxnet:
-        impls.append(('mxnet', args.mxnet))
-    rows = []
-    for name in args.only.split(','):
-        res = {}
-        for impl, py in impls:
-            out = subprocess.run([py, os.path.abspath(__file__), '--as-worker', impl, name,
-                                  '--seconds', str(args.seconds)], capture_output=True, text=True,
-                                 env=env)
-            if out.returncode:
-                sys.stderr.write(out.stderr[-3000:])
-                raise SystemExit('%s worker failed on %s' % (impl, name))
-            res[impl] = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append((name, res))
     print('samples/s, best wall window / per CPU-second (higher is better); start-up = bind + '
           'init_params + first batch, wall / CPU seconds')
     print('%-9s %-6s %15s %15s %13s %7s' % ('workload', 'impl', 'forward', 'predict',

@@ -13,20 +13,12 @@ Implementations: tfmod (Module / BucketingModule), tf (a hand-written tf.functio
 of the same network and update, one per sequence length for the LSTM), mxnet (real MXNet 1.9.1,
 only with --mxnet PYTHON). Ratios are of samples/s (higher is better for tfmod).
 """
-import argparse
-import json
-import os
-import resource
-import subprocess
-import sys
 import time
 
 import numpy as np
 
-from bench_predict import timed
-from workloads import LENGTHS, NB, NETS, WORKLOADS, hand_net, make_batches
+from workloads import LENGTHS, NB, NETS, WORKLOADS, hand_net, make_batches, run_all, timed
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 LR, MOM, WD = 0.01, 0.9, 1e-4
 
 
@@ -108,49 +100,10 @@ def run_tf(name, seconds):
     return {'startup_s': startup, 'train': timed(train, seconds, bs)}
 
 
-def worker(impl, name, seconds):
-    if impl == 'tf':
-        res = run_tf(name, seconds)
-    elif impl == 'mxnet':
-        import mxnet
-        res = run_module(mxnet, name, seconds)
-    else:
-        sys.path.insert(0, os.path.join(HERE, '..'))
-        import tfmod
-        res = run_module(tfmod, name, seconds)
-    res['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return res
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--seconds', type=float, default=3.0, help='timing window per measurement')
-    ap.add_argument('--mxnet', default=None, help='python with MXNet 1.9.1 (for the reference)')
-    ap.add_argument('--only', default=','.join(WORKLOADS))
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--as-worker', nargs=2, default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.as_worker:
-        print(json.dumps(worker(args.as_worker[0], args.as_worker[1], args.seconds)))
+    rows = run_all(__file__, __doc__, run_module, run_tf)
+    if rows is None:
         return
-    n = str(args.threads)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', OMP_NUM_THREADS=n, MXNET_CPU_WORKER_NTHREADS=n,
-               TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS='1')
-    impls = [('tfmod', sys.executable), ('tf', sys.executable)]
-    if args.mxnet:
-        impls.append(('mxnet', args.mxnet))
-    rows = []
-    for name in args.only.split(','):
-        res = {}
-        for impl, py in impls:
-            out = subprocess.run([py, os.path.abspath(__file__), '--as-worker', impl, name,
-                                  '--seconds', str(args.seconds)], capture_output=True, text=True,
-                                 env=env)
-            if out.returncode:
-                sys.stderr.write(out.stderr[-3000:])
-                raise SystemExit('%s worker failed on %s' % (impl, name))
-            res[impl] = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append((name, res))
     print('training samples/s, best wall window / per CPU-second (higher is better); start-up = '
           'bind + init + the first step, wall / CPU seconds')
     print('%-9s %-6s %15s %13s %7s' % ('workload', 'impl', 'train', 'start-up s', 'RSS MB'))

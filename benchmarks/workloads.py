@@ -3,8 +3,17 @@
 language model (batch 32, sequence lengths 10/20/30 taking turns) -- each against the MXNet API
 (run by tfmod and by MXNet 1.9.1) and as the plain-TensorFlow baseline a TF user would write
 (channels-last convolutions, fused BatchNorm), so a ratio against it measures what tfmod adds on
-top of TF.
+top of TF. Also the two benchmarks' shared timing (``timed``) and command line (``run_all``: one
+process per implementation and workload, interleaved).
 """
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
 import numpy as np
 
 from bench_bucketing import lm_sym_gen, tf_lm_logits
@@ -170,3 +179,78 @@ def hand_net(name, batch, rng):
             return tf_lm_logits(ps, x, batch, x.shape[1], H)
         return ps, forward
     raise ValueError('no hand-written network %r' % name)
+
+
+# -- timing and the command line both benchmarks share ----------------------------------------
+def timed(fn, seconds, samples):
+    """(samples per wall second, samples per CPU second of this process) of fn(), over at least
+    ``seconds`` after two warm calls: the best of three windows for the wall rate, since other
+    processes on a shared machine only ever slow a window down; the CPU rate over all three
+    (robust to that sharing; with 2 threads it can exceed the wall rate)."""
+    fn()
+    fn()
+    best, total_n, cpu0 = 0.0, 0, time.process_time()
+    for _ in range(3):
+        n, tic = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            el = time.perf_counter() - tic
+            if el >= seconds / 3 and n >= 3:
+                break
+        best = max(best, n * samples / el)
+        total_n += n
+    return best, total_n * samples / (time.process_time() - cpu0)
+
+
+def _worker(impl, name, seconds, run_module, run_tf):
+    if impl == 'tf':
+        res = run_tf(name, seconds)
+    elif impl == 'mxnet':
+        import mxnet
+        res = run_module(mxnet, name, seconds)
+    else:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+        import tfmod
+        res = run_module(tfmod, name, seconds)
+    res['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return res
+
+
+def run_all(script, doc, run_module, run_tf):
+    """A workload benchmark's command line. As a worker (``--as-worker IMPL NAME``, internal) it
+    runs one implementation on one workload and prints the result as JSON, returning None;
+    otherwise every (workload, implementation) runs in a fresh process of its own, the
+    implementations interleaved per workload, on ``--threads`` threads each, and it returns
+    ``[(workload, {impl: result})]``. ``run_module(mx, name, seconds)`` times tfmod or MXNet,
+    ``run_tf(name, seconds)`` the plain-TF baseline; each returns a dict of figures."""
+    ap = argparse.ArgumentParser(description=doc.split('\n')[0])
+    ap.add_argument('--seconds', type=float, default=3.0, help='timing window per measurement')
+    ap.add_argument('--mxnet', default=None, help='python with MXNet 1.9.1 (for the reference)')
+    ap.add_argument('--only', default=','.join(WORKLOADS))
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--as-worker', nargs=2, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.as_worker:
+        print(json.dumps(_worker(args.as_worker[0], args.as_worker[1], args.seconds,
+                                 run_module, run_tf)))
+        return None
+    n = str(args.threads)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', OMP_NUM_THREADS=n, MXNET_CPU_WORKER_NTHREADS=n,
+               TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS='1')
+    impls = [('tfmod', sys.executable), ('tf', sys.executable)]
+    if args.mxnet:
+        impls.append(('mxnet', args.mxnet))
+    rows = []
+    for name in args.only.split(','):
+        res = {}
+        for impl, py in impls:
+            out = subprocess.run([py, os.path.abspath(script), '--as-worker', impl, name,
+                                  '--seconds', str(args.seconds)], capture_output=True, text=True,
+                                 env=env)
+            if out.returncode:
+                sys.stderr.write(out.stderr[-3000:])
+                raise SystemExit('%s worker failed on %s' % (impl, name))
+            res[impl] = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append((name, res))
+    return rows
