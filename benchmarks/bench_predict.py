@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from workloads import LENGTHS, NB, NETS, WORKLOADS, hand_net, make_batches, run_all, timed
+from workloads import NB, WORKLOADS, bound_module, hand_net, make_batches, run_all, timed
 
 
 
@@ -29,22 +29,7 @@ def run_module(mx, name, seconds):
     batches = make_batches(name)
     bs = WORKLOADS[name][0]
     tic, cpu = time.perf_counter(), time.process_time()
-    if name == 'lstm':
-        t0 = LENGTHS[-1]
-        mod = mx.mod.BucketingModule(NETS['lstm'](mx), default_bucket_key=t0, context=mx.cpu())
-        mod.bind([mx.io.DataDesc('data', (bs, t0))], [mx.io.DataDesc('softmax_label', (bs, t0))],
-                 for_training=False)
-    else:
-        mod = mx.mod.Module(NETS[name](mx), context=mx.cpu())
-        mod.bind([('data', batches[0][0].shape)], [('softmax_label', (bs,))], for_training=False)
-    mod.init_params(mx.init.Xavier())
-
-    def batch(d, lab):
-        if name == 'lstm':
-            return mx.io.DataBatch([mx.nd.array(d)], [mx.nd.array(lab)], bucket_key=d.shape[1],
-                                   provide_data=[mx.io.DataDesc('data', d.shape)],
-                                   provide_label=[mx.io.DataDesc('softmax_label', lab.shape)])
-        return mx.io.DataBatch([mx.nd.array(d)], [mx.nd.array(lab)])
+    mod, batch = bound_module(mx, name, for_training=False)
     first = batch(*batches[-1] if name == 'lstm' else batches[0])
     mod.forward(first, is_train=False)
     mod.get_outputs()[0].asnumpy()

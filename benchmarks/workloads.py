@@ -92,6 +92,31 @@ def make_batches(name):
 NETS = {'mlp': mlp, 'lenet': lenet, 'resnet20': resnet20, 'lstm': lstm_gen}
 
 
+def bound_module(mx, name, for_training):
+    """The workload's Module (a BucketingModule for the LSTM, its default bucket the longest),
+    bound on CPU with Xavier-initialised parameters, and a ``batch(data, label)`` -> DataBatch
+    maker for it (with the bucket key and shapes the LSTM's buckets need)."""
+    bs = WORKLOADS[name][0]
+    if name == 'lstm':
+        t0 = LENGTHS[-1]
+        mod = mx.mod.BucketingModule(NETS['lstm'](mx), default_bucket_key=t0, context=mx.cpu())
+        mod.bind([mx.io.DataDesc('data', (bs, t0))], [mx.io.DataDesc('softmax_label', (bs, t0))],
+                 for_training=for_training)
+    else:
+        mod = mx.mod.Module(NETS[name](mx), context=mx.cpu())
+        mod.bind([('data', (bs,) + WORKLOADS[name][1])], [('softmax_label', (bs,))],
+                 for_training=for_training)
+    mod.init_params(mx.init.Xavier())
+
+    def batch(d, lab):
+        if name == 'lstm':
+            return mx.io.DataBatch([mx.nd.array(d)], [mx.nd.array(lab)], bucket_key=d.shape[1],
+                                   provide_data=[mx.io.DataDesc('data', d.shape)],
+                                   provide_label=[mx.io.DataDesc('softmax_label', lab.shape)])
+        return mx.io.DataBatch([mx.nd.array(d)], [mx.nd.array(lab)])
+    return mod, batch
+
+
 # -- the plain-TF baselines ----------------------------------------------------------------------
 def hand_net(name, batch, rng):
     """-> ``(params, forward)``: the trainable ``tf.Variable`` list and ``forward(x, training)``
