@@ -1,5 +1,6 @@
-"""The inference weight cache: convolution kernels kept in TF's layout between inference calls
-and recomputed only after a weight may have changed (tfmod/write_epoch.py).
+"""The inference weight cache: convolution and FullyConnected kernels kept in the layout TF's
+kernels read fastest between inference calls, recomputed only after a weight may have changed
+(tfmod/write_epoch.py).
 
 Values are MXNet 1.9.1's (tests/fixtures/perf/predict.npz, tools/record_perf_predict.py); a
 stale cache would give the outputs of the weights written before.
@@ -55,7 +56,9 @@ def test_kernels_are_cached_and_refreshed_only_after_writes(rec, monkeypatch):
     exe = mod._exec_group.execs[0]
     for _ in range(3):
         np.testing.assert_allclose(_clean(mod, rec), rec['clean1'], rtol=1e-4, atol=1e-5)
-    assert len(exe._prep) == 2 and not refreshes       # both convolutions' kernels, made once
+    # both convolutions' kernels and the FullyConnected's (in, out) kernel, made once
+    assert sorted(n for n, _ in exe._prep) == ['c0_weight', 'c1_weight', 'fc_weight']
+    assert not refreshes
     mod.set_params(*_params(rec, 0.5))
     changed = _clean(mod, rec)
     assert not np.allclose(changed, rec['clean1'], rtol=1e-3)
