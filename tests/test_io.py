@@ -371,6 +371,21 @@ def test_ndarrayiter_batch_is_one_conversion_per_array(monkeypatch):
     assert all(s[0] == 256 for s in calls)
 
 
+def test_ndarrayiter_aligned_batches_wrap_the_source_without_a_copy():
+    """Hot path: the sources sit on 64-byte boundaries, so a batch at an aligned offset becomes
+    a tensor over the source's own buffer (TF copies unaligned host arrays on every batch)."""
+    data = np.random.rand(64, 16).astype(np.float32)      # 64-byte rows
+    for shuffle in (False, True):
+        it = NDArrayIter(data, np.arange(64), batch_size=16, shuffle=shuffle)
+        src = it._arrays['data'][0]
+        assert src.ctypes.data % 64 == 0
+        for k, b in enumerate(it):
+            t = b.data[0]._read()
+            np.testing.assert_array_equal(t.numpy(), src[16 * k:16 * (k + 1)])
+            src[16 * k] += 1    # the test pokes the private source: the batch sees it
+            np.testing.assert_array_equal(t.numpy(), src[16 * k:16 * (k + 1)])
+
+
 def test_ndarrayiter_roll_over_reset_twice_and_hard_reset():
     it = NDArrayIter(X, Y1, batch_size=4, last_batch_handle='roll_over')
     list(it)

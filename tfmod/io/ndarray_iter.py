@@ -36,11 +36,29 @@ except ImportError:  # pragma: no cover - other TF layouts: the public path belo
     _EagerTensor = None
 
 
+_ALIGN = 64   # Eigen's widest alignment (EIGEN_MAX_ALIGN_BYTES with AVX-512)
+
+
+def _aligned(a, dtype=None):
+    """A private C-contiguous copy of ``a`` whose buffer starts on a 64-byte boundary.
+
+    TF wraps an aligned host array without copying it, so a batch that is a view of such a
+    source at an aligned offset (first axis, row bytes x cursor a multiple of 64) becomes a
+    tensor for free; a plain numpy buffer (16-byte aligned) is copied on every batch."""
+    a = np.asarray(a, dtype=dtype)
+    buf = np.empty(a.nbytes + _ALIGN, np.uint8)
+    start = -buf.ctypes.data % _ALIGN
+    out = buf[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
 def _host_tensor(a):
     """A CPU eager tensor holding a copy of host array ``a`` (copied exactly once).
 
     The arrays handed in are the iterator's private sources (never written after
-    construction) or fresh arrays, so no defensive copy is needed before TF copies them.
+    construction) or fresh arrays, so no defensive copy is needed: TF copies them, or wraps
+    an aligned one (see ``_aligned``) without a copy, which is safe for the same reason.
     """
     if _EagerTensor is not None:
         try:
@@ -65,12 +83,12 @@ def _to_nd(a, ctx):
 def _as_host(value, arg, key):
     """(host array, context) of one input; NDArrays keep their dtype, the rest become float32."""
     if isinstance(value, NDArray):
-        return value.asnumpy(), value.context
+        return _aligned(value.asnumpy()), value.context
     if hasattr(value, 'tocsr') or type(value).__name__ == 'CSRNDArray':
         raise MXNetError('NDArrayIter: %s %r is a sparse matrix; tfmod supports dense arrays only'
                          % (arg, key))
     try:
-        a = np.array(value, dtype=np.float32)
+        a = _aligned(value, np.float32)
     except (TypeError, ValueError) as e:
         raise MXNetError("NDArrayIter: invalid type '%s' for %s %r, should be NDArray or "
                          "numpy.ndarray (%s)" % (type(value).__name__, arg, key, e)) from None
@@ -204,8 +222,7 @@ class NDArrayIter(DataIter):
         # are already in the previous order, so permutations compose) -- as float32.
         np.random.shuffle(self.idx)
         for which in ('data', 'label'):
-            self._arrays[which] = [np.take(a, self.idx, axis=self._axis).astype(np.float32,
-                                                                                copy=False)
+            self._arrays[which] = [_aligned(np.take(a, self.idx, axis=self._axis), np.float32)
                                    for a in self._arrays[which]]
         self._nd_cache = {}
 
