@@ -1,7 +1,8 @@
 """Row_sparse gradients of lookup weights (Embedding(sparse_grad=True), SparseEmbedding):
 grad_dict's storage type and rows as MXNet 1.9.1 records them (tests/fixtures/sparse/grad.json,
 recorded by tools/record_sparse_grad.py from tests/support/sparse_grad_programs.py), and the
-structural fact that a Module step on a 1e6-row table builds nothing table-sized."""
+structural fact that a Module step, and the inference after it, on a 1e6-row table build
+nothing table-sized."""
 import json
 import os
 
@@ -86,3 +87,17 @@ def test_big_table_step_builds_nothing_table_sized(ctx):
     assert got == want
     w = mod.get_params()[0]['emb_weight'].asnumpy()
     assert sorted(np.nonzero(np.abs(w).sum(1))[0].tolist()) == want   # lazy: only those rows
+    # inference after the lazy updates gathers its rows from the table too: a dense read of a
+    # variable that scatters have written copies all of it, on every call
+    mod.forward(b, is_train=False)
+    args = mod.get_params()[0]
+    want_out = (w[ids.astype(int)].sum(1) @ args['fc_weight'].asnumpy().T).ravel() \
+        + args['fc_bias'].asnumpy()
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), want_out, rtol=1e-5, atol=1e-6)
+    for exe in mod._exec_group.execs:
+        inf = [op for key, cf in exe._concrete.items() if key[0] == 'infer'
+               for op in _graph_ops(cf.graph)]
+        assert any(op.type == 'ResourceGather' for op in inf)
+        big = [(op.type, op.name) for op in inf for t in op.outputs
+               if t.shape.rank and rows in t.shape.as_list()]
+        assert not big, big

@@ -366,11 +366,19 @@ class Executor:
         return self._symbol
 
     # -- compiled functions ---------------------------------------------------------------------
-    def _values(self, feeds):
+    def _values(self, feeds, lookups=False):
         """Current argument/aux values inside a traced function, fed names replaced: the graph
         computes from the fed tensors themselves, not from a read of the variables they are
-        also assigned to (MXNet's arg_dict keeps the batch), so nothing waits on that copy."""
+        also assigned to (MXNet's arg_dict keeps the batch), so nothing waits on that copy.
+        ``lookups`` (calls that take no gradient): a weight read only by sparse-gradient
+        lookups is passed as its variable, so the lookups gather their rows from it
+        (ResourceGather): once lazy updates have written it row by row, TF copies the whole
+        table on every dense read (~50 ms for 1e6 x 16 float32)."""
         vals = dict(feeds)
+        if lookups:
+            for n in self._lookup_only:
+                if n not in vals and n in self._arg_index:
+                    vals[n] = self._arg_vars[self._arg_index[n]]
         # read on the variable's own device: a ctx_group's weights then stay on its device
         # instead of a round trip through the executor's default one
         for n, v in zip(self._arg_names, self._arg_vars):
@@ -396,7 +404,7 @@ class Executor:
     def _forward_graph(self, feeds, is_train, seed, no_grad=False, guards=None, prepare=None):
         self.trace_count += 1
         self._assign_feeds(feeds)
-        vals = self._values(feeds)
+        vals = self._values(feeds, lookups=no_grad)
         outs, updates = self._fn(vals, is_train=is_train, seed=seed, no_grad=no_grad,
                                  guards=guards, prepare=prepare)
         return vals, outs, updates
