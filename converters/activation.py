@@ -71,14 +71,19 @@ _ACTS = {
 }
 
 
-@op('Activation')
+# nan_propagates: in a guarded call every act_type keeps NaN (relu is then TF's Relu, not the
+# exact NaN -> 0 form; sigmoid, tanh, softplus and softsign give NaN for NaN)
+@op('Activation', nan_propagates=True)
 def activation(ctx, p, data):
-    """relu, sigmoid, tanh, softrelu (log(1 + e^x)), softsign (x / (1 + |x|))."""
+    """relu, sigmoid, tanh, softrelu (log(1 + e^x)), softsign (x / (1 + |x|)).
+
+    In a guarded inference call a relu is TF's Relu alone; it takes a guard of its own unless
+    its NaNs surely reach the call's NaN-tested outputs (LowerContext.leave_nan_to_outputs)."""
     fn = _ACTS[p.act_type]
     if ctx.no_grad and p.act_type == 'relu':
         fn = _act_relu_forward
         if ctx.guards is not None and data.dtype.is_floating:
-            fn = _act_relu_guarded(ctx.guards)
+            fn = tf.nn.relu if ctx.leave_nan_to_outputs() else _act_relu_guarded(ctx.guards)
     out = _layout.elementwise(ctx, fn, data)  # on the channels-last twin, if any
     return fn(data) if out is None else out
 
@@ -232,7 +237,7 @@ def _softmax(ctx, p, data, length=None, log=False, negate=False, what='softmax')
 
 
 @op('softmax', inputs=_softmax_inputs, infer_inputs=_softmax_infer_inputs,
-    infer_types=_softmax_infer_types)
+    infer_types=_softmax_infer_types, nan_propagates=lambda p: not p.use_length)
 def softmax(ctx, p, data, length=None):
     """exp(x/T) / sum(exp(x/T)) along ``axis``; ``use_length`` masks positions >= length."""
     if p.use_length and length is None:
@@ -246,7 +251,7 @@ def _no_length(p, what):
                          % what)
 
 
-@op('log_softmax', infer_types=_softmax_infer_types)
+@op('log_softmax', infer_types=_softmax_infer_types, nan_propagates=True)
 def log_softmax(ctx, p, data):
     """log(softmax(x / T)) along ``axis``."""
     _no_length(p, 'log_softmax')
@@ -260,7 +265,7 @@ def softmin(ctx, p, data):
     return _softmax(ctx, p, data, negate=True, what='softmin')
 
 
-@op('SoftmaxActivation')
+@op('SoftmaxActivation', nan_propagates=True)
 def softmax_activation(ctx, p, data):
     """Deprecated softmax: 'instance' over the last axis, 'channel' over axis 1.
 
@@ -298,7 +303,7 @@ def _mask_shape(p, shape):
 
 
 @op('Dropout', inputs=['data'], outputs=['output'], num_outputs=2, variadic=False,
-    uses_rng=True)
+    uses_rng=True, nan_propagates=True)
 def dropout(ctx, p, data):
     """Training (or mode='always'): x * mask, mask = Bernoulli(1-p) / (1-p) shared along
     ``axes``; otherwise identity. Hidden 2nd output: the mask."""

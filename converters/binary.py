@@ -137,6 +137,10 @@ _power = with_grads(
     lambda a, b, out: tf.pow(a, b - 1) * b,
     lambda a, b, out: out * tf.math.log(a))
 
+# The kinds whose TF op gives NaN wherever an operand is NaN (``maximum``, ``power``, ``hypot``,
+# comparisons... can turn a NaN into a number): their ops are registered ``nan_propagates``.
+NAN_PROPAGATING = frozenset({'add', 'sub', 'mul', 'div'})
+
 BINARY = {
     'add': tf.add,
     'sub': tf.subtract,
@@ -233,4 +237,5 @@ def _elemwise(name, kind):
 
 
 for _name, _kind in ELEMWISE.items():
-    op(_name, infer_inputs=same_shape_inputs, infer_types=same_types)(_elemwise(_name, _kind))
+    op(_name, infer_inputs=same_shape_inputs, infer_types=same_types,
+       nan_propagates=_kind in NAN_PROPAGATING)(_elemwise(_name, _kind))

@@ -6,7 +6,7 @@ have the same dtype (MXNet's ElemwiseType). As in MXNet, shape inference does no
 unknown operand's shape from the other one.
 """
 from .base import MXNetError
-from .binary import BINARY, check_same_dtype, same_types
+from .binary import BINARY, NAN_PROPAGATING, check_same_dtype, same_types
 from .infer import fmt
 from .registry import op
 
@@ -47,4 +47,5 @@ def _broadcast(name, kind):
 
 
 for _name, _kind in BROADCAST.items():
-    op(_name, infer_types=same_types)(_broadcast(_name, _kind))
+    op(_name, infer_types=same_types, nan_propagates=_kind in NAN_PROPAGATING)(
+        _broadcast(_name, _kind))

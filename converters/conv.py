@@ -272,7 +272,7 @@ def _check_param_shape(opname, name, tensor, expected):
         raise MXNetError('%s: %s has shape %s, expected %s' % (opname, name, got, tuple(expected)))
 
 
-@op('Convolution', inputs=_conv_inputs, infer_inputs=_conv_infer_inputs)
+@op('Convolution', inputs=_conv_inputs, infer_inputs=_conv_infer_inputs, nan_propagates=True)
 def convolution(ctx, p, data, weight, bias=None):
     """N-D convolution (cross-correlation) with MXNet's stride/pad/dilate/num_group semantics."""
     nd, stride, dilate, pad = geometry(p, 'Convolution')
@@ -461,7 +461,7 @@ def _deconv_infer_inputs(p, ins, outs):
     return ins
 
 
-@op('Deconvolution', inputs=_conv_inputs, infer_inputs=_deconv_infer_inputs)
+@op('Deconvolution', inputs=_conv_inputs, infer_inputs=_deconv_infer_inputs, nan_propagates=True)
 def deconvolution(ctx, p, data, weight, bias=None):
     """Transposed convolution (the gradient of Convolution w.r.t. its data), MXNet semantics."""
     nd, stride, dilate, _ = geometry(p, 'Deconvolution')

@@ -175,6 +175,12 @@ UNARY = {
 }
 
 
+# unary ops whose TF function gives NaN for NaN (registered ``nan_propagates``; sign, round
+# and the like are left out: a NaN's rounding is the kernel's choice)
+_NAN_PROPAGATING = frozenset({'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'abs',
+                              'negative', 'tanh', 'sigmoid', 'softsign', '_copy'})
+
+
 def _unary(name, fn, ints, grad, wide):
     def lower(ctx, p, data):
         return apply_unary(data, fn, ints, grad, wide)
@@ -184,7 +190,8 @@ def _unary(name, fn, ints, grad, wide):
 
 
 for _name, _row in UNARY.items():
-    op(_name, infer_inputs=same_shape_inputs)(_unary(_name, *_row))
+    op(_name, infer_inputs=same_shape_inputs, nan_propagates=_name in _NAN_PROPAGATING)(
+        _unary(_name, *_row))
 
 
 # ---------------------------------------------------------------------------------------------

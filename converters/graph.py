@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from . import registry
 from .base import MXNetError, tf_message
+from .conv import ONEDNN
 from .placement import lower_on_device
 
 
@@ -161,6 +162,38 @@ def inference_nodes(heads):
     return seen
 
 
+def nan_checked_nodes(order):
+    """Ids of the op nodes in ``order`` (a graph's topological order) whose outputs reach the
+    heads only through ops that propagate NaN (OpDef.propagates_nan): a NaN in such a node's
+    outputs that influences a head makes that head's element NaN, so a NaN check of the heads
+    sees it. A node feeding an op that may turn NaN into a number (max pooling, clip, a
+    comparison, an unflagged op) is not one."""
+    consumers = _consumers(order)
+    checked = set()
+    for node in reversed(order):        # every consumer before the node it consumes
+        if not node.is_variable and all(
+                id(c) in checked and c.opdef.propagates_nan(c.params)
+                for c in consumers.get(id(node), ())):
+            checked.add(id(node))
+    return checked
+
+
+def nan_propagation_verified(devices):
+    """Do the registry's ``nan_propagates`` flags hold for the kernels a call on ``devices``
+    (TF device names) runs? Checked for TF's CPU (Eigen) kernels; oneDNN's fused relus map NaN
+    to 0 (so a NaN from an earlier relu could vanish) and GPU kernels are unchecked."""
+    return not ONEDNN and all(':CPU:' in d.upper() for d in devices)
+
+
+def _consumers(order):
+    """Node id -> the nodes of ``order`` that take one of its outputs as an input."""
+    out = {}
+    for node in order:
+        for src, _ in node.inputs:
+            out.setdefault(id(src), []).append(node)
+    return out
+
+
 def _cast_inputs(node, ins, dtype):
     """A reduced-precision call's inputs: floating ones in ``dtype``, except the inputs the op's
     registry entry marks as indices or lengths (OpDef.index_inputs)."""
@@ -188,10 +221,10 @@ def _form_lowering(form, dtype):
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
     __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes', 'layout',
-                 'no_grad', 'guards', 'prepare')
+                 'no_grad', 'guards', 'prepare', 'nan_checked', 'nan_left')
 
     def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None, no_grad=False,
-                 guards=None, prepare=None):
+                 guards=None, prepare=None, nan_checked=False):
         self.is_train = is_train
         # No gradient will be taken through this call (an executor's inference forward): a
         # lowering may then use forward-only kernels and skip its custom-gradient wrapper.
@@ -200,6 +233,10 @@ class LowerContext:
         # from MXNet's only on inputs it can detect, appending a float scalar that is NaN
         # exactly when this call's values differ; the caller then reruns the exact graph.
         self.guards = guards
+        # With guards: a NaN in this node's outputs surely reaches a head the call checks for
+        # NaN (see leave_nan_to_outputs); nan_left: the lowering relied on that.
+        self.nan_checked = nan_checked
+        self.nan_left = False
         # The caller's weight cache (see ``prepared``), or None.
         self.prepare = prepare
         self.node = node
@@ -215,6 +252,14 @@ class LowerContext:
     @property
     def name(self):
         return self.node.name
+
+    def leave_nan_to_outputs(self):
+        """In a guarded call: True when a fast form whose values differ from MXNet's only by
+        NaNs in this node's outputs needs no guard of its own -- every path from the node to the
+        heads propagates NaN, and the call then checks the heads it reaches for NaN."""
+        if self.nan_checked:
+            self.nan_left = True
+        return self.nan_checked
 
     def update(self, input_index, value):
         """Set the variable feeding input ``input_index`` to ``value`` (aux states, fixed gamma)."""
@@ -271,6 +316,7 @@ class GraphFunction:
         self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.run_order)
         self._out_shapes = {}
         self._open_dims = {}
+        self._nan_checked = None
 
     def set_inferred(self, result, open_dims=None):
         """Remember every node's inferred output shapes (an infer.InferResult). ``open_dims``:
@@ -316,12 +362,15 @@ class GraphFunction:
 
     def __call__(self, values, is_train=False, seed=None, internals=False,
                  aux_update_nodes=None, no_grad=False, guards=None, prepare=None,
-                 compute_dtype=None):
+                 compute_dtype=None, check_outputs=False):
         """Run the graph. ``aux_update_nodes``: if given, only these nodes may update aux
         states (the others' backward is pruned in MXNet). ``no_grad``: nothing will
         differentiate this call (inference), so lowerings may drop gradient-only work.
         ``guards``: a list (with ``no_grad``) that lowerings' fast forms append their
         NaN-when-inexact scalars to (see LowerContext.guards; ``guard_flag`` combines them).
+        ``check_outputs`` (with ``guards``; only where ``nan_propagation_verified``): nodes
+        whose every path to the heads propagates NaN may leave their checks to the outputs
+        (LowerContext.leave_nan_to_outputs); a NaN test of each head they reach joins guards.
         ``prepare(name, key, fn)``: the caller's weight cache (LowerContext.prepared).
         ``compute_dtype``: a reduced-precision call (a float16/bfloat16 export): every op's
         floating inputs are cast to it, index inputs excepted (OpDef.index_inputs)."""
@@ -329,6 +378,9 @@ class GraphFunction:
         updates = {}
         layout = {}
         collected = {} if internals else None
+        checked = self._checked_nodes() if check_outputs and guards is not None and no_grad \
+            else ()
+        left = []
         for i, node in self._steps:
             if node.is_variable:
                 try:
@@ -347,7 +399,7 @@ class GraphFunction:
                 ins = _cast_inputs(node, ins, compute_dtype)
             ctx = LowerContext(is_train, node, seed, i, self._node_out_shapes(node, values),
                                layout, no_grad, guards if no_grad else None,
-                               prepare if no_grad else None)
+                               prepare if no_grad else None, id(node) in checked)
             dev = self.placement.get(node.name)
             try:
                 with tf.name_scope(scope_name(node.name)):
@@ -360,6 +412,8 @@ class GraphFunction:
             if not isinstance(out, (tuple, list)):
                 out = (out,)
             env[id(node)] = tuple(out)
+            if ctx.nan_left:
+                left.append(node)
             if ctx.updates:
                 aux_idx = node.aux_indices()
                 for idx, val in ctx.updates:
@@ -374,19 +428,49 @@ class GraphFunction:
                 for name, t in zip(node.output_names(), out):
                     collected[name] = t
         outputs = [env[id(n)][k] for n, k in self.heads]
+        if left:
+            guards.extend(_nan_test(t) for t in self._heads_reached(left, outputs))
         if internals:
             return outputs, updates, collected
         return outputs, updates
+
+    def _checked_nodes(self):
+        if self._nan_checked is None:
+            self._nan_checked = nan_checked_nodes(self.order)
+        return self._nan_checked
+
+    def _heads_reached(self, nodes, outputs):
+        """The floating head tensors that an output of one of ``nodes`` flows into."""
+        consumers = _consumers(self.order)
+        seen = set()
+        stack = list(nodes)
+        while stack:
+            node = stack.pop()
+            if id(node) not in seen:
+                seen.add(id(node))
+                stack.extend(consumers.get(id(node), ()))
+        return [t for (n, _), t in zip(self.heads, outputs)
+                if id(n) in seen and t.dtype.is_floating]
 
     def needs_head_grads(self):
         """Per head: does its gradient depend on a head gradient (False for loss layers)?"""
         return [bool(not n.is_variable and n.opdef.needs_head_grad) for n, _ in self.heads]
 
 
+def _nan_test(t):
+    """A boolean scalar guard: does ``t`` hold a NaN?"""
+    return tf.reduce_any(tf.math.is_nan(t))
+
+
 def guard_flag(guards):
     """One boolean scalar: did any fast form of a guarded call differ from MXNet's exact
-    one (any guard NaN)? The guards are sums of non-negative values, so their sum is NaN
-    exactly when one of them is; None when no lowering took a fast form."""
+    one? Float guards are sums of non-negative values (NaN exactly when one of them is, so
+    their sum is tested once); boolean guards are NaN tests of the outputs. None when no
+    lowering took a fast form."""
     if not guards:
         return None
-    return tf.math.is_nan(tf.add_n([tf.cast(g, tf.float32) for g in guards]))
+    sums = [tf.cast(g, tf.float32) for g in guards if g.dtype != tf.bool]
+    flags = [g for g in guards if g.dtype == tf.bool]
+    if sums:
+        flags.append(tf.math.is_nan(tf.add_n(sums)))
+    return flags[0] if len(flags) == 1 else tf.reduce_any(tf.stack(flags))

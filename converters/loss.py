@@ -175,7 +175,7 @@ def _softmax_output_grad(p, out, label):
 
 
 @op('SoftmaxOutput', loss=True, infer_inputs=_softmax_infer_inputs, infer_types=_label_types,
-    inference=_SOFTMAX)
+    inference=_SOFTMAX, nan_propagates=True)
 def softmax_output(ctx, p, data, label):
     """Softmax forward; backward grad_scale*(softmax - target) normalised as MXNet does.
 
@@ -248,7 +248,7 @@ def _register_regression(name, kind, fwd, diff, form):
                      'divided by the outputs per sample; the head gradient is ignored.'
                      % (name, fwd, diff))
     return op(name, loss=True, infer_inputs=_regression_infer_inputs,
-              infer_types=_label_types, inference=form)(lower)
+              infer_types=_label_types, inference=form, nan_propagates=True)(lower)
 
 
 linear_regression_output = _register_regression('LinearRegressionOutput', 'linear',
@@ -310,7 +310,7 @@ def svm_output(ctx, p, data, label):
 
 # -- MakeLoss / BlockGrad -------------------------------------------------------------------------
 
-@op('MakeLoss', loss=True, inference=_IDENTITY)
+@op('MakeLoss', loss=True, inference=_IDENTITY, nan_propagates=True)
 def make_loss(ctx, p, data):
     """Identity forward; gradient grad_scale, divided for 'batch' by the rows of the data seen as
     2-D (prod of all dims but the last, MXNet's FlatTo2D) and for 'valid' by max(1, count of
@@ -333,7 +333,7 @@ def make_loss(ctx, p, data):
     return fwd(data)
 
 
-@op('make_loss', loss=True, outputs=['loss'], inference=_IDENTITY)
+@op('make_loss', loss=True, outputs=['loss'], inference=_IDENTITY, nan_propagates=True)
 def make_loss_elemwise(ctx, p, data):
     """The elementwise ``make_loss``: identity forward, gradient ones (head gradient ignored);
     its output is named 'loss' (``ml_loss``), unlike MakeLoss's 'output'."""
@@ -343,7 +343,7 @@ def make_loss_elemwise(ctx, p, data):
     return fwd(data)
 
 
-@op('BlockGrad', needs_head_grad=False)
+@op('BlockGrad', needs_head_grad=False, nan_propagates=True)
 def block_grad(ctx, p, data):
     """Identity forward, zero gradient (alias stop_gradient)."""
     return tf.stop_gradient(data)

@@ -29,7 +29,7 @@ def _fc_infer_inputs(p, ins, outs):
     return ins
 
 
-@op('FullyConnected', inputs=_fc_inputs, infer_inputs=_fc_infer_inputs)
+@op('FullyConnected', inputs=_fc_inputs, infer_inputs=_fc_infer_inputs, nan_propagates=True)
 def fully_connected(ctx, p, data, weight, bias=None):
     """y = x W^T + b; ``flatten`` collapses all but the first axis, else acts on the last."""
     shape = data.shape.as_list()

@@ -84,7 +84,8 @@ def _bn_var_attrs(p, index):
 
 
 @op('BatchNorm', aux=['moving_mean', 'moving_var'], outputs=_bn_outputs, num_outputs=3,
-    infer_inputs=_bn_infer_inputs, infer_types=_bn_infer_types, input_var_attrs=_bn_var_attrs)
+    infer_inputs=_bn_infer_inputs, infer_types=_bn_infer_types, input_var_attrs=_bn_var_attrs,
+    nan_propagates=True)
 def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
     """Batch statistics in training (unless use_global_stats), moving statistics otherwise.
 

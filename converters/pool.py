@@ -238,7 +238,7 @@ def pool_nd(x, p):
     return y if p.pool_type == 'sum' else _root(y, pv)
 
 
-@op('Pooling', num_outputs=_pool_outputs)
+@op('Pooling', num_outputs=_pool_outputs, nan_propagates=lambda p: p.pool_type in ('avg', 'sum'))
 def pooling(ctx, p, data):
     """N-D pooling with MXNet's conventions; see the module docstring for the quirks."""
     ndim = len(data.shape)

@@ -57,13 +57,14 @@ class OpDef:
     infer_shape(p, in_shapes) -> out_shapes; optional, otherwise the lowering is traced abstractly.
     inference: an :class:`InferenceForm` (loss ops), what an exported inference graph computes.
     index_inputs: input names that carry indices or lengths (never cast to a lower precision).
+    nan_propagates: see :func:`op`; read through :meth:`propagates_nan`.
     fluent: its names that are plain fluent methods of MXNet's NDArray and Symbol (recorded).
     """
 
     def __init__(self, name, lower, schema, inputs, aux, outputs, num_outputs, aliases,
                  infer_inputs, infer_types, infer_shape, loss, variadic, key_var_num_args,
                  hint, needs_head_grad, uses_rng, input_var_attrs, inference=None,
-                 index_inputs=()):
+                 index_inputs=(), nan_propagates=False):
         self.name = name
         self.lower = lower
         self.schema = schema
@@ -84,6 +85,7 @@ class OpDef:
         self.input_var_attrs = input_var_attrs
         self.inference = inference
         self.index_inputs = INDEX_SLOTS | frozenset(index_inputs)
+        self.nan_propagates = nan_propagates
         # the names MXNet's NDArray/Symbol have as plain fluent methods (``x.sum()``)
         self.fluent = tuple(signatures().get(name, {}).get('fluent', ()))
         self.infer_node = None
@@ -161,6 +163,12 @@ class OpDef:
             kwargs[slot] = value
         return [], kwargs
 
+    def propagates_nan(self, p):
+        """Does this op's inference lowering (attributes ``p``) turn every output element that a
+        NaN input element influences into NaN? (graph.nan_checked_nodes relies on it.)"""
+        f = self.nan_propagates
+        return bool(f(p) if callable(f) else f)
+
     def aux_names(self, p):
         """Which of input_names are auxiliary states (mutated, never differentiated)."""
         return self._aux(p)
@@ -211,7 +219,7 @@ def _default_outputs(n):
 def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, params=None,
        extra_params=(), infer_inputs=None, infer_types=None, infer_shape=None, loss=False,
        variadic=None, hint=None, needs_head_grad=None, uses_rng=False, input_var_attrs=None,
-       infer_node=None, inference=None, index_inputs=()):
+       infer_node=None, inference=None, index_inputs=(), nan_propagates=False):
     """Register the decorated lowering as MXNet op ``name``.
 
     inputs/aux/outputs: a list, or a function of the parsed Params returning one. Defaults: the
@@ -224,6 +232,11 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
     needs the node itself (control flow: the subgraphs it carries).
     ``inference``: a loss op's :class:`InferenceForm`, what it exports as (every loss op has one).
     ``index_inputs``: inputs besides :data:`INDEX_SLOTS` that hold indices (Embedding's data).
+    ``nan_propagates``: True, or a function of the parsed Params, when the op's inference lowering
+    makes NaN every output element that a NaN input element influences (TF's CPU kernels; each
+    flagged op is checked in tests/test_nan_guard_propagation.py). A guarded inference call then
+    leaves the NaN check of a relu whose every path to the outputs propagates NaN to the outputs.
+    Default False: the op may turn a NaN into a number (max, comparisons, clip, casts to int).
     """
     sig = signatures().get(name)
 
@@ -249,7 +262,7 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
         od = OpDef(name, fn, schema, ins_fn, aux_fn, outs_fn, nout_fn, al,
                    infer_inputs, infer_types, infer_shape, loss, var, kvna, hint,
                    (not loss) if needs_head_grad is None else needs_head_grad, uses_rng,
-                   input_var_attrs, inference, index_inputs)
+                   input_var_attrs, inference, index_inputs, nan_propagates)
         od.infer_node = infer_node
         register(od)
         return fn

@@ -15,7 +15,7 @@ import math
 import tensorflow as tf
 
 from .base import MXNetError
-from .binary import BINARY, same_shape_inputs
+from .binary import BINARY, NAN_PROPAGATING, same_shape_inputs
 from .registry import op
 
 # op name -> (BINARY entry, scalar on the left?)
@@ -67,4 +67,5 @@ def _scalar_op(name, kind, reverse):
 
 
 for _name, (_kind, _rev) in SCALAR.items():
-    op(_name, infer_inputs=same_shape_inputs)(_scalar_op(_name, _kind, _rev))
+    op(_name, infer_inputs=same_shape_inputs, nan_propagates=_kind in NAN_PROPAGATING)(
+        _scalar_op(_name, _kind, _rev))

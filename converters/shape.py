@@ -162,7 +162,7 @@ def _reshape_infer_inputs(p, ins, outs):
     return ins
 
 
-@op('Reshape', infer_inputs=_reshape_infer_inputs)
+@op('Reshape', infer_inputs=_reshape_infer_inputs, nan_propagates=True)
 def reshape(ctx, p, data):
     dshape = tuple(data.shape.as_list())
     oshape = reshape_params_shape(p, dshape)
@@ -179,7 +179,7 @@ def reshape(ctx, p, data):
     return tf.ensure_shape(out, oshape) if sum(d is None for d in oshape) else out
 
 
-@op('Flatten')
+@op('Flatten', nan_propagates=True)
 def flatten(ctx, p, data):
     shape = data.shape.as_list()
     if len(shape) == 0:
@@ -217,7 +217,7 @@ def _merge_dim(a, b, what):
 # ------------------------------------------------------------------------------------------------
 # Axis permutations and insertion/removal of unit axes.
 
-@op('transpose')
+@op('transpose', nan_propagates=True)
 def transpose(ctx, p, data):
     """Permute axes; no ``axes`` reverses them. Negative axes are rejected, as in MXNet."""
     nd = data.shape.rank
@@ -234,7 +234,7 @@ def transpose(ctx, p, data):
     return tf.transpose(data, list(axes))
 
 
-@op('expand_dims')
+@op('expand_dims', nan_propagates=True)
 def expand_dims(ctx, p, data):
     """Insert a unit axis at ``axis`` in [-ndim-1, ndim]."""
     nd = data.shape.rank
@@ -245,7 +245,7 @@ def expand_dims(ctx, p, data):
     return tf.expand_dims(data, a)
 
 
-@op('squeeze')
+@op('squeeze', nan_propagates=True)
 def squeeze(ctx, p, data):
     """Drop unit axes (all of them, or ``axis``); squeezing everything leaves shape (1,)."""
     shape = _shape(data)
@@ -305,7 +305,7 @@ def _concat_infer_inputs(p, ins, outs):
     return concat_shapes(p, ins, outs, 'Concat')[1]
 
 
-@op('Concat', infer_inputs=_concat_infer_inputs)
+@op('Concat', infer_inputs=_concat_infer_inputs, nan_propagates=True)
 def concat(ctx, p, *data):
     """Join inputs along ``dim``; all other dims must agree."""
     if not data:
@@ -367,7 +367,7 @@ def _slice_channel_infer_inputs(p, ins, outs):
 
 
 @op('SliceChannel', outputs=_slice_channel_outputs, num_outputs=lambda p: p.num_outputs,
-    infer_inputs=_slice_channel_infer_inputs)
+    infer_inputs=_slice_channel_infer_inputs, nan_propagates=True)
 def slice_channel(ctx, p, data):
     """Split into ``num_outputs`` equal parts along ``axis`` (outputs output0..N-1);
     ``squeeze_axis`` drops the axis, which then must have size num_outputs."""
@@ -497,7 +497,7 @@ def _python_slice(b, length, s, raw_end):
     return slice(b, stop if stop >= 0 else None, s)
 
 
-@op('slice')
+@op('slice', nan_propagates=True)
 def slice_op(ctx, p, data):
     """Basic slicing with MXNet's bound rules (None entries, negative steps); axes past
     len(begin) are kept whole."""
@@ -509,7 +509,7 @@ def slice_op(ctx, p, data):
     return data[idx] if idx else tf.identity(data)
 
 
-@op('slice_axis')
+@op('slice_axis', nan_propagates=True)
 def slice_axis(ctx, p, data):
     """data[begin:end] along one axis (end None = to the end; negatives count from the end)."""
     shape = _shape(data)

@@ -45,7 +45,8 @@ def _keep_types(p, ins, outs):
     return list(ins)
 
 
-@op('Cast', infer_types=_keep_types)
+@op('Cast', infer_types=_keep_types,
+    nan_propagates=lambda p: _dt.to_tf(p.dtype).is_floating)
 def cast(ctx, p, data):
     """Convert to ``dtype``; float -> int truncates toward zero (C cast)."""
     return _cast_with_grad(data, _dt.to_tf(p.dtype))
@@ -291,7 +292,7 @@ def _same_type_infer(p, ins, outs):
     return [known[0]] * len(ins)
 
 
-@op('add_n', infer_inputs=_same_shape_infer, infer_types=_same_type_infer,
+@op('add_n', infer_inputs=_same_shape_infer, infer_types=_same_type_infer, nan_propagates=True,
     extra_params=[Param('num_args', parse_int, required=False, default=None,
                         type_str='int, required')])
 def add_n(ctx, p, *args):

@@ -11,7 +11,9 @@ MXNet's observable timing is kept: auxiliary states (BatchNorm's moving statisti
 backward, not forward; gradients are written or added per argument's grad_req.
 
 Inference is *guarded*: it runs fast forms that can differ from MXNet only on NaNs (relu without
-its NaN -> 0 pass) plus one flag, and reruns the exact graph when the flag is set; and it reads
+its NaN -> 0 pass) plus one flag, and reruns the exact graph when the flag is set (the flag sums
+a relu's outputs, or, when every path from the relu to the outputs propagates NaN, tests the
+outputs themselves for NaN: graph.nan_checked_nodes); and it reads
 convolution kernels from a cache kept in TF's layout, refreshed when weights may have changed.
 """
 import threading
@@ -22,7 +24,7 @@ import tensorflow as tf
 from tfmod_converters import custom as _custom
 from tfmod_converters import dtypes as _dt
 from tfmod_converters import sparse as _sp
-from tfmod_converters.graph import guard_flag
+from tfmod_converters.graph import guard_flag, nan_propagation_verified
 from tfmod_converters.infer import fmt
 from .base import MXNetError
 from .context import Context
@@ -401,12 +403,13 @@ class Executor:
             elif args and n in self._arg_index:
                 self._arg_vars[self._arg_index[n]].assign(t)
 
-    def _forward_graph(self, feeds, is_train, seed, no_grad=False, guards=None, prepare=None):
+    def _forward_graph(self, feeds, is_train, seed, no_grad=False, guards=None, prepare=None,
+                       check_outputs=False):
         self.trace_count += 1
         self._assign_feeds(feeds)
         vals = self._values(feeds, lookups=no_grad)
         outs, updates = self._fn(vals, is_train=is_train, seed=seed, no_grad=no_grad,
-                                 guards=guards, prepare=prepare)
+                                 guards=guards, prepare=prepare, check_outputs=check_outputs)
         return vals, outs, updates
 
     # -- the inference weight cache -----------------------------------------------------------
@@ -451,11 +454,17 @@ class Executor:
             return fn
         if kind == 'infer':
             # guarded: fast forms (relu without its NaN -> 0 pass) plus one flag saying
-            # whether they differed from MXNet's values, in which case 'infer_exact' reruns
+            # whether they differed from MXNet's values, in which case 'infer_exact' reruns;
+            # on kernels known to propagate NaN, relus whose NaNs reach the outputs leave the
+            # check to one NaN test of those outputs
+            check = nan_propagation_verified(
+                [self._ctx.tf_device] + list(self._fn.placement.values()))
+
             def run(feeds, seed):
                 guards = []
                 _, outs, _ = self._forward_graph(feeds, False, seed, no_grad=True, guards=guards,
-                                                 prepare=self._prepare_fn(feeds))
+                                                 prepare=self._prepare_fn(feeds),
+                                                 check_outputs=check)
                 flag = guard_flag(guards)
                 return outs if flag is None else (outs, flag)
         elif kind == 'infer_exact':
