@@ -34,11 +34,14 @@ def _axis(axis, ndim, what):
 @tf.custom_gradient
 def _act_relu(x):
     """Activation(relu) as MXNet computes it: NaN inputs give 0 (x > 0 ? x : 0) and the
-    gradient is dy * (out > 0), so a NaN head gradient still propagates where out is 0."""
-    out = tf.nn.relu(tf.where(tf.math.is_nan(x), tf.zeros_like(x), x))
+    gradient is dy * (out > 0), so a NaN head gradient still propagates where out is 0. One
+    comparison serves both passes (x > 0 is False for NaN): two elementwise passes forward
+    instead of IsNan + Select + Relu, and the backward reuses the mask."""
+    mask = x > 0
+    out = tf.where(mask, x, tf.zeros([], x.dtype))
 
     def grad(dy):
-        return dy * tf.cast(out > 0, dy.dtype)
+        return dy * tf.cast(mask, dy.dtype)
     return out, grad
 
 

@@ -102,3 +102,25 @@ def test_softmax_activation_channel_needs_3d():
 def test_bad_act_type_names_valid_choices():
     with pytest.raises(MXNetError, match='relu'):
         mx.sym.Activation(mx.sym.var('data'), act_type='mish')
+
+
+def test_relu_training_on_non_finite_values_matches_mxnet():
+    """Activation(relu) in training, bound and imperative: NaN -> 0, and dy * (out > 0) keeps a
+    non-finite head gradient's NaN where out is 0 (tests/fixtures/activation/relu_nonfinite.json,
+    tools/record_relu_nonfinite.py)."""
+    import json
+    import os
+    with open(os.path.join(os.path.dirname(__file__), 'fixtures', 'activation',
+                           'relu_nonfinite.json')) as f:
+        rec = {k: np.array([float(v) for v in vs], np.float32) for k, vs in json.load(f).items()}
+    x, dy = rec['x'], rec['dy']
+    outs, grad = _train(mx.sym.Activation(mx.sym.Variable('data'), act_type='relu'), x, head=dy)
+    np.testing.assert_array_equal(outs[0], rec['symbol_out'])
+    np.testing.assert_array_equal(grad, rec['symbol_grad'])
+    xs = mx.nd.array(x)
+    xs.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.Activation(xs, act_type='relu')
+    y.backward(mx.nd.array(dy))
+    np.testing.assert_array_equal(y.asnumpy(), rec['nd_out'])
+    np.testing.assert_array_equal(xs.grad.asnumpy(), rec['nd_grad'])
