@@ -23,8 +23,9 @@ def main(prefix, shape, types=()):
     from tensorflow.python.grappler import tf_optimizer
     import tfmod as mx
     sym, args, aux = mx.model.load_checkpoint(prefix, 0)
-    mod = mx.mod.Module(sym, data_names=['data'], label_names=None, context=mx.cpu())
-    mod.bind([('data', shape)], for_training=False)
+    labels = [n for n in sym.list_arguments() if n.endswith('label')]   # a loss layer's
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=labels, context=mx.cpu())
+    mod.bind([('data', shape)], [(n, shape[:1]) for n in labels] or None, for_training=False)
     mod.set_params(args, aux)
     x = np.random.RandomState(0).uniform(-1, 1, shape).astype(np.float32)
     mod.forward(mx.io.DataBatch([mx.nd.array(x)]), is_train=False)
