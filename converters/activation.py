@@ -81,7 +81,7 @@ def activation(ctx, p, data):
     """relu, sigmoid, tanh, softrelu (log(1 + e^x)), softsign (x / (1 + |x|)).
 
     In a guarded inference call a relu is TF's Relu alone; it takes a guard of its own unless
-    its NaNs surely reach the call's NaN-tested outputs (LowerContext.leave_nan_to_outputs)."""
+    the call tests for NaN where its NaNs go (LowerContext.leave_nan_to_outputs)."""
     fn = _ACTS[p.act_type]
     if ctx.no_grad and p.act_type == 'relu':
         fn = _act_relu_forward

@@ -11,6 +11,7 @@ import re
 
 import tensorflow as tf
 
+from . import layout as _layout
 from . import registry
 from .base import MXNetError, tf_message
 from .conv import ONEDNN
@@ -162,20 +163,31 @@ def inference_nodes(heads):
     return seen
 
 
-def nan_checked_nodes(order):
-    """Ids of the op nodes in ``order`` (a graph's topological order) whose outputs reach the
-    heads only through ops that propagate NaN (OpDef.propagates_nan): a NaN in such a node's
-    outputs that influences a head makes that head's element NaN, so a NaN check of the heads
-    sees it. A node feeding an op that may turn NaN into a number (max pooling, clip, a
-    comparison, an unflagged op) is not one."""
+def nan_test_points(order, heads, nodes):
+    """Where a guarded call tests for NaN so that a NaN in an output of one of ``nodes`` that
+    changes a head cannot go unseen: the (node, output index) pairs of the heads such a NaN
+    reaches through ops that propagate NaN (OpDef.propagates_nan), and of the tensors where it
+    would enter an op that may turn it into a number (max pooling, clip, a comparison, an
+    unflagged op), tested there instead. One test at a max pooling's input then covers every
+    relu before it."""
     consumers = _consumers(order)
-    checked = set()
-    for node in reversed(order):        # every consumer before the node it consumes
-        if not node.is_variable and all(
-                id(c) in checked and c.opdef.propagates_nan(c.params)
-                for c in consumers.get(id(node), ())):
-            checked.add(id(node))
-    return checked
+    seen, stack = set(), list(nodes)
+    points = []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for c in consumers.get(id(node), ()):
+            if c.opdef.propagates_nan(c.params):
+                stack.append(c)
+            else:
+                points.extend((src, k) for src, k in c.inputs if src is node)
+    points.extend((n, k) for n, k in heads if id(n) in seen)
+    unique = {}
+    for n, k in points:
+        unique.setdefault((id(n), k), (n, k))
+    return list(unique.values())
 
 
 def nan_propagation_verified(devices):
@@ -233,8 +245,9 @@ class LowerContext:
         # from MXNet's only on inputs it can detect, appending a float scalar that is NaN
         # exactly when this call's values differ; the caller then reruns the exact graph.
         self.guards = guards
-        # With guards: a NaN in this node's outputs surely reaches a head the call checks for
-        # NaN (see leave_nan_to_outputs); nan_left: the lowering relied on that.
+        # With guards: the call will test for NaN where this node's NaNs go (the heads they
+        # reach, or the inputs of ops that may drop them: see leave_nan_to_outputs and
+        # nan_test_points); nan_left: the lowering relied on that.
         self.nan_checked = nan_checked
         self.nan_left = False
         # The caller's weight cache (see ``prepared``), or None.
@@ -255,8 +268,9 @@ class LowerContext:
 
     def leave_nan_to_outputs(self):
         """In a guarded call: True when a fast form whose values differ from MXNet's only by
-        NaNs in this node's outputs needs no guard of its own -- every path from the node to the
-        heads propagates NaN, and the call then checks the heads it reaches for NaN."""
+        NaNs in this node's outputs needs no guard of its own: the call then tests for NaN the
+        heads those NaNs reach through NaN-propagating ops, and the tensors where they would
+        enter an op that may drop them (nan_test_points)."""
         if self.nan_checked:
             self.nan_left = True
         return self.nan_checked
@@ -316,7 +330,6 @@ class GraphFunction:
         self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.run_order)
         self._out_shapes = {}
         self._open_dims = {}
-        self._nan_checked = None
 
     def set_inferred(self, result, open_dims=None):
         """Remember every node's inferred output shapes (an infer.InferResult). ``open_dims``:
@@ -368,9 +381,9 @@ class GraphFunction:
         differentiate this call (inference), so lowerings may drop gradient-only work.
         ``guards``: a list (with ``no_grad``) that lowerings' fast forms append their
         NaN-when-inexact scalars to (see LowerContext.guards; ``guard_flag`` combines them).
-        ``check_outputs`` (with ``guards``; only where ``nan_propagation_verified``): nodes
-        whose every path to the heads propagates NaN may leave their checks to the outputs
-        (LowerContext.leave_nan_to_outputs); a NaN test of each head they reach joins guards.
+        ``check_outputs`` (with ``guards``; only where ``nan_propagation_verified``): lowerings
+        may leave their NaN checks to the call (LowerContext.leave_nan_to_outputs); a NaN test
+        of each tensor ``nan_test_points`` names for them joins guards.
         ``prepare(name, key, fn)``: the caller's weight cache (LowerContext.prepared).
         ``compute_dtype``: a reduced-precision call (a float16/bfloat16 export): every op's
         floating inputs are cast to it, index inputs excepted (OpDef.index_inputs)."""
@@ -378,8 +391,7 @@ class GraphFunction:
         updates = {}
         layout = {}
         collected = {} if internals else None
-        checked = self._checked_nodes() if check_outputs and guards is not None and no_grad \
-            else ()
+        leave = bool(check_outputs and guards is not None and no_grad)
         left = []
         for i, node in self._steps:
             if node.is_variable:
@@ -399,7 +411,7 @@ class GraphFunction:
                 ins = _cast_inputs(node, ins, compute_dtype)
             ctx = LowerContext(is_train, node, seed, i, self._node_out_shapes(node, values),
                                layout, no_grad, guards if no_grad else None,
-                               prepare if no_grad else None, id(node) in checked)
+                               prepare if no_grad else None, leave)
             dev = self.placement.get(node.name)
             try:
                 with tf.name_scope(scope_name(node.name)):
@@ -429,28 +441,16 @@ class GraphFunction:
                     collected[name] = t
         outputs = [env[id(n)][k] for n, k in self.heads]
         if left:
-            guards.extend(_nan_test(t) for t in self._heads_reached(left, outputs))
+            for n, k in nan_test_points([n for _, n in self._steps], self.heads, left):
+                t = env[id(n)][k]
+                # the channels-last twin when there is one (same NaNs): testing the
+                # channels-first form would keep a transpose nothing else reads
+                twin = _layout.twin_in(layout, t)
+                if t.dtype.is_floating:
+                    guards.append(_nan_test(t if twin is None else twin))
         if internals:
             return outputs, updates, collected
         return outputs, updates
-
-    def _checked_nodes(self):
-        if self._nan_checked is None:
-            self._nan_checked = nan_checked_nodes(self.order)
-        return self._nan_checked
-
-    def _heads_reached(self, nodes, outputs):
-        """The floating head tensors that an output of one of ``nodes`` flows into."""
-        consumers = _consumers(self.order)
-        seen = set()
-        stack = list(nodes)
-        while stack:
-            node = stack.pop()
-            if id(node) not in seen:
-                seen.add(id(node))
-                stack.extend(consumers.get(id(node), ()))
-        return [t for (n, _), t in zip(self.heads, outputs)
-                if id(n) in seen and t.dtype.is_floating]
 
     def needs_head_grads(self):
         """Per head: does its gradient depend on a head gradient (False for loss layers)?"""

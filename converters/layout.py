@@ -29,7 +29,11 @@ def _cache(ctx):
 
 def twin(ctx, x):
     """x's channels-last twin, or None."""
-    cache = _cache(ctx)
+    return twin_in(_cache(ctx), x)
+
+
+def twin_in(cache, x):
+    """x's twin in one graph call's layout dict (``ctx.layout``), or None."""
     if cache is None or not isinstance(x, tf.Tensor):
         return None
     return cache.get(x.ref())

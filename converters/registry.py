@@ -165,7 +165,7 @@ class OpDef:
 
     def propagates_nan(self, p):
         """Does this op's inference lowering (attributes ``p``) turn every output element that a
-        NaN input element influences into NaN? (graph.nan_checked_nodes relies on it.)"""
+        NaN input element influences into NaN? (graph.nan_test_points relies on it.)"""
         f = self.nan_propagates
         return bool(f(p) if callable(f) else f)
 

@@ -1,9 +1,10 @@
-"""Which relus of a guarded inference call keep a NaN check of their own.
+"""Where a guarded inference call tests for the NaNs its fast relus may let through.
 
-A relu whose every path to the outputs propagates NaN (the registry's ``nan_propagates``) leaves
-its check to one NaN test of the outputs; one that reaches an op able to turn a NaN into a number
-(max pooling) keeps its sum. Either way a NaN made inside the graph -- or given in the input --
-sends the call to the exact graph and MXNet 1.9.1's values come out
+A relu leaves its check to the call: its NaNs are tested at the outputs they reach through ops
+that propagate NaN (the registry's ``nan_propagates``) and at the input of any op able to turn a
+NaN into a number (max pooling), so no relu keeps a sum of its own. Either way a NaN made inside
+the graph -- or given in the input -- sends the call to the exact graph and MXNet 1.9.1's values
+come out
 (tests/fixtures/nan_guard/, recorded by tools/record_nan_guard.py from the nets of
 tests/support/nan_guard_nets.py).
 """
@@ -79,43 +80,62 @@ def test_nan_in_the_input_still_gives_mxnets_outputs():
     _check('propagating', ['input', 'clean', 'input'], calls=2 + 1 + 2)
 
 
-def test_relu_feeding_max_pooling_keeps_its_sum():
+def test_relu_feeding_max_pooling_is_tested_at_the_pools_input():
     """TF's MaxPool skips NaNs (a window of NaNs gives the lowest float, MXNet's relu then pool
-    0): the relu before it keeps its own check, and its zeros come out as MXNet's."""
+    0): the pool's input is tested, not the output after it, and MXNet's zeros come out."""
     mod = _check('maxpool', ['clean', 'inside', 'clean'], calls=1 + 2 + 1)
-    assert _guard_ops(mod) == (1, 1)
+    assert _guard_ops(mod) == ((0, 1) if TRUSTED else (1, 1))
     rec = _rec('maxpool')
     assert (rec['inside1'][1, 0, 1, 1] == 0) and (rec['clean1'] != 0).all()
 
 
-def test_relu_reaching_max_pooling_and_a_propagating_branch_keeps_its_sum():
-    """r0 feeds max pooling and a conv -> relu -> average-pool branch: r0 keeps its sum, r1
-    (propagating only) leaves its check to a NaN test of the branch's output alone."""
+def test_relu_reaching_max_pooling_and_a_propagating_branch():
+    """r0 feeds max pooling and a conv -> relu -> average-pool branch: the pool's input and the
+    branch's output are tested (head 0, after the pool, is not), no relu keeps a sum."""
     mod = _check('mixed', ['inside', 'clean', 'input'], calls=2 + 1 + 2)
-    # head 1 tested, head 0 (after max pooling) not
-    assert _guard_ops(mod) == ((1, 2) if TRUSTED else (2, 1))
+    assert _guard_ops(mod) == ((0, 2) if TRUSTED else (2, 1))
 
 
-def _nodes(sym):
+def _points(sym, name):
+    """Names of the nodes whose outputs the call tests for the NaNs of node ``name``."""
     order = _graph.topo_order(sym._heads)
-    return {n.name: n for n in order}, _graph.nan_checked_nodes(order)
+    node = [n for n in order if n.name == name][0]
+    return sorted(n.name for n, _ in _graph.nan_test_points(order, sym._heads, [node]))
 
 
-@pytest.mark.parametrize('after, checked', [
-    (lambda x: mx.sym.clip(x, 0, 1), False),
-    (lambda x: mx.sym.Cast(x, dtype='int32'), False),
-    (lambda x: mx.sym.Cast(x, dtype='float16'), True),
-    (lambda x: mx.sym.maximum(x, 0.5), False),
-    (lambda x: x > 0.5, False),
-    (lambda x: mx.sym.Pooling(x, kernel=(1, 1), pool_type='max'), False),
-    (lambda x: mx.sym.Pooling(x, kernel=(1, 1), pool_type='avg'), True),
-    (lambda x: mx.sym.Group([mx.sym.tanh(x) * 2, mx.sym.argmax(x, axis=1)]), False),
-    (lambda x: mx.sym.Group([mx.sym.tanh(x) * 2, mx.sym.BlockGrad(x)]), True),
+@pytest.mark.parametrize('after, at_relu', [
+    (lambda x: mx.sym.clip(x, 0, 1), True),
+    (lambda x: mx.sym.Cast(x, dtype='int32'), True),
+    (lambda x: mx.sym.Cast(x, dtype='float16'), False),
+    (lambda x: mx.sym.maximum(x, 0.5), True),
+    (lambda x: x > 0.5, True),
+    (lambda x: mx.sym.Pooling(x, kernel=(1, 1), pool_type='max'), True),
+    (lambda x: mx.sym.Pooling(x, kernel=(1, 1), pool_type='avg'), False),
+    (lambda x: mx.sym.Group([mx.sym.tanh(x) * 2, mx.sym.argmax(x, axis=1)]), True),
+    (lambda x: mx.sym.Group([mx.sym.tanh(x) * 2, mx.sym.BlockGrad(x)]), False),
 ])
-def test_which_relus_the_outputs_cover(after, checked):
-    relu = mx.sym.Activation(mx.sym.Variable('data'), 'relu', name='r')
-    nodes, covered = _nodes(after(relu))
-    assert (id(nodes['r']) in covered) == checked
+def test_where_a_relus_nans_are_tested(after, at_relu):
+    """At the relu's output when an op that may drop NaN reads it, else at the heads only."""
+    sym = after(mx.sym.Activation(mx.sym.Variable('data'), 'relu', name='r'))
+    points = _points(sym, 'r')
+    heads = sorted({n.name for n, _ in sym._heads})
+    if at_relu:
+        assert 'r' in points
+    else:
+        assert points == heads and 'r' not in heads
+
+
+def test_one_test_before_a_max_pool_covers_the_relus_upstream():
+    """relu -> conv -> relu -> max pool -> fc: both relus' NaNs are tested once, at the
+    pool's input (the second relu's output); the head after the pool is not tested."""
+    x = mx.sym.Activation(mx.sym.Variable('data'), 'relu', name='r0')
+    x = mx.sym.Activation(mx.sym.Convolution(x, kernel=(1, 1), num_filter=2, name='c'), 'relu',
+                          name='r1')
+    x = mx.sym.Pooling(x, kernel=(2, 2), pool_type='max', name='p')
+    sym = mx.sym.FullyConnected(x, num_hidden=3, name='fc')
+    order = _graph.topo_order(sym._heads)
+    relus = [n for n in order if n.name in ('r0', 'r1')]
+    assert sorted(n.name for n, _ in _graph.nan_test_points(order, sym._heads, relus)) == ['r1']
 
 
 def test_propagation_is_trusted_on_plain_cpu_kernels_only():

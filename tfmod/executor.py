@@ -12,8 +12,8 @@ backward, not forward; gradients are written or added per argument's grad_req.
 
 Inference is *guarded*: it runs fast forms that can differ from MXNet only on NaNs (relu without
 its NaN -> 0 pass) plus one flag, and reruns the exact graph when the flag is set (the flag sums
-a relu's outputs, or, when every path from the relu to the outputs propagates NaN, tests the
-outputs themselves for NaN: graph.nan_checked_nodes); and it reads
+a relu's outputs, or, on kernels known to propagate NaN, tests for NaN the outputs the relus'
+NaNs reach and the inputs of ops that could drop them: graph.nan_test_points); and it reads
 convolution kernels from a cache kept in TF's layout, refreshed when weights may have changed.
 """
 import threading
@@ -455,8 +455,8 @@ class Executor:
         if kind == 'infer':
             # guarded: fast forms (relu without its NaN -> 0 pass) plus one flag saying
             # whether they differed from MXNet's values, in which case 'infer_exact' reruns;
-            # on kernels known to propagate NaN, relus whose NaNs reach the outputs leave the
-            # check to one NaN test of those outputs
+            # on kernels known to propagate NaN, relus leave the check to NaN tests of the
+            # outputs their NaNs reach and of the inputs of ops that could drop them
             check = nan_propagation_verified(
                 [self._ctx.tf_device] + list(self._fn.placement.values()))
 
