@@ -531,7 +531,7 @@ class Executor:
                     vals[n] = v
                     continue
                 with tf.device(v.device):
-                    vals[n] = v.read_value()
+                    vals[n] = v.value()     # read_value's identity would be one more op
         return vals
 
     def _write_grads(self, grads):
