@@ -42,6 +42,7 @@ from ..kvstore import collective as _collective
 from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
+from .step_options import StepCall
 
 _STRATEGIES = {}
 
@@ -277,7 +278,7 @@ class TrainStep:
             e.call_count += 1
         attrs = {'devices': len(execs)} if len(execs) > 1 else None
         with _profile_span('forward_backward_update' if fused else 'update', execs[0]._ctx,
-                           attrs), tf.device(execs[0]._ctx.tf_device):
+                           attrs), tf.device(execs[0]._ctx.tf_device), StepCall():
             try:
                 if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
                     outs = entry[0](*args)
