@@ -3,14 +3,15 @@
 TF optimises a traced function with Grappler when it first runs it. A training step is one
 large graph, and on it Grappler's default of two rounds of its passes cost a ResNet-20's step
 about 0.35 s of CPU at start-up, for nothing measurable after: the second round removed 36 of
-2,700 nodes and the steady step took the same time. Its memory optimizer's heuristics (swapping
-to host memory) concern GPUs only, yet it walks the whole graph (~0.15 s on that step).
+2,700 nodes and the steady step took the same time. Two passes only concern GPUs -- the memory
+optimizer's heuristics (swapping to host memory) and the layout optimizer (no conversion on CPU
+by default) -- yet each walks the whole graph (~0.1-0.2 s each on that step).
 
-So the step's calls run with one round, and without the memory optimizer on a machine without
-GPUs. The options are the thread's function-call options (what ``tf.function`` reads at each
-call), swapped in around the step's calls only: TF's global configuration is never changed, and
-they are derived from the current one, so a setting the user made with ``tf.config.optimizer``
-(or TF's ``meta_optimizer_iterations``) is kept -- only fields still at TF's defaults change.
+So the step's calls run with one round, and on a machine without GPUs without those two. The
+options are the thread's function-call options (what ``tf.function`` reads at each call),
+swapped in around the step's calls only: TF's global configuration is never changed, and they
+are derived from the current one, so a setting the user made with ``tf.config.optimizer`` (or
+TF's ``meta_optimizer_iterations``) is kept -- only fields still at TF's defaults change.
 """
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
