@@ -5,7 +5,7 @@ Grappler time). The update's scalars -- learning rates, weight decays, hyper-par
 from one unstack of the step's scalar vector and one float32 cast of it, and a hyper-parameter
 every parameter shares is cast once (converters/optimizer.py ``shared_casts``), so the update
 adds no slice or cast per parameter; its numbers stay those of the eager update, bit for bit.
-The step's calls run with one Grappler round (tfmod/module/step_options.py), set per call.
+The step's calls run with one Grappler round (tfmod/step_options.py), set per call.
 """
 import numpy as np
 import tensorflow as tf
@@ -13,7 +13,7 @@ from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
 from tensorflow.python.eager import context
 
 import tfmod as mx
-from tfmod.module import step_options
+from tfmod import step_options
 
 RW = rewriter_config_pb2.RewriterConfig
 OPT = {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'rescale_grad': 0.25,
@@ -102,9 +102,14 @@ def test_step_calls_run_with_one_grappler_round_and_restore_the_thread_options()
         mod.forward_backward(_batch())
         mod.update()
         mod.get_outputs()[0].asnumpy()
+        assert seen == [RW.ONE]
+        exe = mod._exec_group.execs[0]      # an executor's own forward + backward
+        exe.forward(is_train=True, data=mx.nd.ones((4, 3)))
+        exe.backward()
+        exe.grad_dict['fc0_weight'].asnumpy()
     finally:
         step_options.StepCall.__enter__ = orig
-    assert seen == [RW.ONE]
+    assert seen == [RW.ONE, RW.ONE]
     assert ctx.function_call_options is before
     assert ctx.config.SerializeToString() == global_before     # TF's own config untouched
 

@@ -42,7 +42,7 @@ from ..kvstore import collective as _collective
 from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
-from .step_options import StepCall
+from ..step_options import StepCall
 
 _STRATEGIES = {}
 

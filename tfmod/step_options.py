@@ -1,4 +1,7 @@
-"""TF's graph-optimisation (Grappler) options for the compiled training step, set per call.
+"""TF's graph-optimisation (Grappler) options for compiled training calls, set per call.
+
+Training calls: the Module's training step (module/train_step.py) and an executor's training
+forward / forward + backward.
 
 TF optimises a traced function with Grappler when it first runs it. A training step is one
 large graph, and on it Grappler's default of two rounds of its passes cost a ResNet-20's step
