@@ -14,6 +14,9 @@ array dtype first, and the products group as the C++ kernels write them. ``nag_m
 called with ``out=weight`` reads the weight it just wrote when it updates the momentum (MXNet's
 kernel is element-wise in place); other ``out`` arrays read the old weight, as in MXNet.
 """
+import contextlib
+import threading
+
 import tensorflow as tf
 
 from .base import MXNetError
@@ -168,7 +171,39 @@ def lamb_phase2(weight, g, r1, r2, lr, lower_bound, upper_bound):
 
 def k_param(value, dtype):
     """An op's ``float`` parameter as its kernel sees it: float32, then the array dtype."""
-    return tf.cast(tf.cast(value, tf.float32), dtype)
+    return cast_once(cast_once(value, tf.float32), dtype)
+
+
+_casts = threading.local()
+
+
+@contextlib.contextmanager
+def shared_casts(float32_of=()):
+    """While a step over many parameters is traced: ``cast_once`` (so ``k_param``) builds the
+    cast of a given scalar tensor to a dtype once, not once per parameter -- the shared
+    hyper-parameters were cast per parameter, and every op costs tracing and Grappler time.
+    ``float32_of``: (float64 scalar, its float32 cast) pairs the caller made in one op for a
+    whole vector of scalars (a cast's value does not depend on how many elements it casts);
+    the context yields those float64 scalars."""
+    prev = getattr(_casts, 'memo', None)
+    pairs = list(float32_of)
+    _casts.memo = {(t.ref(), tf.float32): t32 for t, t32 in pairs}
+    try:
+        yield [t for t, _ in pairs]
+    finally:
+        _casts.memo = prev
+
+
+def cast_once(x, dtype):
+    """``tf.cast(x, dtype)``, made once per (tensor, dtype) inside ``shared_casts``."""
+    memo = getattr(_casts, 'memo', None)
+    if memo is None or not isinstance(x, tf.Tensor) or x.dtype == dtype:
+        return tf.cast(x, dtype)
+    key = (x.ref(), tf.as_dtype(dtype))
+    out = memo.get(key)
+    if out is None:
+        out = memo[key] = tf.cast(x, dtype)
+    return out
 
 
 def k_bound(value, dtype):

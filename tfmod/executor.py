@@ -33,6 +33,7 @@ from .ndarray.sparse_var import RowSparseVarNDArray
 from . import random as _random
 from . import write_epoch as _write_epoch
 from .profiler.recorder import span as _profile_span
+from .step_options import StepCall
 
 _GRAD_REQS = ('write', 'add', 'null')
 
@@ -548,7 +549,7 @@ class Executor:
                     vals[n] = v
                     continue
                 with tf.device(v.device):
-                    vals[n] = v.read_value()
+                    vals[n] = v.value()     # read_value's identity would be one more op
         return vals
 
     def _write_grads(self, grads):
@@ -739,6 +740,11 @@ class Executor:
         self._pending = None
         if p is None:
             return
+        with StepCall():    # a training call: the training step's Grappler options
+            self._run_pending(p)
+
+    def _run_pending(self, p):
+        """A deferred training forward, or forward + backward, as one compiled call."""
         monitored = self._monitor_callback is not None and self._monitor_active()
         if p['stage'] == 'fwd':
             if monitored:

@@ -36,11 +36,13 @@ import numpy as np
 import tensorflow as tf
 
 from tfmod_converters import custom as _custom
+from tfmod_converters import optimizer as _opk
 from tfmod_converters import sparse as _sp
 from ..kvstore import collective as _collective
 from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
+from ..step_options import StepCall
 
 _STRATEGIES = {}
 
@@ -276,7 +278,7 @@ class TrainStep:
             e.call_count += 1
         attrs = {'devices': len(execs)} if len(execs) > 1 else None
         with _profile_span('forward_backward_update' if fused else 'update', execs[0]._ctx,
-                           attrs), tf.device(execs[0]._ctx.tf_device):
+                           attrs), tf.device(execs[0]._ctx.tf_device), StepCall():
             try:
                 if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
                     outs = entry[0](*args)
@@ -326,16 +328,25 @@ class TrainStep:
 
         def update(summed, vec):
             """The optimizer step on each parameter's owned weight; replicas get the result."""
-            lrs, wds, ts = vec[0:n], vec[n:2 * n], vec[2 * n:3 * n]
-            hpv = vec[3 * n:3 * n + nh]
-            phv = tf.reshape(vec[3 * n + nh:], [len(pnames), n])
-            hp = {name: hpv[i] for i, name in enumerate(hnames)}
+            with _opk.shared_casts(_scalars(vec)) as cols:
+                return updates(summed, cols)
+
+        def _scalars(vec):
+            """The step's scalars, each a tensor of its own from one op (not a slice op per
+            scalar), paired with their float32 casts (one op), which k_param then reuses."""
+            cols = tf.unstack(vec)
+            return list(zip(cols, tf.unstack(tf.cast(vec, tf.float32))))
+
+        def updates(summed, cols):
+            lrs, wds, ts = cols[0:n], cols[n:2 * n], cols[2 * n:3 * n]
+            hp = {name: cols[3 * n + i] for i, name in enumerate(hnames)}
+            phv = [cols[3 * n + nh + i * n:3 * n + nh + (i + 1) * n] for i in range(len(pnames))]
             updated = []
             for j, ((_, pos), st, svs, mvar, g) in enumerate(
                     zip(targets, states, state_vars, masters, summed)):
                 with tf.device(mvar.device):
                     hp_j = dict(hp)
-                    hp_j.update({name: phv[i, j] for i, name in enumerate(pnames)})
+                    hp_j.update({name: phv[i][j] for i, name in enumerate(pnames)})
                     if isinstance(g, tf.IndexedSlices) and not lazy[j]:
                         # a gather's gradient (rows repeat: summed), or a row_sparse one that
                         # a non-lazy update reads dense, as MXNet's does
@@ -346,14 +357,16 @@ class TrainStep:
                         new_g = None
                     else:
                         ids = None
-                        st_t = _rebuild(st, iter([v.read_value() for v in svs]))
-                        new_w, new_st, new_g = opt._tf_update(mvar.read_value(), g, st_t,
+                        # value(): a read op without read_value's identity (already on the
+                        # variable's device), one op fewer to trace per read
+                        st_t = _rebuild(st, iter([v.value() for v in svs]))
+                        new_w, new_st, new_g = opt._tf_update(mvar.value(), g, st_t,
                                                               lrs[j], wds[j], ts[j], hp_j)
                         new_w = tf.cast(new_w, mvar.dtype)
-                        mvar.assign(new_w)
+                        mvar.assign(new_w, read_value=False)
                         for v, t in zip(svs, flatten_state(new_st) if new_st is not None
                                         else []):
-                            v.assign(tf.cast(t, v.dtype))
+                            v.assign(tf.cast(t, v.dtype), read_value=False)
                     updated.append(new_w)
                 if own:
                     if new_g is not None:  # an in-place gradient rescale (AdaDelta)

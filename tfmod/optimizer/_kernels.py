@@ -9,7 +9,8 @@ import tensorflow as tf
 
 # A kernel's float parameter and its pow of the step count round as the update ops' kernels do:
 # the same functions, kept with those ops.
-from tfmod_converters.optimizer import k_param as kparam, k_pow as kpow  # noqa: F401 (re-exported)
+from tfmod_converters.optimizer import (  # noqa: F401 (re-exported)
+    cast_once, k_param as kparam, k_pow as kpow)
 
 
 def f64(x):
@@ -19,7 +20,7 @@ def f64(x):
 
 def as_dtype(x, dtype):
     """A (float64) scalar cast to the array dtype: an NDArray scalar or a kernel parameter."""
-    return tf.cast(x, dtype)
+    return cast_once(x, dtype)
 
 
 def kbound(hp, dtype):

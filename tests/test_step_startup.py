@@ -1,0 +1,133 @@
+"""What the compiled training step costs to start: its traced graph and its Grappler options.
+
+A step's start-up is dominated by the number of TF ops traced (each costs Python time, then
+Grappler time). The update's scalars -- learning rates, weight decays, hyper-parameters -- come
+from one unstack of the step's scalar vector and one float32 cast of it, and a hyper-parameter
+every parameter shares is cast once (converters/optimizer.py ``shared_casts``), so the update
+adds no slice or cast per parameter; its numbers stay those of the eager update, bit for bit.
+The step's calls run with one Grappler round (tfmod/step_options.py), set per call.
+"""
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
+from tensorflow.python.eager import context
+
+import tfmod as mx
+from tfmod import step_options
+
+RW = rewriter_config_pb2.RewriterConfig
+OPT = {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'rescale_grad': 0.25,
+       'clip_gradient': 0.5}
+
+
+def _mlp(layers):
+    h = mx.sym.Variable('data')
+    for k in range(layers):
+        h = mx.sym.FullyConnected(h, num_hidden=5, name='fc%d' % k)
+    return mx.sym.SoftmaxOutput(h, name='softmax')
+
+
+def _module(layers):
+    mod = mx.mod.Module(_mlp(layers), context=mx.cpu())
+    mod.bind([('data', (4, 3))], [('softmax_label', (4,))])
+    mod.init_params(mx.init.Xavier(rnd_type='uniform', magnitude=3))
+    opt = mx.optimizer.SGD(**OPT)
+    opt.set_lr_mult({'fc0_weight': 0.5})
+    mod.init_optimizer(optimizer=opt)
+    return mod
+
+
+def _batch():
+    rng = np.random.RandomState(0)
+    return mx.io.DataBatch([mx.nd.array(rng.randn(4, 3))],
+                           [mx.nd.array(rng.randint(0, 5, 4).astype('float32'))])
+
+
+def _step_ops(layers):
+    mod = _module(layers)
+    mod.forward_backward(_batch())
+    mod.update()
+    (entry,) = mod._train_step._cache.values()
+    ops = entry[1].graph.get_operations()
+    return {t: sum(o.type == t for o in ops) for t in ('Cast', 'StridedSlice', 'Unpack')}
+
+
+def test_update_adds_no_slice_or_cast_per_parameter():
+    small, large = _step_ops(2), _step_ops(8)     # 4 and 16 parameters
+    assert small == large, (small, large)
+    assert small['Unpack'] == 2     # the scalars, and their float32 casts
+
+
+def test_compiled_update_equals_the_eager_update_bit_for_bit():
+    """Update-only compiled calls (the gradients read first) against the Updater's eager
+    update of the same gradients, two steps: equal arrays (the casts are shared, not changed)."""
+    compiled, eager = _module(3), _module(3)
+    eager.set_params(*compiled.get_params())
+    names = compiled._exec_group.param_names
+    for _ in range(2):
+        for mod in (compiled, eager):
+            mod.forward_backward(_batch())
+        exe_c, exe_e = compiled._exec_group.execs[0], eager._exec_group.execs[0]
+        for n in names:
+            np.testing.assert_array_equal(exe_c.grad_dict[n].asnumpy(),
+                                          exe_e.grad_dict[n].asnumpy())
+        compiled.update()
+        eager._updater(list(range(len(names))), [exe_e.grad_dict[n] for n in names],
+                       [exe_e.arg_dict[n] for n in names])
+    assert [k[0] for k in compiled._train_step._cache] == [False]   # the update-only call
+    for n in names:
+        a, b = exe_c.arg_dict[n].asnumpy(), exe_e.arg_dict[n].asnumpy()
+        np.testing.assert_array_equal(a, b, err_msg=n)
+    st_c = compiled._updater.states
+    st_e = eager._updater.states
+    for k in st_c:
+        np.testing.assert_array_equal(st_c[k].asnumpy(), st_e[k].asnumpy())
+
+
+def test_step_calls_run_with_one_grappler_round_and_restore_the_thread_options():
+    ctx = context.context()
+    before, global_before = ctx.function_call_options, ctx.config.SerializeToString()
+    seen = []
+    orig = step_options.StepCall.__enter__
+
+    def enter(self):
+        out = orig(self)
+        cfg = config_pb2.ConfigProto.FromString(
+            context.context().function_call_options.config_proto_serialized)
+        seen.append(cfg.graph_options.rewrite_options.meta_optimizer_iterations)
+        return out
+    step_options.StepCall.__enter__ = enter
+    try:
+        mod = _module(2)
+        mod.forward_backward(_batch())
+        mod.update()
+        mod.get_outputs()[0].asnumpy()
+        assert seen == [RW.ONE]
+        exe = mod._exec_group.execs[0]      # an executor's own forward + backward
+        exe.forward(is_train=True, data=mx.nd.ones((4, 3)))
+        exe.backward()
+        exe.grad_dict['fc0_weight'].asnumpy()
+    finally:
+        step_options.StepCall.__enter__ = orig
+    assert seen == [RW.ONE, RW.ONE]
+    assert ctx.function_call_options is before
+    assert ctx.config.SerializeToString() == global_before     # TF's own config untouched
+
+
+def test_step_options_keep_what_the_user_set():
+    cfg = config_pb2.ConfigProto()
+    rw = cfg.graph_options.rewrite_options
+    rw.meta_optimizer_iterations = RW.TWO
+    rw.memory_optimization = RW.HEURISTICS
+    rw.layout_optimizer = RW.ON
+    rw.constant_folding = RW.OFF
+    ours = step_options.step_options(context.FunctionCallOptions(config_proto=cfg))
+    got = config_pb2.ConfigProto.FromString(ours.config_proto_serialized)
+    assert got.graph_options.rewrite_options == rw
+    mine = config_pb2.ConfigProto.FromString(step_options.step_options(
+        context.FunctionCallOptions(config_proto=config_pb2.ConfigProto()))
+        .config_proto_serialized).graph_options.rewrite_options
+    assert mine.meta_optimizer_iterations == RW.ONE
+    assert mine.constant_folding == RW.DEFAULT
+    if not tf.config.list_logical_devices('GPU'):
+        assert mine.memory_optimization == RW.NO_MEM_OPT and mine.layout_optimizer == RW.OFF
