@@ -131,3 +131,23 @@ def test_step_options_keep_what_the_user_set():
     assert mine.constant_folding == RW.DEFAULT
     if not tf.config.list_logical_devices('GPU'):
         assert mine.memory_optimization == RW.NO_MEM_OPT and mine.layout_optimizer == RW.OFF
+
+
+def test_later_steps_skip_the_signature_binding():
+    """After the first step the training step calls its concrete function with the flat
+    tensor list (tfmod/flat_call.py), and later steps give the numbers of the ordinary call."""
+    mods = [_module(2), _module(2)]
+    mods[1].set_params(*mods[0].get_params())
+    for k in range(3):
+        for m in mods:
+            m.forward_backward(_batch())
+            m.update()
+        if k == 0:      # the second module keeps TF's ordinary call
+            (entry,) = mods[1]._train_step._cache.values()
+            assert entry[2] is not None
+            entry[2] = None
+    (entry,) = mods[0]._train_step._cache.values()
+    assert entry[2] is not None
+    a, b = (m.get_params()[0] for m in mods)
+    for n in a:
+        np.testing.assert_array_equal(a[n].asnumpy(), b[n].asnumpy())

@@ -33,6 +33,7 @@ from .ndarray.sparse_var import RowSparseVarNDArray
 from . import random as _random
 from . import write_epoch as _write_epoch
 from .profiler.recorder import span as _profile_span
+from .flat_call import flat_caller as _flat_caller
 from .step_options import StepCall
 
 _GRAD_REQS = ('write', 'add', 'null')
@@ -121,32 +122,6 @@ def _cache_variable(var, fn):
     if not out:
         raise MXNetError('could not cache a transformed copy of weight %r' % var.name)
     return out[0]
-
-
-def _flat_caller(cf, args):
-    """A caller of concrete function ``cf`` taking its structured arguments (feeds dict, seed),
-    that hands TF the flat tensor list directly: the per-call binding of the arguments to the
-    function's signature (a fifth of a small network's call) is skipped. The executor has
-    already checked every fed tensor's shape and dtype against its bound arrays. None (the
-    ordinary call) when this TF has no such entry point or the flattening does not match the
-    traced inputs."""
-    call = getattr(cf, '_call_flat', None)
-    caps = getattr(cf, '_captured_inputs', None)
-    graph = getattr(cf, 'graph', None)
-    if call is None or caps is None or graph is None or any(callable(c) for c in caps):
-        return None
-    captured = cf.captured_inputs
-    flat_args = tf.nest.flatten(args)
-    inputs = graph.inputs
-    if len(flat_args) + len(captured) != len(inputs) or any(
-            tuple(a.shape) != tuple(i.shape) or a.dtype != i.dtype
-            for a, i in zip(flat_args, inputs)):
-        return None
-    flatten = tf.nest.flatten
-
-    def run(structured):
-        return call(flatten(structured), captured)
-    return run
 
 
 # Calls that assign no parameter (inference assigns only the fed arguments: see _infer).

@@ -39,6 +39,7 @@ from tfmod_converters import custom as _custom
 from tfmod_converters import optimizer as _opk
 from tfmod_converters import sparse as _sp
 from ..kvstore import collective as _collective
+from ..flat_call import flat_caller as _flat_caller
 from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
@@ -266,8 +267,9 @@ class TrainStep:
                                        tuple(h is None for h in heads)))
         entry = self._cache.get(key)
         if entry is None:
+            # [the tf.function, its concrete function, a flat caller of that (or None)]
             entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check),
-                     None]
+                     None, None]
             self._cache[key] = entry
         vec = tf.constant(np.concatenate([
             np.asarray(lrs, np.float64), np.asarray(wds, np.float64), np.asarray(ts, np.float64),
@@ -284,6 +286,12 @@ class TrainStep:
                     outs = entry[0](*args)
                     concrete = getattr(entry[0], 'get_concrete_function', None)
                     entry[1] = entry[0] if concrete is None else concrete(*args)
+                    # and, without head gradients (whose shapes nothing else checks), its
+                    # signature binding: the executors checked the feeds, the key fixes the rest
+                    entry[2] = None if concrete is None or (fused and any(
+                        h is not None for h in heads)) else _flat_caller(entry[1], args)
+                elif entry[2] is not None:
+                    outs = entry[2](args)
                 else:
                     outs = entry[1](*args)
             except tf.errors.OpError as e:
