@@ -413,6 +413,15 @@ class Executor:
 
     def _refresh_prepared(self):
         """Recompute every cached kernel from its weight (one compiled call)."""
+        self._build_refresh()
+        with tf.device(self._ctx.tf_device):
+            self._prep_refresh()
+
+    def _build_refresh(self):
+        """The compiled refresh of the cache's current entries, traced now (not run). A
+        training executor builds it right after the inference trace that made the entries, so
+        the first refresh -- after the next training step -- adds no trace then (a long fit
+        traces nothing after its first epoch)."""
         if self._prep_refresh is None:
             entries = list(self._prep.values())
 
@@ -420,9 +429,9 @@ class Executor:
                 for cache, var, fn in entries:
                     with tf.device(cache.device):
                         cache.assign(fn(var.read_value()))
-            self._prep_refresh = tf.function(refresh, autograph=False)
-        with tf.device(self._ctx.tf_device):
-            self._prep_refresh()
+            with tf.device(self._ctx.tf_device):
+                self._prep_refresh = tf.function(refresh, autograph=False) \
+                    .get_concrete_function()
 
     def _compile(self, kind):
         fn = self._compiled.get(kind)
@@ -643,6 +652,8 @@ class Executor:
             self._refresh_prepared()
         self._prep_epoch = _write_epoch.current()
         res = self._run('infer', feeds, seed)
+        if self._prep and self._prep_refresh is None and self._grad_targets():
+            self._build_refresh()
         if isinstance(res, tuple):      # (outputs list, flag); unguarded graphs give the list
             outs, flag = res
             res = self._run('infer_exact', feeds, seed) if bool(flag) else outs
