@@ -235,8 +235,9 @@ def op(name, inputs=None, aux=(), outputs=None, num_outputs=None, aliases=None, 
     ``nan_propagates``: True, or a function of the parsed Params, when the op's inference lowering
     makes NaN every output element that a NaN input element influences (TF's CPU kernels; each
     flagged op is checked in tests/test_nan_guard_propagation.py). A guarded inference call then
-    leaves the NaN check of a relu whose every path to the outputs propagates NaN to the outputs.
-    Default False: the op may turn a NaN into a number (max, comparisons, clip, casts to int).
+    tests a relu's NaNs where they reach the outputs through flagged ops, or where they enter an
+    op that is not flagged (graph.nan_test_points). Default False: the op may turn a NaN into a
+    number (max, comparisons, clip, casts to int).
     """
     sig = signatures().get(name)
 
