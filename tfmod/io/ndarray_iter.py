@@ -45,11 +45,29 @@ def _aligned(a, dtype=None):
     TF wraps an aligned host array without copying it, so a batch that is a view of such a
     source at an aligned offset (first axis, row bytes x cursor a multiple of 64) becomes a
     tensor for free; a plain numpy buffer (16-byte aligned) is copied on every batch."""
-    a = np.asarray(a, dtype=dtype)
-    buf = np.empty(a.nbytes + _ALIGN, np.uint8)
+    a = np.asarray(a)
+    out = _aligned_empty(a.shape, a.dtype if dtype is None else dtype)
+    out[...] = a            # the one copy (and cast)
+    return out
+
+
+def _aligned_empty(shape, dtype):
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    buf = np.empty(nbytes + _ALIGN, np.uint8)
     start = -buf.ctypes.data % _ALIGN
-    out = buf[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
-    out[...] = a
+    return buf[start:start + nbytes].view(dtype).reshape(shape)
+
+
+def _aligned_take(a, idx, axis):
+    """``np.take(a, idx, axis)`` as float32 into an aligned buffer, in one pass when ``a`` is
+    float32 already (a shuffle every epoch)."""
+    shape = a.shape[:axis] + (len(idx),) + a.shape[axis + 1:]
+    out = _aligned_empty(shape, np.float32)
+    if a.dtype == np.float32:
+        np.take(a, idx, axis=axis, out=out)
+    else:
+        out[...] = np.take(a, idx, axis=axis)
     return out
 
 
@@ -222,7 +240,7 @@ class NDArrayIter(DataIter):
         # are already in the previous order, so permutations compose) -- as float32.
         np.random.shuffle(self.idx)
         for which in ('data', 'label'):
-            self._arrays[which] = [_aligned(np.take(a, self.idx, axis=self._axis), np.float32)
+            self._arrays[which] = [_aligned_take(a, self.idx, self._axis)
                                    for a in self._arrays[which]]
         self._nd_cache = {}
 
