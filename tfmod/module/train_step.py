@@ -271,9 +271,10 @@ class TrainStep:
             entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check),
                      None, None]
             self._cache[key] = entry
-        vec = tf.constant(np.concatenate([
-            np.asarray(lrs, np.float64), np.asarray(wds, np.float64), np.asarray(ts, np.float64),
-            np.asarray(hvals, np.float64), pvals.reshape(-1)]))
+        with tf.device('/CPU:0'):   # a constant made without a device scope costs ~8 µs more
+            vec = tf.constant(np.concatenate([
+                np.asarray(lrs, np.float64), np.asarray(wds, np.float64),
+                np.asarray(ts, np.float64), np.asarray(hvals, np.float64), pvals.reshape(-1)]))
         args = (vec,) if not fused else (
             [s['feeds'] for s in steps], [s['seed'] for s in steps], heads, vec)
         for e in execs:
