@@ -27,6 +27,8 @@ choice: the kvstore's own copy keyed by name (MXNet's update on the store), or t
 weight keyed by the updater index (one device without a store; BucketingModule passes its global
 parameter indices, so all buckets share one state per parameter).
 
+With ``TFMOD_JIT_COMPILE=1`` a one-device step is compiled by XLA (xla_option.py).
+
 Traces are cached per (optimizer structure, hyper-parameter names, states, replicas, feeds);
 learning rates, weight decays, step counts, hyper-parameter values and per-parameter Python
 scalars (``Optimizer._tf_param_hparams``) are one float64 tensor argument, so schedules and
@@ -44,6 +46,7 @@ from ..numeric_guard import _finite_total
 from ..optimizer.optimizer import flatten_state
 from ..profiler.recorder import span as _profile_span
 from ..step_options import StepCall
+from .. import xla_option as _xla
 
 _STRATEGIES = {}
 
@@ -260,7 +263,9 @@ class TrainStep:
             self.check_finite = False       # the last flag was never read: the guard is gone
         # outputs are in the check only when forward/backward is fused into the call
         check = self.check_finite and self.cluster is None and fused
-        key = (fused, check, lazy, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
+        # XLA only when the user asks (TFMOD_JIT_COMPILE=1) and for one device's step
+        jit = self.cluster is None and len(execs) == 1 and _xla.step_jit()
+        key = (fused, check, jit, lazy, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
                tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
                tuple(id(w._s) for w in weights), tuple(id(e) for e in execs),
                None if not fused else (tuple(tuple(sorted(s['feeds'])) for s in steps),
@@ -268,8 +273,8 @@ class TrainStep:
         entry = self._cache.get(key)
         if entry is None:
             # [the tf.function, its concrete function, a flat caller of that (or None)]
-            entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check),
-                     None, None]
+            entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check,
+                                 jit), None, None]
             self._cache[key] = entry
         with tf.device('/CPU:0'):   # a constant made without a device scope costs ~8 µs more
             vec = tf.constant(np.concatenate([
@@ -284,7 +289,16 @@ class TrainStep:
                            attrs), tf.device(execs[0]._ctx.tf_device), StepCall():
             try:
                 if entry[1] is None:  # first call traces; later calls skip tf.function dispatch
-                    outs = entry[0](*args)
+                    try:
+                        outs = entry[0](*args)
+                    except tf.errors.OpError as e:
+                        if not jit or not _xla.is_compile_error(e):
+                            raise
+                        # XLA refused the graph (nothing ran): the same step without it
+                        _xla.warn_fallback(e)
+                        entry[0] = self._build(fused, targets, states, weights, hnames, pnames,
+                                               lazy, check, False)
+                        outs = entry[0](*args)
                     concrete = getattr(entry[0], 'get_concrete_function', None)
                     entry[1] = entry[0] if concrete is None else concrete(*args)
                     # and, without head gradients (whose shapes nothing else checks), its
@@ -306,7 +320,8 @@ class TrainStep:
                 exe._set_outputs(o)
                 exe._call_monitor()
 
-    def _build(self, fused, targets, states, weights, hnames, pnames, lazy, check=False):
+    def _build(self, fused, targets, states, weights, hnames, pnames, lazy, check=False,
+               jit=False):
         from ..executor import _as_storage_var
         execs = self.execs
         opt = self.opt
@@ -393,7 +408,7 @@ class TrainStep:
             return updated
 
         def compiled(fn):
-            return tf.function(fn, autograph=False, reduce_retracing=False)
+            return tf.function(fn, autograph=False, reduce_retracing=False, jit_compile=jit)
 
         if self.cluster is None:
             def step(feeds, seeds, heads, vec):
