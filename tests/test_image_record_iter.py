@@ -187,3 +187,45 @@ def test_random_crops_mirrors_and_shuffle_behave_as_mxnet():
         assert len(set(map(tuple, orders))) >= 36
         assert all(a != b for a, b in zip(orders, orders[1:]))
     assert min(got['windows'].values()) >= 20 and min(want['windows'].values()) >= 20
+
+
+def test_decoding_threads_do_not_change_the_batches(monkeypatch):
+    """preprocess_threads decodes a batch's images on several threads; the random draws stay
+    in image order, so any thread count gives the same batches, and a batch's data is handed
+    to TF without a copy (the iterator's aligned buffer)."""
+    def epochs(threads):
+        it = mx.io.ImageRecordIter(path_imgrec=os.path.join(HERE, 'images.rec'),
+                                   data_shape=(3, 16, 16), batch_size=3, rand_crop=True,
+                                   rand_mirror=True, shuffle=True, seed=7, resize=20, pad=2,
+                                   preprocess_threads=threads, mean_r=120, std_g=50.)
+        out = []
+        for _ in range(2):
+            out += [(b.data[0].asnumpy(), b.label[0].asnumpy(), b.pad) for b in it]
+            it.reset()
+        return it, out
+    _, one = epochs(1)
+    it, four = epochs(4)
+    assert it._threads == min(4, os.cpu_count())
+    assert len(one) == len(four) == 5
+    for (d1, l1, p1), (d4, l4, p4) in zip(one, four):
+        np.testing.assert_array_equal(d1, d4)
+        np.testing.assert_array_equal(l1, l4)
+        assert p1 == p4
+    from tfmod.io import image_record_iter as iri
+    handed = []
+    real = iri._to_nd
+
+    def spy(a, ctx):
+        handed.append(a.ctypes.data % 64)
+        return real(a, ctx)
+    monkeypatch.setattr(iri, '_to_nd', spy)
+    next(it)
+    assert handed[0] == 0       # the data batch is aligned: TF takes it without a copy
+    only = next(mx.io.ImageRecordIter(path_imgrec=os.path.join(HERE, 'images.rec'),
+                                      data_shape=(3, 16, 16), batch_size=8, round_batch=False,
+                                      preprocess_threads=4))
+    data = only.data[0].asnumpy()     # 7 records: the row no record filled is zeros
+    assert only.pad == 1 and data[:7].reshape(7, -1).any(axis=1).all() and not data[7].any()
+    with pytest.raises(MXNetError, match='preprocess_threads must be an integer'):
+        mx.io.ImageRecordIter(path_imgrec=os.path.join(HERE, 'images.rec'),
+                              data_shape=(3, 16, 16), batch_size=2, preprocess_threads='x')

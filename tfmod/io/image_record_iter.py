@@ -10,13 +10,19 @@ floats). Batching follows MXNet's BatchLoader (``round_batch``, see batch_loader
 batches' ``index`` is zeros, as MXNet's.
 
 Random choices (shuffle, crops, mirrors) are drawn from numpy seeded by ``seed``: the same
-kinds of choices as MXNet, not the same draws. JPEGs decode to OpenCV's pixels; resizing uses
+kinds of choices as MXNet, not the same draws. A batch's images are decoded on
+``preprocess_threads`` threads (MXNet's default 4, at most the machine's cores; TF's decoder
+runs without Python's lock), then cropped, mirrored and normalised in numpy, the random draws
+made one image after the other, so the batches do not depend on the thread count. JPEGs decode to OpenCV's pixels; resizing uses
 OpenCV's kernels (``inter_method``, converters/image.py), within a grey level of its
 fixed-point arithmetic.
 ``num_parts``/``part_index`` split the records into equal contiguous shares (MXNet splits the
 file by bytes). The augmentations beyond these (rotation, shear, colour jitter, random scale /
 aspect / area, PCA noise, mean images) are refused by name rather than ignored.
 """
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import tensorflow as tf
 
@@ -27,7 +33,7 @@ from ..base import MXNetError
 from ..context import current_context
 from .base import DataDesc
 from .batch_loader import RowBatchIter
-from .ndarray_iter import _to_nd
+from .ndarray_iter import _aligned_empty, _to_nd
 
 # augmentation / normalisation parameters tfmod does not implement, with their no-op values
 _UNSUPPORTED = {
@@ -40,7 +46,7 @@ _UNSUPPORTED = {
     'mean_img': '', 'path_imglist': '', 'aug_seq': 'aug_default', 'rotate_list': None,
 }
 # accepted and without effect here (threads, prefetching, devices, logging)
-_IGNORED = ('preprocess_threads', 'prefetch_buffer', 'verbose', 'ctx', 'device_id',
+_IGNORED = ('prefetch_buffer', 'verbose', 'ctx', 'device_id',
             'shuffle_chunk_size', 'shuffle_chunk_seed', 'seed_aug', 'mean_a', 'std_a')
 
 
@@ -67,7 +73,7 @@ class ImageRecordIter(RowBatchIter):
                  label_name='softmax_label', mean_r=0.0, mean_g=0.0, mean_b=0.0, std_r=1.0,
                  std_g=1.0, std_b=1.0, scale=1.0, rand_crop=False, rand_mirror=False,
                  mirror=False, resize=-1, pad=0, fill_value=127, inter_method=1, num_parts=1,
-                 part_index=0, dtype='float32', **kwargs):
+                 part_index=0, dtype='float32', preprocess_threads=4, **kwargs):
         who = 'ImageRecordIter'
         for name, value in (('path_imgrec', path_imgrec), ('data_shape', data_shape),
                             ('batch_size', batch_size)):
@@ -102,6 +108,13 @@ class ImageRecordIter(RowBatchIter):
             raise MXNetError('%s: invalid inter_method %d: valid values 0, 1, 2, 3, 4, 9, 10'
                              % (who, self.inter_method))
         self.dtype = dtype
+        try:
+            threads = int(preprocess_threads)
+        except (TypeError, ValueError):
+            raise MXNetError('%s: preprocess_threads must be an integer, got %r'
+                             % (who, preprocess_threads)) from None
+        self._threads = max(1, min(threads, os.cpu_count() or 1))
+        self._pool = None
         self._mean = np.array([mean_r, mean_g, mean_b][:shape[0]] if shape[0] == 3 else
                               [mean_r], np.float32)
         std = np.array([std_r, std_g, std_b][:shape[0]] if shape[0] == 3 else [std_r],
@@ -166,7 +179,17 @@ class ImageRecordIter(RowBatchIter):
         except (tf.errors.OpError, ValueError) as e:
             raise MXNetError('ImageRecordIter: %s record %d is not a decodable image: %s'
                              % (self.path_imgrec, row, str(e).splitlines()[0])) from None
-        return img
+        return img.numpy()
+
+    def _decode_all(self, payloads, rows):
+        """The images of one batch, decoded on the iterator's threads (in order; the first
+        undecodable record's error is raised)."""
+        if self._threads == 1 or len(payloads) < 2:
+            return [self._decode(p, r) for p, r in zip(payloads, rows)]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._threads,
+                                            thread_name_prefix='tfmod-imagerecord')
+        return list(self._pool.map(self._decode, payloads, rows))
 
     def _augment(self, img):
         _, h, w = self.data_shape
@@ -179,7 +202,7 @@ class ImageRecordIter(RowBatchIter):
             img = self._resize(img, size)
         if self.pad > 0:
             img = tf.pad(img, [[self.pad, self.pad], [self.pad, self.pad], [0, 0]],
-                         constant_values=self.fill_value)
+                         constant_values=self.fill_value).numpy()
         rows, cols = int(img.shape[0]), int(img.shape[1])
         if rows < h:
             img = self._resize(img, (h, int(np.float32(h) / np.float32(rows) * np.float32(cols))))
@@ -205,22 +228,27 @@ class ImageRecordIter(RowBatchIter):
             interp = 2 if h > rows and w > cols else 3 if h < rows and w < cols else 1
         elif interp == 10:
             interp = self._rng.randint(0, 5)
-        return _cv.resize_hwc(img, w, h, interp)
+        return _cv.resize_hwc(tf.constant(img), w, h, interp).numpy()
 
     def _arrays(self, rows, filled):
         c, h, w = self.data_shape
-        data = np.zeros((self.batch_size, c, h, w), self.dtype)
+        # aligned: TF wraps the batch without copying it (ndarray_iter._aligned); rows left
+        # unfilled are zeros
+        data = _aligned_empty((self.batch_size, c, h, w), self.dtype)
+        data[~np.asarray(filled, bool)] = 0
         labels = np.zeros((self.batch_size, self.label_width), np.float32)
-        for i, (row, ok) in enumerate(zip(rows, filled)):
-            if not ok:
-                continue
-            _, label, payload = self._record(int(row))
-            img = np.asarray(self._augment(self._decode(payload, int(row))))   # HWC, RGB
-            chw = np.transpose(img, (2, 0, 1))
+        todo = [(i, int(row)) for i, (row, ok) in enumerate(zip(rows, filled)) if ok]
+        records = [self._record(row) for _, row in todo]
+        images = self._decode_all([r[2] for r in records], [row for _, row in todo])
+        mean, mult = self._mean[:, None, None], self._mult[:, None, None]
+        for (i, _), (_, label, _), img in zip(todo, records, images):
+            chw = np.transpose(self._augment(img), (2, 0, 1))       # HWC, RGB -> CHW
             if self.dtype == 'float32':
-                chw = (chw.astype(np.float32) - self._mean[:, None, None]) * \
-                    self._mult[:, None, None]
-            data[i] = chw
+                # (pixel - mean) * (scale / std) in float32, written into the batch
+                np.subtract(chw, mean, out=data[i], dtype=np.float32)
+                data[i] *= mult
+            else:
+                data[i] = chw
             labels[i] = label
         if self.label_width == 1:
             labels = labels[:, 0]
