@@ -17,7 +17,11 @@ synthetic data the shape of the scripts' downloads -- written once, run by the r
 - ``score``: ``score.py``'s ``score()`` -- a checkpoint bound for inference over an
   ``ImageRecordIter`` with the mean subtracted, accuracy and top-k;
 - ``custom_softmax``: ``numpy-ops/custom_softmax.py`` -- a numpy softmax ``CustomOp`` (with its
-  own backward) ending an MLP in ``Module.fit``.
+  own backward) ending an MLP in ``Module.fit``;
+- ``nce_toy_softmax``: ``nce-loss/toy_softmax.py`` -- ``fit``/``score`` over a DataIter whose
+  generator yields the script's own batch class (no ``pad``);
+- ``profiler_ndarray_broadcast_to``: ``profiler/profiler_ndarray.py``'s broadcast test --
+  ``NDArray.broadcast_to`` with numpy-array shapes.
 
 The scripts' random initialisation is replaced by seeded weights so both libraries start from
 the same numbers."""
@@ -387,6 +391,108 @@ def custom_softmax(mx, tmp, nets):
             'epochs': epochs, 'params': summary(mod.get_params()[0])}
 
 
+# -- nce-loss/toy_softmax.py: a DataIter yielding its own batch class, which has no pad -------
+
+class SimpleBatch(object):
+    """nce-loss's batch: data, label and their names; no ``pad``, no ``index``."""
+
+    def __init__(self, data_names, data, label_names, label):
+        self.data, self.label = data, label
+        self.data_names, self.label_names = data_names, label_names
+
+    @property
+    def provide_data(self):
+        return [(n, x.shape) for n, x in zip(self.data_names, self.data)]
+
+    @property
+    def provide_label(self):
+        return [(n, x.shape) for n, x in zip(self.label_names, self.label)]
+
+
+def softmax_iter(mx, count, batch_size, vocab_size, feature_size, seed):
+    """random_data.py's DataIterSoftmax: each sample has 3 of ``feature_size`` features set,
+    its label a function of them; batches come from a generator ``__iter__``."""
+    class DataIterSoftmax(mx.io.DataIter):
+        def __init__(self):
+            super(DataIterSoftmax, self).__init__()
+            self.batch_size = batch_size
+            self.provide_data = [('data', (batch_size, feature_size))]
+            self.provide_label = [('label', (batch_size,))]
+            self.rng = np.random.RandomState(seed)
+
+        def sample(self):
+            ret = np.zeros(feature_size)
+            picked = self.rng.choice(feature_size, 3, replace=False)
+            ret[picked] = 1.0
+            s = 0
+            for k in sorted(picked):
+                s = s * feature_size + int(k)
+            return ret, s % vocab_size
+
+        def __iter__(self):
+            for _ in range(count // batch_size):
+                data, label = zip(*[self.sample() for _ in range(batch_size)])
+                yield SimpleBatch(['data'], [mx.nd.array(data)], ['label'],
+                                  [mx.nd.array(label)])
+
+        def reset(self):
+            pass
+    return DataIterSoftmax()
+
+
+def nce_toy_softmax(mx, tmp, nets):
+    data_train = softmax_iter(mx, 256, 32, 40, 12, 40)
+    data_test = softmax_iter(mx, 64, 32, 40, 12, 41)
+    with mx.name.NameManager():     # auto names from fullyconnected0 in either process
+        data = mx.sym.Variable('data')
+        label = mx.sym.Variable('label')
+        pred = mx.sym.FullyConnected(data=data, num_hidden=100)
+        pred = mx.sym.FullyConnected(data=pred, num_hidden=40)
+        network = mx.sym.SoftmaxOutput(data=pred, label=label)
+    model = mx.mod.Module(symbol=network,
+                          data_names=[x[0] for x in data_train.provide_data],
+                          label_names=[y[0] for y in data_train.provide_label],
+                          context=[mx.cpu()])
+    shapes = dict(zip(network.list_arguments(), network.infer_shape(data=(32, 12))[0]))
+    with capture_logs() as lines:
+        model.fit(train_data=data_train, eval_data=data_test, num_epoch=2, optimizer='sgd',
+                  optimizer_params={'learning_rate': 0.03, 'momentum': 0.9, 'wd': 0.0000},
+                  initializer=mx.init.Xavier(factor_type='in', magnitude=2.34),
+                  arg_params=seeded(mx, shapes, 42, skip=('data', 'label')),
+                  batch_end_callback=mx.callback.Speedometer(32, 4))
+    return {'epochs': epoch_lines(lines), 'params': summary(model.get_params()[0]),
+            'score': [[n, num(v)] for n, v in model.score(data_test, 'acc')]}
+
+
+# -- profiler/profiler_ndarray.py's test_broadcast_to ----------------------------------------
+
+def profiler_ndarray_broadcast_to(mx, tmp, nets):
+    """NDArray.broadcast_to with the numpy-array target shapes the script passes."""
+    r = np.random.RandomState(50)
+    out = []
+    for _ in range(6):
+        ndim = r.randint(1, 6)
+        target_shape = r.randint(1, 6, size=(ndim,))
+        shape = target_shape.copy()
+        for axis in np.nonzero(r.randint(0, 2, size=ndim))[0]:
+            shape[axis] = 1
+        dat = r.rand(*shape) - 0.5
+        ret = mx.nd.array(dat).broadcast_to(shape=target_shape)
+        out.append([list(ret.shape), num(ret.asnumpy().sum())])
+    x = mx.nd.array([[1.0], [2.0]])
+    out.append(list(x.broadcast_to((3, 2, 4)).shape))
+    errors = []
+    # more dimensions given as a numpy array reach the op's own shape parser, which refuses it
+    for bad in [(3,), (2, 4, 1), np.array([4, 1]), np.array([3, 2, 4])]:
+        try:
+            x.broadcast_to(bad)
+            errors.append(None)
+        except (ValueError, mx.base.MXNetError) as e:
+            errors.append(type(e).__name__)
+    return {'cases': out, 'errors': errors}
+
+
 PROGRAMS = dict([('net_' + name, net_program(name, shape)) for name, _, _, shape in NETS]
                 + [('train_mnist', train_mnist), ('fine_tune', fine_tune), ('score', score),
-                   ('custom_softmax', custom_softmax)])
+                   ('custom_softmax', custom_softmax), ('nce_toy_softmax', nce_toy_softmax),
+                   ('profiler_ndarray_broadcast_to', profiler_ndarray_broadcast_to)])
