@@ -18,6 +18,9 @@ synthetic data the shape of the scripts' downloads -- written once, run by the r
   ``ImageRecordIter`` with the mean subtracted, accuracy and top-k;
 - ``custom_softmax``: ``numpy-ops/custom_softmax.py`` -- a numpy softmax ``CustomOp`` (with its
   own backward) ending an MLP in ``Module.fit``;
+- ``lstm_bucketing``: ``rnn/bucketing/lstm_bucketing.py`` -- ``encode_sentences``,
+  ``BucketSentenceIter``, a stack of ``LSTMCell`` unrolled per bucket, ``BucketingModule.fit``
+  with Perplexity, then its checkpoint;
 - ``nce_toy_softmax``: ``nce-loss/toy_softmax.py`` -- ``fit``/``score`` over a DataIter whose
   generator yields the script's own batch class (no ``pad``);
 - ``profiler_ndarray_broadcast_to``: ``profiler/profiler_ndarray.py``'s broadcast test --
@@ -464,6 +467,89 @@ def nce_toy_softmax(mx, tmp, nets):
             'score': [[n, num(v)] for n, v in model.score(data_test, 'acc')]}
 
 
+# -- rnn/bucketing/lstm_bucketing.py ---------------------------------------------------------
+
+WORDS = ['the', 'a', 'of', 'and', 'to', 'in', 'he', 'she', 'it', 'was', 'holmes', 'watson',
+         'said', 'that', 'is', 'baker', 'street']
+
+
+def sentences_file(path, n, seed):
+    """A text file of ``n`` seeded sentences of 3-27 words (the script reads
+    data/sherlockholmes.{train,test}.txt)."""
+    r = np.random.RandomState(seed)
+    with open(path, 'w') as f:
+        for _ in range(n):
+            f.write(' '.join(WORDS[i] for i in r.randint(0, len(WORDS), r.randint(3, 28))))
+            f.write('\n')
+    return path
+
+
+def lstm_bucketing(mx, tmp, nets):
+    import random
+
+    def tokenize_text(fname, vocab=None, invalid_label=-1, start_label=0):
+        with open(fname) as f:
+            lines = [list(filter(None, line.split(' '))) for line in f.readlines()]
+        return mx.rnn.encode_sentences(lines, vocab=vocab, invalid_label=invalid_label,
+                                       start_label=start_label)
+
+    # --num-layers 2 --num-hidden 24 --num-embed 16 --batch-size 16 --num-epochs 2 --lr 0.1
+    # --mom 0.9 (defaults: sgd, wd 1e-5, kv-store device)
+    num_layers, num_hidden, num_embed, batch_size = 2, 24, 16, 16
+    buckets = [10, 20, 30, 40, 50, 60]
+    start_label, invalid_label = 1, 0
+    train_sent, vocab = tokenize_text(sentences_file(os.path.join(tmp, 'train.txt'), 160, 60),
+                                      start_label=start_label, invalid_label=invalid_label)
+    val_sent, _ = tokenize_text(sentences_file(os.path.join(tmp, 'test.txt'), 48, 61),
+                                vocab=vocab, start_label=start_label,
+                                invalid_label=invalid_label)
+    random.seed(62)        # BucketSentenceIter shuffles with random and numpy, in both
+    np.random.seed(63)
+    data_train = mx.rnn.BucketSentenceIter(train_sent, batch_size, buckets=buckets,
+                                           invalid_label=invalid_label)
+    data_val = mx.rnn.BucketSentenceIter(val_sent, batch_size, buckets=buckets,
+                                         invalid_label=invalid_label)
+    stack = mx.rnn.SequentialRNNCell()
+    for i in range(num_layers):
+        stack.add(mx.rnn.LSTMCell(num_hidden=num_hidden, prefix='lstm_l%d_' % i))
+
+    def sym_gen(seq_len):
+        data = mx.sym.Variable('data')
+        label = mx.sym.Variable('softmax_label')
+        embed = mx.sym.Embedding(data=data, input_dim=len(vocab), output_dim=num_embed,
+                                 name='embed')
+        stack.reset()
+        outputs = stack.unroll(seq_len, inputs=embed, merge_outputs=True)[0]
+        pred = mx.sym.Reshape(outputs, shape=(-1, num_hidden))
+        pred = mx.sym.FullyConnected(data=pred, num_hidden=len(vocab), name='pred')
+        label = mx.sym.Reshape(label, shape=(-1,))
+        pred = mx.sym.SoftmaxOutput(data=pred, label=label, name='softmax')
+        return pred, ('data',), ('softmax_label',)
+
+    model = mx.mod.BucketingModule(sym_gen=sym_gen,
+                                   default_bucket_key=data_train.default_bucket_key,
+                                   context=mx.cpu(0))
+    sym = sym_gen(data_train.default_bucket_key)[0]
+    shapes = dict(zip(sym.list_arguments(),
+                      sym.infer_shape(data=(batch_size, data_train.default_bucket_key),
+                                      softmax_label=(batch_size,
+                                                     data_train.default_bucket_key))[0]))
+    with capture_logs() as lines:
+        model.fit(train_data=data_train, eval_data=data_val,
+                  eval_metric=mx.metric.Perplexity(invalid_label), kvstore='device',
+                  optimizer='sgd',
+                  optimizer_params={'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.00001},
+                  initializer=mx.init.Xavier(factor_type='in', magnitude=2.34),
+                  arg_params=seeded(mx, shapes, 64, skip=('data', 'softmax_label')),
+                  num_epoch=2,
+                  batch_end_callback=mx.callback.Speedometer(batch_size, 5, auto_reset=False))
+    prefix = os.path.join(tmp, 'lm')
+    model.save_checkpoint(prefix, 2)
+    return {'vocab': len(vocab), 'default_bucket_key': data_train.default_bucket_key,
+            'epochs': epoch_lines(lines), 'params': summary(model.get_params()[0]),
+            'files': sorted(os.listdir(tmp))}
+
+
 # -- profiler/profiler_ndarray.py's test_broadcast_to ----------------------------------------
 
 def profiler_ndarray_broadcast_to(mx, tmp, nets):
@@ -495,4 +581,5 @@ def profiler_ndarray_broadcast_to(mx, tmp, nets):
 PROGRAMS = dict([('net_' + name, net_program(name, shape)) for name, _, _, shape in NETS]
                 + [('train_mnist', train_mnist), ('fine_tune', fine_tune), ('score', score),
                    ('custom_softmax', custom_softmax), ('nce_toy_softmax', nce_toy_softmax),
+                   ('lstm_bucketing', lstm_bucketing),
                    ('profiler_ndarray_broadcast_to', profiler_ndarray_broadcast_to)])
