@@ -18,6 +18,10 @@ synthetic data the shape of the scripts' downloads -- written once, run by the r
   ``ImageRecordIter`` with the mean subtracted, accuracy and top-k;
 - ``custom_softmax``: ``numpy-ops/custom_softmax.py`` -- a numpy softmax ``CustomOp`` (with its
   own backward) ending an MLP in ``Module.fit``;
+- ``module_mnist_mlp`` / ``module_sequential``: ``module/mnist_mlp.py`` (MNISTIter; a
+  hand-written forward/backward/update loop, then fit, iter_predict, predict with and without
+  merged batches, score) and ``module/sequential_module.py`` (two Modules chained with
+  ``auto_wiring``/``take_labels`` in a SequentialModule; its CPU branch);
 - ``lstm_bucketing``: ``rnn/bucketing/lstm_bucketing.py`` -- ``encode_sentences``,
   ``BucketSentenceIter``, a stack of ``LSTMCell`` unrolled per bucket, ``BucketingModule.fit``
   with Perplexity, then its checkpoint;
@@ -467,6 +471,126 @@ def nce_toy_softmax(mx, tmp, nets):
             'score': [[n, num(v)] for n, v in model.score(data_test, 'acc')]}
 
 
+# -- module/mnist_mlp.py and module/sequential_module.py ---------------------------------------
+
+def mnist_idx_files(d, n_train, n_test, seed):
+    """MNIST's four uncompressed idx files in ``d`` with seeded images and labels (the scripts'
+    utils/get_data.get_mnist finds them there and downloads nothing)."""
+    r = np.random.RandomState(seed)
+    for stem, n in (('train', n_train), ('t10k', n_test)):
+        with open(os.path.join(d, stem + '-labels-idx1-ubyte'), 'wb') as f:
+            f.write(struct.pack('>II', 2049, n) + r.randint(0, 10, n).astype(np.uint8).tobytes())
+        with open(os.path.join(d, stem + '-images-idx3-ubyte'), 'wb') as f:
+            f.write(struct.pack('>IIII', 2051, n, 28, 28)
+                    + r.randint(0, 256, (n, 28, 28)).astype(np.uint8).tobytes())
+    files = {}
+    for key, stem in (('train', 'train'), ('val', 't10k')):
+        files[key + '_images'] = os.path.join(d, stem + '-images-idx3-ubyte')
+        files[key + '_labels'] = os.path.join(d, stem + '-labels-idx1-ubyte')
+    return files
+
+
+def mnist_iters(mx, files, batch_size):
+    train = mx.io.MNISTIter(image=files['train_images'], label=files['train_labels'],
+                            data_shape=(784,), batch_size=batch_size, shuffle=True, flat=True,
+                            silent=False, seed=10)
+    val = mx.io.MNISTIter(image=files['val_images'], label=files['val_labels'],
+                          data_shape=(784,), batch_size=batch_size, shuffle=True, flat=True,
+                          silent=False)
+    return train, val
+
+
+def mlp_layers(mx):
+    data = mx.symbol.Variable('data')
+    fc1 = mx.symbol.FullyConnected(data, name='fc1', num_hidden=128)
+    act1 = mx.symbol.Activation(fc1, name='relu1', act_type='relu')
+    fc2 = mx.symbol.FullyConnected(act1, name='fc2', num_hidden=64)
+    act2 = mx.symbol.Activation(fc2, name='relu2', act_type='relu')
+    fc3 = mx.symbol.FullyConnected(act2, name='fc3', num_hidden=10)
+    return mx.symbol.SoftmaxOutput(fc3, name='softmax')
+
+
+def module_mnist_mlp(mx, tmp, nets):
+    files = mnist_idx_files(tmp, 300, 200, 70)
+    softmax = mlp_layers(mx)
+    n_epoch, batch_size = 2, 100
+    train_dataiter, val_dataiter = mnist_iters(mx, files, batch_size)
+    shapes = dict(zip(softmax.list_arguments(), softmax.infer_shape(data=(100, 784))[0]))
+    params = seeded(mx, shapes, 71, skip=('data', 'softmax_label'))
+    res = {'manual_epochs': []}
+    # the intermediate-level API: forward / update_metric / backward / update by hand
+    mod = mx.mod.Module(softmax)
+    mod.bind(data_shapes=train_dataiter.provide_data, label_shapes=train_dataiter.provide_label)
+    mod.init_params()
+    mod.set_params(params, {})
+    mod.init_optimizer(optimizer_params={'learning_rate': 0.01, 'momentum': 0.9})
+    metric = mx.metric.create('acc')
+    for i_epoch in range(n_epoch):
+        for i_iter, batch in enumerate(train_dataiter):
+            mod.forward(batch)
+            mod.update_metric(metric, batch.label)
+            mod.backward()
+            mod.update()
+        res['manual_epochs'].append([[n, num(v)] for n, v in metric.get_name_value()])
+        metric.reset()
+        train_dataiter.reset()
+    res['manual_params'] = summary(mod.get_params()[0])
+    # the high-level API
+    train_dataiter.reset()
+    mod = mx.mod.Module(softmax)
+    with capture_logs() as lines:
+        mod.fit(train_dataiter, eval_data=val_dataiter, arg_params=params,
+                optimizer_params={'learning_rate': 0.01, 'momentum': 0.9}, num_epoch=n_epoch)
+    res['fit_epochs'] = epoch_lines(lines)
+    res['iter_predict'] = []
+    for preds, i_batch, batch in mod.iter_predict(val_dataiter):
+        pred_label = preds[0].asnumpy().argmax(axis=1)
+        label = batch.label[0].asnumpy().astype('int32')
+        res['iter_predict'].append([i_batch, int((label == pred_label).sum())])
+    preds = mod.predict(val_dataiter)
+    res['predict'] = [list(preds.shape), num(preds.asnumpy().max(axis=1).sum())]
+    preds = mod.predict(val_dataiter, merge_batches=False)
+    val_dataiter.reset()
+    acc_sum, acc_cnt = 0.0, 0
+    for i, batch in enumerate(val_dataiter):
+        pred_label = preds[i][0].asnumpy().argmax(axis=1)
+        label = batch.label[0].asnumpy().astype('int32')
+        acc_sum += (label == pred_label).sum()
+        acc_cnt += len(pred_label)
+    res['validation_accuracy'] = num(acc_sum / acc_cnt)
+    mod.score(val_dataiter, metric)
+    res['score'] = [[n, num(v)] for n, v in metric.get_name_value()]
+    return res
+
+
+def module_sequential(mx, tmp, nets):
+    """sequential_module.py without its 4-GPU demo (``demo_data_model_parallelism=False``:
+    each module on ``mx.cpu()``)."""
+    files = mnist_idx_files(tmp, 300, 200, 72)
+    contexts = [mx.context.cpu(), mx.context.cpu()]
+    data = mx.symbol.Variable('data')
+    fc1 = mx.symbol.FullyConnected(data, name='fc1', num_hidden=128)
+    act1 = mx.symbol.Activation(fc1, name='relu1', act_type='relu')
+    mod1 = mx.mod.Module(act1, label_names=[], context=contexts[0])
+    data = mx.symbol.Variable('data')
+    fc2 = mx.symbol.FullyConnected(data, name='fc2', num_hidden=64)
+    act2 = mx.symbol.Activation(fc2, name='relu2', act_type='relu')
+    fc3 = mx.symbol.FullyConnected(act2, name='fc3', num_hidden=10)
+    softmax = mx.symbol.SoftmaxOutput(fc3, name='softmax')
+    mod2 = mx.mod.Module(softmax, context=contexts[1])
+    mod_seq = mx.mod.SequentialModule()
+    mod_seq.add(mod1).add(mod2, take_labels=True, auto_wiring=True)
+    train_dataiter, val_dataiter = mnist_iters(mx, files, 100)
+    shapes = dict(zip(mlp_layers(mx).list_arguments(),
+                      mlp_layers(mx).infer_shape(data=(100, 784))[0]))
+    with capture_logs() as lines:
+        mod_seq.fit(train_dataiter, eval_data=val_dataiter,
+                    arg_params=seeded(mx, shapes, 73, skip=('data', 'softmax_label')),
+                    optimizer_params={'learning_rate': 0.01, 'momentum': 0.9}, num_epoch=2)
+    return {'epochs': epoch_lines(lines), 'params': summary(mod_seq.get_params()[0]),
+            'outputs': mod_seq.output_names}
+
+
 # -- rnn/bucketing/lstm_bucketing.py ---------------------------------------------------------
 
 WORDS = ['the', 'a', 'of', 'and', 'to', 'in', 'he', 'she', 'it', 'was', 'holmes', 'watson',
@@ -581,5 +705,6 @@ def profiler_ndarray_broadcast_to(mx, tmp, nets):
 PROGRAMS = dict([('net_' + name, net_program(name, shape)) for name, _, _, shape in NETS]
                 + [('train_mnist', train_mnist), ('fine_tune', fine_tune), ('score', score),
                    ('custom_softmax', custom_softmax), ('nce_toy_softmax', nce_toy_softmax),
-                   ('lstm_bucketing', lstm_bucketing),
+                   ('lstm_bucketing', lstm_bucketing), ('module_mnist_mlp', module_mnist_mlp),
+                   ('module_sequential', module_sequential),
                    ('profiler_ndarray_broadcast_to', profiler_ndarray_broadcast_to)])
