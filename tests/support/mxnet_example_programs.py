@@ -22,6 +22,9 @@ synthetic data the shape of the scripts' downloads -- written once, run by the r
   hand-written forward/backward/update loop, then fit, iter_predict, predict with and without
   merged batches, score) and ``module/sequential_module.py`` (two Modules chained with
   ``auto_wiring``/``take_labels`` in a SequentialModule; its CPU branch);
+- ``module_python_loss``: ``module/python_loss.py`` -- an MLP on two devices (two CPU contexts
+  for the script's two GPUs) chained to a ``PythonLossModule`` whose numpy ``grad_func`` is a
+  multi-class hinge loss;
 - ``lstm_bucketing``: ``rnn/bucketing/lstm_bucketing.py`` -- ``encode_sentences``,
   ``BucketSentenceIter``, a stack of ``LSTMCell`` unrolled per bucket, ``BucketingModule.fit``
   with Perplexity, then its checkpoint;
@@ -591,6 +594,44 @@ def module_sequential(mx, tmp, nets):
             'outputs': mod_seq.output_names}
 
 
+def mc_hinge_grad(scores, labels):
+    """python_loss.py's multi-class hinge gradient (there under numba.jit, which only speeds
+    it up)."""
+    scores = scores.asnumpy()
+    labels = labels.asnumpy().astype(int)
+    n, _ = scores.shape
+    grad = np.zeros_like(scores)
+    for i in range(n):
+        score = 1 + scores[i] - scores[i, labels[i]]
+        score[labels[i]] = 0
+        ind_pred = score.argmax()
+        grad[i, labels[i]] -= 1
+        grad[i, ind_pred] += 1
+    return grad
+
+
+def module_python_loss(mx, tmp, nets):
+    """python_loss.py with its two GPUs replaced by two CPU contexts (data parallel)."""
+    files = mnist_idx_files(tmp, 300, 200, 74)
+    contexts = [mx.context.cpu(i) for i in range(2)]
+    data = mx.symbol.Variable('data')
+    fc1 = mx.symbol.FullyConnected(data, name='fc1', num_hidden=128)
+    act1 = mx.symbol.Activation(fc1, name='relu1', act_type='relu')
+    fc2 = mx.symbol.FullyConnected(act1, name='fc2', num_hidden=64)
+    act2 = mx.symbol.Activation(fc2, name='relu2', act_type='relu')
+    fc3 = mx.symbol.FullyConnected(act2, name='fc3', num_hidden=10)
+    mlp = mx.mod.Module(fc3, context=contexts)
+    loss = mx.mod.PythonLossModule(grad_func=mc_hinge_grad)
+    mod = mx.mod.SequentialModule().add(mlp).add(loss, take_labels=True, auto_wiring=True)
+    train_dataiter, val_dataiter = mnist_iters(mx, files, 100)
+    shapes = dict(zip(fc3.list_arguments(), fc3.infer_shape(data=(100, 784))[0]))
+    with capture_logs() as lines:
+        mod.fit(train_dataiter, eval_data=val_dataiter,
+                arg_params=seeded(mx, shapes, 75, skip=('data',)),
+                optimizer_params={'learning_rate': 0.01, 'momentum': 0.9}, num_epoch=2)
+    return {'epochs': epoch_lines(lines), 'params': summary(mod.get_params()[0])}
+
+
 # -- rnn/bucketing/lstm_bucketing.py ---------------------------------------------------------
 
 WORDS = ['the', 'a', 'of', 'and', 'to', 'in', 'he', 'she', 'it', 'was', 'holmes', 'watson',
@@ -707,4 +748,5 @@ PROGRAMS = dict([('net_' + name, net_program(name, shape)) for name, _, _, shape
                    ('custom_softmax', custom_softmax), ('nce_toy_softmax', nce_toy_softmax),
                    ('lstm_bucketing', lstm_bucketing), ('module_mnist_mlp', module_mnist_mlp),
                    ('module_sequential', module_sequential),
+                   ('module_python_loss', module_python_loss),
                    ('profiler_ndarray_broadcast_to', profiler_ndarray_broadcast_to)])
