@@ -32,8 +32,10 @@ def record_nets(example_dir):
     for name, module, kwargs, _ in NETS:
         sym = importlib.import_module('symbols.' + module).get_symbol(**kwargs)
         nets[name] = sym.tojson()
-    with gzip.open(os.path.join(OUT, 'nets.json.gz'), 'wt') as f:
-        json.dump(nets, f, sort_keys=True)
+    text = json.dumps(nets, sort_keys=True).encode()
+    with open(os.path.join(OUT, 'nets.json.gz'), 'wb') as raw:   # mtime 0: same bytes each run
+        with gzip.GzipFile(fileobj=raw, mode='wb', mtime=0, filename='') as f:
+            f.write(text)
     return nets
 
 
