@@ -387,11 +387,15 @@ def lrn(ctx, p, data):
     # nsize-1 wide, while alpha is still divided by nsize (checked with MXNet 1.9.1).
     h = (n - 1) // 2
     w = 2 * h + 1
-    padded = tf.pad(sq, [[0, 0], [h, h], [0, 0], [0, 0]])
+    # float16 (the float16 networks of MXNet's example/image-classification, e.g. alexnet):
+    # TF's CPU pooling has no half kernel, so the window sums are taken in float32
+    wide = tf.cast(sq, tf.float32) if sq.dtype == tf.float16 else sq
+    padded = tf.pad(wide, [[0, 0], [h, h], [0, 0], [0, 0]])
     c = shape[1]
     # A channel-window sum as one 3-D pooling over (C, H, W) with a (w, 1, 1) window.
     win = tf.nn.avg_pool3d(padded[..., None], [1, w, 1, 1, 1], [1, 1, 1, 1, 1], 'VALID',
                            data_format='NDHWC')[..., 0] * w
+    win = tf.cast(win, sq.dtype)
     if c is not None:
         win = tf.ensure_shape(win, shape)
     dt = data.dtype

@@ -103,3 +103,20 @@ def test_image_record_iter_returns_one_ndarray():
     assert type(it.getdata()).__name__ == REC['rec_getdata_type']
     assert type(it.getlabel()).__name__ == REC['rec_getlabel_type']
     assert [list(it.getdata().shape), list(it.getlabel().shape)] == REC['rec_shapes']
+
+
+def test_load_line_leaves_the_root_logger_unconfigured(tmp_path):
+    """A script that makes its MNISTIter before ``logging.basicConfig(level=DEBUG)`` (MXNet's
+    stochastic-depth/sd_mnist.py) still gets fit's INFO lines: making the iterator configures
+    no root handler."""
+    import subprocess
+    import sys
+    code = ('import logging, tfmod as mx\n'
+            'mx.io.MNISTIter(image=%r, label=%r, batch_size=3)\n'
+            'assert logging.getLogger().handlers == []\n'
+            'logging.basicConfig(level=logging.DEBUG)\n'
+            'logging.info("after")\n' % (IMG, LBL))
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         cwd=os.path.join(os.path.dirname(__file__), os.pardir))
+    assert out.returncode == 0, out.stderr
+    assert 'INFO:root:after' in out.stderr

@@ -116,6 +116,24 @@ def test_batchnorm_moving_stats_change_in_backward_only():
                                0.5 + 0.5 * data.var(0), rtol=1e-5)
 
 
+def test_lrn_float16_trains_as_float32_rounded():
+    """A float16 LRN (MXNet's example alexnet with --dtype float16) runs on CPU, forward and
+    backward in a bound executor, giving the float32 LRN's values to float16 precision (MXNet
+    1.9.1's CPU LRN refuses float16 with a dtype check failure; TF's CPU pooling has no half
+    kernel, so tfmod sums its windows in float32)."""
+    x = np.random.RandomState(0).uniform(-2, 2, (2, 6, 3, 3))
+    got = {}
+    for dt in ('float16', 'float32'):
+        sym = mx.sym.LRN(mx.sym.var('data', dtype=dt), alpha=0.5, beta=0.75, knorm=2, nsize=5)
+        ex = sym.simple_bind(mx.cpu(), data=(2, 6, 3, 3), type_dict={'data': dt})
+        ex.forward(is_train=True, data=x.astype(dt))
+        ex.backward(mx.nd.ones((2, 6, 3, 3), dtype=dt))
+        got[dt] = (ex.outputs[0], ex.grad_dict['data'])
+    for half, full in zip(got['float16'], got['float32']):
+        assert half.dtype == np.float16
+        np.testing.assert_allclose(half.asnumpy(), full.asnumpy(), rtol=2e-3, atol=2e-3)
+
+
 @pytest.mark.parametrize('make, shape, words', [
     (lambda d: mx.sym.BatchNorm(d, axis=3), (2, 3, 4), 'axis'),
     (lambda d: mx.sym.GroupNorm(d, num_groups=4), (2, 6, 3), 'num_groups'),

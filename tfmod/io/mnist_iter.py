@@ -23,6 +23,9 @@ from .idx_file import idx_count, read_idx
 from .ndarray_iter import _to_nd
 
 
+_LOG = logging.getLogger(__name__)
+
+
 def _part(count, num_parts, part_index):
     """MXNet's GetPart: the row range of one part, computed in double precision."""
     start = int(float(count) / num_parts * part_index)
@@ -81,7 +84,11 @@ class MNISTIter(DataIter):
         self.provide_label = [DataDesc(label_name, (batch_size,))]
         if not silent:   # MXNet's line: a flat shape prints as (b,n), a 4-D one as [b,1,r,c]
             shape = ','.join(str(d) for d in self.provide_data[0].shape)
-            logging.info('MNISTIter: load %d images, shuffle=%d, shape=%s', n, int(shuffle),
+            # through a named logger: logging.info() would configure the root logger at WARNING
+            # when the script has not yet, and the script's own later
+            # logging.basicConfig(level=DEBUG) would then do nothing (stochastic-depth/sd_mnist.py
+            # lost every fit line); MXNet prints this line from C++, outside Python's logging
+            _LOG.info('MNISTIter: load %d images, shuffle=%d, shape=%s', n, int(shuffle),
                          ('(%s)' if flat else '[%s]') % shape)
 
     def reset(self):

@@ -140,7 +140,9 @@ class BaseModule:
         if isinstance(batch, list):
             self.update_metric(eval_metric, [b.label for b in batch], pre_sliced=True)
             return
-        pad = batch.pad or 0
+        # a user's own batch class may have no pad (nce-loss's SimpleBatch): MXNet's fit and
+        # score never read it
+        pad = getattr(batch, 'pad', 0) or 0
         if not pad:
             self.update_metric(eval_metric, batch.label)
             return

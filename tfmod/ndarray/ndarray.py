@@ -393,6 +393,24 @@ class NDArray:
     def reshape_like(self, other):
         return self.reshape(other.shape)
 
+    def broadcast_to(self, shape):
+        """``broadcast_to`` as MXNet's NDArray method runs it: a target of as many dimensions
+        may be any sequence of ints (a numpy array too); fewer dimensions are first padded with
+        leading 1s (the op then parses ``shape`` itself, so a numpy array is refused there, as
+        in MXNet); an axis of size > 1 that would change raises a ValueError naming both
+        shapes."""
+        cur = self.shape
+        err = ('operands could not be broadcast together with remapped shapes'
+               '[original->remapped]: {} and requested shape {}'.format(cur, shape))
+        if len(shape) < len(cur):
+            raise ValueError(err)
+        cur = (1,) * (len(shape) - len(cur)) + cur
+        if any(c != int(s) and c != 1 for c, s in zip(cur, shape)):
+            raise ValueError(err)
+        if cur != self.shape:
+            return _call('broadcast_to', [self.reshape(cur)], {'shape': shape})
+        return _call('broadcast_to', [self], {'shape': tuple(int(d) for d in shape)})
+
     # -- indexing ---------------------------------------------------------------------------
     def _is_view_key(self, key):
         if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
