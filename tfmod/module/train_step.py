@@ -32,6 +32,8 @@ learning rates, weight decays, step counts, hyper-parameter values and per-param
 scalars (``Optimizer._tf_param_hparams``) are one float64 tensor argument, so schedules and
 changed hyper-parameters never retrace.
 """
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -171,6 +173,22 @@ def _rows_sum(parts, dest):
         return _sp.slices_to_rsp(both, tuple(dest.shape))
 
 
+def _distinct(values):
+    """(the distinct values in order of first appearance, each value's position among them).
+    The positions are part of the trace key: they change only when values that were equal
+    stop being so (or the reverse), e.g. learning rates with different lr_mult at a base rate
+    of exactly 0 -- one more trace then, never a wrong value."""
+    seen, out, of = {}, [], []
+    for v in values:
+        key = (v, math.copysign(1.0, v))       # 0.0 and -0.0 apart
+        k = seen.get(key)
+        if k is None:
+            k = seen[key] = len(out)
+            out.append(v)
+        of.append(k)
+    return out, tuple(of)
+
+
 class TrainStep:
     """Compiled (forward + backward on every replica +) gradient sum + one optimizer update.
 
@@ -245,6 +263,10 @@ class TrainStep:
         ctx = weights[0].context if weights else execs[0]._ctx
         opt._set_current_context(ctx.device_id)
         lrs, wds, ts, hnames, hvals, per_param = opt._step_scalars(keys)
+        # one column per distinct learning rate and weight decay, so the parameters sharing
+        # them share their scalar ops (converters/optimizer.py mul_once)
+        lrs, lr_of = _distinct(lrs)
+        wds, wd_of = _distinct(wds)
         # row_sparse gradients updated lazily (their rows only), as the eager path decides
         lazy = tuple(pos in execs[0]._rsp_grads and opt._lazy_for(k, w)
                      for (k, pos), w in zip(targets, weights))
@@ -261,6 +283,7 @@ class TrainStep:
         # outputs are in the check only when forward/backward is fused into the call
         check = self.check_finite and self.cluster is None and fused
         key = (fused, check, lazy, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
+               lr_of, wd_of,
                tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
                tuple(id(w._s) for w in weights), tuple(id(e) for e in execs),
                None if not fused else (tuple(tuple(sorted(s['feeds'])) for s in steps),
@@ -268,8 +291,8 @@ class TrainStep:
         entry = self._cache.get(key)
         if entry is None:
             # [the tf.function, its concrete function, a flat caller of that (or None)]
-            entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check),
-                     None, None]
+            entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check,
+                                 (lr_of, wd_of)), None, None]
             self._cache[key] = entry
         vec = tf.constant(np.concatenate([
             np.asarray(lrs, np.float64), np.asarray(wds, np.float64), np.asarray(ts, np.float64),
@@ -305,7 +328,7 @@ class TrainStep:
                 exe._set_outputs(o)
                 exe._call_monitor()
 
-    def _build(self, fused, targets, states, weights, hnames, pnames, lazy, check=False):
+    def _build(self, fused, targets, states, weights, hnames, pnames, lazy, check, columns):
         from ..executor import _as_storage_var
         execs = self.execs
         opt = self.opt
@@ -316,6 +339,8 @@ class TrainStep:
         state_vars = [_state_vars(s, w.context) for s, w in zip(states, weights)]
         own = self.store is None      # the executor's weight is the one updated
         n, nh = len(targets), len(hnames)
+        lr_of, wd_of = columns
+        n_lr, n_wd = max(lr_of, default=-1) + 1, max(wd_of, default=-1) + 1
         sparse = [pos in execs[0]._rsp_grads for _, pos in targets]
         self_ = self
 
@@ -346,9 +371,13 @@ class TrainStep:
             return list(zip(cols, tf.unstack(tf.cast(vec, tf.float32))))
 
         def updates(summed, cols):
-            lrs, wds, ts = cols[0:n], cols[n:2 * n], cols[2 * n:3 * n]
-            hp = {name: cols[3 * n + i] for i, name in enumerate(hnames)}
-            phv = [cols[3 * n + nh + i * n:3 * n + nh + (i + 1) * n] for i in range(len(pnames))]
+            lrs = [cols[i] for i in lr_of]
+            wds = [cols[n_lr + i] for i in wd_of]
+            at = n_lr + n_wd
+            ts = cols[at:at + n]
+            hp = {name: cols[at + n + i] for i, name in enumerate(hnames)}
+            at += n + nh
+            phv = [cols[at + i * n:at + (i + 1) * n] for i in range(len(pnames))]
             updated = []
             for j, ((_, pos), st, svs, mvar, g) in enumerate(
                     zip(targets, states, state_vars, masters, summed)):
