@@ -13,6 +13,7 @@ MXNet quirks kept here (corpus README Pitfalls 14, 22):
 import math
 
 import tensorflow as tf
+from tensorflow.python.eager import record as _record
 
 from . import dtypes as _dt
 from .base import MXNetError
@@ -31,18 +32,37 @@ def _axis(axis, ndim, what):
 # Activation
 # --------------------------------------------------------------------------------------------
 
+def _relu_mask(x):
+    mask = x > 0
+    return mask, tf.where(mask, x, tf.zeros([], x.dtype))
+
+
 @tf.custom_gradient
+def _relu_custom(x):
+    mask, out = _relu_mask(x)
+    return out, lambda dy: dy * tf.cast(mask, dy.dtype)
+
+
 def _act_relu(x):
     """Activation(relu) as MXNet computes it: NaN inputs give 0 (x > 0 ? x : 0) and the
     gradient is dy * (out > 0), so a NaN head gradient still propagates where out is 0. One
     comparison serves both passes (x > 0 is False for NaN): two elementwise passes forward
-    instead of IsNan + Select + Relu, and the backward reuses the mask."""
-    mask = x > 0
-    out = tf.where(mask, x, tf.zeros([], x.dtype))
+    instead of IsNan + Select + Relu, and the backward reuses the mask.
+
+    Under a tape that watches x (a training step), the gradient is recorded on that tape
+    directly, as ``tf.custom_gradient`` does eagerly: in a traced graph ``tf.custom_gradient``
+    adds an IdentityN, an Identity and a zeros tensor the size of x, which nothing runs -- five
+    ops per relu to trace. Elsewhere (a loop body, whose gradient TF derives from the graph
+    later) it is ``tf.custom_gradient``'s form, which carries the gradient in the graph."""
+    if not _record.should_record_backprop([x]):
+        return _relu_custom(x)
+    with _record.stop_recording():
+        mask, out = _relu_mask(x)
 
     def grad(dy):
-        return dy * tf.cast(mask, dy.dtype)
-    return out, grad
+        return [dy * tf.cast(mask, dy.dtype)]
+    _record.record_operation('Activation_relu', [out], [x], grad)
+    return out
 
 
 def _act_relu_forward(x):
