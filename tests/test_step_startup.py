@@ -7,6 +7,8 @@ every parameter shares is cast once (converters/optimizer.py ``shared_casts``), 
 adds no slice or cast per parameter; its numbers stay those of the eager update, bit for bit.
 The step's calls run with one Grappler round (tfmod/step_options.py), set per call.
 """
+import collections
+
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
@@ -43,19 +45,50 @@ def _batch():
                            [mx.nd.array(rng.randint(0, 5, 4).astype('float32'))])
 
 
-def _step_ops(layers):
-    mod = _module(layers)
-    mod.forward_backward(_batch())
+def _graph_ops(mod, batch):
+    mod.forward_backward(batch)
     mod.update()
     (entry,) = mod._train_step._cache.values()
-    ops = entry[1].graph.get_operations()
-    return {t: sum(o.type == t for o in ops) for t in ('Cast', 'StridedSlice', 'Unpack')}
+    return collections.Counter(o.type for o in entry[1].graph.get_operations())
+
+
+def _step_ops(layers, types=('Cast', 'StridedSlice', 'Unpack')):
+    ops = _graph_ops(_module(layers), _batch())
+    return {t: ops[t] for t in types}
 
 
 def test_update_adds_no_slice_or_cast_per_parameter():
     small, large = _step_ops(2), _step_ops(8)     # 4 and 16 parameters
     assert small == large, (small, large)
     assert small['Unpack'] == 2     # the scalars, and their float32 casts
+
+
+def test_parameters_sharing_lr_and_wd_share_their_scalar_products():
+    """SGD with momentum and clipping multiplies momentum * mom, (lr * wd) * w, rescale * g and
+    lr * clip(..) per parameter; lr * wd is made once per distinct (lr, wd) pair."""
+    small, large = _step_ops(2, ('Mul',)), _step_ops(8, ('Mul',))
+    assert (large['Mul'] - small['Mul']) / 12 == 4, (small, large)
+
+
+def test_conv_batchnorm_relu_step_builds_nothing_unread():
+    """A training step's BatchNorm builds no inverse std nobody reads, and neither it nor the
+    relu leaves the gradient tape zeros or identities that nothing runs."""
+    data = mx.sym.Variable('data')
+    h = mx.sym.Convolution(data, kernel=(3, 3), pad=(1, 1), num_filter=4, name='c')
+    h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name='bn'), act_type='relu')
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=3, name='fc'),
+                               name='softmax')
+    mod = mx.mod.Module(net, context=mx.cpu())
+    mod.bind([('data', (2, 3, 4, 4))], [('softmax_label', (2,))])
+    mod.init_params(mx.init.Xavier())
+    mod.init_optimizer(optimizer='sgd', optimizer_params={'momentum': 0.9})
+    rng = np.random.RandomState(0)
+    ops = _graph_ops(mod, mx.io.DataBatch([mx.nd.array(rng.randn(2, 3, 4, 4))],
+                                          [mx.nd.array([0, 2])]))
+    assert ops['Rsqrt'] == 0, ops
+    assert ops['IdentityN'] == 1, ops      # SoftmaxOutput's custom gradient alone
+    if not tf.config.list_logical_devices('GPU'):     # (V3, with GPUs, gets tape zeros)
+        assert ops['Fill'] + ops['ZerosLike'] == 0, ops
 
 
 def test_compiled_update_equals_the_eager_update_bit_for_bit():
