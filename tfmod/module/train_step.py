@@ -343,12 +343,21 @@ class TrainStep:
         n_lr, n_wd = max(lr_of, default=-1) + 1, max(wd_of, default=-1) + 1
         sparse = [pos in execs[0]._rsp_grads for _, pos in targets]
         self_ = self
+        # The updated weights' values as the forward read them, when the update may use those
+        # reads (one read op fewer per parameter): one replica updating its own weights, and
+        # only weights the forward does not write itself (BatchNorm's fixed gamma). Filled by
+        # each trace's forward, read by its update.
+        fwd_reads = {}
 
         def replica_grads(k, feeds, seeds, heads):
             exe = execs[k]
             if not fused:
                 return (), [exe._grad_vars[pos].read_value() for _, pos in targets]
-            outs, grads, upd = exe._compute_grads(feeds[k], seeds[k], heads[k])
+            fwd_reads.clear()
+            outs, grads, upd = exe._compute_grads(feeds[k], seeds[k], heads[k],
+                                                  reads=fwd_reads if own else None)
+            for name in upd:
+                fwd_reads.pop(name, None)
             exe._apply_updates(upd, aux=False)
             final = exe._write_grads(grads)
             exe._apply_updates(upd, args=False)
@@ -397,7 +406,10 @@ class TrainStep:
                         # value(): a read op without read_value's identity (already on the
                         # variable's device), one op fewer to trace per read
                         st_t = _rebuild(st, iter([v.value() for v in svs]))
-                        new_w, new_st, new_g = opt._tf_update(mvar.value(), g, st_t,
+                        w_t = fwd_reads.get(execs[0]._arg_names[pos]) if own else None
+                        if not isinstance(w_t, tf.Tensor) or w_t.dtype != mvar.dtype:
+                            w_t = mvar.value()
+                        new_w, new_st, new_g = opt._tf_update(w_t, g, st_t,
                                                               lrs[j], wds[j], ts[j], hp_j)
                         new_w = tf.cast(new_w, mvar.dtype)
                         mvar.assign(new_w, read_value=False)
