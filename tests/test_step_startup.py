@@ -70,6 +70,13 @@ def test_parameters_sharing_lr_and_wd_share_their_scalar_products():
     assert (large['Mul'] - small['Mul']) / 12 == 4, (small, large)
 
 
+def test_update_steps_from_the_forward_reads_of_the_weights():
+    """Per parameter the step reads its weight once (for the forward, reused by the update)
+    and its momentum once."""
+    small, large = _step_ops(2, ('ReadVariableOp',)), _step_ops(8, ('ReadVariableOp',))
+    assert (large['ReadVariableOp'] - small['ReadVariableOp']) / 12 == 2, (small, large)
+
+
 def test_conv_batchnorm_relu_step_builds_nothing_unread():
     """A training step's BatchNorm builds no inverse std nobody reads, and neither it nor the
     relu leaves the gradient tape zeros or identities that nothing runs."""
