@@ -249,11 +249,13 @@ def _form_lowering(form, dtype):
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
     __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes', 'layout',
-                 'no_grad', 'guards', 'prepare', 'nan_checked', 'nan_left', 'unread')
+                 'no_grad', 'guards', 'prepare', 'nan_checked', 'nan_left', 'unread', 'memo')
 
     def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None, no_grad=False,
-                 guards=None, prepare=None, nan_checked=False, unread=()):
+                 guards=None, prepare=None, nan_checked=False, unread=(), memo=None):
         self.is_train = is_train
+        # One graph call's shared constants (see ``shared``), or None.
+        self.memo = memo
         # Indices of hidden outputs nothing in this call reads (see ``reads``).
         self.unread = unread
         # No gradient will be taken through this call (an executor's inference forward): a
@@ -283,6 +285,17 @@ class LowerContext:
     @property
     def name(self):
         return self.node.name
+
+    def shared(self, key, build):
+        """``build()``, a tensor that depends on nothing but ``key`` (a constant and what is
+        computed from constants alone), made once per graph call: every BatchNorm of a net
+        would otherwise build its own copy of the same few scalars."""
+        if self.memo is None:
+            return build()
+        t = self.memo.get(key)
+        if t is None:
+            t = self.memo[key] = build()
+        return t
 
     def reads(self, k):
         """Does anything read output ``k``? False only for a hidden output (BatchNorm's mean
@@ -415,6 +428,7 @@ class GraphFunction:
         env = {}
         updates = {}
         layout = {}
+        memo = {}
         collected = {} if internals else None
         leave = bool(check_outputs and guards is not None and no_grad)
         left = []
@@ -437,7 +451,7 @@ class GraphFunction:
             ctx = LowerContext(is_train, node, seed, i, self._node_out_shapes(node, values),
                                layout, no_grad, guards if no_grad else None,
                                prepare if no_grad else None, leave,
-                               self._unread.get(id(node), ()))
+                               self._unread.get(id(node), ()), memo)
             dev = self.placement.get(node.name)
             try:
                 with tf.name_scope(scope_name(node.name)):

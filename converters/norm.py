@@ -119,10 +119,12 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
             out, mean, var = _fused_train(data, g, beta, ax, p.eps, ctx)
         else:
             mean, var = tf.nn.moments(x, [i for i in range(nd) if i != ax])
-        m = tf.constant(p.momentum, pdt)
-        keep = 1 - m
-        ctx.update(3, tf.stop_gradient(moving_mean * m + mean * keep))
-        ctx.update(4, tf.stop_gradient(moving_var * m + var * keep))
+        m, keep = ctx.shared(('bn_momentum', p.momentum, pdt), lambda: _momentum(p, pdt))
+        new_mean, new_var = moving_mean * m + mean * keep, moving_var * m + var * keep
+        if tf.executing_eagerly():  # no gradient may reach the arrays through their new values
+            new_mean, new_var = tf.stop_gradient(new_mean), tf.stop_gradient(new_var)
+        ctx.update(3, new_mean)     # (a traced call only assigns them)
+        ctx.update(4, new_var)
     else:
         mean, var = moving_mean, moving_var
     inv = None
@@ -155,6 +157,12 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
     if inv is None:
         inv = _inv_std(var, p.eps, pdt)
     return out, tf.stop_gradient(mean), tf.stop_gradient(inv)
+
+
+def _momentum(p, dtype):
+    """(momentum, 1 - momentum) as the moving averages use them."""
+    m = tf.constant(p.momentum, dtype)
+    return m, 1 - m
 
 
 def _inv_std(var, eps, dtype):
@@ -199,7 +207,9 @@ def _fused_train(data, gamma, beta, ax, eps, ctx=None):
         perm = [i for i in range(nd) if i != ax] + [ax]
         xt = tf.transpose(data, perm) if ax != nd - 1 else data
         xt = tf.reshape(xt, [1, -1, 1, c])
-    none = tf.zeros([0], tf.float32)      # no running statistics go in when training
+    # no running statistics go in when training
+    none = ctx.shared('bn_none', lambda: tf.zeros([0], tf.float32)) if ctx is not None else \
+        tf.zeros([0], tf.float32)
     # Float32 data without GPUs: TF's first FusedBatchNorm, the same CPU kernel, forward and
     # backward, as V3's (the same values), and the one whose other outputs a gradient tape
     # leaves without zeros -- V3's five made eight ops per BatchNorm that nothing runs. Half
@@ -223,6 +233,8 @@ def _fused_train(data, gamma, beta, ax, eps, ctx=None):
             n = n * (tf.cast(dyn[i], tf.float32) if d is None else d)
     if isinstance(n, int):
         corr = (n - 1) / n if n > 1 else 1.0
+        if ctx is not None:     # one constant per distinct count
+            corr = ctx.shared(('bn_corr', corr), lambda: tf.constant(corr, tf.float32))
     else:
         corr = tf.maximum(n - 1, 1.0) / tf.maximum(n, 1.0)
     return y, mean, var_u * corr

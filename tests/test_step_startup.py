@@ -78,11 +78,14 @@ def test_update_steps_from_the_forward_reads_of_the_weights():
 
 
 def test_conv_batchnorm_relu_step_builds_nothing_unread():
-    """A training step's BatchNorm builds no inverse std nobody reads, and neither it nor the
-    relu leaves the gradient tape zeros or identities that nothing runs."""
-    data = mx.sym.Variable('data')
-    h = mx.sym.Convolution(data, kernel=(3, 3), pad=(1, 1), num_filter=4, name='c')
-    h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name='bn'), act_type='relu')
+    """A training step's BatchNorms build no inverse std nobody reads and no stop-gradients
+    before their moving averages' assignments, share their constants (momentum, 1 - momentum,
+    the empty running statistics, the variance correction of a count), and neither they nor
+    the relus leave the gradient tape zeros or identities that nothing runs."""
+    h = mx.sym.Variable('data')
+    for k in range(2):
+        h = mx.sym.Convolution(h, kernel=(3, 3), pad=(1, 1), num_filter=4, name='c%d' % k)
+        h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name='bn%d' % k), 'relu')
     net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=3, name='fc'),
                                name='softmax')
     mod = mx.mod.Module(net, context=mx.cpu())
@@ -90,12 +93,20 @@ def test_conv_batchnorm_relu_step_builds_nothing_unread():
     mod.init_params(mx.init.Xavier())
     mod.init_optimizer(optimizer='sgd', optimizer_params={'momentum': 0.9})
     rng = np.random.RandomState(0)
-    ops = _graph_ops(mod, mx.io.DataBatch([mx.nd.array(rng.randn(2, 3, 4, 4))],
-                                          [mx.nd.array([0, 2])]))
-    assert ops['Rsqrt'] == 0, ops
+    mod.forward_backward(mx.io.DataBatch([mx.nd.array(rng.randn(2, 3, 4, 4))],
+                                         [mx.nd.array([0, 2])]))
+    mod.update()
+    (entry,) = mod._train_step._cache.values()
+    graph_ops = entry[1].graph.get_operations()
+    ops = collections.Counter(o.type for o in graph_ops)
+    assert ops['Rsqrt'] == 0 and ops['StopGradient'] == 0, ops
     assert ops['IdentityN'] == 1, ops      # SoftmaxOutput's custom gradient alone
     if not tf.config.list_logical_devices('GPU'):     # (V3, with GPUs, gets tape zeros)
         assert ops['Fill'] + ops['ZerosLike'] == 0, ops
+    shared = [o.name for o in graph_ops if o.name.startswith('bn1/') and o.type == 'Const' and
+              not o.name.endswith('/perm')]       # (a transpose's permutation is its own)
+    assert shared == []
+
 
 
 def test_compiled_update_equals_the_eager_update_bit_for_bit():
