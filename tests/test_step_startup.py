@@ -175,12 +175,15 @@ def test_step_options_keep_what_the_user_set():
     rw.constant_folding = RW.OFF
     ours = step_options.step_options(context.FunctionCallOptions(config_proto=cfg))
     got = config_pb2.ConfigProto.FromString(ours.config_proto_serialized)
+    assert got.graph_options.rewrite_options.disable_tfg_optimizer    # was at its default
+    got.graph_options.rewrite_options.disable_tfg_optimizer = False
     assert got.graph_options.rewrite_options == rw
     mine = config_pb2.ConfigProto.FromString(step_options.step_options(
         context.FunctionCallOptions(config_proto=config_pb2.ConfigProto()))
         .config_proto_serialized).graph_options.rewrite_options
     assert mine.meta_optimizer_iterations == RW.ONE
     assert mine.constant_folding == RW.DEFAULT
+    assert mine.disable_tfg_optimizer
     if not tf.config.list_logical_devices('GPU'):
         assert mine.memory_optimization == RW.NO_MEM_OPT and mine.layout_optimizer == RW.OFF
 
