@@ -20,7 +20,7 @@ from .placement import lower_on_device
 
 class Node:
     """One node of an MXNet graph: an op applied to input entries, or a variable ('null')."""
-    __slots__ = ('op', 'name', 'attrs', 'inputs', 'subgraphs', '_params', '_opdef',
+    __slots__ = ('op', 'name', 'attrs', 'inputs', 'subgraphs', '_params', '_opdef', '_aux',
                  '__weakref__')
 
     def __init__(self, op, name, attrs=None, inputs=()):
@@ -31,6 +31,7 @@ class Node:
         self.subgraphs = None  # fused (_sg_*) nodes keep MXNet's subgraphs: lists of heads
         self._params = None
         self._opdef = None
+        self._aux = None
 
     @property
     def is_variable(self):
@@ -58,12 +59,17 @@ class Node:
         return self.opdef.input_names(self.params, len(self.inputs))
 
     def aux_indices(self):
-        """Input positions that are auxiliary states."""
+        """Input positions that are auxiliary states (remembered for the parsed attributes and
+        input count they follow from: listing a symbol's arguments asks for every node's)."""
         if self.is_variable:
             return ()
-        names = self.input_names()
-        aux = set(self.opdef.aux_names(self.params))
-        return tuple(i for i, n in enumerate(names) if n in aux)
+        p, n = self.params, len(self.inputs)
+        c = self._aux
+        if c is None or c[0] is not p or c[1] != n:
+            names = self.input_names()
+            aux = set(self.opdef.aux_names(p))
+            c = self._aux = (p, n, tuple(i for i, name in enumerate(names) if name in aux))
+        return c[2]
 
     def num_outputs(self):
         return 1 if self.is_variable else self.opdef.num_outputs(self.params)

@@ -206,3 +206,24 @@ def test_later_steps_skip_the_signature_binding():
     a, b = (m.get_params()[0] for m in mods)
     for n in a:
         np.testing.assert_array_equal(a[n].asnumpy(), b[n].asnumpy())
+
+
+def test_bind_traces_shape_inference_on_shared_placeholders(monkeypatch):
+    """Shape inference traces lowerings on one placeholder per distinct (shape, dtype): three
+    activations of a (4, 3) float32 input need one, not one per traced node."""
+    import importlib
+    infer_mod = importlib.import_module('tfmod_converters.infer')
+    made = []
+    orig = tf.compat.v1.placeholder
+
+    def counted(*a, **k):
+        made.append(1)
+        return orig(*a, **k)
+    monkeypatch.setattr(tf.compat.v1, 'placeholder', counted)
+    monkeypatch.setattr(infer_mod, '_TRACE_MEMO', {})
+    h = mx.sym.Variable('data')
+    for act in ('relu', 'sigmoid', 'tanh'):
+        h = mx.sym.Activation(h, act_type=act)
+    arg, out, _ = h.infer_shape(data=(4, 3))
+    assert out == [(4, 3)]
+    assert len(made) == 1
