@@ -81,12 +81,13 @@ def test_conv_batchnorm_relu_step_builds_nothing_unread():
     """A training step's BatchNorms build no inverse std nobody reads and no stop-gradients
     before their moving averages' assignments, share their constants (momentum, 1 - momentum,
     the empty running statistics, the variance correction of a count, with the layout
-    transposes' permutations), and neither they nor
+    transposes' permutations and the relus' zero), and neither they nor
     the relus leave the gradient tape zeros or identities that nothing runs."""
     h = mx.sym.Variable('data')
     for k in range(2):
         h = mx.sym.Convolution(h, kernel=(3, 3), pad=(1, 1), num_filter=4, name='c%d' % k)
-        h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name='bn%d' % k), 'relu')
+        h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name='bn%d' % k), 'relu',
+                              name='r%d' % k)
     net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=3, name='fc'),
                                name='softmax')
     mod = mx.mod.Module(net, context=mx.cpu())
@@ -104,8 +105,9 @@ def test_conv_batchnorm_relu_step_builds_nothing_unread():
     assert ops['IdentityN'] == 1, ops      # SoftmaxOutput's custom gradient alone
     if not tf.config.list_logical_devices('GPU'):     # (V3, with GPUs, gets tape zeros)
         assert ops['Fill'] + ops['ZerosLike'] == 0, ops
-    # the second block's conv and BatchNorm make no constant (transpose permutations too)
-    assert [o.name for o in graph_ops if o.name.startswith(('c1/', 'bn1/')) and
+    # the second block's conv, BatchNorm and relu make no constant (transpose permutations
+    # and the relu's zero too)
+    assert [o.name for o in graph_ops if o.name.startswith(('c1/', 'bn1/', 'r1/')) and
             o.type == 'Const'] == []
 
 
