@@ -13,6 +13,7 @@ MXNet quirks kept here (corpus README Pitfalls 14, 22):
 import math
 
 import tensorflow as tf
+from tensorflow.python.eager import record as _record
 
 from . import dtypes as _dt
 from .base import MXNetError
@@ -31,18 +32,42 @@ def _axis(axis, ndim, what):
 # Activation
 # --------------------------------------------------------------------------------------------
 
-@tf.custom_gradient
-def _act_relu(x):
+def _relu_mask(x, zero):
+    mask = x > zero
+    return mask, tf.where(mask, x, zero)
+
+
+def _relu_custom(x, zero):
+    @tf.custom_gradient
+    def relu(x):
+        mask, out = _relu_mask(x, zero)
+        return out, lambda dy: dy * tf.cast(mask, dy.dtype)
+    return relu(x)
+
+
+def _act_relu(x, zero=None):
     """Activation(relu) as MXNet computes it: NaN inputs give 0 (x > 0 ? x : 0) and the
     gradient is dy * (out > 0), so a NaN head gradient still propagates where out is 0. One
     comparison serves both passes (x > 0 is False for NaN): two elementwise passes forward
-    instead of IsNan + Select + Relu, and the backward reuses the mask."""
-    mask = x > 0
-    out = tf.where(mask, x, tf.zeros([], x.dtype))
+    instead of IsNan + Select + Relu, and the backward reuses the mask.
+
+    Under a tape that watches x (a training step), the gradient is recorded on that tape
+    directly, as ``tf.custom_gradient`` does eagerly: in a traced graph ``tf.custom_gradient``
+    adds an IdentityN, an Identity and a zeros tensor the size of x, which nothing runs -- five
+    ops per relu to trace. Elsewhere (a loop body, whose gradient TF derives from the graph
+    later) it is ``tf.custom_gradient``'s form, which carries the gradient in the graph.
+    ``zero``: a scalar 0 of x's dtype to use (a graph call's relus share one)."""
+    if zero is None:
+        zero = tf.zeros([], x.dtype)
+    if not _record.should_record_backprop([x]):
+        return _relu_custom(x, zero)
+    with _record.stop_recording():
+        mask, out = _relu_mask(x, zero)
 
     def grad(dy):
-        return dy * tf.cast(mask, dy.dtype)
-    return out, grad
+        return [dy * tf.cast(mask, dy.dtype)]
+    _record.record_operation('Activation_relu', [out], [x], grad)
+    return out
 
 
 def _act_relu_forward(x):
@@ -83,6 +108,12 @@ def activation(ctx, p, data):
     In a guarded inference call a relu is TF's Relu alone; it takes a guard of its own unless
     the call tests for NaN where its NaNs go (LowerContext.leave_nan_to_outputs)."""
     fn = _ACTS[p.act_type]
+    if fn is _act_relu and data.dtype.is_floating:
+        dt = data.dtype
+        zero = ctx.shared(('zero', dt.name), lambda: tf.zeros([], dt))
+
+        def fn(x):
+            return _act_relu(x, zero)
     if ctx.no_grad and p.act_type == 'relu':
         fn = _act_relu_forward
         if ctx.guards is not None and data.dtype.is_floating:

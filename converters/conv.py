@@ -307,7 +307,11 @@ def convolution(ctx, p, data, weight, bias=None):
         x = to_last(data, nd, ctx)
     # the kernel as TF wants it (*k, C, F): cached across inference calls (LowerContext.prepared)
     perm = list(range(1, nd + 2)) + [0] if last else list(range(2, nd + 2)) + [1, 0]
-    w = ctx.prepared(1, ('transpose',) + tuple(perm), lambda t: tf.transpose(t, perm), weight)
+    if ctx.prepare is None:     # (the shared permutation belongs to this call's graph)
+        w = _layout.transpose(ctx, weight, perm)
+    else:
+        w = ctx.prepared(1, ('transpose',) + tuple(perm), lambda t: tf.transpose(t, perm),
+                         weight)
     y = conv_nd(x, w, stride, dilate, pad, p.num_group)
     if bias is not None:
         _check_param_shape('Convolution', 'bias', bias, (p.num_filter,))

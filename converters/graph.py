@@ -20,7 +20,7 @@ from .placement import lower_on_device
 
 class Node:
     """One node of an MXNet graph: an op applied to input entries, or a variable ('null')."""
-    __slots__ = ('op', 'name', 'attrs', 'inputs', 'subgraphs', '_params', '_opdef',
+    __slots__ = ('op', 'name', 'attrs', 'inputs', 'subgraphs', '_params', '_opdef', '_aux',
                  '__weakref__')
 
     def __init__(self, op, name, attrs=None, inputs=()):
@@ -31,6 +31,7 @@ class Node:
         self.subgraphs = None  # fused (_sg_*) nodes keep MXNet's subgraphs: lists of heads
         self._params = None
         self._opdef = None
+        self._aux = None
 
     @property
     def is_variable(self):
@@ -58,12 +59,17 @@ class Node:
         return self.opdef.input_names(self.params, len(self.inputs))
 
     def aux_indices(self):
-        """Input positions that are auxiliary states."""
+        """Input positions that are auxiliary states (remembered for the parsed attributes and
+        input count they follow from: listing a symbol's arguments asks for every node's)."""
         if self.is_variable:
             return ()
-        names = self.input_names()
-        aux = set(self.opdef.aux_names(self.params))
-        return tuple(i for i, n in enumerate(names) if n in aux)
+        p, n = self.params, len(self.inputs)
+        c = self._aux
+        if c is None or c[0] is not p or c[1] != n:
+            names = self.input_names()
+            aux = set(self.opdef.aux_names(p))
+            c = self._aux = (p, n, tuple(i for i, name in enumerate(names) if name in aux))
+        return c[2]
 
     def num_outputs(self):
         return 1 if self.is_variable else self.opdef.num_outputs(self.params)
@@ -197,6 +203,22 @@ def nan_propagation_verified(devices):
     return not ONEDNN and all(':CPU:' in d.upper() for d in devices)
 
 
+def _unread_hidden(order, heads):
+    """Node id -> indices of its hidden outputs (beyond the visible ones) that no node of
+    ``order`` and no head takes, for the nodes that have such outputs."""
+    read = {(id(src), k) for node in order for src, k in node.inputs}
+    read.update((id(n), k) for n, k in heads)
+    out = {}
+    for node in order:
+        if node.is_variable:
+            continue
+        n_vis, n_all = node.num_visible_outputs(), node.num_outputs()
+        unread = frozenset(k for k in range(n_vis, n_all) if (id(node), k) not in read)
+        if unread:
+            out[id(node)] = unread
+    return out
+
+
 def _consumers(order):
     """Node id -> the nodes of ``order`` that take one of its outputs as an input."""
     out = {}
@@ -233,11 +255,15 @@ def _form_lowering(form, dtype):
 class LowerContext:
     """What a lowering may ask of the graph: train mode, randomness, state updates."""
     __slots__ = ('is_train', 'node', 'updates', '_seed', '_index', 'out_shapes', 'layout',
-                 'no_grad', 'guards', 'prepare', 'nan_checked', 'nan_left')
+                 'no_grad', 'guards', 'prepare', 'nan_checked', 'nan_left', 'unread', 'memo')
 
     def __init__(self, is_train, node, seed, index, out_shapes=None, layout=None, no_grad=False,
-                 guards=None, prepare=None, nan_checked=False):
+                 guards=None, prepare=None, nan_checked=False, unread=(), memo=None):
         self.is_train = is_train
+        # One graph call's shared constants (see ``shared``), or None.
+        self.memo = memo
+        # Indices of hidden outputs nothing in this call reads (see ``reads``).
+        self.unread = unread
         # No gradient will be taken through this call (an executor's inference forward): a
         # lowering may then use forward-only kernels and skip its custom-gradient wrapper.
         self.no_grad = no_grad
@@ -265,6 +291,23 @@ class LowerContext:
     @property
     def name(self):
         return self.node.name
+
+    def shared(self, key, build):
+        """``build()``, a tensor that depends on nothing but ``key`` (a constant and what is
+        computed from constants alone), made once per graph call: every BatchNorm of a net
+        would otherwise build its own copy of the same few scalars."""
+        if self.memo is None:
+            return build()
+        t = self.memo.get(key)
+        if t is None:
+            t = self.memo[key] = build()
+        return t
+
+    def reads(self, k):
+        """Does anything read output ``k``? False only for a hidden output (BatchNorm's mean
+        and inverse std without output_mean_var) that no node or head of the graph call takes:
+        the lowering may return None for it rather than build ops nothing runs."""
+        return k not in self.unread
 
     def leave_nan_to_outputs(self):
         """In a guarded call: True when a fast form whose values differ from MXNet's only by
@@ -330,6 +373,7 @@ class GraphFunction:
         self.uses_rng = any(not n.is_variable and n.opdef.uses_rng for n in self.run_order)
         self._out_shapes = {}
         self._open_dims = {}
+        self._unread = _unread_hidden(self.run_order, self.heads)
 
     def set_inferred(self, result, open_dims=None):
         """Remember every node's inferred output shapes (an infer.InferResult). ``open_dims``:
@@ -390,6 +434,7 @@ class GraphFunction:
         env = {}
         updates = {}
         layout = {}
+        memo = {}
         collected = {} if internals else None
         leave = bool(check_outputs and guards is not None and no_grad)
         left = []
@@ -411,7 +456,8 @@ class GraphFunction:
                 ins = _cast_inputs(node, ins, compute_dtype)
             ctx = LowerContext(is_train, node, seed, i, self._node_out_shapes(node, values),
                                layout, no_grad, guards if no_grad else None,
-                               prepare if no_grad else None, leave)
+                               prepare if no_grad else None, leave,
+                               self._unread.get(id(node), ()), memo)
             dev = self.placement.get(node.name)
             try:
                 with tf.name_scope(scope_name(node.name)):

@@ -96,7 +96,7 @@ def infer(heads, shapes=None, types=None, partial=True):
                 S[(id(node), 0)] = tuple(given)
             dt = types.get(node.name) or var_dtype_attr(node)
             T[(id(node), 0)] = _dt.canonical(dt) if dt is not None else None
-    graph = tf.Graph()
+    graph = _ScratchGraph()
     done = set()
     changed = True
     passes = 0
@@ -286,10 +286,26 @@ def _trace(node, idx, in_shapes, in_types, graph, nout, out_shapes=None):
     return shapes, dts
 
 
+class _ScratchGraph(tf.Graph):
+    """One inference's scratch graph, with one placeholder per distinct (shape, dtype): the
+    lowerings traced on it read only their inputs' shapes and dtypes."""
+
+    def __init__(self):
+        super().__init__()
+        self.placeholders = {}
+
+    def placeholder(self, shape, dtype):
+        key = (shape, dtype)
+        ph = self.placeholders.get(key)
+        if ph is None:
+            ph = self.placeholders[key] = tf.compat.v1.placeholder(dtype, shape=shape)
+        return ph
+
+
 def _trace_graph(node, idx, in_shapes, in_types, graph, nout, out_shapes, full):
     """Run the lowering on placeholders to read its static output shapes and dtypes."""
     with graph.as_default():
-        phs = [tf.compat.v1.placeholder(_dt.to_tf(t or 'float32'), shape=s)
+        phs = [graph.placeholder(s, _dt.to_tf(t or 'float32'))
                for s, t in zip(in_shapes, in_types)]
         ctx = LowerContext(False, node, None, idx, out_shapes)
         try:

@@ -39,15 +39,24 @@ def twin_in(cache, x):
     return cache.get(x.ref())
 
 
+def transpose(ctx, x, perm):
+    """tf.transpose(x, perm) with the permutation's constant made once per graph call
+    (LowerContext.shared) rather than once per transpose."""
+    shared = getattr(ctx, 'shared', None)
+    if shared is not None:
+        perm = shared(('perm',) + tuple(perm), lambda: tf.constant(perm, tf.int32))
+    return tf.transpose(x, perm)
+
+
 def channels_last(ctx, x, nd):
     """x (N, C, *S) as (N, *S, C): its twin when there is one, else a transpose."""
     t = twin(ctx, x)
-    return t if t is not None else tf.transpose(x, _to_last(nd))
+    return t if t is not None else transpose(ctx, x, _to_last(nd))
 
 
 def channels_first(ctx, y, nd):
     """y (N, *S, C) as (N, C, *S), remembering y as the result's twin."""
-    x = tf.transpose(y, _to_first(nd))
+    x = transpose(ctx, y, _to_first(nd))
     cache = _cache(ctx)
     if cache is not None:
         cache[x.ref()] = y

@@ -111,20 +111,23 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
         ctx.update(1, g)
     else:
         g = gamma
-    eps = tf.constant(p.eps, pdt)
     bs = _bshape(nd, ax, -1)
     out = None
+    stats = ctx.reads(1) or ctx.reads(2)     # the hidden outputs: built only when read
     if ctx.is_train and not p.use_global_stats:
         if pdt == tf.float32 and c is not None and (p.eps >= _FUSED_MIN_EPS or _cpu_only()):
             out, mean, var = _fused_train(data, g, beta, ax, p.eps, ctx)
         else:
             mean, var = tf.nn.moments(x, [i for i in range(nd) if i != ax])
-        m = tf.constant(p.momentum, pdt)
-        ctx.update(3, tf.stop_gradient(moving_mean * m + mean * (1 - m)))
-        ctx.update(4, tf.stop_gradient(moving_var * m + var * (1 - m)))
+        m, keep = ctx.shared(('bn_momentum', p.momentum, pdt), lambda: _momentum(p, pdt))
+        new_mean, new_var = moving_mean * m + mean * keep, moving_var * m + var * keep
+        if tf.executing_eagerly():  # no gradient may reach the arrays through their new values
+            new_mean, new_var = tf.stop_gradient(new_mean), tf.stop_gradient(new_var)
+        ctx.update(3, new_mean)     # (a traced call only assigns them)
+        ctx.update(4, new_var)
     else:
         mean, var = moving_mean, moving_var
-    inv = tf.math.rsqrt(var + eps)
+    inv = None
     if out is None and ctx.no_grad and nd == 4 and ax == 1 and x is data and \
             data.dtype == tf.float32 and c is not None:
         # Inference: TF's fused kernel on the channels-last layout, which Grappler's remapper
@@ -140,6 +143,7 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
             variance=moving_var, epsilon=p.eps, data_format='NHWC', is_training=False)[0]
         out = _layout.channels_first(ctx, y, 2)
     if out is None:
+        inv = _inv_std(var, p.eps, pdt)
         scale = g * inv
         shift = beta - mean * scale
         if nd == 4 and ax == 1 and x is data and _layout.twin(ctx, data) is not None:
@@ -148,7 +152,22 @@ def batch_norm(ctx, p, data, gamma, beta, moving_mean, moving_var):
             out = x * tf.reshape(scale, bs) + tf.reshape(shift, bs)
     if out.dtype != data.dtype:
         out = tf.cast(out, data.dtype)
+    if not stats:
+        return out, None, None
+    if inv is None:
+        inv = _inv_std(var, p.eps, pdt)
     return out, tf.stop_gradient(mean), tf.stop_gradient(inv)
+
+
+def _momentum(p, dtype):
+    """(momentum, 1 - momentum) as the moving averages use them."""
+    m = tf.constant(p.momentum, dtype)
+    return m, 1 - m
+
+
+def _inv_std(var, eps, dtype):
+    """BatchNorm's 1 / sqrt(var + eps)."""
+    return tf.math.rsqrt(var + tf.constant(eps, dtype))
 
 
 # cuDNN's lower bound on epsilon (1e-5 as float32 falls just below cuDNN 7's); below it, when a
@@ -176,7 +195,7 @@ def _fused_train(data, gamma, beta, ax, eps, ctx=None):
     """
     shape = data.shape.as_list()
     nd = len(shape)
-    dyn = tf.shape(data)
+    dyn = tf.shape(data) if None in shape else None     # only read for unknown dims
     c = shape[ax]
     if nd == 4 and ax == 1:
         perm = [0, 2, 3, 1]
@@ -188,9 +207,18 @@ def _fused_train(data, gamma, beta, ax, eps, ctx=None):
         perm = [i for i in range(nd) if i != ax] + [ax]
         xt = tf.transpose(data, perm) if ax != nd - 1 else data
         xt = tf.reshape(xt, [1, -1, 1, c])
-    y, mean, var_u, _, _, _ = tf.raw_ops.FusedBatchNormV3(
-        x=xt, scale=gamma, offset=beta, mean=tf.zeros([0], tf.float32),
-        variance=tf.zeros([0], tf.float32), epsilon=eps, data_format='NHWC', is_training=True)
+    # no running statistics go in when training
+    none = ctx.shared('bn_none', lambda: tf.zeros([0], tf.float32)) if ctx is not None else \
+        tf.zeros([0], tf.float32)
+    # Float32 data without GPUs: TF's first FusedBatchNorm, the same CPU kernel, forward and
+    # backward, as V3's (the same values), and the one whose other outputs a gradient tape
+    # leaves without zeros -- V3's five made eight ops per BatchNorm that nothing runs. Half
+    # data (which only V2/V3 take) and GPUs (where Grappler's remapper can fuse V3 with a
+    # following relu) keep V3.
+    v1 = xt.dtype == tf.float32 and _cpu_only()
+    fused = tf.raw_ops.FusedBatchNorm if v1 else tf.raw_ops.FusedBatchNormV3
+    y, mean, var_u = fused(x=xt, scale=gamma, offset=beta, mean=none, variance=none,
+                           epsilon=eps, data_format='NHWC', is_training=True)[:3]
     if nd == 4 and ax == 1:
         y = _layout.channels_first(ctx, y, 2)
     elif not (nd == 4 and ax == 3):
@@ -205,6 +233,8 @@ def _fused_train(data, gamma, beta, ax, eps, ctx=None):
             n = n * (tf.cast(dyn[i], tf.float32) if d is None else d)
     if isinstance(n, int):
         corr = (n - 1) / n if n > 1 else 1.0
+        if ctx is not None:     # one constant per distinct count
+            corr = ctx.shared(('bn_corr', corr), lambda: tf.constant(corr, tf.float32))
     else:
         corr = tf.maximum(n - 1, 1.0) / tf.maximum(n, 1.0)
     return y, mean, var_u * corr

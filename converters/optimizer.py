@@ -35,18 +35,18 @@ def clip(x, bound):
 def _step(lr, rescale, grad, bound):
     """``lr * clip(rescale*g)``, or ``(lr*rescale) * g`` unclipped, as MXNet's kernels group."""
     if bound is None:
-        return (lr * rescale) * grad
+        return mul_once(lr, rescale) * grad
     return lr * clip(rescale * grad, bound)
 
 
 def sgd(weight, grad, lr, wd, rescale, bound):
     """sgd_update: ``(1 - lr*wd)*w - lr*clip(rescale*g)``."""
-    return (1 - lr * wd) * weight - _step(lr, rescale, grad, bound)
+    return (1 - mul_once(lr, wd)) * weight - _step(lr, rescale, grad, bound)
 
 
 def sgd_mom(weight, grad, mom, lr, momentum, wd, rescale, bound):
     """sgd_mom_update -> (weight, mom): ``mom = momentum*mom - lr*wd*w - lr*clip(rescale*g)``."""
-    mom = momentum * mom - lr * wd * weight - _step(lr, rescale, grad, bound)
+    mom = momentum * mom - mul_once(lr, wd) * weight - _step(lr, rescale, grad, bound)
     return weight + mom, mom
 
 
@@ -184,7 +184,7 @@ def shared_casts(float32_of=()):
     hyper-parameters were cast per parameter, and every op costs tracing and Grappler time.
     ``float32_of``: (float64 scalar, its float32 cast) pairs the caller made in one op for a
     whole vector of scalars (a cast's value does not depend on how many elements it casts);
-    the context yields those float64 scalars."""
+    the context yields those float64 scalars. ``mul_once`` shares scalar products alike."""
     prev = getattr(_casts, 'memo', None)
     pairs = list(float32_of)
     _casts.memo = {(t.ref(), tf.float32): t32 for t, t32 in pairs}
@@ -203,6 +203,21 @@ def cast_once(x, dtype):
     out = memo.get(key)
     if out is None:
         out = memo[key] = tf.cast(x, dtype)
+    return out
+
+
+def mul_once(a, b):
+    """``a * b`` of two scalars, made once per pair inside ``shared_casts``: parameters that
+    share a learning rate and a weight decay (the step passes them the same tensors) share
+    ``lr * wd``, one op instead of one per parameter, with the same value."""
+    memo = getattr(_casts, 'memo', None)
+    if memo is None or not (isinstance(a, tf.Tensor) and isinstance(b, tf.Tensor)) or \
+            a.shape.rank != 0 or b.shape.rank != 0:
+        return a * b
+    key = ('mul', a.ref(), b.ref())
+    out = memo.get(key)
+    if out is None:
+        out = memo[key] = a * b
     return out
 
 

@@ -27,6 +27,8 @@ def lower_on_device(lower, ctx, params, ins, dev):
     # Channels-last twins are tensors the wrapper neither receives nor returns: a gradient
     # through one would bypass the wrapper, so a placed node neither reads nor publishes them.
     ctx.layout = None
+    ctx.unread = ()     # the wrapper returns tensors only: every output is built
+    ctx.memo = None     # and its constants are its own, on its device
     single = []
 
     @tf.custom_gradient

@@ -7,6 +7,8 @@ every parameter shares is cast once (converters/optimizer.py ``shared_casts``), 
 adds no slice or cast per parameter; its numbers stay those of the eager update, bit for bit.
 The step's calls run with one Grappler round (tfmod/step_options.py), set per call.
 """
+import collections
+
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
@@ -43,19 +45,71 @@ def _batch():
                            [mx.nd.array(rng.randint(0, 5, 4).astype('float32'))])
 
 
-def _step_ops(layers):
-    mod = _module(layers)
-    mod.forward_backward(_batch())
+def _graph_ops(mod, batch):
+    mod.forward_backward(batch)
     mod.update()
     (entry,) = mod._train_step._cache.values()
-    ops = entry[1].graph.get_operations()
-    return {t: sum(o.type == t for o in ops) for t in ('Cast', 'StridedSlice', 'Unpack')}
+    return collections.Counter(o.type for o in entry[1].graph.get_operations())
+
+
+def _step_ops(layers, types=('Cast', 'StridedSlice', 'Unpack')):
+    ops = _graph_ops(_module(layers), _batch())
+    return {t: ops[t] for t in types}
 
 
 def test_update_adds_no_slice_or_cast_per_parameter():
     small, large = _step_ops(2), _step_ops(8)     # 4 and 16 parameters
     assert small == large, (small, large)
     assert small['Unpack'] == 2     # the scalars, and their float32 casts
+
+
+def test_parameters_sharing_lr_and_wd_share_their_scalar_products():
+    """SGD with momentum and clipping multiplies momentum * mom, (lr * wd) * w, rescale * g and
+    lr * clip(..) per parameter; lr * wd is made once per distinct (lr, wd) pair."""
+    small, large = _step_ops(2, ('Mul',)), _step_ops(8, ('Mul',))
+    assert (large['Mul'] - small['Mul']) / 12 == 4, (small, large)
+
+
+def test_update_steps_from_the_forward_reads_of_the_weights():
+    """Per parameter the step reads its weight once (for the forward, reused by the update)
+    and its momentum once."""
+    small, large = _step_ops(2, ('ReadVariableOp',)), _step_ops(8, ('ReadVariableOp',))
+    assert (large['ReadVariableOp'] - small['ReadVariableOp']) / 12 == 2, (small, large)
+
+
+def test_conv_batchnorm_relu_step_builds_nothing_unread():
+    """A training step's BatchNorms build no inverse std nobody reads and no stop-gradients
+    before their moving averages' assignments, share their constants (momentum, 1 - momentum,
+    the empty running statistics, the variance correction of a count, with the layout
+    transposes' permutations and the relus' zero), and neither they nor
+    the relus leave the gradient tape zeros or identities that nothing runs."""
+    h = mx.sym.Variable('data')
+    for k in range(2):
+        h = mx.sym.Convolution(h, kernel=(3, 3), pad=(1, 1), num_filter=4, name='c%d' % k)
+        h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name='bn%d' % k), 'relu',
+                              name='r%d' % k)
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=3, name='fc'),
+                               name='softmax')
+    mod = mx.mod.Module(net, context=mx.cpu())
+    mod.bind([('data', (2, 3, 4, 4))], [('softmax_label', (2,))])
+    mod.init_params(mx.init.Xavier())
+    mod.init_optimizer(optimizer='sgd', optimizer_params={'momentum': 0.9})
+    rng = np.random.RandomState(0)
+    mod.forward_backward(mx.io.DataBatch([mx.nd.array(rng.randn(2, 3, 4, 4))],
+                                         [mx.nd.array([0, 2])]))
+    mod.update()
+    (entry,) = mod._train_step._cache.values()
+    graph_ops = entry[1].graph.get_operations()
+    ops = collections.Counter(o.type for o in graph_ops)
+    assert ops['Rsqrt'] == 0 and ops['StopGradient'] == 0, ops
+    assert ops['IdentityN'] == 1, ops      # SoftmaxOutput's custom gradient alone
+    if not tf.config.list_logical_devices('GPU'):     # (V3, with GPUs, gets tape zeros)
+        assert ops['Fill'] + ops['ZerosLike'] == 0, ops
+    # the second block's conv, BatchNorm and relu make no constant (transpose permutations
+    # and the relu's zero too)
+    assert [o.name for o in graph_ops if o.name.startswith(('c1/', 'bn1/', 'r1/')) and
+            o.type == 'Const'] == []
+
 
 
 def test_compiled_update_equals_the_eager_update_bit_for_bit():
@@ -123,12 +177,15 @@ def test_step_options_keep_what_the_user_set():
     rw.constant_folding = RW.OFF
     ours = step_options.step_options(context.FunctionCallOptions(config_proto=cfg))
     got = config_pb2.ConfigProto.FromString(ours.config_proto_serialized)
+    assert got.graph_options.rewrite_options.disable_tfg_optimizer    # was at its default
+    got.graph_options.rewrite_options.disable_tfg_optimizer = False
     assert got.graph_options.rewrite_options == rw
     mine = config_pb2.ConfigProto.FromString(step_options.step_options(
         context.FunctionCallOptions(config_proto=config_pb2.ConfigProto()))
         .config_proto_serialized).graph_options.rewrite_options
     assert mine.meta_optimizer_iterations == RW.ONE
     assert mine.constant_folding == RW.DEFAULT
+    assert mine.disable_tfg_optimizer
     if not tf.config.list_logical_devices('GPU'):
         assert mine.memory_optimization == RW.NO_MEM_OPT and mine.layout_optimizer == RW.OFF
 
@@ -151,3 +208,24 @@ def test_later_steps_skip_the_signature_binding():
     a, b = (m.get_params()[0] for m in mods)
     for n in a:
         np.testing.assert_array_equal(a[n].asnumpy(), b[n].asnumpy())
+
+
+def test_bind_traces_shape_inference_on_shared_placeholders(monkeypatch):
+    """Shape inference traces lowerings on one placeholder per distinct (shape, dtype): three
+    activations of a (4, 3) float32 input need one, not one per traced node."""
+    import importlib
+    infer_mod = importlib.import_module('tfmod_converters.infer')
+    made = []
+    orig = tf.compat.v1.placeholder
+
+    def counted(*a, **k):
+        made.append(1)
+        return orig(*a, **k)
+    monkeypatch.setattr(tf.compat.v1, 'placeholder', counted)
+    monkeypatch.setattr(infer_mod, '_TRACE_MEMO', {})
+    h = mx.sym.Variable('data')
+    for act in ('relu', 'sigmoid', 'tanh'):
+        h = mx.sym.Activation(h, act_type=act)
+    arg, out, _ = h.infer_shape(data=(4, 3))
+    assert out == [(4, 3)]
+    assert len(made) == 1

@@ -475,14 +475,18 @@ class Executor:
         return [i for i, n in enumerate(self._arg_names)
                 if self._grad_req[n] != 'null' and self._grad_vars[i] is not None]
 
-    def _compute_grads(self, feeds, seed, head_grads, monitor=False):
+    def _compute_grads(self, feeds, seed, head_grads, monitor=False, reads=None):
         """Traced: outputs, per-argument gradients and state updates of one training step.
-        With ``monitor``, also the monitored tensors (forward list, backward list)."""
+        With ``monitor``, also the monitored tensors (forward list, backward list). ``reads``:
+        a dict that receives the values the forward read, by name (a caller's later use of
+        them needs no second read)."""
         self.trace_count += 1
         self._assign_feeds(feeds)
         targets = self._grad_targets()
         with tf.GradientTape(persistent=False, watch_accessed_variables=False) as tape:
             vals = self._values(feeds) if monitor else self._grad_values()
+            if reads is not None:
+                reads.update(vals)
             watched = []
             for i in targets:
                 t = vals[self._arg_names[i]]

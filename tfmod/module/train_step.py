@@ -34,6 +34,8 @@ learning rates, weight decays, step counts, hyper-parameter values and per-param
 scalars (``Optimizer._tf_param_hparams``) are one float64 tensor argument, so schedules and
 changed hyper-parameters never retrace.
 """
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -174,6 +176,22 @@ def _rows_sum(parts, dest):
         return _sp.slices_to_rsp(both, tuple(dest.shape))
 
 
+def _distinct(values):
+    """(the distinct values in order of first appearance, each value's position among them).
+    The positions are part of the trace key: they change only when values that were equal
+    stop being so (or the reverse), e.g. learning rates with different lr_mult at a base rate
+    of exactly 0 -- one more trace then, never a wrong value."""
+    seen, out, of = {}, [], []
+    for v in values:
+        key = (v, math.copysign(1.0, v))       # 0.0 and -0.0 apart
+        k = seen.get(key)
+        if k is None:
+            k = seen[key] = len(out)
+            out.append(v)
+        of.append(k)
+    return out, tuple(of)
+
+
 class TrainStep:
     """Compiled (forward + backward on every replica +) gradient sum + one optimizer update.
 
@@ -248,6 +266,10 @@ class TrainStep:
         ctx = weights[0].context if weights else execs[0]._ctx
         opt._set_current_context(ctx.device_id)
         lrs, wds, ts, hnames, hvals, per_param = opt._step_scalars(keys)
+        # one column per distinct learning rate and weight decay, so the parameters sharing
+        # them share their scalar ops (converters/optimizer.py mul_once)
+        lrs, lr_of = _distinct(lrs)
+        wds, wd_of = _distinct(wds)
         # row_sparse gradients updated lazily (their rows only), as the eager path decides
         lazy = tuple(pos in execs[0]._rsp_grads and opt._lazy_for(k, w)
                      for (k, pos), w in zip(targets, weights))
@@ -266,6 +288,7 @@ class TrainStep:
         # XLA only when the user asks (TFMOD_JIT_COMPILE=1) and for one device's step
         jit = self.cluster is None and len(execs) == 1 and _xla.step_jit()
         key = (fused, check, jit, lazy, opt._tf_structure(), tuple(hnames), pnames, tuple(keys),
+               lr_of, wd_of,
                tuple(tuple(id(a._s) for a in flatten_state(s)) for s in states),
                tuple(id(w._s) for w in weights), tuple(id(e) for e in execs),
                None if not fused else (tuple(tuple(sorted(s['feeds'])) for s in steps),
@@ -274,7 +297,7 @@ class TrainStep:
         if entry is None:
             # [the tf.function, its concrete function, a flat caller of that (or None)]
             entry = [self._build(fused, targets, states, weights, hnames, pnames, lazy, check,
-                                 jit), None, None]
+                                 (lr_of, wd_of), jit), None, None]
             self._cache[key] = entry
         with tf.device('/CPU:0'):   # a constant made without a device scope costs ~8 µs more
             vec = tf.constant(np.concatenate([
@@ -297,7 +320,7 @@ class TrainStep:
                         # XLA refused the graph (nothing ran): the same step without it
                         _xla.warn_fallback(e)
                         entry[0] = self._build(fused, targets, states, weights, hnames, pnames,
-                                               lazy, check, False)
+                                               lazy, check, (lr_of, wd_of), False)
                         outs = entry[0](*args)
                     concrete = getattr(entry[0], 'get_concrete_function', None)
                     entry[1] = entry[0] if concrete is None else concrete(*args)
@@ -320,7 +343,7 @@ class TrainStep:
                 exe._set_outputs(o)
                 exe._call_monitor()
 
-    def _build(self, fused, targets, states, weights, hnames, pnames, lazy, check=False,
+    def _build(self, fused, targets, states, weights, hnames, pnames, lazy, check, columns,
                jit=False):
         from ..executor import _as_storage_var
         execs = self.execs
@@ -332,14 +355,25 @@ class TrainStep:
         state_vars = [_state_vars(s, w.context) for s, w in zip(states, weights)]
         own = self.store is None      # the executor's weight is the one updated
         n, nh = len(targets), len(hnames)
+        lr_of, wd_of = columns
+        n_lr, n_wd = max(lr_of, default=-1) + 1, max(wd_of, default=-1) + 1
         sparse = [pos in execs[0]._rsp_grads for _, pos in targets]
         self_ = self
+        # The updated weights' values as the forward read them, when the update may use those
+        # reads (one read op fewer per parameter): one replica updating its own weights, and
+        # only weights the forward does not write itself (BatchNorm's fixed gamma). Filled by
+        # each trace's forward, read by its update.
+        fwd_reads = {}
 
         def replica_grads(k, feeds, seeds, heads):
             exe = execs[k]
             if not fused:
                 return (), [exe._grad_vars[pos].read_value() for _, pos in targets]
-            outs, grads, upd = exe._compute_grads(feeds[k], seeds[k], heads[k])
+            fwd_reads.clear()
+            outs, grads, upd = exe._compute_grads(feeds[k], seeds[k], heads[k],
+                                                  reads=fwd_reads if own else None)
+            for name in upd:
+                fwd_reads.pop(name, None)
             exe._apply_updates(upd, aux=False)
             final = exe._write_grads(grads)
             exe._apply_updates(upd, args=False)
@@ -362,9 +396,13 @@ class TrainStep:
             return list(zip(cols, tf.unstack(tf.cast(vec, tf.float32))))
 
         def updates(summed, cols):
-            lrs, wds, ts = cols[0:n], cols[n:2 * n], cols[2 * n:3 * n]
-            hp = {name: cols[3 * n + i] for i, name in enumerate(hnames)}
-            phv = [cols[3 * n + nh + i * n:3 * n + nh + (i + 1) * n] for i in range(len(pnames))]
+            lrs = [cols[i] for i in lr_of]
+            wds = [cols[n_lr + i] for i in wd_of]
+            at = n_lr + n_wd
+            ts = cols[at:at + n]
+            hp = {name: cols[at + n + i] for i, name in enumerate(hnames)}
+            at += n + nh
+            phv = [cols[at + i * n:at + (i + 1) * n] for i in range(len(pnames))]
             updated = []
             for j, ((_, pos), st, svs, mvar, g) in enumerate(
                     zip(targets, states, state_vars, masters, summed)):
@@ -384,7 +422,10 @@ class TrainStep:
                         # value(): a read op without read_value's identity (already on the
                         # variable's device), one op fewer to trace per read
                         st_t = _rebuild(st, iter([v.value() for v in svs]))
-                        new_w, new_st, new_g = opt._tf_update(mvar.value(), g, st_t,
+                        w_t = fwd_reads.get(execs[0]._arg_names[pos]) if own else None
+                        if not isinstance(w_t, tf.Tensor) or w_t.dtype != mvar.dtype:
+                            w_t = mvar.value()
+                        new_w, new_st, new_g = opt._tf_update(w_t, g, st_t,
                                                               lrs[j], wds[j], ts[j], hp_j)
                         new_w = tf.cast(new_w, mvar.dtype)
                         mvar.assign(new_w, read_value=False)
