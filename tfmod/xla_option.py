@@ -4,9 +4,9 @@ MXNet reads its tuning switches from the environment (``MXNET_*``), so scripts r
 tfmod does the same. With ``TFMOD_JIT_COMPILE=1`` a Module's compiled step -- forward,
 backward and update of one device -- is compiled by XLA (``tf.function(jit_compile=True)``):
 XLA fuses the elementwise work (the update's arithmetic, activations) into single passes over
-memory. It pays where that work dominates (a dense network's step) and costs where TF's own
-convolution kernels are better than XLA's (LeNet's step ran slower), and XLA compiles at
-start-up, so it is not the default. Its results differ from TF's kernels -- and MXNet's -- in
+memory: in benchmarks/bench_train.py the MLP's, ResNet-20's and the LSTM's steps ran 1.07-1.8x
+faster, but LeNet's 0.6x as fast, and XLA compiles at start-up (seconds for a ResNet-20, again
+for every bucket), so it is not the default. Its results differ from TF's kernels -- and MXNet's -- in
 the last bits (XLA contracts multiply-adds), and XLA's CPU max/min drop NaNs MXNet's keep (an
 Adamax state that MXNet's diverged run holds as NaN stays finite).
 
