@@ -8,11 +8,11 @@ import gzip
 import json
 import os
 
-import numpy as np
 import pytest
 
 import tfmod as mx
 from conftest import FIXTURES
+from support.recorded_json import same as _same
 from support.mxnet_example_programs import PROGRAMS
 
 HERE = os.path.join(FIXTURES, 'mxnet_examples')
@@ -21,21 +21,7 @@ HERE = os.path.join(FIXTURES, 'mxnet_examples')
 def same(got, want, path):
     """``got`` equals MXNet's ``want``: numbers to float32 training precision (a step of a
     20-layer net moves a softmax probability of 3e-3 by ~1e-5), the rest exactly."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and sorted(got) == sorted(want), (path, got, want)
-        for k in want:
-            same(got[k], want[k], '%s.%s' % (path, k))
-    elif isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want), (path, got, want)
-        if want and all(isinstance(w, float) for w in want):
-            np.testing.assert_allclose(got, want, rtol=2e-4, atol=5e-5, err_msg=path)
-            return
-        for i, (g, w) in enumerate(zip(got, want)):
-            same(g, w, '%s[%d]' % (path, i))
-    elif isinstance(want, float):
-        np.testing.assert_allclose(got, want, rtol=2e-4, atol=5e-5, err_msg=path)
-    else:
-        assert got == want, (path, got, want)
+    _same(got, want, path, rtol=2e-4, atol=5e-5)
 
 
 @pytest.fixture(scope='module')

@@ -10,32 +10,17 @@ import contextlib
 import json
 import os
 
-import numpy as np
 import pytest
 
 import tfmod as mx
 from conftest import FIXTURES
+from support.recorded_json import same as _same
 from support.sparse_example_programs import PROGRAMS
 
 
 def same(got, want, path):
-    """``got`` equals MXNet's ``want``: numbers to float32 training precision, the rest
-    exactly."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and sorted(got) == sorted(want), (path, got, want)
-        for k in want:
-            same(got[k], want[k], '%s.%s' % (path, k))
-    elif isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want), (path, got, want)
-        if want and all(isinstance(w, float) for w in want):
-            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=path)
-            return
-        for i, (g, w) in enumerate(zip(got, want)):
-            same(g, w, '%s[%d]' % (path, i))
-    elif isinstance(want, float):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=path)
-    else:
-        assert got == want, (path, got, want)
+    """``got`` equals MXNet's ``want``: numbers to float32 training precision, the rest exactly."""
+    _same(got, want, path, rtol=1e-4, atol=1e-5)
 
 
 NO_STORE = {'mf_sparse', 'mf_dense', 'linear_adagrad', 'linear_ftrl'}

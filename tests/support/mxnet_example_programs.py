@@ -503,14 +503,16 @@ def mnist_iters(mx, files, batch_size):
     return train, val
 
 
-def mlp_layers(mx):
+def mlp_layers(mx, softmax=True):
+    """The module/ scripts' MLP 128-64-10 (ending in SoftmaxOutput unless ``softmax`` is
+    False: python_loss.py's, whose loss is a PythonLossModule)."""
     data = mx.symbol.Variable('data')
     fc1 = mx.symbol.FullyConnected(data, name='fc1', num_hidden=128)
     act1 = mx.symbol.Activation(fc1, name='relu1', act_type='relu')
     fc2 = mx.symbol.FullyConnected(act1, name='fc2', num_hidden=64)
     act2 = mx.symbol.Activation(fc2, name='relu2', act_type='relu')
     fc3 = mx.symbol.FullyConnected(act2, name='fc3', num_hidden=10)
-    return mx.symbol.SoftmaxOutput(fc3, name='softmax')
+    return mx.symbol.SoftmaxOutput(fc3, name='softmax') if softmax else fc3
 
 
 def module_mnist_mlp(mx, tmp, nets):
@@ -614,12 +616,7 @@ def module_python_loss(mx, tmp, nets):
     """python_loss.py with its two GPUs replaced by two CPU contexts (data parallel)."""
     files = mnist_idx_files(tmp, 300, 200, 74)
     contexts = [mx.context.cpu(i) for i in range(2)]
-    data = mx.symbol.Variable('data')
-    fc1 = mx.symbol.FullyConnected(data, name='fc1', num_hidden=128)
-    act1 = mx.symbol.Activation(fc1, name='relu1', act_type='relu')
-    fc2 = mx.symbol.FullyConnected(act1, name='fc2', num_hidden=64)
-    act2 = mx.symbol.Activation(fc2, name='relu2', act_type='relu')
-    fc3 = mx.symbol.FullyConnected(act2, name='fc3', num_hidden=10)
+    fc3 = mlp_layers(mx, softmax=False)
     mlp = mx.mod.Module(fc3, context=contexts)
     loss = mx.mod.PythonLossModule(grad_func=mc_hinge_grad)
     mod = mx.mod.SequentialModule().add(mlp).add(loss, take_labels=True, auto_wiring=True)
