@@ -13,7 +13,10 @@ MXNet quirks kept here (corpus README Pitfalls 14, 22):
 import math
 
 import tensorflow as tf
-from tensorflow.python.eager import record as _record
+try:    # TF's tape API (private): a relu's gradient recorded on the watching tape directly
+    from tensorflow.python.eager import record as _record
+except ImportError:  # pragma: no cover - another TF layout: tf.custom_gradient's form
+    _record = None
 
 from . import dtypes as _dt
 from .base import MXNetError
@@ -59,7 +62,7 @@ def _act_relu(x, zero=None):
     ``zero``: a scalar 0 of x's dtype to use (a graph call's relus share one)."""
     if zero is None:
         zero = tf.zeros([], x.dtype)
-    if not _record.should_record_backprop([x]):
+    if _record is None or not _record.should_record_backprop([x]):
         return _relu_custom(x, zero)
     with _record.stop_recording():
         mask, out = _relu_mask(x, zero)
