@@ -42,3 +42,33 @@ def test_networks_round_trip(nets):
     """Each recorded network loads and is written back byte for byte as MXNet wrote it."""
     for name, text in sorted(nets.items()):
         assert mx.sym.load_json(text).tojson() == text, name
+
+
+def test_runner_runs_an_unchanged_script(tmp_path):
+    """tools/run_mxnet_example.py: ``import mxnet`` and ``mxnet.*`` give tfmod's modules (one
+    object under both names), the script runs as __main__ in its own directory; a module tfmod
+    lacks is named as MXNet's."""
+    import subprocess
+    import sys
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+    (tmp_path / 'data.txt').write_text('3')
+    (tmp_path / 'ok.py').write_text(
+        'import mxnet as mx\nfrom mxnet.io import NDArrayIter\nimport tfmod.io\n'
+        'n = int(open("data.txt").read())\n'
+        'it = NDArrayIter(mx.nd.ones((n, 2)), batch_size=n)\n'
+        'print(__name__, NDArrayIter is tfmod.io.NDArrayIter, next(it).data[0].sum().asscalar())\n')
+    (tmp_path / 'bad.py').write_text('import mxnet.gluon.nn\n')
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3',
+               PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get('PYTHONPATH')]
+                                                    if p]))
+    tool = os.path.join(root, 'tools', 'run_mxnet_example.py')
+
+    def run(name):
+        return subprocess.run([sys.executable, tool, str(tmp_path / name)], env=env,
+                              capture_output=True, text=True, timeout=300)
+    ok = run('ok.py')
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert ok.stdout.split() == ['__main__', 'True', '6.0']
+    bad = run('bad.py')
+    assert bad.returncode != 0
+    assert 'imports mxnet.gluon, which tfmod does not provide' in bad.stderr

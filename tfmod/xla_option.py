@@ -6,9 +6,9 @@ backward and update of one device -- is compiled by XLA (``tf.function(jit_compi
 XLA fuses the elementwise work (the update's arithmetic, activations) into single passes over
 memory: in benchmarks/bench_train.py the MLP's, ResNet-20's and the LSTM's steps ran 1.07-1.8x
 faster, but LeNet's 0.6x as fast, and XLA compiles at start-up (seconds for a ResNet-20, again
-for every bucket), so it is not the default. Its results differ from TF's kernels -- and MXNet's -- in
-the last bits (XLA contracts multiply-adds), and XLA's CPU max/min drop NaNs MXNet's keep (an
-Adamax state that MXNet's diverged run holds as NaN stays finite).
+for every bucket), so it is not the default. Its results differ from TF's kernels -- and
+MXNet's -- in the last bits (XLA contracts multiply-adds), and XLA's CPU max/min drop NaNs
+MXNet's keep (an Adamax state that MXNet's diverged run holds as NaN stays finite).
 
 Steps over several devices or workers stay unjitted (XLA cannot reach a variable on another
 device from one cluster). A step holding an op XLA cannot compile (a Custom op's Python, say)
@@ -24,7 +24,8 @@ _warned = []
 
 
 def step_jit():
-    """Whether compiled training steps are XLA-compiled (read at each new trace)."""
+    """Whether compiled training steps are XLA-compiled (read at every step; the step's trace
+    key holds it, so switching it between steps takes the other trace)."""
     value = os.environ.get(_ENV, '0').strip().lower()
     return value not in ('', '0', 'false', 'off', 'no')
 

@@ -25,7 +25,14 @@ class _MXNetAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def create_module(self, spec):
-        return importlib.import_module('tfmod' + spec.name[len('mxnet'):])
+        ours = 'tfmod' + spec.name[len('mxnet'):]
+        try:
+            return importlib.import_module(ours)
+        except ModuleNotFoundError as e:
+            if e.name != ours:
+                raise
+            raise ModuleNotFoundError('the script imports %s, which tfmod does not provide '
+                                      '(no %s)' % (spec.name, ours), name=spec.name) from None
 
     def exec_module(self, module):
         pass
@@ -52,6 +59,8 @@ def main(argv):
     if not argv:
         sys.exit(__doc__)
     script = os.path.abspath(argv[0])
+    if not os.path.isfile(script):
+        sys.exit('run_mxnet_example.py: no script %s' % script)
     sys.meta_path.insert(0, _MXNetAlias())
     os.chdir(os.path.dirname(script))
     sys.path.insert(0, os.path.dirname(script))

@@ -13,9 +13,9 @@ Random choices (shuffle, crops, mirrors) are drawn from numpy seeded by ``seed``
 kinds of choices as MXNet, not the same draws. A batch's images are decoded on
 ``preprocess_threads`` threads (MXNet's default 4, at most the machine's cores; TF's decoder
 runs without Python's lock), then cropped, mirrored and normalised in numpy, the random draws
-made one image after the other, so the batches do not depend on the thread count. JPEGs decode to OpenCV's pixels; resizing uses
-OpenCV's kernels (``inter_method``, converters/image.py), within a grey level of its
-fixed-point arithmetic.
+made one image after the other, so the batches do not depend on the thread count. JPEGs
+decode to OpenCV's pixels; resizing uses OpenCV's kernels (``inter_method``,
+converters/image.py), within a grey level of its fixed-point arithmetic.
 ``num_parts``/``part_index`` split the records into equal contiguous shares (MXNet splits the
 file by bytes). The augmentations beyond these (rotation, shear, colour jitter, random scale /
 aspect / area, PCA noise, mean images) are refused by name rather than ignored.
