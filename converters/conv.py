@@ -17,6 +17,7 @@ adj < stride; ``target_shape`` overrides pad/adj: t = natural - target, pad = ce
 import tensorflow as tf
 
 from .base import MXNetError
+from . import conv_grad as _conv_grad
 from . import fold as _fold
 from . import layout as _layout
 from .registry import op
@@ -178,6 +179,8 @@ def _conv_plain(x, w, stride, dilate, pad):
         # 3-D convolutions have no explicit padding mode in TF
         x, padding = _padded(x, kernel, stride, dilate, pad, explicit=nd == 2)
         strides = [1] + list(stride) + [1]
+        if nd == 2 and not dilated and not ONEDNN:
+            return _conv_grad.conv2d(x, w, stride, pad, padding)
         if nd == 2:
             return tf.nn.conv2d(x, w, strides, padding, dilations=list(dilate))
         return tf.nn.conv3d(x, w, strides, padding, dilations=[1] + list(dilate) + [1])
