@@ -1,0 +1,153 @@
+"""mx.image's augmenters, CreateAugmenter and ImageIter against MXNet 1.9.1
+(tools/record_image_iter.py): with ``random`` and ``numpy.random`` seeded as MXNet's run was,
+every augmenter, augmenter list and ImageIter epoch gives MXNet's pixels (within one grey
+level: OpenCV's fixed-point resizes), labels, pads, orders and dumps()."""
+import json
+import os
+import random
+
+import numpy as np
+import pytest
+
+import tfmod as mx
+from tfmod.base import MXNetError
+
+FIX = os.path.join(os.path.dirname(__file__), 'fixtures')
+HERE = os.path.join(FIX, 'image_iter')
+IMAGES = os.path.join(FIX, 'image_record')
+A = np.load(os.path.join(HERE, 'cases.npz'))
+with open(os.path.join(HERE, 'cases.json')) as _f:
+    META = json.load(_f)
+NAMES = ['img%d.%s' % (i, 'png' if i == 3 else 'jpg') for i in range(7)]
+
+
+def seed(s):
+    random.seed(s)
+    np.random.seed(s)
+
+
+def close(got, want, what, levels=1.0):
+    """Equal up to ``levels`` grey levels (the colour augmenters scale pixels, so a one-level
+    difference from a resize is scaled with them: 1.5 levels allowed after jitters)."""
+    assert got.shape == want.shape, '%s: shape %s, MXNet %s' % (what, got.shape, want.shape)
+    diff = np.abs(got.astype(np.float64) - want.astype(np.float64)).max() if got.size else 0
+    assert diff <= levels, '%s: off by %g' % (what, diff)
+
+
+def image(i):
+    return mx.image.imread(os.path.join(IMAGES, NAMES[i]))
+
+
+def augmenters():
+    """The augmenters tools/record_image_iter.py recorded, built the same way."""
+    I = mx.image  # noqa: E741
+    mean, std = mx.nd.array([120.0, 110.0, 100.0]), mx.nd.array([50.0, 60.0, 70.0])
+    eigval = np.array([55.46, 4.794, 1.148])
+    eigvec = np.array([[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140],
+                       [-0.5836, -0.6948, 0.4203]])
+    return {
+        'resize': I.ResizeAug(24), 'resize_interp1': I.ResizeAug(17, 1),
+        'resize_interp9': I.ResizeAug(50, 9), 'force_resize': I.ForceResizeAug((20, 26)),
+        'force_resize_interp10': I.ForceResizeAug((25, 15), 10),
+        'random_crop': I.RandomCropAug((20, 18)),
+        'random_crop_upsample': I.RandomCropAug((30, 30), 1),
+        'random_sized_crop': I.RandomSizedCropAug((16, 16), 0.3, (0.75, 1.333)),
+        'random_sized_crop_tuple': I.RandomSizedCropAug((12, 20), (0.5, 0.9), (0.5, 2.0), 3),
+        'center_crop': I.CenterCropAug((20, 26)), 'hflip': I.HorizontalFlipAug(0.5),
+        'cast': I.CastAug(), 'cast_float64': I.CastAug('float64'),
+        'color_normalize': I.ColorNormalizeAug(mean, std),
+        'color_normalize_np': I.ColorNormalizeAug(np.array([1.0, 2.0, 3.0]), None),
+        'brightness': I.BrightnessJitterAug(0.3), 'contrast': I.ContrastJitterAug(0.3),
+        'saturation': I.SaturationJitterAug(0.3), 'hue': I.HueJitterAug(0.3),
+        'color_jitter': I.ColorJitterAug(0.2, 0.3, 0.4),
+        'lighting': I.LightingAug(0.1, eigval, eigvec), 'random_gray': I.RandomGrayAug(0.5),
+        'random_order': I.RandomOrderAug([I.BrightnessJitterAug(0.2), I.HorizontalFlipAug(0.5),
+                                          I.ContrastJitterAug(0.2)]),
+        'sequential': I.SequentialAug([I.ResizeAug(20), I.CenterCropAug((16, 16)),
+                                       I.CastAug()]),
+    }
+
+
+def test_each_augmenter_draws_and_computes_as_mxnet():
+    augs = augmenters()
+    assert sorted(augs) == sorted(META['augmenters'])
+    for name, aug in augs.items():
+        info = META['augmenters'][name]
+        src = image(info['image'])
+        if info['dtype'] != 'uint8':                 # the recorder's 16 x 16 colour window
+            src = src[8:24, 6:22].astype(info['dtype'])
+        want = A['aug/' + name]
+        for s in range(len(want)):
+            seed(s)
+            out = aug(src.copy()).asnumpy()
+            close(out, want[s], '%s, seed %d' % (name, s))
+            assert out.dtype.name == info['out_dtype'], name
+        # dumps() after the runs: RandomOrderAug / ColorJitterAug show their shuffled order
+        assert aug.dumps() == info['dumps'], name
+
+
+def _kwargs(kw):
+    out = {}
+    for k, v in kw.items():
+        if isinstance(v, dict) and 'np' in v:
+            v = np.array(v['np'])
+        elif isinstance(v, dict) and 'nd' in v:
+            v = mx.nd.array(v['nd'])
+        elif isinstance(v, dict) and 'dict_items' in v:
+            v = {key: item for key, item in v['dict_items']}
+        elif k in ('path_imgrec', 'path_imgidx', 'path_imglist'):
+            v = os.path.join(HERE, v)
+        elif k == 'path_root':
+            v = os.path.join(FIX, v)
+        elif k == 'data_shape':
+            v = tuple(v)
+        out[k] = v
+    return out
+
+
+@pytest.mark.parametrize('name', sorted(META['create']))
+def test_create_augmenter_pipelines(name):
+    info = META['create'][name]
+    seed(info['seed'])
+    augs = mx.image.CreateAugmenter(**_kwargs(info['kwargs']))
+    for i in range(7):
+        x = image(i)
+        for a in augs:
+            x = a(x)
+        # a normalised image is in units of std (~57 grey levels): one level is 1/40 of one
+        std = 40.0 if info['kwargs'].get('std') is not None else 1.0
+        close(x.asnumpy(), A['create/%s/%d' % (name, i)], '%s image %d' % (name, i), 1.5 / std)
+    assert [a.dumps() for a in augs] == info['dumps']
+
+
+def _seq(seq):
+    return None if seq is None else [x if isinstance(x, str) else int(x) for x in seq]
+
+
+@pytest.mark.parametrize('name', sorted(META['iters']))
+def test_image_iter_epochs(name):
+    info = META['iters'][name]
+    kw = _kwargs(info['kwargs'])
+    seed(info['seed'])
+    it = mx.image.ImageIter(**kw)
+    assert [[n, list(s)] for n, s in it.provide_data] == info['provide_data']
+    assert [[n, list(s)] for n, s in it.provide_label] == info['provide_label']
+    assert _seq(it.seq) == info['seq']
+    if info['imgidx'] == 'absent':
+        assert not hasattr(it, 'imgidx')
+    else:
+        assert _seq(it.imgidx) == info['imgidx']
+    std = 40.0 if kw.get('std') else 1.0
+    for epoch, pads in enumerate(info['epochs']):
+        if epoch:
+            it.reset()
+        got = []
+        for b, batch in enumerate(it):
+            key = '%s/e%d/b%d' % (name, epoch, b)
+            assert b < len(pads), '%s epoch %d: more batches than MXNet' % (name, epoch)
+            close(batch.data[0].asnumpy(), A[key + '/data'], key, 1.5 / std)
+            np.testing.assert_array_equal(batch.label[0].asnumpy(), A[key + '/label'], key)
+            assert batch.label[0].dtype == np.float32 and batch.data[0].dtype == np.float32
+            got.append(batch.pad)
+        assert got == pads, '%s epoch %d' % (name, epoch)
+    assert _seq(it.seq) == info['seq_after']
