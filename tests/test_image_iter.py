@@ -151,3 +151,71 @@ def test_image_iter_epochs(name):
             got.append(batch.pad)
         assert got == pads, '%s epoch %d' % (name, epoch)
     assert _seq(it.seq) == info['seq_after']
+
+
+# MXNet raises AssertionError for some of these: tfmod raises MXNetError (a RuntimeError and a
+# ValueError) naming the argument; where MXNet's type is a ValueError, RuntimeError, TypeError or
+# FileNotFoundError, tfmod's error is one too.
+_TFMOD_MESSAGE = {
+    'no_source': 'path_imgrec, path_imglist or imglist', 'imglist_dict': 'imglist=dict',
+    'label_dtype': 'uint8 label not supported', 'part_index': 'part_index 2',
+    'shuffle_no_idx': 'path_imgidx', 'broken_image': 'Broken image filename: images.lst',
+}
+
+
+@pytest.mark.parametrize('name', sorted(k for k in META['errors']
+                                        if not k.startswith('rotate_')))
+def test_image_iter_bad_arguments(name):
+    info = META['errors'][name]
+    raised = {'AssertionError': MXNetError, 'ValueError': ValueError, 'TypeError': TypeError,
+              'RuntimeError': RuntimeError, 'FileNotFoundError': FileNotFoundError}
+    with pytest.raises(raised[info['raised']]) as e:
+        mx.image.ImageIter(**_kwargs(info['kwargs'])).next()
+    if info['raised'] == 'AssertionError':
+        assert isinstance(e.value, MXNetError)
+    if name in _TFMOD_MESSAGE:
+        assert _TFMOD_MESSAGE[name] in str(e.value), str(e.value)
+    elif info['raised'] == 'FileNotFoundError':
+        assert 'no_such.jpg' in str(e.value)
+    else:
+        assert str(e.value) == info['message']
+
+
+def test_random_size_crop():
+    img = image(1)
+    for s in range(4):
+        seed(s)
+        out, box = mx.image.random_size_crop(img, (16, 12), 0.2, (0.6, 1.6), interp=1)
+        assert list(box) == META['rotate']['random_size_crop/%d' % s]
+        close(out.asnumpy(), A['random_size_crop/%d' % s], 'random_size_crop seed %d' % s)
+    seed(5)              # no draw fits: the centre crop, after ten draws
+    out, box = mx.image.random_size_crop(image(0), (10, 10), 0.9, (9.0, 10.0))
+    assert list(box) == META['rotate']['random_size_crop/fallback']
+    close(out.asnumpy(), A['random_size_crop/fallback'], 'fallback')
+
+
+def test_imrotate_and_random_rotate():
+    chw = image(0).astype('float32').transpose((2, 0, 1))
+    batch = mx.nd.stack(*[im.astype('float32').transpose((2, 0, 1))
+                          for im in (image(0), mx.nd.flip(image(0), axis=0))])
+    got = {'imrotate/single': mx.image.imrotate(chw, 30),
+           'imrotate/zoom_in': mx.image.imrotate(chw, -45, zoom_in=True),
+           'imrotate/zoom_out': mx.image.imrotate(chw, 60, zoom_out=True),
+           'imrotate/batch': mx.image.imrotate(batch, mx.nd.array([15, -100])),
+           'imrotate/batch_scalar': mx.image.imrotate(batch, 90)}
+    seed(3)
+    got['random_rotate/single'] = mx.image.random_rotate(chw, (-30, 30))
+    got['random_rotate/batch'] = mx.image.random_rotate(batch, (-90, 90), zoom_out=True)
+    for k, v in got.items():       # bilinear sampling in float32: MXNet's within 1e-3 levels
+        np.testing.assert_allclose(v.asnumpy(), A[k], atol=2e-3, rtol=0, err_msg=k)
+    bad = {'both_zooms': lambda: mx.image.imrotate(chw, 10, zoom_in=True, zoom_out=True),
+           'uint8': lambda: mx.image.imrotate(image(0).transpose((2, 0, 1)), 10),
+           'ndim2': lambda: mx.image.imrotate(chw[0], 10),
+           'vector_for_single': lambda: mx.image.imrotate(chw, mx.nd.array([10])),
+           'count': lambda: mx.image.imrotate(batch, mx.nd.array([10, 20, 30]))}
+    for name, call in bad.items():
+        info = META['errors']['rotate_' + name]
+        with pytest.raises((TypeError, ValueError)) as e:
+            call()
+        assert isinstance(e.value, TypeError if info['raised'] == 'TypeError' else MXNetError)
+        assert str(e.value) == info['message'], name

@@ -265,7 +265,7 @@ def main():
     meta['rotate']['random_size_crop/fallback'] = list(box)
     chw = imgs[0].astype('float32').transpose((2, 0, 1))
     batch = mx.nd.stack(*[im.astype('float32').transpose((2, 0, 1))
-                          for im in (imgs[0], imgs[5])])       # two 40 x 30 images
+                          for im in (imgs[0], mx.nd.flip(imgs[0], axis=0))])   # 2 x 40 x 30
     arrays['imrotate/single'] = mx.image.imrotate(chw, 30).asnumpy()
     arrays['imrotate/zoom_in'] = mx.image.imrotate(chw, -45, zoom_in=True).asnumpy()
     arrays['imrotate/zoom_out'] = mx.image.imrotate(chw, 60, zoom_out=True).asnumpy()

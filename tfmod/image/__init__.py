@@ -10,3 +10,4 @@ from .augmenters import Augmenter, SequentialAug, RandomOrderAug, ResizeAug, For
     HueJitterAug, ColorJitterAug, LightingAug, RandomGrayAug  # noqa: F401
 from .create_augmenter import CreateAugmenter  # noqa: F401
 from .image_iter import ImageIter  # noqa: F401
+from .rotate import imrotate, random_rotate  # noqa: F401
