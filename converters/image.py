@@ -9,6 +9,7 @@ nearest (``floor(x*scale)``), bilinear and bicubic (a = -0.75) and Lanczos-4 on 
 centres with replicated borders, and INTER_AREA's box averaging -- computed in float64 and
 rounded, so results differ from OpenCV's fixed-point arithmetic by at most one grey level.
 """
+import functools
 import math
 
 import numpy as np
@@ -51,8 +52,10 @@ def _taps(kind, src, n):
     return [(_clamp(x0 - 3 + k, n), w[k] / s) for k in range(8)]
 
 
+@functools.lru_cache(maxsize=256)
 def resize_matrix(n_in, n_out, interp):
-    """(n_out, n_in) float64 weights resampling one axis the way OpenCV's cv::resize does."""
+    """(n_out, n_in) float64 weights resampling one axis the way OpenCV's cv::resize does
+    (cached, read-only: an image pipeline resizes the same sizes again and again)."""
     kind = _NAMES[interp]
     m = np.zeros((n_out, n_in))
     scale = 1.0 / (n_out / n_in)      # as OpenCV computes it: floor(d * scale) depends on it
@@ -75,6 +78,7 @@ def resize_matrix(n_in, n_out, interp):
         else:
             for s, w in _taps(kind, (d + 0.5) * scale - 0.5, n_in):
                 m[d, s] += w
+    m.flags.writeable = False
     return m
 
 
