@@ -216,13 +216,16 @@ class ImageIter(DataIter):
                              % (lab.size, self.label_width))
         return lab.reshape(shape) if lab.size != 1 else lab[0]
 
+    def _new_label_buffer(self):
+        return np.zeros(self.provide_label[0][1], np.float32)
+
     def next(self):
         """The next DataBatch (``pad`` = how many rows of a last batch are filler)."""
         if self._cache_data is not None:
             batch_data, batch_label, i = self._cache_data, self._cache_label, self._cache_idx
         else:
             batch_data = np.zeros((self.batch_size,) + self.data_shape, np.float32)
-            batch_label = np.zeros(self.provide_label[0][1], np.float32)
+            batch_label = self._new_label_buffer()
             i = self._batchify(batch_data, batch_label)
         pad = self.batch_size - i
         if pad:
