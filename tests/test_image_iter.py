@@ -219,3 +219,27 @@ def test_imrotate_and_random_rotate():
             call()
         assert isinstance(e.value, TypeError if info['raised'] == 'TypeError' else MXNetError)
         assert str(e.value) == info['message'], name
+
+
+def test_module_fit_over_an_augmenting_image_iter():
+    # two epochs of sgd over a shuffled, cropped, mirrored, jittered ImageIter whose last batch
+    # is padded: the parameters MXNet's Module.fit reached from the same start
+    rng = np.random.RandomState(7)
+    start = {'c1_weight': rng.normal(0, 0.1, (4, 3, 3, 3)), 'c1_bias': np.zeros(4),
+             'fc_weight': rng.normal(0, 0.1, (3, 400)), 'fc_bias': np.zeros(3)}
+    data = mx.sym.Variable('data')
+    net = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), name='c1')
+    net = mx.sym.Activation(net, act_type='relu')
+    net = mx.sym.FullyConnected(mx.sym.flatten(net), num_hidden=3, name='fc')
+    net = mx.sym.SoftmaxOutput(net, name='softmax')
+    info = META['fit']
+    seed(info['seed'])
+    it = mx.image.ImageIter(**_kwargs(info['kwargs']))
+    mod = mx.mod.Module(net)
+    mod.fit(it, num_epoch=2, optimizer='sgd', optimizer_params={'learning_rate': 0.1},
+            arg_params={k: mx.nd.array(v) for k, v in start.items()}, eval_metric='acc')
+    args, _ = mod.get_params()
+    for k in start:
+        np.testing.assert_allclose(args[k].asnumpy(), A['fit/' + k], rtol=1e-3, atol=1e-4,
+                                   err_msg=k)
+        assert np.abs(args[k].asnumpy() - start[k]).max() > 1e-3, k     # it did train

@@ -217,6 +217,40 @@ def run_iter(name, kw, arrays, meta, s):
     meta['iters'][name] = info
 
 
+FIT = dict(batch_size=3, data_shape=(3, 12, 12), path_root=IMAGES,
+           imglist=[[float(i % 3), n] for i, n in enumerate(NAMES)], shuffle=True,
+           rand_crop=True, rand_mirror=True, mean=True, std=True, brightness=0.2)
+
+
+def fit_net():
+    data = mx.sym.Variable('data')
+    net = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), name='c1')
+    net = mx.sym.Activation(net, act_type='relu')
+    net = mx.sym.FullyConnected(mx.sym.flatten(net), num_hidden=3, name='fc')
+    return mx.sym.SoftmaxOutput(net, name='softmax')
+
+
+def fit_params():
+    rng = np.random.RandomState(7)
+    return {'c1_weight': rng.normal(0, 0.1, (4, 3, 3, 3)), 'c1_bias': np.zeros(4),
+            'fc_weight': rng.normal(0, 0.1, (3, 400)), 'fc_bias': np.zeros(3)}
+
+
+def fit_module(arrays, meta):
+    """Module.fit over a shuffling, augmenting ImageIter (2 epochs, the last batch padded):
+    the parameters after training."""
+    seed(5)
+    it = mx.image.ImageIter(**resolve(FIT))
+    mod = mx.mod.Module(fit_net())
+    mod.fit(it, num_epoch=2, optimizer='sgd', optimizer_params={'learning_rate': 0.1},
+            arg_params={k: mx.nd.array(v) for k, v in fit_params().items()},
+            eval_metric='acc')
+    args, _ = mod.get_params()
+    for k, v in args.items():
+        arrays['fit/' + k] = v.asnumpy()
+    meta['fit'] = {'kwargs': portable(FIT), 'seed': 5}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     write_files()
@@ -286,6 +320,7 @@ def main():
             meta['errors']['rotate_' + name] = {'raised': None}
         except Exception as e:  # noqa: BLE001
             meta['errors']['rotate_' + name] = {'raised': type(e).__name__, 'message': str(e)}
+    fit_module(arrays, meta)
     np.savez_compressed(os.path.join(OUT, 'cases.npz'), **arrays)
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:
         json.dump(meta, f, indent=1, sort_keys=True)

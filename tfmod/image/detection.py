@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import ndarray as nd
 from ..base import MXNetError
+from ..io.base import DataDesc
 from .augmenters import Augmenter, CastAug, ColorJitterAug, ColorNormalizeAug, ForceResizeAug, \
     HueJitterAug, LightingAug, RandomGrayAug, ResizeAug
 from .create_augmenter import _EIGVAL, _EIGVEC, _MEAN, _STD
@@ -387,7 +388,7 @@ class ImageDetIter(ImageIter):
         self.auglist = CreateDetAugmenter(data_shape, **kwargs) if aug_list is None \
             else aug_list
         label_shape = self._estimate_label_shape()
-        self.provide_label = [(label_name, (self.batch_size,) + label_shape)]
+        self.provide_label = [DataDesc(label_name, (self.batch_size,) + label_shape)]
         self.label_shape = label_shape
 
     def _check_valid_label(self, label):
@@ -436,13 +437,13 @@ class ImageDetIter(ImageIter):
         """Change the data shape and/or the label shape (objects may only grow)."""
         if data_shape is not None:
             self.check_data_shape(data_shape)
-            self.provide_data = [(self.provide_data[0][0],
-                                  (self.batch_size,) + tuple(data_shape))]
+            self.provide_data = [DataDesc(self.provide_data[0][0],
+                                          (self.batch_size,) + tuple(data_shape))]
             self.data_shape = tuple(data_shape)
         if label_shape is not None:
             self.check_label_shape(label_shape)
-            self.provide_label = [(self.provide_label[0][0],
-                                   (self.batch_size,) + tuple(label_shape))]
+            self.provide_label = [DataDesc(self.provide_label[0][0],
+                                           (self.batch_size,) + tuple(label_shape))]
             self.label_shape = tuple(label_shape)
 
     def check_label_shape(self, label_shape):

@@ -19,7 +19,7 @@ import numpy as np
 from .. import ndarray as nd
 from .. import recordio
 from ..base import MXNetError
-from ..io.base import DataBatch, DataIter
+from ..io.base import DataBatch, DataDesc, DataIter
 from .create_augmenter import CreateAugmenter
 from .image import imdecode
 
@@ -106,9 +106,10 @@ class ImageIter(DataIter):
         self.path_root = path_root
         self.check_data_shape(data_shape)
         data_shape = tuple(data_shape)
-        self.provide_data = [(data_name, (batch_size,) + data_shape)]
-        self.provide_label = [(label_name, (batch_size, label_width) if label_width > 1
-                               else (batch_size,))]
+        # DataDescs: (name, shape) tuples as MXNet's, which tfmod's wrappers also read as descs
+        self.provide_data = [DataDesc(data_name, (batch_size,) + data_shape)]
+        self.provide_label = [DataDesc(label_name, (batch_size, label_width) if label_width > 1
+                                       else (batch_size,))]
         self.batch_size = batch_size
         self.data_shape = data_shape
         self.label_width = label_width
