@@ -89,6 +89,8 @@ def test_each_augmenter_draws_and_computes_as_mxnet():
 def _kwargs(kw):
     out = {}
     for k, v in kw.items():
+        if k == 'aug_list' and v == 'center_flip':
+            v = [mx.image.CenterCropAug((16, 16)), mx.image.HorizontalFlipAug(0.5)]
         if isinstance(v, dict) and 'np' in v:
             v = np.array(v['np'])
         elif isinstance(v, dict) and 'nd' in v:

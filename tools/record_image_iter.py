@@ -132,6 +132,8 @@ ITERS = {
     'imglist_multi': dict(batch_size=4, data_shape=(3, 16, 16), label_width=2,
                           imglist=[[i, 2.0 * i, n] for i, n in enumerate(NAMES[:5])],
                           path_root=IMAGES, dtype='float64', num_parts=2, part_index=0),
+    'aug_list_uint8': dict(batch_size=3, data_shape=(3, 16, 16), path_imgrec='images.rec',
+                           path_imgidx='images.idx', aug_list='center_flip', shuffle=True),
     'imglist_array_label': dict(batch_size=2, data_shape=(3, 16, 16), label_width=3,
                                 imglist=[[[1, 2, 3], NAMES[0]], [np.array([4, 5, 6]), NAMES[1]],
                                          [[7, 8, 9], NAMES[2]]],
@@ -161,6 +163,8 @@ ERRORS = {
 
 def resolve(kw):
     kw = dict(kw)
+    if kw.get('aug_list') == 'center_flip':      # a user's own list, no CastAug: uint8 rows
+        kw['aug_list'] = [mx.image.CenterCropAug((16, 16)), mx.image.HorizontalFlipAug(0.5)]
     for k in ('path_imgrec', 'path_imgidx', 'path_imglist'):
         if k in kw:
             kw[k] = os.path.join(OUT, kw[k])
