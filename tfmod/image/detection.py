@@ -304,9 +304,9 @@ class DetRandomPadAug(DetAugmenter):
         return ()
 
 
-def CreateMultiRandCropAugmenter(min_object_covered=0.1, aspect_ratio_range=(0.75, 1.33),  # noqa: N802
-                                 area_range=(0.05, 1.0), min_eject_coverage=0.3,
-                                 max_attempts=50, skip_prob=0):
+def CreateMultiRandCropAugmenter(min_object_covered=0.1,  # noqa: N802
+                                 aspect_ratio_range=(0.75, 1.33), area_range=(0.05, 1.0),
+                                 min_eject_coverage=0.3, max_attempts=50, skip_prob=0):
     """A DetRandomSelectAug over DetRandomCropAugs: each argument given as a list makes one
     crop augmenter per element (other arguments repeated)."""
     params = [p if isinstance(p, list) else [p] for p in
