@@ -155,14 +155,16 @@ _BORDERS = {0: 'constant', 1: 'edge', 2: 'symmetric', 3: 'wrap', 4: 'reflect'}
 @op('_cvcopyMakeBorder')
 def cvcopymakeborder(ctx, p, src):
     """Pad an HWC image: type 0 constant (value / values), 1 replicate, 2 reflect, 3 wrap,
-    4 reflect-101 (OpenCV's border types)."""
-    if p.type not in _BORDERS:
-        raise MXNetError('copyMakeBorder: type must be 0-4 (OpenCV border types), got %d'
-                         % p.type)
+    4 reflect-101 (OpenCV's border types), each also with OpenCV's BORDER_ISOLATED flag (16),
+    which changes nothing for a whole image (DetRandomPadAug passes 16)."""
+    kind = p.type & ~16
+    if kind not in _BORDERS:
+        raise MXNetError('copyMakeBorder: type must be 0-4 (OpenCV border types), optionally '
+                         '+ 16 (BORDER_ISOLATED), got %d' % p.type)
     _eager('_cvcopyMakeBorder')
     x = src.numpy()
     pads = [(p.top, p.bot), (p.left, p.right)] + [(0, 0)] * (x.ndim - 2)
-    if p.type == 0:
+    if kind == 0:
         if p.values:
             vals = list(p.values) + [p.value] * (x.shape[-1] - len(p.values))
             out = np.stack([np.pad(x[..., c], pads[:2], constant_values=vals[c])
@@ -170,5 +172,5 @@ def cvcopymakeborder(ctx, p, src):
         else:
             out = np.pad(x, pads, constant_values=p.value)
     else:
-        out = np.pad(x, pads, mode=_BORDERS[p.type])
+        out = np.pad(x, pads, mode=_BORDERS[kind])
     return tf.constant(out.astype(x.dtype))

@@ -245,3 +245,12 @@ def test_module_fit_over_an_augmenting_image_iter():
         np.testing.assert_allclose(args[k].asnumpy(), A['fit/' + k], rtol=1e-3, atol=1e-4,
                                    err_msg=k)
         assert np.abs(args[k].asnumpy() - start[k]).max() > 1e-3, k     # it did train
+
+
+def test_copy_make_border_takes_opencvs_isolated_flag():
+    # DetRandomPadAug pads with type 16 (BORDER_CONSTANT | BORDER_ISOLATED), as MXNet's
+    for t in (16, 17, 18, 19, 20):
+        out = mx.image.copyMakeBorder(image(3), 2, 1, 3, 4, type=t, values=(7, 8, 9))
+        np.testing.assert_array_equal(out.asnumpy(), A['border/%d' % t], err_msg=str(t))
+    with pytest.raises(MXNetError, match='got 5'):
+        mx.image.copyMakeBorder(image(3), 1, 1, 1, 1, type=5)

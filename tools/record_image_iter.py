@@ -309,6 +309,9 @@ def main():
     arrays['imrotate/zoom_out'] = mx.image.imrotate(chw, 60, zoom_out=True).asnumpy()
     arrays['imrotate/batch'] = mx.image.imrotate(batch, mx.nd.array([15, -100])).asnumpy()
     arrays['imrotate/batch_scalar'] = mx.image.imrotate(batch, 90).asnumpy()
+    for t in (16, 17, 18, 19, 20):     # OpenCV's BORDER_ISOLATED flag on each border type
+        arrays['border/%d' % t] = mx.image.copyMakeBorder(imgs[3], 2, 1, 3, 4, type=t,
+                                                          values=(7, 8, 9)).asnumpy()
     seed(3)
     arrays['random_rotate/single'] = mx.image.random_rotate(chw, (-30, 30)).asnumpy()
     arrays['random_rotate/batch'] = mx.image.random_rotate(batch, (-90, 90),

@@ -270,9 +270,8 @@ class DetRandomPadAug(DetAugmenter):
         pad = self._random_pad_proposal(label, height, width)
         if pad:
             x, y, w, h, label = pad
-            # MXNet passes OpenCV's BORDER_CONSTANT | BORDER_ISOLATED (16): a constant border
             values = self.pad_val if isinstance(self.pad_val, (list, tuple)) else None
-            src = copyMakeBorder(src, y, h - y - height, x, w - x - width, type=0,
+            src = copyMakeBorder(src, y, h - y - height, x, w - x - width, type=16,  # constant
                                  value=0.0 if values else self.pad_val, values=values)
         return src, label
 
