@@ -9,6 +9,7 @@ nearest (``floor(x*scale)``), bilinear and bicubic (a = -0.75) and Lanczos-4 on 
 centres with replicated borders, and INTER_AREA's box averaging -- computed in float64 and
 rounded, so results differ from OpenCV's fixed-point arithmetic by at most one grey level.
 """
+import functools
 import math
 
 import numpy as np
@@ -51,8 +52,10 @@ def _taps(kind, src, n):
     return [(_clamp(x0 - 3 + k, n), w[k] / s) for k in range(8)]
 
 
+@functools.lru_cache(maxsize=256)
 def resize_matrix(n_in, n_out, interp):
-    """(n_out, n_in) float64 weights resampling one axis the way OpenCV's cv::resize does."""
+    """(n_out, n_in) float64 weights resampling one axis the way OpenCV's cv::resize does
+    (cached, read-only: an image pipeline resizes the same sizes again and again)."""
     kind = _NAMES[interp]
     m = np.zeros((n_out, n_in))
     scale = 1.0 / (n_out / n_in)      # as OpenCV computes it: floor(d * scale) depends on it
@@ -75,6 +78,7 @@ def resize_matrix(n_in, n_out, interp):
         else:
             for s, w in _taps(kind, (d + 0.5) * scale - 0.5, n_in):
                 m[d, s] += w
+    m.flags.writeable = False
     return m
 
 
@@ -151,14 +155,16 @@ _BORDERS = {0: 'constant', 1: 'edge', 2: 'symmetric', 3: 'wrap', 4: 'reflect'}
 @op('_cvcopyMakeBorder')
 def cvcopymakeborder(ctx, p, src):
     """Pad an HWC image: type 0 constant (value / values), 1 replicate, 2 reflect, 3 wrap,
-    4 reflect-101 (OpenCV's border types)."""
-    if p.type not in _BORDERS:
-        raise MXNetError('copyMakeBorder: type must be 0-4 (OpenCV border types), got %d'
-                         % p.type)
+    4 reflect-101 (OpenCV's border types), each also with OpenCV's BORDER_ISOLATED flag (16),
+    which changes nothing for a whole image (DetRandomPadAug passes 16)."""
+    kind = p.type & ~16
+    if kind not in _BORDERS:
+        raise MXNetError('copyMakeBorder: type must be 0-4 (OpenCV border types), optionally '
+                         '+ 16 (BORDER_ISOLATED), got %d' % p.type)
     _eager('_cvcopyMakeBorder')
     x = src.numpy()
     pads = [(p.top, p.bot), (p.left, p.right)] + [(0, 0)] * (x.ndim - 2)
-    if p.type == 0:
+    if kind == 0:
         if p.values:
             vals = list(p.values) + [p.value] * (x.shape[-1] - len(p.values))
             out = np.stack([np.pad(x[..., c], pads[:2], constant_values=vals[c])
@@ -166,5 +172,5 @@ def cvcopymakeborder(ctx, p, src):
         else:
             out = np.pad(x, pads, constant_values=p.value)
     else:
-        out = np.pad(x, pads, mode=_BORDERS[p.type])
+        out = np.pad(x, pads, mode=_BORDERS[kind])
     return tf.constant(out.astype(x.dtype))

@@ -1,12 +1,16 @@
-"""``mx.image``: the image helpers inference and data scripts call -- imread, imdecode,
-imresize, resize_short, fixed/center/random crops, scale_down, color_normalize and
-copyMakeBorder -- on HWC NDArrays, with OpenCV's pixels (see converters/image.py)."""
+"""``mx.image``'s functions: the image helpers inference and data scripts call -- imread,
+imdecode, imresize, resize_short, fixed/center/random/random-sized crops, scale_down,
+color_normalize and copyMakeBorder -- on HWC NDArrays, with OpenCV's pixels (see
+converters/image.py). Random choices come from Python's ``random`` module in MXNet's order, so
+a seeded script crops where MXNet's does."""
+import numbers
 import random
+import warnings
 
 import numpy as np
 
-from . import ndarray as nd
-from .base import MXNetError
+from .. import ndarray as nd
+from ..base import MXNetError
 
 
 def imread(filename, flag=1, to_rgb=True, out=None):
@@ -83,7 +87,7 @@ def resize_short(src, size, interp=2):
 def fixed_crop(src, x0, y0, w, h, size=None, interp=2):
     """Crop (x0, y0, w, h), then resize to ``size`` (w, h) if given."""
     out = src[y0:y0 + h, x0:x0 + w]
-    if size is not None and (w, h) != tuple(size):
+    if size is not None and (w, h) != size:      # as MXNet: a list ``size`` always resizes
         out = imresize(out, *size, interp=_get_interp_method(interp, (h, w, size[1], size[0])))
     return out
 
@@ -112,3 +116,28 @@ def color_normalize(src, mean, std=None):
     if std is not None:
         src /= std
     return src
+
+
+def random_size_crop(src, size, area, ratio, interp=2, **kwargs):
+    """A random crop of random area (a fraction of the image: ``area`` = min, or (min, max))
+    and aspect ratio (``ratio`` = (min, max), drawn log-uniformly), resized to ``size`` (w, h)
+    -> (image, (x0, y0, w, h)); the centre crop after ten draws that do not fit."""
+    h, w = src.shape[:2]
+    if 'min_area' in kwargs:
+        warnings.warn('`min_area` is deprecated. Please use `area` instead.', DeprecationWarning)
+        area = kwargs.pop('min_area')
+    if kwargs:
+        raise MXNetError('random_size_crop: unexpected keyword arguments %s' % sorted(kwargs))
+    if isinstance(area, numbers.Number):
+        area = (area, 1.0)
+    log_ratio = (np.log(ratio[0]), np.log(ratio[1]))
+    for _ in range(10):
+        target = random.uniform(area[0], area[1]) * (h * w)
+        aspect = np.exp(random.uniform(*log_ratio))
+        new_w = int(round(np.sqrt(target * aspect)))
+        new_h = int(round(np.sqrt(target / aspect)))
+        if new_w <= w and new_h <= h:
+            x0 = random.randint(0, w - new_w)
+            y0 = random.randint(0, h - new_h)
+            return fixed_crop(src, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
+    return center_crop(src, size, interp)
