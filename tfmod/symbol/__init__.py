@@ -11,10 +11,11 @@ _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
 linalg = types.ModuleType(__name__ + '.linalg')
 sparse = types.ModuleType(__name__ + '.sparse')     # mx.sym.sparse.dot, .Embedding, ... (the
-for _m in (_internal, contrib, linalg, sparse):     # ops with sparse storage, as MXNet files them)
+image = types.ModuleType(__name__ + '.image')       # ops with sparse storage, as MXNet files them)
+for _m in (_internal, contrib, linalg, sparse, image):
     sys.modules[_m.__name__] = _m
 _register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__,
-                   sparse.__dict__)
+                   sparse.__dict__, image.__dict__)
 
 
 def zeros(shape, dtype=None, **kwargs):
