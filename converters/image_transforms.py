@@ -338,26 +338,34 @@ def image_random_color_jitter(ctx, p, data):
     U(-hue, hue), applied in a random order; an amount <= 0 skips its adjustment."""
     _check_hwc('_image_random_color_jitter', data)
     dtype = data.dtype
-    steps = []
-    for k, (amount, adjust) in enumerate(((p.brightness, _brightness),
-                                          (p.contrast, _contrast),
-                                          (p.saturation, _saturation),
-                                          (p.hue, _hue))):
-        if amount <= 0:
-            steps.append(None)
-            continue
-        draw = _uniform(ctx, -amount, amount, k + 1)
-        steps.append((adjust, draw if adjust is _hue else 1.0 + draw))
-    if not any(steps):
+    cheap = []
+    for k, (amount, adjust) in enumerate(((p.brightness, _brightness), (p.contrast, _contrast),
+                                          (p.saturation, _saturation))):
+        draw = _uniform(ctx, -amount, amount, k + 1) if amount > 0 else None
+        cheap.append(None if draw is None else (lambda x, f=adjust, a=1.0 + draw: f(x, a, dtype)))
+    hue = (lambda x, a=_uniform(ctx, -p.hue, p.hue, 4): _hue(x, a, dtype)) if p.hue > 0 else None
+    if hue is None and not any(cheap):
         return tf.identity(data)
+    # MXNet's order: a random permutation of (brightness, contrast, saturation, hue). Hue runs
+    # once, between the adjustments placed before it and those after it: slot j of the three
+    # cheap ones applies the j-th of them in the order, before hue when j < hue's position.
     order = tf.argsort(tf.random.stateless_uniform([4], _seed(ctx), dtype=tf.float32))
+    hue_at = tf.cast(tf.argmax(tf.cast(tf.equal(order, 3), tf.int32)), tf.int32)
+    rest = tf.boolean_mask(order, tf.not_equal(order, 3))
+
+    def slot(x, j, before):
+        active = j < hue_at if before else j >= hue_at
+        step = tf.where(active, tf.cast(rest[j], tf.int32), 3)
+        return tf.gather(tf.stack([x if f is None else f(x) for f in cheap] + [x]), step)
 
     def jitter(x):
-        for i in range(4):
-            branches = [(lambda s=s, x=x: x if s is None else s[0](x, s[1], dtype))
-                        for s in steps]
-            x = tf.switch_case(order[i], branches)
-            x.set_shape(data.shape)
+        if hue is None:
+            return slot(slot(slot(x, 0, False), 1, False), 2, False)
+        for j in range(3):
+            x = slot(x, j, True)
+        x = hue(x)
+        for j in range(3):
+            x = slot(x, j, False)
         return x
     return _copy_grad(jitter, data)
 
