@@ -241,3 +241,37 @@ def test_crop_at_negative_offset_refused():
     # MXNet 1.9.1 reads outside the image (garbage values); tfmod refuses it
     with pytest.raises(mx.base.MXNetError, match='_image_crop: x and y must not be negative'):
         mx.nd.image.crop(mx.nd.zeros((4, 4, 3)), -1, 0, 2, 2)
+
+
+def test_color_jitter_is_the_fixed_adjustments_in_its_drawn_order():
+    # the lowering with a given seed against the MXNet-checked single adjustments, composed in
+    # the order and with the factors that seed draws (brightness, contrast, saturation: 1 + U;
+    # hue: U), for seeds giving several orders
+    import tensorflow as tf
+    from tfmod_converters import registry
+
+    class Ctx:
+        def __init__(self, base):
+            self.base = base
+
+        def seed(self, k=0):
+            return tf.constant([self.base, k], tf.int32)
+    od = registry.get('_image_random_color_jitter')
+    amounts = dict(brightness=0.3, contrast=0.4, saturation=0.5, hue=0.2)
+    p = od.parse({k: str(v) for k, v in amounts.items()})
+    x = np.random.RandomState(3).uniform(20, 230, (4, 5, 3)).astype(np.float32)
+    orders = set()
+    for base in range(8):
+        ctx = Ctx(base)
+        got = od.lower(ctx, p, tf.constant(x)).numpy()
+        order = np.argsort(tf.random.stateless_uniform([4], ctx.seed(0)).numpy(), kind='stable')
+        orders.add(tuple(order))
+        want = mx.nd.array(x)
+        for k in order:
+            name = ('brightness', 'contrast', 'saturation', 'hue')[k]
+            u = tf.random.stateless_uniform([], ctx.seed(k + 1)).numpy()
+            f = np.float32(-amounts[name]) + np.float32(2 * amounts[name]) * u
+            f = f % 1.0 if name == 'hue' else 1 + f    # a hue turn of -f is one of 1 - f
+            want = getattr(mx.nd.image, 'random_' + name)(want, float(f), float(f))
+        np.testing.assert_allclose(got, want.asnumpy(), rtol=1e-4, atol=1e-3)
+    assert len(orders) >= 4
