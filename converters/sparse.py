@@ -465,6 +465,36 @@ def _square_sum_rule(ctx, p, data):
     return tf.scatter_nd(data.indices[:, None], sums, (n,))
 
 
+def _getnnz_axis(p):
+    if p.axis not in (None, 0, 1):
+        raise MXNetError('_contrib_getnnz: unexpected value for axis (%s); candidates are None, '
+                         '0 and 1' % (p.axis,))
+    if p.axis == 0:
+        raise MXNetError('_contrib_getnnz: axis=0 is not supported (nor is it in MXNet 1.9.1)')
+    return p.axis
+
+
+@op('_contrib_getnnz')
+def contrib_getnnz(ctx, p, data):
+    """The stored entries of a csr array: see the storage rule. A dense input (every graph's,
+    and a dense NDArray's) is refused, as MXNet 1.9.1 has no dense kernel for it."""
+    raise MXNetError('_contrib_getnnz: takes a csr array, got default storage (MXNet 1.9.1 '
+                     'implements it for csr arrays only)')
+
+
+@storage_rule('_contrib_getnnz', dense_inputs=True)
+def _getnnz_rule(ctx, p, data):
+    """MXNet 1.9.1 counts the stored entries of csr arrays (explicit zeros too) and refuses other
+    storage types."""
+    axis = _getnnz_axis(p)
+    if stype(data) != CSR:
+        raise MXNetError('_contrib_getnnz: takes a csr array, got %s storage' % stype(data))
+    if axis is None:
+        return tf.reshape(tf.size(data.values, out_type=tf.int64), [1])
+    rows = shape_of(data)[0]
+    return tf.math.bincount(data.indices[:, 0], minlength=rows, maxlength=rows, dtype=tf.int64)
+
+
 def _reduce_rule(mean):
     """sum/mean of a 2-D csr or row_sparse array over one axis or all: dense, from the stored
     values only."""

@@ -60,4 +60,7 @@ contrib.foreach = _control_flow.foreach
 contrib.while_loop = _control_flow.while_loop
 contrib.cond = _control_flow.cond
 from .helpers import rand_zipfian as _rand_zipfian  # noqa: E402
+from .helpers import adamw_update as _adamw_update, mp_adamw_update as _mp_adamw  # noqa: E402
 contrib.rand_zipfian = _rand_zipfian
+contrib.adamw_update = _adamw_update
+contrib.mp_adamw_update = _mp_adamw
