@@ -11,8 +11,9 @@ Layouts are MXNet's: ``to_tensor``, ``resize`` and ``crop`` take HWC or NHWC ima
 * ``random_saturation`` blends with ``0.114 * blue`` as its grey (MXNet's kernel assigns rather
   than sums the weighted channels);
 * the flips and colour ops pass their head gradient through unchanged (MXNet registers ``_copy``
-  as their gradient); ``crop`` and ``normalize`` have their true gradients; ``to_tensor`` and
-  ``resize`` pass none (MXNet's registered gradient fails on every call).
+  as their gradient); ``crop`` and ``normalize`` have their true gradients; asking for the
+  gradient of ``to_tensor`` or ``resize`` raises (MXNet's registered gradient fails on every
+  call).
 
 Where MXNet leaves the output unwritten (a flip's middle row or column of an odd size, hue and
 lighting on one channel, ``random_color_jitter`` with no positive amount) tfmod returns those
@@ -67,6 +68,22 @@ def _copy_grad(fn, x):
     return run(x)
 
 
+def _no_grad(name, fn, x):
+    """``fn(x)``, whose gradient raises: MXNet 1.9.1 registers ``_copy`` as the gradient of
+    ``name``, which fails on every call (its output's shape is not the input's)."""
+    if not x.dtype.is_floating:
+        return fn(x)
+
+    def refuse(dy):
+        raise MXNetError('%s has no gradient: MXNet 1.9.1\'s (a copy of the head gradient) '
+                         'fails, the output having another shape than the input' % name)
+
+    @tf.custom_gradient
+    def run(v):
+        return fn(v), refuse
+    return run(x)
+
+
 def _check_hwc(name, x):
     """The single-image ops' check: an HWC image of 1 or 3 channels."""
     shape = _shape(x)
@@ -95,9 +112,12 @@ def image_to_tensor(ctx, p, data):
     if rank not in (3, 4):
         raise MXNetError('_image_to_tensor: input image must have shape (height, width, '
                          'channels), or (N, height, width, channels) but got %s' % (_shape(data),))
-    x = tf.stop_gradient(data)
-    x = x / tf.constant(255, x.dtype) if x.dtype.is_floating else tf.cast(x, tf.float32) / 255.0
-    return tf.transpose(tf.cast(x, tf.float32), [2, 0, 1] if rank == 3 else [0, 3, 1, 2])
+
+    def convert(x):
+        x = x / tf.constant(255, x.dtype) if x.dtype.is_floating else \
+            tf.cast(x, tf.float32) / 255.0
+        return tf.transpose(tf.cast(x, tf.float32), [2, 0, 1] if rank == 3 else [0, 3, 1, 2])
+    return _no_grad('_image_to_tensor', convert, data)
 
 
 @op('_image_normalize')
@@ -163,11 +183,13 @@ def image_resize(ctx, p, data):
                          'float64 are, as in MXNet\'s OpenCV resize)' % data.dtype.name)
     mh = tf.constant(resize_matrix(h, oh, p.interp))
     mw = tf.constant(resize_matrix(w, ow, p.interp))
-    x = tf.cast(tf.stop_gradient(data), tf.float64)
-    out = tf.einsum('ij,...jkc,lk->...ilc', mh, x, mw)
-    if data.dtype == tf.uint8:
-        out = tf.clip_by_value(tf.round(out), 0, 255)
-    return tf.cast(out, data.dtype)
+
+    def resize(x):
+        out = tf.einsum('ij,...jkc,lk->...ilc', mh, tf.cast(x, tf.float64), mw)
+        if data.dtype == tf.uint8:
+            out = tf.clip_by_value(tf.round(out), 0, 255)
+        return tf.cast(out, data.dtype)
+    return _no_grad('_image_resize', resize, data)
 
 
 @op('_image_crop')
