@@ -299,3 +299,20 @@ def test_to_tensor_and_resize_gradients_refused():
     ex.forward(is_train=True)
     ex.backward([mx.nd.ones((3, 2))])
     np.testing.assert_allclose(ex.grad_dict['fc_weight'].asnumpy(), np.full((2, 6), 3.0))
+
+
+def test_gluon_export_with_transforms_predicts_mxnets_numbers():
+    # net.export() of transforms.ToTensor + Normalize + Conv2D + Dense
+    # (tools/record_image_transforms_export.py): the checkpoint loads into a Module that takes
+    # NHWC uint8 images and predicts MXNet 1.9.1's outputs
+    root = os.path.join(os.path.dirname(HERE), os.pardir, 'image_transforms_export')
+    io = np.load(os.path.join(root, 'io.npz'))
+    sym, args, aux = mx.model.load_checkpoint(os.path.join(root, 'transforms_net'), 0)
+    assert {'_image_to_tensor', '_image_normalize'} <= {
+        n['op'] for n in json.loads(sym.tojson())['nodes']}
+    mod = mx.mod.Module(sym, data_names=['data'], label_names=None, context=mx.cpu())
+    mod.bind([mx.io.DataDesc('data', io['images'].shape, dtype='uint8')], for_training=False)
+    mod.set_params(args, aux)
+    mod.forward(mx.io.DataBatch([mx.nd.array(io['images'], dtype='uint8')]), is_train=False)
+    np.testing.assert_allclose(mod.get_outputs()[0].asnumpy(), io['out'], rtol=1e-4,
+                               atol=1e-5)
