@@ -328,8 +328,8 @@ def namespace_entries():
     functions for ``mx.sym`` and ``mx.nd``: ``_contrib_X`` as ``contrib.X``, ``_linalg_X`` as
     ``linalg.X``, ``_sparse_X`` as ``sparse.X``, ``_image_X`` as ``image.X``, public names at
     the top level ('' namespace); other underscored names only in ``_internal`` (namespace
-    None). Every name is also in
-    ``_internal``; ``_random_<dist>_like`` also in ``random`` (as ``<dist>_like``)."""
+    None). Every name is also in ``_internal``; ``_random_<dist>_like`` also in ``random`` (as
+    ``<dist>_like``)."""
     out = []
     for called in sorted(_NAMES):
         for prefix, ns in _NAMESPACE_PREFIXES:
