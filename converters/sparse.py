@@ -476,16 +476,18 @@ def _getnnz_axis(p):
 
 @op('_contrib_getnnz')
 def contrib_getnnz(ctx, p, data):
-    """The stored entries of a csr array: see the storage rule. A dense input (every graph's,
-    and a dense NDArray's) is refused, as MXNet 1.9.1 has no dense kernel for it."""
-    raise MXNetError('_contrib_getnnz: takes a csr array, got default storage (MXNet 1.9.1 '
-                     'implements it for csr arrays only)')
+    """Stored entries of a 2-D csr array (axis None: int64 (1,)), or per row (axis=1): see the
+    storage rule. Graphs run on dense values (MXNet 1.9.1 refuses a dense input): there the
+    nonzero values are counted, and shape inference gives MXNet's shapes."""
+    axis = _getnnz_axis(p)
+    nz = tf.cast(tf.not_equal(data, tf.zeros([], data.dtype)), tf.int64)
+    return tf.reshape(tf.reduce_sum(nz), [1]) if axis is None else tf.reduce_sum(nz, axis=1)
 
 
 @storage_rule('_contrib_getnnz', dense_inputs=True)
 def _getnnz_rule(ctx, p, data):
     """MXNet 1.9.1 counts the stored entries of csr arrays (explicit zeros too) and refuses other
-    storage types."""
+    storage types, dense NDArrays included."""
     axis = _getnnz_axis(p)
     if stype(data) != CSR:
         raise MXNetError('_contrib_getnnz: takes a csr array, got %s storage' % stype(data))

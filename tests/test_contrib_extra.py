@@ -35,6 +35,14 @@ def test_getnnz_counts_stored_entries():
     np.testing.assert_array_equal(empty.asnumpy(), g['empty_axis1']['value'])
 
 
+def test_getnnz_shape_inference():
+    for key, kw in (('all', {}), ('axis1', {'axis': 1})):
+        sym = mx.sym.contrib.getnnz(mx.sym.var('d'), **kw)
+        rec = REC['getnnz']['infer'][key]
+        assert list(sym.infer_shape(d=(3, 4))[1][0]) == rec['shape']
+        assert np.dtype(sym.infer_type(d='float32')[1][0]).name == rec['dtype']
+
+
 @pytest.mark.parametrize('key, call, match', [
     ('axis0', lambda: mx.nd.contrib.getnnz(_csr(), axis=0), 'axis=0 is not supported'),
     ('axis_neg', lambda: mx.nd.contrib.getnnz(_csr(), axis=-1), r'unexpected value for axis'),

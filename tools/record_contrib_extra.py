@@ -46,6 +46,11 @@ def main():
     g['empty_axis1'] = error_of(lambda: mx.nd.contrib.getnnz(mx.nd.sparse.zeros('csr', (2, 3)),
                                                              axis=1))
     g['dense'] = error_of(lambda: mx.nd.contrib.getnnz(mx.nd.ones((2, 3))))
+    g['infer'] = {}
+    for key, kw in (('all', {}), ('axis1', {'axis': 1})):
+        sym = mx.sym.contrib.getnnz(mx.sym.var('d'), **kw)
+        g['infer'][key] = {'shape': list(sym.infer_shape(d=(3, 4))[1][0]),
+                           'dtype': np.dtype(sym.infer_type(d='float32')[1][0]).name}
     out['getnnz'] = g
 
     # the symbol functions of the AdamW update ops
