@@ -319,15 +319,17 @@ def all_names():
 
 
 # the namespaces MXNet files its generated functions under, by name prefix
-_NAMESPACE_PREFIXES = (('_contrib_', 'contrib'), ('_linalg_', 'linalg'), ('_sparse_', 'sparse'))
+_NAMESPACE_PREFIXES = (('_contrib_', 'contrib'), ('_linalg_', 'linalg'), ('_sparse_', 'sparse'),
+                       ('_image_', 'image'))
 
 
 def namespace_entries():
     """``(called, namespace, short)`` for every implemented name, as MXNet files its generated
     functions for ``mx.sym`` and ``mx.nd``: ``_contrib_X`` as ``contrib.X``, ``_linalg_X`` as
-    ``linalg.X``, ``_sparse_X`` as ``sparse.X``, public names at the top level ('' namespace);
-    other underscored names only in ``_internal`` (namespace None). Every name is also in
-    ``_internal``; ``_random_<dist>_like`` also in ``random`` (as ``<dist>_like``)."""
+    ``linalg.X``, ``_sparse_X`` as ``sparse.X``, ``_image_X`` as ``image.X``, public names at
+    the top level ('' namespace); other underscored names only in ``_internal`` (namespace
+    None). Every name is also in ``_internal``; ``_random_<dist>_like`` also in ``random`` (as
+    ``<dist>_like``)."""
     out = []
     for called in sorted(_NAMES):
         for prefix, ns in _NAMESPACE_PREFIXES:

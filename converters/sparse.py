@@ -465,6 +465,38 @@ def _square_sum_rule(ctx, p, data):
     return tf.scatter_nd(data.indices[:, None], sums, (n,))
 
 
+def _getnnz_axis(p):
+    if p.axis not in (None, 0, 1):
+        raise MXNetError('_contrib_getnnz: unexpected value for axis (%s); candidates are None, '
+                         '0 and 1' % (p.axis,))
+    if p.axis == 0:
+        raise MXNetError('_contrib_getnnz: axis=0 is not supported (nor is it in MXNet 1.9.1)')
+    return p.axis
+
+
+@op('_contrib_getnnz')
+def contrib_getnnz(ctx, p, data):
+    """Stored entries of a 2-D csr array (axis None: int64 (1,)), or per row (axis=1): see the
+    storage rule. Graphs run on dense values (MXNet 1.9.1 refuses a dense input): there the
+    nonzero values are counted, and shape inference gives MXNet's shapes."""
+    axis = _getnnz_axis(p)
+    nz = tf.cast(tf.not_equal(data, tf.zeros([], data.dtype)), tf.int64)
+    return tf.reshape(tf.reduce_sum(nz), [1]) if axis is None else tf.reduce_sum(nz, axis=1)
+
+
+@storage_rule('_contrib_getnnz', dense_inputs=True)
+def _getnnz_rule(ctx, p, data):
+    """MXNet 1.9.1 counts the stored entries of csr arrays (explicit zeros too) and refuses other
+    storage types, dense NDArrays included."""
+    axis = _getnnz_axis(p)
+    if stype(data) != CSR:
+        raise MXNetError('_contrib_getnnz: takes a csr array, got %s storage' % stype(data))
+    if axis is None:
+        return tf.reshape(tf.size(data.values, out_type=tf.int64), [1])
+    rows = shape_of(data)[0]
+    return tf.math.bincount(data.indices[:, 0], minlength=rows, maxlength=rows, dtype=tf.int64)
+
+
 def _reduce_rule(mean):
     """sum/mean of a 2-D csr or row_sparse array over one axis or all: dense, from the stored
     values only."""

@@ -13,10 +13,11 @@ from .. import fluent as _fluent
 _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
 linalg = types.ModuleType(__name__ + '.linalg')
-for _m in (_internal, contrib, linalg):
+image = types.ModuleType(__name__ + '.image')       # mx.nd.image.to_tensor, .normalize, ...
+for _m in (_internal, contrib, linalg, image):
     sys.modules[_m.__name__] = _m
 _register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__,
-                   sparse.__dict__)
+                   sparse.__dict__, image.__dict__)
 
 
 def onehot_encode(indices, out):

@@ -51,13 +51,13 @@ def _make_function(called):
     return fn
 
 
-def populate(namespace, internal, contrib, linalg=None, sparse=None):
+def populate(namespace, internal, contrib, linalg=None, sparse=None, image=None):
     """Every registry name as an eager function, filed as MXNet files its generated functions
     (``registry.namespace_entries``): ``mx.nd.X``, ``mx.nd._internal.X``, ``mx.nd.contrib.X``,
-    ``linalg.X``, ``sparse.X`` (top-level and sparse names the namespace defines itself are
-    kept)."""
+    ``linalg.X``, ``sparse.X``, ``image.X`` (top-level and sparse names the namespace defines
+    itself are kept)."""
     keep = {'': namespace, 'sparse': sparse}
-    over = {'contrib': contrib, 'linalg': linalg}
+    over = {'contrib': contrib, 'linalg': linalg, 'image': image}
     for called, ns, short in registry.namespace_entries():
         if called not in internal:
             internal[called] = _make_function(called)

@@ -11,10 +11,11 @@ _internal = types.ModuleType(__name__ + '._internal')
 contrib = types.ModuleType(__name__ + '.contrib')
 linalg = types.ModuleType(__name__ + '.linalg')
 sparse = types.ModuleType(__name__ + '.sparse')     # mx.sym.sparse.dot, .Embedding, ... (the
-for _m in (_internal, contrib, linalg, sparse):     # ops with sparse storage, as MXNet files them)
+image = types.ModuleType(__name__ + '.image')       # ops with sparse storage, as MXNet files them)
+for _m in (_internal, contrib, linalg, sparse, image):
     sys.modules[_m.__name__] = _m
 _register.populate(globals(), _internal.__dict__, contrib.__dict__, linalg.__dict__,
-                   sparse.__dict__)
+                   sparse.__dict__, image.__dict__)
 
 
 def zeros(shape, dtype=None, **kwargs):
@@ -59,4 +60,7 @@ contrib.foreach = _control_flow.foreach
 contrib.while_loop = _control_flow.while_loop
 contrib.cond = _control_flow.cond
 from .helpers import rand_zipfian as _rand_zipfian  # noqa: E402
+from .helpers import adamw_update as _adamw_update, mp_adamw_update as _mp_adamw  # noqa: E402
 contrib.rand_zipfian = _rand_zipfian
+contrib.adamw_update = _adamw_update
+contrib.mp_adamw_update = _mp_adamw

@@ -1,12 +1,14 @@
 """The Python-level functions MXNet 1.9.1 defines in ``mxnet/symbol/symbol.py`` over its ops:
 ``pow``/``power``/``maximum``/``minimum``/``hypot`` (symbol-or-number operands, dispatched as
-MXNet does, to the same op names it emits), ``eye``, ``linspace``, ``histogram``. Thin calls of
+MXNet does, to the same op names it emits), ``eye``, ``linspace``, ``histogram``, and
+``contrib.adamw_update`` / ``mp_adamw_update`` (which fail in MXNet 1.9.1). Thin calls of
 registered ops; none defines an op of its own."""
 import math
 import numbers
 
 import numpy as np
 
+from ..base import MXNetError
 from .register import _make_function
 from .symbol import Symbol
 
@@ -79,3 +81,20 @@ def rand_zipfian(true_classes, num_sampled, range_max):
     sampled_cls_fp64 = sampled_classes.astype('float64')
     expected_prob_sampled = ((sampled_cls_fp64 + 2.0) / (sampled_cls_fp64 + 1.0)).log() / log_range
     return sampled_classes, expected_count_true, expected_prob_sampled * num_sampled
+
+
+def _adamw_unbuildable(op_name):
+    def fn(*args, **kwargs):
+        raise MXNetError('Not enough argument to call operator %s: MXNet 1.9.1 cannot compose '
+                         'this optimizer node into a symbol, so its mx.sym.contrib.%s fails on '
+                         'every call; mx.nd.contrib.%s runs the update'
+                         % (op_name, op_name[1:], op_name[1:]))
+    fn.__name__ = fn.__qualname__ = op_name[1:]
+    fn.__doc__ = ('MXNet 1.9.1\'s mx.sym.contrib.%s: raises MXNetError on every call, as MXNet '
+                  'does (the node cannot be composed); use mx.nd.contrib.%s.'
+                  % (op_name[1:], op_name[1:]))
+    return fn
+
+
+adamw_update = _adamw_unbuildable('_adamw_update')
+mp_adamw_update = _adamw_unbuildable('_mp_adamw_update')

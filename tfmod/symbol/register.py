@@ -31,11 +31,12 @@ def _make_function(called, public=None):
     return fn
 
 
-def populate(namespace, internal, contrib, linalg=None, sparse=None):
+def populate(namespace, internal, contrib, linalg=None, sparse=None, image=None):
     """A constructor for every registered op name, filed as MXNet files its generated functions
     (``registry.namespace_entries``); in a sub-namespace the constructor's public name is the
     short one (it names unnamed nodes)."""
-    spaces = {'': namespace, 'contrib': contrib, 'linalg': linalg, 'sparse': sparse}
+    spaces = {'': namespace, 'contrib': contrib, 'linalg': linalg, 'sparse': sparse,
+              'image': image}
     for called, ns, short in registry.namespace_entries():
         if called not in internal:
             internal[called] = _make_function(called)
