@@ -145,7 +145,8 @@ def main(out_dir):
     rec['errors'] = {
         'missing_param': _error_tmp(lambda: imports(sym_f, ['data'],
                                                 os.path.join(tmp, 'missing.params'))),
-        'extra_param': _error_tmp(lambda: imports(sym_f, ['data'], os.path.join(tmp, 'extra.params'))),
+        'extra_param': _error_tmp(lambda: imports(sym_f, ['data'],
+                                                  os.path.join(tmp, 'extra.params'))),
         'extra_param_ignored': _error_tmp(lambda: imports(sym_f, ['data'],
                                                       os.path.join(tmp, 'extra.params'),
                                                       ignore_extra=True)),

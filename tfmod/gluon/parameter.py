@@ -1,4 +1,4 @@
-"""``mx.gluon.Parameter`` and ``ParameterDict``: a SymbolBlock's weights, as MXNet 1.9.1 keeps them.
+"""``mx.gluon.Parameter`` and ``ParameterDict``: a SymbolBlock's weights, kept as MXNet 1.9.1 does.
 
 A Parameter holds one NDArray per context (and a gradient buffer each, marked for autograd
 unless grad_req is 'null'), or a deferred initialisation waiting for the first batch to give
@@ -337,7 +337,7 @@ class Parameter:
 
 
 class ParameterDict:
-    """An ordered name -> Parameter map; ``get`` creates a parameter or takes it from ``shared``."""
+    """An ordered name -> Parameter map; ``get`` makes a parameter or takes it from ``shared``."""
 
     def __init__(self, prefix='', shared=None):
         self._prefix = prefix
@@ -489,3 +489,9 @@ class ParameterDict:
                 continue
             self._params[name]._load_init(arr, ctx, cast_dtype=cast_dtype,
                                           dtype_source=dtype_source)
+
+
+def __getattr__(attr):
+    """MXNet's other names here (``Constant``, ...) raise an MXNetError naming them."""
+    from . import absent
+    return absent.name_getattr(__name__, attr)
