@@ -134,7 +134,16 @@ def test_save_parameters_writes_mxnet_file(two_heads, tmp_path):
     two_heads.save_parameters(f)
     assert list(mx.nd.load(f).keys()) == REC['saved_keys']
     with open(f, 'rb') as a, open(os.path.join(REC_DIR, 'two_heads-saved.params'), 'rb') as b:
-        assert a.read() == b.read()
+        want = b.read()
+        assert a.read() == want
+    # ParameterDict.save with the prefix stripped writes the same file, as in MXNet
+    assert REC['paramdict_save_is_saved_file']
+    two_heads.collect_params().save(f, strip_prefix='twoheads0_')
+    with open(f, 'rb') as a:
+        assert a.read() == want
+    assert REC['paramdict_save_bad_prefix']['type'] == 'ValueError'
+    with pytest.raises(ValueError, match="'twoheads0_conv0_weight' does not start with 'zzz'"):
+        two_heads.collect_params().save(f, strip_prefix='zzz')
 
 
 def test_export_writes_mxnet_files(two_heads, tmp_path):

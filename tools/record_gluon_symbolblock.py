@@ -112,6 +112,11 @@ def main(out_dir):
     net.save_parameters(os.path.join(out_dir, 'two_heads-saved.params'))
     rec['saved_keys'] = list(mx.nd.load(os.path.join(out_dir, 'two_heads-saved.params')).keys())
     tmp = tempfile.mkdtemp()
+    net.collect_params().save(os.path.join(tmp, 'pd.params'), strip_prefix='twoheads0_')
+    rec['paramdict_save_is_saved_file'] = open(os.path.join(tmp, 'pd.params'), 'rb').read() == \
+        open(os.path.join(out_dir, 'two_heads-saved.params'), 'rb').read()
+    rec['paramdict_save_bad_prefix'] = _error(lambda: net.collect_params().save(
+        os.path.join(tmp, 'bad.params'), strip_prefix='zzz'))
     net.export(os.path.join(tmp, 'th'), epoch=7)
     os.replace(os.path.join(tmp, 'th-0007.params'),
                os.path.join(out_dir, 'two_heads-export-0007.params'))
