@@ -109,6 +109,8 @@ class SymbolBlock:
             self._n_out = n if n > 1 else 0       # 0: one output, returned bare
         self._out = out
         in_set = set(self._input_names)
+        # the parameters a call binds, in the graph's input order (export writes them so)
+        self._needed = [n for n in out.list_inputs() if n not in in_set]
         arg_types, aux_types = self._param_types(ins, out)
         for n, t in zip(out.list_arguments(), arg_types):
             if n not in in_set:
@@ -244,7 +246,7 @@ class SymbolBlock:
     def _param_arrays(self, ctx, inputs):
         """{name: array} of every parameter on ``ctx``, finishing deferred initialisations
         with the shapes the inputs give."""
-        needed = [n for n in self._out.list_inputs() if n not in self._input_names]
+        needed = self._needed
         try:
             return {n: self._params[n].data(ctx) for n in needed}
         except DeferredInitializationError:
@@ -371,9 +373,7 @@ class SymbolBlock:
         self._out.save('%s-symbol.json' % path, remove_amp_cast=remove_amp_cast)
         aux = set(self._out.list_auxiliary_states())
         arrays = OrderedDict()
-        for n in self._out.list_inputs():
-            if n in self._input_names:
-                continue
+        for n in self._needed:
             arrays[('aux:%s' if n in aux else 'arg:%s') % n] = self._params[n]._reduce()
         _saveload.save('%s-%04d.params' % (path, epoch), arrays)
 
