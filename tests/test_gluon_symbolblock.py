@@ -254,12 +254,17 @@ def test_cast():
     _close(out.asnumpy(), ARR['two_heads_f64_out0'], 'float64')
 
 
-def test_reset_ctx_keeps_outputs():
+def test_rebinds_only_when_its_own_parameters_are_replaced():
     net = _imports('plain_convnet')
     x = mx.nd.array(ARR['plain_convnet_b3_x'])
     net(x)
-    net.reset_ctx(mx.cpu(0))
+    ex = net._execs[next(iter(net._execs))]
+    _imports('two_heads')(mx.nd.array(ARR['two_heads_b1_x']))     # another block's parameters
+    net(x)
+    assert list(net._execs.values()) == [ex]
+    net.reset_ctx(mx.cpu(0))            # new arrays: bound again
     _close(net(x).asnumpy(), ARR['plain_convnet_b3_out0'], 'after reset_ctx')
+    assert list(net._execs.values()) != [ex]
 
 
 def test_gradients_under_autograd_record(two_heads):

@@ -124,6 +124,23 @@ class SymbolBlock:
         self._execs = {}          # (ctx, input shapes/dtypes) -> inference Executor
         self._train_fns = {}      # (ctx, input shapes/dtypes, is_train) -> (tf.function, rng)
         self._gen = generation()
+        self._bound = self._array_lists()
+
+    def _array_lists(self):
+        """Each parameter's list of arrays: replaced (not written) when its arrays are."""
+        return [p._data for p in self._params.values()]
+
+    def _check_bound(self):
+        """Drop the compiled calls when one of this block's parameters had its arrays replaced
+        (cast, reset_ctx, a fresh load): O(1) unless some parameter anywhere was."""
+        if self._gen == generation():
+            return
+        now = self._array_lists()
+        if any(a is not b for a, b in zip(now, self._bound)):
+            self._execs.clear()
+            self._train_fns.clear()
+        self._bound = now
+        self._gen = generation()
 
     @staticmethod
     def _param_types(ins, out):
@@ -227,10 +244,7 @@ class SymbolBlock:
         if not all(isinstance(a, _nd.NDArray) for a in inputs):
             raise MXNetError('SymbolBlock %s takes NDArrays (or Symbols), got %s'
                              % (self._name, ', '.join(type(a).__name__ for a in inputs)))
-        if self._gen != generation():       # some parameter's arrays were replaced: rebind
-            self._execs.clear()
-            self._train_fns.clear()
-            self._gen = generation()
+        self._check_bound()
         ctx = inputs[0].context
         key = (ctx, tuple((a.shape, a._s.dtype) for a in inputs))
         if autograd.is_recording() or autograd.is_training():
@@ -264,6 +278,7 @@ class SymbolBlock:
                 p.shape = found[n]
         for n in needed:
             self._params[n]._finish_deferred_init()
+        self._bound = self._array_lists()
         self._gen = generation()
         return {n: self._params[n].data(ctx) for n in needed}
 
