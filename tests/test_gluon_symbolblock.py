@@ -175,6 +175,14 @@ def test_load_parameters_reads_export_and_save_parameters_files(tmp_path):
     net = SymbolBlock.imports(sym_f, ['data'])
     net.load_parameters(saved)
     _close(net(x)[0].asnumpy(), ARR['two_heads_b3_out0'], 'save_parameters file')
+    full = str(tmp_path / 'full.params')
+    with pytest.warns(UserWarning, match='save_params is deprecated'):
+        net.save_params(full)           # full names, as MXNet's deprecated save_params
+    assert list(mx.nd.load(full)) == REC['save_params_keys']
+    net = SymbolBlock.imports(sym_f, ['data'])
+    with pytest.warns(UserWarning, match='load_params is deprecated'):
+        net.load_params(full)
+    _close(net(x)[0].asnumpy(), ARR['two_heads_b3_out0'], 'save_params file')
     net = SymbolBlock.imports(sym_f, ['data'])
     net.collect_params().load(saved, restore_prefix='twoheads0_')
     _close(net(x)[0].asnumpy(), ARR['two_heads_b3_out0'], 'restore_prefix')

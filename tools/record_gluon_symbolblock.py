@@ -115,6 +115,8 @@ def main(out_dir):
     net.collect_params().save(os.path.join(tmp, 'pd.params'), strip_prefix='twoheads0_')
     rec['paramdict_save_is_saved_file'] = open(os.path.join(tmp, 'pd.params'), 'rb').read() == \
         open(os.path.join(out_dir, 'two_heads-saved.params'), 'rb').read()
+    net.save_params(os.path.join(tmp, 'sp.params'))     # deprecated: full names
+    rec['save_params_keys'] = list(mx.nd.load(os.path.join(tmp, 'sp.params')).keys())
     rec['paramdict_save_bad_prefix'] = _error(lambda: net.collect_params().save(
         os.path.join(tmp, 'bad.params'), strip_prefix='zzz'))
     net.export(os.path.join(tmp, 'th'), epoch=7)

@@ -13,6 +13,7 @@ Of Gluon's Block API this module has what running and fine-tuning an exported mo
 other names (``HybridBlock``, ``Block``) raise an MXNetError saying tfmod does not provide them.
 """
 import re
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -381,6 +382,16 @@ class SymbolBlock:
                 continue
             self._reg_params[k]._load_init(v, ctx, cast_dtype=cast_dtype,
                                            dtype_source=dtype_source)
+
+    def save_params(self, filename):
+        """Deprecated in MXNet (use save_parameters): the parameters under their full names."""
+        warnings.warn('save_params is deprecated. Please use save_parameters.')
+        self.collect_params().save(filename, strip_prefix=self.prefix)
+
+    def load_params(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
+        """Deprecated in MXNet: load_parameters."""
+        warnings.warn('load_params is deprecated. Please use load_parameters.')
+        self.load_parameters(filename, ctx, allow_missing, ignore_extra)
 
     def export(self, path, epoch=0, remove_amp_cast=True):
         """``path-symbol.json`` and ``path-%04d.params`` (``arg:``/``aux:`` keys), files MXNet's
