@@ -8,8 +8,9 @@ with MXNet's file loading (``arg:``/``aux:`` keys of ``export`` files, plain nam
 
 Blocks bind a parameter's arrays into compiled executors; whenever a parameter's arrays are
 replaced (initialize, load into a fresh parameter, cast, reset_ctx) ``generation()`` changes,
-and blocks check whether the parameter was one of theirs before rebinding. Writes into existing arrays (``set_data``, a load into a loaded
-parameter) go through to the executors without rebinding.
+and blocks check whether the parameter was one of theirs before rebinding. Writes into
+existing arrays (``set_data``, a load into a loaded parameter) go through to the executors
+without rebinding.
 """
 import warnings
 from collections import OrderedDict
