@@ -1,7 +1,10 @@
 """Batch-1 latency of Module.forward(is_train=False) on real architectures, tfmod vs MXNet.
 
     python benchmarks/bench_latency.py --mxnet PYTHON [--models resnet50_v1,squeezenet1.0,...]
-                                       [--calls 200] [--dir DIR]
+                                       [--calls 200] [--dir DIR] [--api symbolblock]
+
+``--api symbolblock`` times what Gluon users deploy instead: ``gluon.nn.SymbolBlock.imports``
+on the same files, hybridized, called on an NDArray.
 
 The networks are what users load: MXNet 1.9.1's Gluon model zoo (``gluon.model_zoo.vision``),
 GoogLeNet and an FCN segmentation net written with Gluon (see ``vision_net``), and a Gluon text
@@ -140,27 +143,47 @@ def make_input(name, rng):
     return rng.uniform(-1, 1, shape).astype(np.float32)
 
 
-def run(mx, name, prefix, calls):
-    """Latencies of one implementation on one exported model."""
-    x = make_input(name, np.random.RandomState(2))
-    tic, cpu = time.perf_counter(), time.process_time()
+def module_call(mx, prefix, x):
+    """Module.forward(is_train=False) on the checkpoint, as a call returning the output."""
     sym, args, aux = mx.model.load_checkpoint(prefix, 0)
     mod = mx.mod.Module(sym, data_names=['data'], label_names=None, context=mx.cpu())
     mod.bind([('data', x.shape)], for_training=False)
     mod.set_params(args, aux)
     batch = mx.io.DataBatch([mx.nd.array(x)])
-    mod.forward(batch, is_train=False)
-    out = mod.get_outputs()[0].asnumpy()
+
+    def call():
+        mod.forward(batch, is_train=False)
+        return mod.get_outputs()[0].asnumpy()
+    return call
+
+
+def symbolblock_call(mx, prefix, x):
+    """``gluon.nn.SymbolBlock.imports(...)`` hybridized, as Gluon users deploy an export."""
+    net = mx.gluon.nn.SymbolBlock.imports(prefix + '-symbol.json', ['data'],
+                                          prefix + '-0000.params', ctx=mx.cpu())
+    net.hybridize(static_alloc=True, static_shape=True)
+    data = mx.nd.array(x)
+
+    def call():
+        out = net(data)
+        return (out[0] if isinstance(out, list) else out).asnumpy()
+    return call
+
+
+def run(mx, name, prefix, calls, api='module'):
+    """Latencies of one implementation on one exported model."""
+    x = make_input(name, np.random.RandomState(2))
+    tic, cpu = time.perf_counter(), time.process_time()
+    call = (symbolblock_call if api == 'symbolblock' else module_call)(mx, prefix, x)
+    out = call()
     startup = time.perf_counter() - tic
     for _ in range(max(5, calls // 10)):
-        mod.forward(batch, is_train=False)
-        mod.get_outputs()[0].asnumpy()
+        call()
     lat = []
     cpu0 = time.process_time()
     for _ in range(calls):
         t = time.perf_counter()
-        mod.forward(batch, is_train=False)
-        mod.get_outputs()[0].asnumpy()
+        call()
         lat.append(time.perf_counter() - t)
     cpu_ms = (time.process_time() - cpu0) / calls * 1e3
     lat = np.sort(np.array(lat)) * 1e3
@@ -169,7 +192,7 @@ def run(mx, name, prefix, calls):
             'cpu_ms': cpu_ms, 'startup_s': startup, 'startup_cpu_s': time.process_time() - cpu}
 
 
-def worker(impl, name, prefix, calls):
+def worker(impl, name, prefix, calls, api='module'):
     if impl == 'export':
         import mxnet
         export(mxnet, name, prefix)
@@ -179,7 +202,7 @@ def worker(impl, name, prefix, calls):
     else:
         sys.path.insert(0, os.path.join(HERE, '..'))
         import tfmod as mx
-    return run(mx, name, prefix, calls)
+    return run(mx, name, prefix, calls, api)
 
 
 def main():
@@ -190,10 +213,12 @@ def main():
     ap.add_argument('--calls', type=int, default=200, help='timed calls per measurement')
     ap.add_argument('--dir', default=None, help='where the exported files are (or go)')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--api', choices=('module', 'symbolblock'), default='module',
+                    help='time Module.forward (default) or a gluon SymbolBlock call')
     ap.add_argument('--as-worker', nargs=3, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.as_worker:
-        print(json.dumps(worker(*args.as_worker, calls=args.calls)))
+        print(json.dumps(worker(*args.as_worker, calls=args.calls, api=args.api)))
         return
     names = args.models.split(',')
     for n in names:
@@ -210,7 +235,8 @@ def main():
 
     def call(impl, py, name, prefix):
         out = subprocess.run([py, os.path.abspath(__file__), '--as-worker', impl, name, prefix,
-                              '--calls', str(args.calls)], capture_output=True, text=True,
+                              '--calls', str(args.calls), '--api', args.api],
+                             capture_output=True, text=True,
                              env=env)
         if out.returncode:
             sys.stderr.write(out.stderr[-3000:])
@@ -231,7 +257,8 @@ def main():
             b = np.load(prefix + '-mxnet-out.npy')
             res['diff'] = float(np.max(np.abs(a - b)) / max(1e-12, float(np.max(np.abs(b)))))
         rows.append((name, res))
-    print('batch-1 Module.forward(is_train=False) + output to numpy; ms per call (median / p90, '
+    what = 'SymbolBlock call' if args.api == 'symbolblock' else 'Module.forward(is_train=False)'
+    print('batch-1 ' + what + ' + output to numpy; ms per call (median / p90, '
           'CPU ms); start-up = load + bind + set_params + first call, s')
     print('%-14s %-6s %17s %8s %10s' % ('model', 'impl', 'median/p90 ms', 'CPU ms',
                                          'start-up s'))

@@ -57,7 +57,12 @@ def test_runner_runs_an_unchanged_script(tmp_path):
         'n = int(open("data.txt").read())\n'
         'it = NDArrayIter(mx.nd.ones((n, 2)), batch_size=n)\n'
         'print(__name__, NDArrayIter is tfmod.io.NDArrayIter, next(it).data[0].sum().asscalar())\n')
-    (tmp_path / 'bad.py').write_text('import mxnet.gluon.nn\n')
+    # a Gluon-only script: mx.gluon is imported on first use, and a layer tfmod lacks stops the
+    # script by name; a module tfmod lacks altogether is named as MXNet's
+    (tmp_path / 'bad.py').write_text(
+        'import sys\nimport mxnet\nprint("gluon at start-up:", "tfmod.gluon" in sys.modules)\n'
+        'try:\n    import mxnet.numpy\nexcept ModuleNotFoundError as e:\n    print(e)\n'
+        'from mxnet.gluon import nn\nnet = nn.Dense(3)\n')
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3',
                PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get('PYTHONPATH')]
                                                     if p]))
@@ -71,4 +76,6 @@ def test_runner_runs_an_unchanged_script(tmp_path):
     assert ok.stdout.split() == ['__main__', 'True', '6.0']
     bad = run('bad.py')
     assert bad.returncode != 0
-    assert 'imports mxnet.gluon, which tfmod does not provide' in bad.stderr
+    assert 'gluon at start-up: False' in bad.stdout
+    assert 'imports mxnet.numpy, which tfmod does not provide' in bad.stdout
+    assert 'MXNetError: mx.gluon.nn.Dense is not provided by tfmod' in bad.stderr, bad.stderr

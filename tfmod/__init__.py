@@ -60,7 +60,11 @@ from . import image as img  # noqa: E402,F401
 
 
 def __getattr__(attr):
-    """mx.np / mx.npx (MXNet's NumPy-array interface) are absent: say so by name."""
+    """mx.gluon, imported on first use (start-up does not pay for it); mx.np / mx.npx (MXNet's
+    NumPy-array interface) are absent: say so by name."""
+    if attr == 'gluon':
+        import importlib
+        return importlib.import_module('.gluon', __name__)
     return util.missing_np_namespace(__name__, attr)
 
 

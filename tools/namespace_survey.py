@@ -5,7 +5,8 @@ reachable from ``mx`` (``mx.util``, ``mx.nd``, ``mx.nd.contrib``, ``mx.gluon.nn`
 internal modules left out) and the public names each defines, then looks each up in tfmod along
 the same attribute path (or any alias: ``mx.nd`` / ``mx.ndarray``). Prints a Markdown table
 (namespace -> full / partial (n missing) / absent) and, with ``--details``, the missing names of
-each namespace.
+each namespace. A name tfmod refuses with an ``MXNetError`` naming it (Gluon's layers,
+``Trainer``, ...) counts as missing.
 
     python tools/namespace_survey.py --mxnet /tmp/mxnet-oracle/bin/python [--details] [--json F]
 
@@ -125,10 +126,23 @@ def _lookup(top, alias):
     return obj
 
 
+def _has(obj, name, refused_error):
+    """Whether tfmod provides ``name`` on ``obj``: a name tfmod refuses with an MXNetError
+    naming it (mx.gluon's layers, Trainer, ...) counts as missing, like an absent one."""
+    try:
+        getattr(obj, name)
+    except AttributeError:
+        return False
+    except refused_error:
+        return False
+    return True
+
+
 def survey(spaces):
     """[(path, state, missing names, n names)] comparing MXNet's namespaces with tfmod's."""
     sys.path.insert(0, ROOT)
     import tfmod
+    from tfmod.base import MXNetError
     rows = []
     for path in sorted(spaces):
         obj = None
@@ -137,10 +151,11 @@ def survey(spaces):
             if obj is not None:
                 break
         names = spaces[path]['names']
-        if obj is None:
+        if obj is None or getattr(obj, '__tfmod_refused__', False):
+            # (a module that only refuses MXNet's names, as tfmod.gluon's data, loss, ...)
             rows.append((path, 'absent', sorted(names), len(names)))
             continue
-        missing = sorted(n for n in names if not hasattr(obj, n))
+        missing = sorted(n for n in names if not _has(obj, n, MXNetError))
         state = 'full' if not missing else 'partial (%d missing)' % len(missing)
         rows.append((path, state, missing, len(names)))
     return rows
