@@ -21,22 +21,14 @@ into one eager tensor -- no per-sample work on the hot path.
 import numpy as np
 import tensorflow as tf
 
+from ..aligned import aligned_empty as _aligned_empty   # also image_record_iter's
+from ..aligned import host_tensor as _host_tensor
 from ..base import MXNetError
 from ..context import current_context
 from ..ndarray.ndarray import NDArray, from_tensor
 from .base import DataBatch, DataDesc, DataIter
 
 _HANDLES = ('pad', 'discard', 'roll_over')
-
-
-try:  # building the EagerTensor directly skips tf.convert_to_tensor's defensive numpy copy
-    from tensorflow.python.eager import context as _tf_context
-    from tensorflow.python.framework.ops import EagerTensor as _EagerTensor
-except ImportError:  # pragma: no cover - other TF layouts: the public path below
-    _EagerTensor = None
-
-
-_ALIGN = 64   # Eigen's widest alignment (EIGEN_MAX_ALIGN_BYTES with AVX-512)
 
 
 def _aligned(a, dtype=None):
@@ -51,14 +43,6 @@ def _aligned(a, dtype=None):
     return out
 
 
-def _aligned_empty(shape, dtype):
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    buf = np.empty(nbytes + _ALIGN, np.uint8)
-    start = -buf.ctypes.data % _ALIGN
-    return buf[start:start + nbytes].view(dtype).reshape(shape)
-
-
 def _aligned_take(a, idx, axis):
     """``np.take(a, idx, axis)`` as float32 into an aligned buffer, in one pass when ``a`` is
     float32 already (a shuffle every epoch)."""
@@ -69,24 +53,6 @@ def _aligned_take(a, idx, axis):
     else:
         out[...] = np.take(a, idx, axis=axis)
     return out
-
-
-def _host_tensor(a):
-    """A CPU eager tensor holding a copy of host array ``a`` (copied exactly once).
-
-    The arrays handed in are the iterator's private sources (never written after
-    construction) or fresh arrays, so no defensive copy is needed: TF copies them, or wraps
-    an aligned one (see ``_aligned``) without a copy, which is safe for the same reason.
-    """
-    if _EagerTensor is not None:
-        try:
-            ctx = _tf_context.context()
-            ctx.ensure_initialized()
-            return _EagerTensor(a if a.flags.c_contiguous else np.ascontiguousarray(a),
-                                ctx.device_name, None)
-        except (TypeError, ValueError, AttributeError):
-            pass
-    return tf.convert_to_tensor(a)
 
 
 def _to_nd(a, ctx):

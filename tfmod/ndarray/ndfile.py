@@ -19,6 +19,7 @@ import struct
 import numpy as np
 
 from tfmod_converters import dtypes as _dt
+from ..aligned import aligned_empty
 from ..base import MXNetError
 from . import sparse_file
 
@@ -32,7 +33,10 @@ _MAX_NOMINAL_BYTES = 2 ** 48   # an empty array's nonzero dims, as numpy must in
 
 class _Reader:
     def __init__(self, data, source):
-        self.data = data
+        view = memoryview(data) if isinstance(data, (bytes, bytearray, memoryview)) else None
+        if view is None or view.ndim != 1 or view.itemsize != 1 or not view.c_contiguous:
+            view = memoryview(bytes(data))
+        self.data = view        # slices of it are views, not copies
         self.pos = 0
         self.source = source
 
@@ -47,7 +51,7 @@ class _Reader:
         if n < 0 or n > self.remaining():
             self.fail('truncated while reading %s (%d bytes needed, %d left)'
                       % (what, n, self.remaining()))
-        b = self.data[self.pos:self.pos + n]
+        b = self.data[self.pos:self.pos + n]     # a memoryview: no copy
         self.pos += n
         return b
 
@@ -115,7 +119,10 @@ def _decode_record(r, sparse=False):
         if count * dtype.itemsize > r.remaining():
             r.fail('array of shape %s needs more bytes than the file has' % (tuple(shape),))
     raw = r.take(count * dtype.itemsize, 'array data')
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    # the one copy, into a buffer TF wraps without copying again
+    out = aligned_empty(shape, dtype)
+    out[...] = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    return out
 
 
 def _encode_record(a):
@@ -140,7 +147,7 @@ def encode_array(a):
 
 def decode_array(data, source='NDArray record', sparse=False):
     """The array of one record (a SparseRecord for csr/row_sparse with ``sparse``)."""
-    r = _Reader(bytes(data), source)
+    r = _Reader(data, source)
     a = _decode_record(r, sparse)
     if a is None:
         r.fail('empty (none) array')
@@ -162,7 +169,7 @@ def dumps(arrays, names=None):
 def loads(data, source='<bytes>', sparse=False):
     """(list of numpy arrays or None, list of names) from file bytes; with ``sparse``, csr and
     row_sparse records come back as SparseRecords."""
-    r = _Reader(bytes(data), source)
+    r = _Reader(data, source)
     if r.remaining() < 24:
         r.fail('too short for the file header')
     if r.u64('header') != LIST_MAGIC:
@@ -181,7 +188,7 @@ def loads(data, source='<bytes>', sparse=False):
         ln = r.u64('name length')
         raw = r.take(ln, 'name')
         try:
-            names.append(raw.decode('utf-8'))
+            names.append(bytes(raw).decode('utf-8'))
         except UnicodeDecodeError:
             r.fail('name is not UTF-8')
     if r.remaining():

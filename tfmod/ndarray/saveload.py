@@ -5,10 +5,12 @@ The format itself (bytes <-> numpy arrays and names) is ndfile.py's; this module
 NDArrays into numpy arrays and back, and writes files atomically. Kept apart from ndfile.py so
 that NDArray (whose pickles hold one ndfile record) and the format do not import each other.
 """
+from ..aligned import host_tensor
 from ..base import MXNetError
+from ..context import current_context
 from ..fileio import atomic_write, read_bytes
 from . import ndfile, sparse_file
-from .ndarray import NDArray, array
+from .ndarray import NDArray, array, from_tensor
 
 
 def save(fname, data):
@@ -41,9 +43,12 @@ def load(fname, ctx=None):
 def load_frombuffer(buf, source='<buffer>', ctx=None):
     """Like load, from bytes. 0-d records load as shape (1,), as MXNet's NDArray shows them."""
     arrays, names = ndfile.loads(buf, source, sparse=True)
+    ctx = ctx or current_context()
+    # ndfile's arrays are fresh and aligned: on the host, TF takes them without a copy
+    host = ctx.device_type == 'cpu' and ctx.device_id == 0
     out = [None if a is None else NDArray.from_file_value(a, ctx) if isinstance(
-        a, sparse_file.SparseRecord) else array(a.reshape(a.shape or (1,)), ctx=ctx, dtype=a.dtype)
-        for a in arrays]
+        a, sparse_file.SparseRecord) else from_tensor(host_tensor(a.reshape(a.shape or (1,))), ctx)
+        if host else array(a.reshape(a.shape or (1,)), ctx=ctx, dtype=a.dtype) for a in arrays]
     if names:
         return dict(zip(names, out))
     return out
