@@ -21,8 +21,9 @@ from .image import center_crop, color_normalize, imresize, random_crop, random_s
 _GRAY_COEF = [[[0.299, 0.587, 0.114]]]       # ITU-R 601 luma weights, as MXNet's jitters use
 
 
-class Augmenter:
-    """Base class: keeps its constructor arguments (arrays as lists) for ``dumps()``."""
+class KeepsArguments:
+    """Keeps an augmenter's constructor arguments (arrays as lists) for ``dumps()``; the base of
+    Augmenter and of detection.py's DetAugmenter (unrelated classes in MXNet)."""
 
     def __init__(self, **kwargs):
         self._kwargs = kwargs
@@ -35,6 +36,10 @@ class Augmenter:
     def dumps(self):
         """JSON text ``[class name in lower case, constructor arguments]``."""
         return json.dumps([type(self).__name__.lower(), self._kwargs])
+
+
+class Augmenter(KeepsArguments):
+    """Base class of the image augmenters: ``aug(src) -> src``."""
 
     def __call__(self, src):
         raise NotImplementedError('Must override implementation.')

@@ -7,7 +7,6 @@ and flip where MXNet's do. Bad arguments MXNet asserts on (or, for an empty crop
 fails on while warning) raise MXNetError naming the argument. ``draw_next`` (OpenCV drawing
 windows) is not provided.
 """
-import json
 import logging
 import math
 import numbers
@@ -18,27 +17,15 @@ import numpy as np
 from .. import ndarray as nd
 from ..base import MXNetError
 from ..io.base import DataDesc
-from .augmenters import Augmenter, CastAug, ColorJitterAug, ColorNormalizeAug, ForceResizeAug, \
-    HueJitterAug, LightingAug, RandomGrayAug, ResizeAug
+from .augmenters import Augmenter, KeepsArguments, CastAug, ColorJitterAug, ColorNormalizeAug, \
+    ForceResizeAug, HueJitterAug, LightingAug, RandomGrayAug, ResizeAug
 from .create_augmenter import _EIGVAL, _EIGVEC, _MEAN, _STD
 from .image import copyMakeBorder, fixed_crop
 from .image_iter import ImageIter
 
 
-class DetAugmenter:
+class DetAugmenter(KeepsArguments):
     """Base class of detection augmenters: ``aug(src, label) -> (src, label)``."""
-
-    def __init__(self, **kwargs):
-        self._kwargs = kwargs
-        for k, v in kwargs.items():
-            if isinstance(v, nd.NDArray):
-                v = v.asnumpy()
-            if isinstance(v, np.ndarray):
-                self._kwargs[k] = v.tolist()
-
-    def dumps(self):
-        """JSON text ``[class name in lower case, constructor arguments]``."""
-        return json.dumps([type(self).__name__.lower(), self._kwargs])
 
     def __call__(self, src, label):
         raise NotImplementedError('Must override implementation.')
