@@ -26,11 +26,14 @@ PRELUDE = textwrap.dedent('''
         _shutil.copyfile(_os.path.join(_TUTORIAL_FILES, source), fname)
         return fname
 
+    _SEEDED = {}
+
     def _seeded_init_class(mx):
-        """An Initializer filling each weight from numpy's generator seeded by its name."""
-        if '_seededinit' in getattr(mx.init.Initializer, '_registry', {}) or \
-                hasattr(mx, '_tutorial_seeded_init'):
-            return mx._tutorial_seeded_init
+        """An Initializer filling each weight from numpy's generator seeded by its name (made
+        and registered once)."""
+        if 'class' in _SEEDED:
+            return _SEEDED['class']
+
         @mx.init.register
         class _SeededInit(mx.init.Initializer):
             def __init__(self, scale=0.07):
@@ -40,7 +43,7 @@ PRELUDE = textwrap.dedent('''
             def _init_weight(self, name, arr):
                 rs = _np.random.RandomState(_zlib.crc32(name.encode()))
                 arr[:] = rs.uniform(-self._scale, self._scale, arr.shape)
-        mx._tutorial_seeded_init = _SeededInit
+        _SEEDED['class'] = _SeededInit
         return _SeededInit
 
     def _synthetic_mnist(n_train=600, n_test=200, seed=0):
