@@ -929,7 +929,76 @@ def unsupervised_gan(mx, tmp, files):
     return {'steps': shown}
 
 
-PROGRAMS = {f.__name__: f for f in (
+def control_flow(mx, tmp, files):
+    """control_flow/ControlFlowTutorial.md's loops without Gluon: each HybridBlock's
+    hybrid_forward body run with F = mx.nd, and with F = mx.sym bound and run (what hybridize
+    does): foreach as map and as scan, while_loop, and cond choosing per step"""
+    data = mx.nd.arange(5)
+    r = {'data': str(data)}
+
+    def add1(x, _):
+        return x + 1, []
+
+    def total(x, state):
+        return [], state + x
+
+    def total2(x, state):
+        return state + x, state + x
+
+    def loop(F, d):
+        def body(state, i):
+            s = state + F.reshape(F.take(d, i), shape=(-1,))   # d[i]: a Symbol cannot take it
+            return s, [s, i + 1]
+        outs, states = F.contrib.while_loop(lambda state, i: i < 4, body,
+                                            [F.zeros((1,)), F.zeros((1,))], max_iterations=5)
+        # the 4 steps run: MXNet leaves the fifth row of the stacked outputs uninitialised
+        return [F.slice_axis(outs, axis=0, begin=0, end=4)], states
+
+    def skip(F, d, length):
+        def body(x, states):
+            i = states[0]
+            out = F.contrib.cond(i < length, lambda: x * 2, lambda: x * 0)
+            return out, [i + 1]
+        return F.contrib.foreach(body, d, [F.zeros((1,))])
+
+    programs = {
+        'map': lambda F, d: F.contrib.foreach(add1, d, [])[0],
+        'scan': lambda F, d: F.contrib.foreach(total, d, F.zeros((1,)))[1],
+        'scan2': lambda F, d: list(F.contrib.foreach(total2, d, F.zeros((1,)))),
+        'while': lambda F, d: list(loop(F, d)),
+        'cond': lambda F, d: F.contrib.cond(F.sum(d) > 5, lambda: d * 2, lambda: d - 1),
+    }
+    # the tutorial's cond inside foreach runs imperatively (MXNet 1.9.1's shape inference
+    # fails on it as a Symbol)
+    r['skip_nd'] = [str(x) for x in skip(mx.nd, data.reshape((5, 1)), 3)[0:1]]
+    for name, fn in programs.items():
+        eager = fn(mx.nd, data)
+        flat = []
+        for item in (eager if isinstance(eager, list) else [eager]):
+            flat.extend(item if isinstance(item, list) else [item])
+        r[name + '_nd'] = [str(x) for x in flat]
+        sym = fn(mx.sym, mx.sym.var('data'))
+        flat = []
+        for item in (sym if isinstance(sym, list) else [sym]):
+            flat.extend(item if isinstance(item, list) else [item])
+        group = mx.sym.Group(flat)
+        # steps of shape (1,): a 0-d step is an unknown shape in MXNet 1.x's legacy mode
+        exe = group.bind(mx.cpu(), {'data': data.reshape((5, 1)).copy()})
+        r[name + '_sym'] = [group.list_outputs(), [str(o) for o in exe.forward()]]
+    return r
+
+
+def _fresh_names(program):
+    """Run ``program`` under a new NameManager: the auto-names a notebook shows (``_plus0``,
+    ``fullyconnected0``) count from zero as in a fresh process, whatever ran before."""
+    def run(mx, tmp, files):
+        with mx.name.NameManager():
+            return program(mx, tmp, files)
+    run.__name__ = program.__name__
+    return run
+
+
+PROGRAMS = {f.__name__: _fresh_names(f) for f in (control_flow, 
     basic_ndarray, basic_symbol, basic_ndarray_indexing, basic_reshape_transpose, basic_module,
     basic_data, linear_regression, python_mnist, predict_image, python_kvstore, sparse_csr,
     sparse_row_sparse, sparse_train, nlp_cnn, unsupervised_gan)}
