@@ -697,8 +697,8 @@ def sparse_row_sparse(mx, tmp, files):
 
 
 def sparse_train(mx, tmp, files):
-    """sparse/train.md: symbols with storage types, a sparse linear regression trained by
-    forward/backward/update (the executor's storage-type displays: see the test's docstring)"""
+    """sparse/train.md: symbols with storage types, executors showing their outputs' storage
+    types, a sparse linear regression trained by forward/backward/update"""
     np.random.seed(42)
     mx.random.seed(42)
     a = mx.sym.Variable('a')
@@ -711,13 +711,24 @@ def sparse_train(mx, tmp, files):
     r['ops'] = repr({'d': d, 'e': e, 'f': f})
     shape = (2, 2)
     b_exec = b.simple_bind(ctx=mx.cpu(), b=shape)
+    c_exec = c.simple_bind(ctx=mx.cpu(), c=shape)
+    b_exec.forward()
+    c_exec.forward()
+    r['bound'] = '%s %s' % (b_exec.outputs, c_exec.outputs)
     b_exec.arg_dict['b'][:] = mx.nd.ones(shape).tostype('csr')
     b_exec.forward()
-    r['eval_b'] = b_exec.outputs[0].asnumpy().tolist()
+    eval_b = b_exec.outputs[0]
+    r['eval_b'] = repr({'eval_b': eval_b, 'eval_b.asnumpy()': eval_b.asnumpy()})
+    add_exec = mx.sym.Group([d, e, f]).simple_bind(ctx=mx.cpu(), a=shape, b=shape, c=shape)
+    add_exec.forward()
+    r['add_stypes'] = repr({'dense_add.stype': add_exec.outputs[0].stype,
+                            'csr_add.stype': add_exec.outputs[1].stype,
+                            'rsp_add.stype': add_exec.outputs[2].stype})
     fallback = mx.sym.Group([mx.sym.elemwise_add(b, c), mx.sym.log(a)]).simple_bind(
         ctx=mx.cpu(), a=shape, b=shape, c=shape)
     fallback.forward()
-    r['fallback'] = [o.asnumpy().tolist() for o in fallback.outputs]
+    r['fallback'] = repr({'fallback_add': fallback.outputs[0],
+                          'fallback_log': fallback.outputs[1]})
     data = mx.sym.var('data', stype='csr', shape=(32, 10000))
     weight = mx.sym.var('weight', stype='row_sparse', shape=(10000, 2))
     bias = mx.symbol.Variable('bias', shape=(2,))
