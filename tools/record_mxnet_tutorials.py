@@ -5,8 +5,9 @@ tests/test_mxnet_tutorials.py, and make the files the tutorials download:
 * ``resnet-18-symbol.json`` / ``resnet-18-0000.params`` / ``synset.txt``: a small network
   saved by MXNet under python/predict_image.md's file names, ending in resnet-18's layers
   (bn1, relu1, pool1, flatten0 with 512 features, fc1, softmax) over 10 classes;
-* ``tiny.jpg`` (committed, made once with TensorFlow's JPEG encoder: the oracle has no OpenCV)
-  stands for every photo the tutorials download.
+* ``tiny.jpg`` stands for every photo the tutorials download; it is made with TensorFlow's
+  JPEG encoder (the oracle has no OpenCV): ``python tools/record_mxnet_tutorials.py --jpeg``
+  with tfmod's python.
 
 Run with the oracle's python:
     /tmp/mxnet-oracle/bin/python tools/record_mxnet_tutorials.py [--checkpoint] [program ...]
@@ -17,15 +18,25 @@ import sys
 import tempfile
 
 import numpy as np
-import mxnet as mx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'fixtures', 'mxnet_tutorials')
 sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
 
 
+def make_tiny_jpeg():
+    """A 320x240 picture of gradients and squares, JPEG quality 80."""
+    import tensorflow as tf
+    y, x = np.mgrid[0:240, 0:320]
+    img = np.stack([x * 255 // 320, y * 255 // 240, ((x // 40 + y // 40) % 2) * 200 + 30],
+                   -1).astype(np.uint8)
+    with open(os.path.join(OUT, 'tiny.jpg'), 'wb') as f:
+        f.write(tf.io.encode_jpeg(img, quality=80).numpy())
+
+
 def make_predict_image_checkpoint():
     """resnet-18's head on a narrow body, random weights from a seeded numpy generator."""
+    import mxnet as mx
     data = mx.sym.Variable('data')
     body = mx.sym.BatchNorm(data, fix_gamma=True, eps=2e-5, name='bn_data')
     body = mx.sym.Convolution(body, num_filter=8, kernel=(7, 7), stride=(2, 2), pad=(3, 3),
@@ -62,6 +73,9 @@ def make_predict_image_checkpoint():
 
 def main(argv):
     os.makedirs(OUT, exist_ok=True)
+    if argv[:1] == ['--jpeg']:
+        return make_tiny_jpeg()
+    import mxnet as mx
     if argv[:1] == ['--checkpoint']:
         make_predict_image_checkpoint()
         argv = argv[1:]
