@@ -7,7 +7,7 @@ reprs, shapes, dtypes, plots' graphviz source, logged metrics, predictions
 ``tools/run_mxnet_tutorial.py`` runs the tutorials' own text under both libraries.
 
 predict_image's pixels go through ``mx.image.imresize``, which is one grey level off OpenCV's in
-about 10% of the pixels: its outputs are compared to 1e-2."""
+about 10% of the pixels: its outputs are compared to 3e-3 (they differ by 5e-4)."""
 import json
 import os
 
@@ -19,7 +19,7 @@ from support.recorded_json import same
 from support.mxnet_tutorial_programs import PROGRAMS
 
 HERE = os.path.join(FIXTURES, 'mxnet_tutorials')
-TOLERANCE = {'predict_image': dict(rtol=1e-2, atol=1e-2)}
+TOLERANCE = {'predict_image': dict(rtol=3e-3, atol=1e-3)}
 
 
 @pytest.mark.parametrize('name', sorted(PROGRAMS))

@@ -65,6 +65,7 @@ def make_predict_image_checkpoint():
                            else rs.uniform(0.5, 2, s))
             for n, s in zip(net.list_auxiliary_states(), aux_shapes)}
     args['bn_data_gamma'][:] = 1
+    args['fc1_weight'][:] = args['fc1_weight'] / 50   # spread-out probabilities, not one 1.0
     mx.model.save_checkpoint(os.path.join(OUT, 'resnet-18'), 0, net, args, auxs)
     with open(os.path.join(OUT, 'synset.txt'), 'w') as f:
         for i in range(10):
