@@ -70,7 +70,12 @@ def _foreach_infer(node, in_shapes, out_shapes):
     return new
 
 
-@op('_foreach', outputs=lambda p: ['output%d' % i for i in range(p.num_outputs)],
+def _output_names(p):
+    """MXNet's names: a single output is ``output``, several ``output0``, ``output1``..."""
+    return ['output'] if p.num_outputs == 1 else ['output%d' % i for i in range(p.num_outputs)]
+
+
+@op('_foreach', outputs=_output_names,
     num_outputs=lambda p: p.num_outputs, infer_node=_foreach_infer)
 def foreach(ctx, p, *inputs):
     """Run the body over axis 0 of the data inputs, carrying the states."""
@@ -139,7 +144,7 @@ def _while_infer(node, in_shapes, out_shapes):
     return new
 
 
-@op('_while_loop', outputs=lambda p: ['output%d' % i for i in range(p.num_outputs)],
+@op('_while_loop', outputs=_output_names,
     num_outputs=lambda p: p.num_outputs, infer_node=_while_infer)
 def while_loop(ctx, p, *inputs):
     """Loop variables through func while cond holds (at most max_iterations steps)."""
@@ -171,7 +176,7 @@ def while_loop(ctx, p, *inputs):
     return tuple(tf.stack(r, 0) for r in rows) + tuple(current[k] for k in var_inputs)
 
 
-@op('_cond', outputs=lambda p: ['output%d' % i for i in range(p.num_outputs)],
+@op('_cond', outputs=_output_names,
     num_outputs=lambda p: p.num_outputs)
 def cond(ctx, p, *inputs):
     """then_branch(inputs) if cond(inputs) else else_branch(inputs)."""

@@ -30,6 +30,7 @@ from .base import MXNetError
 from .context import Context
 from .ndarray import ndarray as _nd
 from .ndarray.sparse_var import RowSparseVarNDArray
+from .executor_stypes import output_stypes, shown_outputs
 from . import random as _random
 from . import write_epoch as _write_epoch
 from .profiler.recorder import span as _profile_span
@@ -173,11 +174,16 @@ class Executor:
                                                                   self.arg_arrays)})
         self._fn.set_inferred(res)
         heads = symbol._heads
-        self.outputs = [_nd.NDArray(_nd.Storage(ctx=_node_ctx(n, self._ctx, group2ctx),
-                                                shape=res.shape(n, k),
-                                                dtype=res.dtype(n, k) or 'float32',
-                                                deferred=True))
-                        for n, k in heads]
+        self._dense_outputs = [_nd.NDArray(_nd.Storage(ctx=_node_ctx(n, self._ctx, group2ctx),
+                                                       shape=res.shape(n, k),
+                                                       dtype=res.dtype(n, k) or 'float32',
+                                                       deferred=True))
+                               for n, k in heads]
+        # what users read: csr / row_sparse where MXNet's storage inference says so
+        self.outputs = list(self._dense_outputs)
+        if any(n.attrs.get('__storage_type__', '0') not in ('0', 0)
+               for n in symbol._order() if n.is_variable):
+            self.outputs = shown_outputs(self._dense_outputs, output_stypes(symbol, res))
         self._pending = None
         self._last_train = None
         # Executors of the same data-parallel group: they share no state, so a forward here
@@ -601,7 +607,7 @@ class Executor:
         return feeds
 
     def _set_outputs(self, outs):
-        for arr, t in zip(self.outputs, outs):
+        for arr, t in zip(self._dense_outputs, outs):
             arr._s.tensor = t
 
     def _run(self, kind, *args):
@@ -718,9 +724,9 @@ class Executor:
                 head.append(None)
                 continue
             t = g._read() if isinstance(g, _nd.NDArray) else tf.constant(np.asarray(g))
-            if tuple(t.shape) != self.outputs[k].shape:
+            if tuple(t.shape) != self._dense_outputs[k].shape:
                 raise MXNetError('backward: head gradient %d has shape %s, output is %s'
-                                 % (k, fmt(tuple(t.shape)), fmt(self.outputs[k].shape)))
+                                 % (k, fmt(tuple(t.shape)), fmt(self._dense_outputs[k].shape)))
             head.append(t)
         return head
 

@@ -13,6 +13,8 @@
   ``round_batch=False`` the last batch reports the missing count as ``pad`` and those slots keep
   what the previous batch held.
 * ``batch.index`` is the uint64 row numbers of the batch.
+* Floats are read as MXNet reads them, which is not always the nearest float32
+  (csv_float.py).
 
 The files are parsed once, at construction; a batch is one gather per array.
 """
@@ -26,6 +28,7 @@ from ..base import MXNetError
 from ..context import current_context
 from .base import DataDesc
 from .batch_loader import RowBatchIter
+from .csv_float import parse_floats
 from .ndarray_iter import _to_nd
 
 _DTYPES = {None: np.float32, 'None': np.float32, 'float32': np.float32, 'int32': np.int32,
@@ -80,7 +83,9 @@ def _read_csv(path, shape, dtype, arg):
     flat = ','.join(lines).split(',') if lines else []
     try:
         if dtype == np.float32:
-            values = np.array(flat, dtype=np.float64)
+            values = parse_floats(flat)     # MXNet's rounding, not numpy's
+            if values is None:
+                raise ValueError('not a number')
         else:
             try:
                 values = np.array(flat, dtype=np.int64)

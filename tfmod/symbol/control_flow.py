@@ -215,7 +215,9 @@ def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
         out, new = func(*vars_)
         out = [] if out is None else list(out) if isinstance(out, tuple) else out
         new = [] if new is None else list(new) if isinstance(new, tuple) else new
-        out, out_fmt = _flatten(out, 'while_loop output') if out != [] else ([], [])
+        # a lone Symbol output: compare by type, never with ``!=`` (a Symbol op)
+        empty = isinstance(out, list) and not out
+        out, out_fmt = ([], []) if empty else _flatten(out, 'while_loop output')
         new, new_fmt = _flatten(new, 'while_loop loop_vars')
         if len(new) != len(vars_ if isinstance(vars_, list) else [vars_]):
             raise MXNetError('while_loop: the number of loop_vars should be consistent during '
