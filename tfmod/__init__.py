@@ -22,7 +22,10 @@ from . import symbol as sym  # noqa: E402,F401
 from . import executor  # noqa: E402,F401
 from . import autograd  # noqa: E402,F401
 
-__version__ = '0.1.0'
+# ``mx.__version__`` is the MXNet release whose API tfmod follows: scripts gate features on it
+# (``mx.__version__ >= '1.6'``); tfmod's own release is ``__tfmod_version__`` (pyproject.toml)
+__version__ = '1.9.1'
+__tfmod_version__ = '0.1.0'
 from . import io  # noqa: E402,F401
 from . import recordio  # noqa: E402,F401
 from . import image  # noqa: E402,F401
