@@ -13,7 +13,10 @@ Random choices (shuffle, crops, mirrors) are drawn from numpy seeded by ``seed``
 kinds of choices as MXNet, not the same draws. A batch's images are decoded on
 ``preprocess_threads`` threads (MXNet's default 4, at most the machine's cores; TF's decoder
 runs without Python's lock), then cropped, mirrored and normalised in numpy, the random draws
-made one image after the other, so the batches do not depend on the thread count. JPEGs
+made one image after the other, so the batches do not depend on the thread count. Up to
+``prefetch_buffer`` batches (MXNet's default 4) are made ahead on a background thread
+(batch_prefetcher.py) with the same draws in the same order, so they do not depend on it
+either; 0 makes each batch on demand in ``next()``. JPEGs
 decode to OpenCV's pixels; resizing uses OpenCV's kernels (``inter_method``,
 converters/image.py), within a grey level of its fixed-point arithmetic.
 ``num_parts``/``part_index`` split the records into equal contiguous shares (MXNet splits the
@@ -33,6 +36,7 @@ from ..base import MXNetError
 from ..context import current_context
 from .base import DataDesc
 from .batch_loader import RowBatchIter
+from .batch_prefetcher import BatchPrefetcher
 from .ndarray_iter import _aligned_empty, _to_nd
 
 # augmentation / normalisation parameters tfmod does not implement, with their no-op values
@@ -45,8 +49,8 @@ _UNSUPPORTED = {
     'random_s': 0, 'random_l': 0, 'max_random_contrast': 0.0, 'max_random_illumination': 0.0,
     'mean_img': '', 'path_imglist': '', 'aug_seq': 'aug_default', 'rotate_list': None,
 }
-# accepted and without effect here (threads, prefetching, devices, logging)
-_IGNORED = ('prefetch_buffer', 'verbose', 'ctx', 'device_id',
+# accepted and without effect here (devices, logging, chunked shuffling, alpha channel)
+_IGNORED = ('verbose', 'ctx', 'device_id',
             'shuffle_chunk_size', 'shuffle_chunk_seed', 'seed_aug', 'mean_a', 'std_a')
 
 
@@ -73,7 +77,8 @@ class ImageRecordIter(RowBatchIter):
                  label_name='softmax_label', mean_r=0.0, mean_g=0.0, mean_b=0.0, std_r=1.0,
                  std_g=1.0, std_b=1.0, scale=1.0, rand_crop=False, rand_mirror=False,
                  mirror=False, resize=-1, pad=0, fill_value=127, inter_method=1, num_parts=1,
-                 part_index=0, dtype='float32', preprocess_threads=4, **kwargs):
+                 part_index=0, dtype='float32', preprocess_threads=4, prefetch_buffer=4,
+                 **kwargs):
         who = 'ImageRecordIter'
         for name, value in (('path_imgrec', path_imgrec), ('data_shape', data_shape),
                             ('batch_size', batch_size)):
@@ -115,6 +120,17 @@ class ImageRecordIter(RowBatchIter):
                              % (who, preprocess_threads)) from None
         self._threads = max(1, min(threads, os.cpu_count() or 1))
         self._pool = None
+        try:
+            depth = int(prefetch_buffer)
+        except (TypeError, ValueError):
+            depth = -1
+        if depth < 0:
+            raise MXNetError('%s: prefetch_buffer must be a non-negative integer, got %r'
+                             % (who, prefetch_buffer))
+        # 0: batches made on demand by next() (MXNet 1.9.1 crashes on 0)
+        self._prefetcher = BatchPrefetcher(self, depth, who) if depth else None
+        self._current = None     # the batch next() last returned, when prefetching
+        self._ended = False
         self._mean = np.array([mean_r, mean_g, mean_b][:shape[0]] if shape[0] == 3 else
                               [mean_r], np.float32)
         std = np.array([std_r, std_g, std_b][:shape[0]] if shape[0] == 3 else [std_r],
@@ -254,7 +270,65 @@ class ImageRecordIter(RowBatchIter):
             labels = labels[:, 0]
         return _to_nd(data, self._ctx), _to_nd(labels, self._ctx)
 
-    def getindex(self):
+    def _index(self, rows):
         # MXNet 1.9.1's ImageRecordIter reports an index of zeros (the record ids are not
         # passed through its prefetcher); so does this
         return np.zeros(self.batch_size, np.uint64)
+
+    # -- prefetching (batch_prefetcher.py): the producer thread runs _produce ---------------------
+    def _snapshot(self):
+        return (self._pos, self._overflow, self._perm, self._rows.copy(), self._pad,
+                self._rng.get_state())
+
+    def _restore(self, state):
+        self._pos, self._overflow, self._perm, rows, self._pad, rng = state
+        self._rows[:] = rows
+        self._rng.set_state(rng)
+
+    def _produce(self):
+        if not self._advance():
+            return ('end', None)
+        data, label = self._arrays(self._rows, self._rows >= 0)
+        return ('batch', (data, label, self._pad, self._index(self._rows)))
+
+    def reset(self):
+        if self._prefetcher is not None:
+            before = self._prefetcher.halt()
+            if before is not None:         # batches made ahead are dropped, their draws undone
+                self._restore(before)
+            self._current, self._ended = None, False
+        super().reset()
+
+    def iter_next(self):
+        if self._prefetcher is None:
+            return super().iter_next()
+        if self._ended:
+            return False
+        kind, value = self._prefetcher.take()
+        if kind == 'end':
+            self._ended = True
+            return False
+        if kind == 'error':
+            raise value
+        self._current = value
+        return True
+
+    def getdata(self):
+        if self._current is None:
+            return super().getdata()
+        return self._current[0]
+
+    def getlabel(self):
+        if self._current is None:
+            return super().getlabel()
+        return self._current[1]
+
+    def getpad(self):
+        if self._current is None:
+            return super().getpad()
+        return self._current[2]
+
+    def getindex(self):
+        if self._current is None:
+            return self._index(self._rows)
+        return self._current[3]
