@@ -1,0 +1,93 @@
+"""mx.io's ImageRecordIter variants (ImageRecordUInt8Iter, ImageRecordInt8Iter,
+ImageRecordIter_v1, ImageRecordUInt8Iter_v1), ImageRecordIter's int8 data and its default
+fill_value, against MXNet 1.9.1's batches (tools/record_image_record_variants.py)."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tfmod as mx
+from tfmod.base import MXNetError
+
+HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'image_record')
+with open(os.path.join(HERE, 'variants.json')) as _f:
+    RECORDED = json.load(_f)
+CASES = RECORDED['cases']
+ARRAYS = np.load(os.path.join(HERE, 'variants.npz'))
+
+
+def _iter(case, **extra):
+    params = dict(case['params'], **extra)
+    params['path_imgrec'] = os.path.join(HERE, case['rec'])
+    if case['index_file']:
+        params['path_imgidx'] = os.path.join(HERE, case['rec'][:-4] + '.idx')
+    return getattr(mx.io, case['iterator'])(**params)
+
+
+@pytest.mark.parametrize('case', CASES, ids=[c['case'] for c in CASES])
+def test_batches_match_mxnet(case):
+    it = _iter(case)
+    assert [[list(d.shape), np.dtype(d.dtype).name] for d in it.provide_data] == \
+        case['provide_data']
+    assert [[list(d.shape), np.dtype(d.dtype).name] for d in it.provide_label] == \
+        case['provide_label']
+    # JPEGs decode to OpenCV's pixels; an image smaller than the crop after padding (the
+    # default_fill_value case) is resized with OpenCV's kernel, within a grey level
+    for epoch, n in enumerate(case['batches']):
+        got = 0
+        for b in it:
+            key = '%s/e%d/b%d' % (case['case'], epoch, got)
+            data = b.data[0].asnumpy()
+            assert data.dtype == ARRAYS[key + '/data'].dtype, key
+            want = ARRAYS[key + '/data'].astype(np.float64)
+            np.testing.assert_allclose(data.astype(np.float64), want, rtol=0, atol=1,
+                                       err_msg=key)
+            # ... and nearly every value is MXNet's exactly
+            assert np.mean(~np.isclose(data, want, rtol=1e-6, atol=1e-6)) < 0.01, key
+            np.testing.assert_array_equal(b.label[0].asnumpy(), ARRAYS[key + '/label'])
+            np.testing.assert_array_equal(np.asarray(b.index, np.int64),
+                                          ARRAYS[key + '/index'], err_msg=key)
+            assert b.pad == int(ARRAYS[key + '/pad']), key
+            got += 1
+        assert got == n, 'epoch %d: %d batches, MXNet gave %d' % (epoch, got, n)
+        it.reset()
+
+
+def test_the_recorded_cases_show_what_each_variant_changes():
+    """The fixture itself: int8 saturates at both ends, the v1 index holds header ids
+    (10 * i + 3; without round_batch the unfilled slots keep the previous batch's records), the
+    default fill_value is 255, and UInt8Iter_v1's batches are those of mirror=False."""
+    int8 = ARRAYS['int8_saturates/e0/b0/data']
+    assert int8.min() == -128 or int8.max() == 127
+    assert ARRAYS['v1_ids_normalised/e0/b1/index'].tolist() == [33, 43, 53]
+    assert ARRAYS['v1_no_round_batch/e0/b1/index'].tolist() == [43, 53, 63, 33]
+    assert int(ARRAYS['v1_no_round_batch/e0/b1/pad']) == 1
+    corners = ARRAYS['default_fill_value/e0/b0/data'][:, :, 0, 0]      # 6 of 7 are padding
+    assert (corners == 255).all(axis=1).sum() == 6
+    plain = _iter(next(c for c in CASES if c['case'] == 'uint8_v1_ignores_mirror'),
+                  mirror=False, rand_mirror=False)
+    np.testing.assert_array_equal(next(plain).data[0].asnumpy(),
+                                  ARRAYS['uint8_v1_ignores_mirror/e0/b0/data'])
+
+
+@pytest.mark.parametrize('rec', RECORDED['refused'],
+                         ids=['%s-%s' % (r['iterator'], r['params']['dtype'])
+                              for r in RECORDED['refused']])
+def test_refuses_what_mxnet_refuses(rec):
+    assert rec['mxnet_raises']
+    with pytest.raises(MXNetError, match='dtype'):
+        next(getattr(mx.io, rec['iterator'])(path_imgrec=os.path.join(HERE, 'images.rec'),
+                                             data_shape=(3, 16, 16), batch_size=2,
+                                             **rec['params']))
+
+
+def test_variants_prefetch_and_name_themselves_in_errors():
+    it = mx.io.ImageRecordInt8Iter(path_imgrec=os.path.join(HERE, 'multilabel.rec'),
+                                   data_shape=(3, 16, 16), batch_size=2)
+    assert it._prefetcher is not None
+    with pytest.raises(MXNetError, match='ImageRecordInt8Iter: .* record 0 provides a '
+                                         '2-dimensional label'):
+        next(it)
+    with pytest.raises(MXNetError, match='ImageRecordIter_v1: Required parameter data_shape'):
+        mx.io.ImageRecordIter_v1(path_imgrec=os.path.join(HERE, 'images.rec'), batch_size=2)
