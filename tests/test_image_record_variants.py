@@ -1,6 +1,7 @@
 """mx.io's ImageRecordIter variants (ImageRecordUInt8Iter, ImageRecordInt8Iter,
 ImageRecordIter_v1, ImageRecordUInt8Iter_v1), ImageRecordIter's int8 data and its default
-fill_value, against MXNet 1.9.1's batches (tools/record_image_record_variants.py)."""
+fill_value, against MXNet 1.9.1's batches (tools/record_image_record_variants.py); and
+MXDataIter, the class MXNet gives all of them."""
 import json
 import os
 
@@ -91,3 +92,17 @@ def test_variants_prefetch_and_name_themselves_in_errors():
         next(it)
     with pytest.raises(MXNetError, match='ImageRecordIter_v1: Required parameter data_shape'):
         mx.io.ImageRecordIter_v1(path_imgrec=os.path.join(HERE, 'images.rec'), batch_size=2)
+
+
+def test_mxdata_iter_is_the_base_of_the_cxx_iterators():
+    """In MXNet every C++ iterator (ImageRecordIter and its variants, CSVIter, ...) is an
+    MXDataIter; NDArrayIter, written in Python, is not. MXDataIter wraps a C++ handle, which
+    tfmod has not: constructing it raises (MXNet 1.9.1 crashes)."""
+    it = mx.io.ImageRecordUInt8Iter_v1(path_imgrec=os.path.join(HERE, 'images.rec'),
+                                       data_shape=(3, 16, 16), batch_size=2, prefetch_buffer=0)
+    assert isinstance(it, mx.io.MXDataIter) and isinstance(it, mx.io.DataIter)
+    assert issubclass(mx.io.CSVIter, mx.io.MXDataIter)
+    assert issubclass(mx.io.MNISTIter, mx.io.MXDataIter)
+    assert not isinstance(mx.io.NDArrayIter(np.zeros((4, 2)), batch_size=2), mx.io.MXDataIter)
+    with pytest.raises(MXNetError, match='MXDataIter: tfmod has no C.. iterator handles'):
+        mx.io.MXDataIter(None)

@@ -9,3 +9,4 @@ from .image_record_variants import (ImageRecordUInt8Iter, ImageRecordInt8Iter,  
                                     ImageRecordIter_v1, ImageRecordUInt8Iter_v1)
 from .mnist_iter import MNISTIter  # noqa: F401
 from .libsvm_iter import LibSVMIter  # noqa: F401
+from .mxdata_iter import MXDataIter  # noqa: F401
