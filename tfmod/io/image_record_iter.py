@@ -2,12 +2,12 @@
 ``im2rec.py`` packs), with MXNet's default augmenter and normalisation.
 
 Per image, as MXNet's ImageRecordIter does: decode (JPEG/PNG, to ``data_shape[0]`` channels),
-``resize`` the shorter side, ``pad``, grow the image if it is smaller than ``data_shape``
-(keeping its aspect), crop ``data_shape`` -- at the centre, or at random with ``rand_crop`` --,
-mirror (``mirror``, or at random with ``rand_mirror``), then in RGB order
-``(pixel - mean) * (scale / std)`` (``dtype='float32'``, the default), the pixel itself
-(``'uint8'``: mean, std and scale unused) or ``saturate(pixel - round(mean))`` (``'int8'``: std
-and scale unused). ``pad`` fills with ``fill_value`` (MXNet's default 255). Labels come from the record header (``label_width``
+``resize`` the shorter side, ``pad`` (with ``fill_value``, MXNet's default 255), grow the image
+if it is smaller than ``data_shape`` (keeping its aspect), crop ``data_shape`` -- at the centre,
+or at random with ``rand_crop`` --, mirror (``mirror``, or at random with ``rand_mirror``), then
+in RGB order ``(pixel - mean) * (scale / std)`` (``dtype='float32'``, the default), the pixel
+itself (``'uint8'``: mean, std and scale unused) or ``saturate(pixel - round(mean))``
+(``'int8'``: std and scale unused). Labels come from the record header (``label_width``
 floats). Batching follows MXNet's BatchLoader (``round_batch``, see batch_loader.py); the
 batches' ``index`` is zeros, as MXNet's.
 
@@ -18,11 +18,12 @@ runs without Python's lock), then cropped, mirrored and normalised in numpy, the
 made one image after the other, so the batches do not depend on the thread count. Up to
 ``prefetch_buffer`` batches (MXNet's default 4) are made ahead on a background thread
 (batch_prefetcher.py) with the same draws in the same order, so they do not depend on it
-either; 0 makes each batch on demand in ``next()``. JPEGs decode to OpenCV's pixels; resizing uses OpenCV's kernels (``inter_method``,
-converters/image.py), within a grey level of its fixed-point arithmetic.
-``num_parts``/``part_index`` split the records into equal contiguous shares (MXNet splits the
-file by bytes). The augmentations beyond these (rotation, shear, colour jitter, random scale /
-aspect / area, PCA noise, mean images) are refused by name rather than ignored.
+either; 0 makes each batch on demand in ``next()``. JPEGs decode to OpenCV's pixels; resizing
+uses OpenCV's kernels (``inter_method``, converters/image.py), within a grey level of its
+fixed-point arithmetic. ``num_parts``/``part_index`` split the records into equal contiguous
+shares (MXNet splits the file by bytes). The augmentations beyond these (rotation, shear, colour
+jitter, random scale / aspect / area, PCA noise, mean images) are refused by name rather than
+ignored.
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -201,9 +202,9 @@ class ImageRecordIter(RowBatchIter):
         if header.flag > 0:
             label = np.asarray(header.label, np.float32)
             if label.size != self.label_width:
-                raise MXNetError('%s: %s record %d provides a %d-dimensional label '
-                                 'but label_width is set to %d' % (self._name, self.path_imgrec, row,
-                                                                   label.size, self.label_width))
+                raise MXNetError('%s: %s record %d provides a %d-dimensional label but '
+                                 'label_width is set to %d' % (self._name, self.path_imgrec,
+                                                               row, label.size, self.label_width))
         else:
             if self.label_width != 1:
                 raise MXNetError('%s: label_width must be 1 unless the rec file is packed with '
@@ -217,7 +218,8 @@ class ImageRecordIter(RowBatchIter):
             img = recordio.decode_image(payload, c)
         except (tf.errors.OpError, ValueError) as e:
             raise MXNetError('%s: %s record %d is not a decodable image: %s'
-                             % (self._name, self.path_imgrec, row, str(e).splitlines()[0])) from None
+                             % (self._name, self.path_imgrec, row,
+                                str(e).splitlines()[0])) from None
         return img.numpy()
 
     def _decode_all(self, payloads, rows):
