@@ -161,7 +161,7 @@ def test_the_process_exits_promptly_mid_epoch():
         a = mx.io.ImageRecordIter(path_imgrec=rec, data_shape=(3, 16, 16), batch_size=1,
                                   prefetch_buffer=2)
         b = mx.io.ImageRecordIter(path_imgrec=rec, data_shape=(3, 64, 64), batch_size=7,
-                                  resize=300, prefetch_buffer=50)
+                                  resize=100, prefetch_buffer=50)
         next(a); next(b)
         time.sleep(0.3)
         print('left', flush=True)

@@ -4,7 +4,8 @@ tests/test_image_record_variants.py. Run from the repository root:
     /tmp/mxnet-oracle/bin/python tools/record_image_record_variants.py
 
 Packs tests/fixtures/image_record/ids.rec/.idx (the seven images of that folder, record i with
-label i and header id 10 * i + 3, so an index of ids differs from one of positions), then
+label i and header id 10 * i + 3, so an index of ids differs from one of positions) and det.rec
+(the same images with detection labels of one to three objects), then
 iterates each case for two epochs, as gen_image_record.py does for ImageRecordIter, and writes
 variants.json (cases, data types, batch counts; which arguments MXNet refuses) and variants.npz
 (each batch's data, label, index and pad). Each case runs in its own process: MXNet 1.9.1's
@@ -40,13 +41,21 @@ CASES = [
     ('uint8_v1_ignores_mirror', 'ImageRecordUInt8Iter_v1', 'ids.rec', False, dict(
         data_shape=(3, 16, 16), batch_size=2, mirror=True, rand_mirror=True, pad=3,
         fill_value=0, **NORM)),
+    ('det_default', 'ImageDetRecordIter', 'det.rec', False, dict(
+        data_shape=(3, 16, 16), batch_size=3)),
+    ('det_normalised_padded', 'ImageDetRecordIter', 'det.rec', False, dict(
+        data_shape=(3, 20, 24), batch_size=4, mean_r=10.0, mean_g=20.0, std_r=2.0, std_b=4.0,
+        scale=0.5, label_pad_width=30, label_pad_value=-2.0, round_batch=False)),
+    ('det_grayscale_nearest', 'ImageDetRecordIter', 'det.rec', False, dict(
+        data_shape=(1, 12, 14), batch_size=7, inter_method=0)),
 ]
 REFUSED = [
-    # (iterator, extra params): does MXNet raise?
-    ('ImageRecordUInt8Iter_v1', dict(dtype='uint8')),
-    ('ImageRecordUInt8Iter_v1', dict(dtype='float32')),
-    ('ImageRecordIter', dict(dtype='float16')),
-    ('ImageRecordIter', dict(dtype='int32')),
+    # (iterator, rec, extra params): does MXNet raise?
+    ('ImageRecordUInt8Iter_v1', 'images.rec', dict(dtype='uint8')),
+    ('ImageRecordUInt8Iter_v1', 'images.rec', dict(dtype='float32')),
+    ('ImageRecordIter', 'images.rec', dict(dtype='float16')),
+    ('ImageRecordIter', 'images.rec', dict(dtype='int32')),
+    ('ImageDetRecordIter', 'det.rec', dict(label_pad_width=5)),
 ]
 
 
@@ -58,6 +67,16 @@ def pack():
         with open(os.path.join(HERE, name), 'rb') as f:
             img = f.read()
         w.write_idx(i, mx.recordio.pack(mx.recordio.IRHeader(0, float(i), 10 * i + 3, 0), img))
+    w.close()
+    # detection labels: [header width 2, object width 5, objects (class, x0, y0, x1, y1)...],
+    # one to three objects a record
+    w = mx.recordio.MXRecordIO(os.path.join(HERE, 'det.rec'), 'w')
+    for i, name in enumerate(NAMES):
+        with open(os.path.join(HERE, name), 'rb') as f:
+            img = f.read()
+        objs = [[i % 3, 0.1, 0.2, 0.5, 0.6]] + [[1, 0.3, 0.05 * i, 0.9, 0.8]] * (i % 3)
+        label = [2.0, 5.0] + [float(v) for o in objs for v in o]
+        w.write(mx.recordio.pack(mx.recordio.IRHeader(len(label), label, 10 * i + 3, 0), img))
     w.close()
 
 
@@ -92,15 +111,15 @@ def run_case(k, out):
 
 def run_refused(k):
     import mxnet as mx
-    iterator, extra = REFUSED[k]
+    iterator, rec, extra = REFUSED[k]
     try:
-        next(getattr(mx.io, iterator)(path_imgrec=os.path.join(HERE, 'images.rec'),
+        next(getattr(mx.io, iterator)(path_imgrec=os.path.join(HERE, rec),
                                       data_shape=(3, 16, 16), batch_size=2, **extra))
         raised = False
     except mx.base.MXNetError:
         raised = True
-    print(json.dumps({'iterator': iterator, 'params': extra, 'mxnet_raises': raised}),
-          flush=True)
+    print(json.dumps({'iterator': iterator, 'rec': rec, 'params': extra,
+                      'mxnet_raises': raised}), flush=True)
     os._exit(0)
 
 

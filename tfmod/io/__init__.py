@@ -9,4 +9,5 @@ from .image_record_variants import (ImageRecordUInt8Iter, ImageRecordInt8Iter,  
                                     ImageRecordIter_v1, ImageRecordUInt8Iter_v1)
 from .mnist_iter import MNISTIter  # noqa: F401
 from .libsvm_iter import LibSVMIter  # noqa: F401
+from .image_det_record_iter import ImageDetRecordIter  # noqa: F401
 from .mxdata_iter import MXDataIter  # noqa: F401

@@ -197,8 +197,12 @@ class ImageRecordIter(RowBatchIter):
 
     # -- one image -------------------------------------------------------------------------------
     def _record(self, row):
+        """(header id, label, image bytes) of the ``row``-th record."""
         self._reader.handle.seek(self._offsets[row])
         header, payload = recordio.unpack(self._reader.read())
+        return header.id, self._label(header, row), payload
+
+    def _label(self, header, row):
         if header.flag > 0:
             label = np.asarray(header.label, np.float32)
             if label.size != self.label_width:
@@ -210,7 +214,7 @@ class ImageRecordIter(RowBatchIter):
                 raise MXNetError('%s: label_width must be 1 unless the rec file is packed with '
                                  'multi-dimensional labels' % self._name)
             label = np.array([header.label], np.float32)
-        return header.id, label, payload
+        return label
 
     def _decode(self, payload, row):
         c = self.data_shape[0]
