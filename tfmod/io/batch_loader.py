@@ -43,6 +43,13 @@ class RowBatchIter(DataIter):
         pass
 
     def iter_next(self):
+        if not self._advance():
+            return False
+        self._cache = None
+        return True
+
+    def _advance(self):
+        """Move to the next batch's rows (``self._rows``, ``self._pad``); False at the end."""
         if self._overflow:
             return False
         bs, n = self.batch_size, self.num_data
@@ -65,7 +72,6 @@ class RowBatchIter(DataIter):
                 self._pos = need
                 self._overflow = need
             self._pad = need
-        self._cache = None
         return True
 
     def _batch(self):
