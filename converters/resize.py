@@ -56,9 +56,11 @@ def _interp_taps(kind, n_in, n_out, scale):
 
 
 @functools.lru_cache(maxsize=512)
-def resize_taps(n_in, n_out, interp):
+def resize_taps(n_in, n_out, interp, area_box=True):
     """(index, weight): (n_out, k) int64 input indices and float64 weights resampling one axis
     of size n_in to n_out as OpenCV's kernel ``interp`` (0-4) does; unused taps have weight 0.
+    INTER_AREA averages boxes only where the whole image shrinks (``area_box``, no axis
+    growing); otherwise OpenCV gives both axes its two-tap linear weights.
     Cached and read-only: an image pipeline resizes the same sizes again and again."""
     kind = NAMES[interp]
     scale = 1.0 / (n_out / n_in)      # as OpenCV computes it: floor(d * scale) depends on it
@@ -66,7 +68,7 @@ def resize_taps(n_in, n_out, interp):
     if kind == 'nearest':
         idx = np.minimum(np.floor(d * scale).astype(np.int64), n_in - 1)[:, None]
         w = np.ones((n_out, 1))
-    elif kind == 'area' and scale >= 1:            # box average over [lo, hi)
+    elif kind == 'area' and scale >= 1 and area_box:   # box average over [lo, hi)
         lo, hi = d * scale, (d + 1) * scale
         first = np.floor(lo).astype(np.int64)
         end = np.minimum(np.ceil(hi).astype(np.int64), n_in)
@@ -76,7 +78,7 @@ def resize_taps(n_in, n_out, interp):
         w = np.where(used, (np.minimum(hi[:, None], s + 1) - np.maximum(lo[:, None], s))
                      / scale, 0.0)
         idx = np.where(used, s, first[:, None])
-    elif kind == 'area':                           # growing: OpenCV's linear weights
+    elif kind == 'area':                   # an axis grows: OpenCV's linear weights
         sx = np.floor(d * scale).astype(np.int64)
         fx = (d + 1) - (sx + 1) / scale
         fx = np.where(fx <= 0, 0.0, fx - np.floor(fx))
@@ -91,9 +93,9 @@ def resize_taps(n_in, n_out, interp):
 
 
 @functools.lru_cache(maxsize=256)
-def resize_matrix(n_in, n_out, interp):
+def resize_matrix(n_in, n_out, interp, area_box=True):
     """The taps as a dense (n_out, n_in) float64 matrix (cached, read-only)."""
-    idx, w = resize_taps(n_in, n_out, interp)
+    idx, w = resize_taps(n_in, n_out, interp, area_box)
     m = np.zeros((n_out, n_in))
     np.add.at(m, (np.arange(n_out)[:, None], idx), w)
     m.flags.writeable = False
@@ -182,7 +184,8 @@ def resize_hw(img, h, w, interp, what='imresize'):
                          % (what, interp))
     if w <= 0 or h <= 0:
         raise MXNetError('%s: target size must be positive, got w=%d, h=%d' % (what, w, h))
-    th, tw = resize_taps(ih, h, interp), resize_taps(iw, w, interp)
+    box = ih >= h and iw >= w                     # INTER_AREA's box average: no axis grows
+    th, tw = resize_taps(ih, h, interp, box), resize_taps(iw, w, interp, box)
     kh, kw = th[0].shape[1], tw[0].shape[1]
     # the cheaper order first (multiply-adds per channel): shrink before resampling
     rows_first = h * kh * iw + h * w * kw <= ih * w * kw + h * w * kh
