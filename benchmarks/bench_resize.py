@@ -8,8 +8,8 @@ short side and to 224x224, CIFAR's 32x32, small images grown) with each implemen
 rounds interleaved, and prints process-CPU microseconds per call (best round):
 - dense: the (n_out x n_in) float64 matrices multiplied with an eager TF einsum (the old code);
 - taps: ``resize_hwc`` on an eager tensor (numpy gathers + float64 weighted sums);
-- taps f32: the same sums in float32, without resize.py's reused buffers (measured only: float64 is what keeps OpenCV's pixels
-  within a grey level), with its largest difference from taps;
+- taps f32: the same sums in float32, without resize.py's reused buffers (measured only:
+  float64 is what keeps OpenCV's pixels within a grey level), its largest difference from taps;
 - graph: ``resize_hwc`` traced into a tf.function (TF gathers), as inside a symbol;
 - mxnet: ``mx.image.imresize`` (OpenCV) in MXNet's own process.
 """
