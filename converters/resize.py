@@ -3,15 +3,15 @@ few input indices (1 for nearest, 2 bilinear, 4 bicubic, 8 Lanczos-4, up to ceil
 for INTER_AREA's box) with float64 weights.
 
 Kernels: nearest (``floor(x*scale)``), bilinear and bicubic (a = -0.75) and Lanczos-4 on
-half-pixel centres with replicated borders, INTER_AREA's box average when shrinking and its
-linear weights when growing. Computed in float64 and rounded, results differ from OpenCV's
+half-pixel centres with replicated borders, INTER_AREA's box average when no axis grows and
+its two-tap linear weights otherwise. Computed in float64 and rounded, results differ from OpenCV's
 fixed-point arithmetic by at most one grey level.
 
 Applying the taps costs O(taps) per output pixel, where the dense (n_out x n_in) weight
 matrices these kernels used to be multiplied as cost O(n_in): an input pipeline resizes every
-image. Eager images are resized in numpy (row gathers + small matrix products: 2-5x faster
-than TF's gathers and sparse matmul at 32-400 pixel images); images inside a traced graph with
-the same gathers and weighted sums in TF ops.
+image. Eager images are resized in numpy (row gathers + small matrix products, in reused
+buffers: faster than TF's gathers or sparse matmul at 32-400 pixel images,
+benchmarks/bench_resize.py); images inside a traced graph with TF gathers and weighted sums.
 """
 import functools
 import math
