@@ -1,10 +1,12 @@
 """ImageRecordIter throughput: tfmod vs MXNet on the same RecordIO file of JPEGs.
 
     python benchmarks/bench_image_record.py [--mxnet PYTHON] [--threads 1,2] [--rounds 3]
+                                            [--resize 256]
 
 Packs 128 smooth random 300x400 JPEGs (quality 90) into a temporary .rec, then iterates it
 with ImageRecordIter(data_shape=(3, 224, 224), batch_size=32, rand_crop, rand_mirror, shuffle,
-mean subtraction) -- example/image-classification's training input -- for two epochs after a
+mean subtraction; ``--resize N``: the short side resized to N first, OpenCV's bilinear kernel)
+-- example/image-classification's training input -- for two epochs after a
 warm one, in a fresh process per (implementation, preprocess_threads), rounds interleaved.
 Prints ms per batch, wall and process CPU (MXNet decodes in its own C++ threads).
 """
@@ -37,13 +39,14 @@ def make_rec(path, n=128):
     w.close()
 
 
-def worker(impl, path, threads):
+def worker(impl, path, threads, resize):
     if impl == 'tfmod':
         sys.path.insert(0, ROOT)
         import tfmod as mx
     else:
         import mxnet as mx
-    it = mx.io.ImageRecordIter(path_imgrec=path, preprocess_threads=threads, **PARAMS)
+    extra = dict(resize=resize) if resize > 0 else {}
+    it = mx.io.ImageRecordIter(path_imgrec=path, preprocess_threads=threads, **PARAMS, **extra)
     for b in it:
         b.data[0].asnumpy()
     it.reset()
@@ -62,11 +65,12 @@ def main():
     ap.add_argument('--mxnet', default=None, help='a python with MXNet 1.9.1')
     ap.add_argument('--threads', default='1,2')
     ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--as-worker', nargs=3, default=None, help=argparse.SUPPRESS)
+    ap.add_argument('--resize', type=int, default=0, help='resize the short side first')
+    ap.add_argument('--as-worker', nargs=4, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.as_worker:
-        impl, path, threads = args.as_worker
-        return worker(impl, path, int(threads))
+        impl, path, threads, resize = args.as_worker
+        return worker(impl, path, int(threads), int(resize))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'images.rec')
@@ -77,12 +81,14 @@ def main():
             for threads in [int(t) for t in args.threads.split(',')]:
                 for impl, py in impls:
                     out = subprocess.run([py, os.path.abspath(__file__), '--as-worker', impl,
-                                          path, str(threads)], env=env, capture_output=True,
+                                          path, str(threads), str(args.resize)], env=env,
+                                         capture_output=True,
                                          text=True, check=True)
                     r = json.loads(out.stdout.strip().splitlines()[-1])
                     res.setdefault((impl, threads), []).append(r)
-    print('ImageRecordIter, 224x224 crops of 300x400 JPEGs, batch 32: ms per batch, best of '
-          '%d rounds (wall / process CPU)' % args.rounds)
+    print('ImageRecordIter, 224x224 crops of 300x400 JPEGs%s, batch 32: ms per batch, best of '
+          '%d rounds (wall / process CPU)'
+          % (', short side resized to %d' % args.resize if args.resize else '', args.rounds))
     for (impl, threads), rs in sorted(res.items()):
         print('%-6s preprocess_threads=%d  %7.1f / %7.1f' % (
             impl, threads, min(r['wall_ms'] for r in rs), min(r['cpu_ms'] for r in rs)))

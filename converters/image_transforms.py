@@ -24,8 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from .base import MXNetError
-from .image import resize_matrix
 from .registry import op
+from .resize import resize_hw
 
 _GRAY = (0.299, 0.587, 0.114)
 # AlexNet's eigenvectors scaled by their eigenvalues (rows: R, G, B), as MXNet stores them
@@ -181,14 +181,9 @@ def image_resize(ctx, p, data):
     if data.dtype not in (tf.uint8, tf.float32, tf.float64):
         raise MXNetError('_image_resize: data of type %s is not supported (uint8, float32 and '
                          'float64 are, as in MXNet\'s OpenCV resize)' % data.dtype.name)
-    mh = tf.constant(resize_matrix(h, oh, p.interp))
-    mw = tf.constant(resize_matrix(w, ow, p.interp))
 
     def resize(x):
-        out = tf.einsum('ij,...jkc,lk->...ilc', mh, tf.cast(x, tf.float64), mw)
-        if data.dtype == tf.uint8:
-            out = tf.clip_by_value(tf.round(out), 0, 255)
-        return tf.cast(out, data.dtype)
+        return resize_hw(x, oh, ow, p.interp, '_image_resize')
     return _no_grad('_image_resize', resize, data)
 
 
