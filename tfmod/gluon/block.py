@@ -330,8 +330,10 @@ class SymbolBlock:
         aux = set(gf.aux_names)
 
         def run(values, seed):
+            # aux states, and in training the ones MXNet writes into a fix_gamma BatchNorm's
+            # gamma (its oneDNN kernel does, so a Trainer step leaves gamma at 1 as in MXNet)
             outs, updates = gf(values, is_train=training, seed=seed)
-            return list(outs), {n: t for n, t in updates.items() if n in aux}
+            return list(outs), {n: t for n, t in updates.items() if training or n in aux}
         return tf.function(run, autograph=False), gf.uses_rng
 
     # -- files ------------------------------------------------------------------------------------
