@@ -191,6 +191,7 @@ LOSS_CASES = [
     ('ctc_len', 'CTCLoss', {'layout': 'TNC'}, (6, 2, 4), 'ctc_len'),
     ('poisson', 'PoissonNLLLoss', {}, (4, 3), 'counts'),
     ('cosine', 'CosineEmbeddingLoss', {'margin': 0.1}, (4, 3), 'cosine'),
+    ('sdml', 'SDMLLoss', {'smoothing_parameter': 0.2}, (4, 3), 'triplet_one'),
 ]
 
 
@@ -228,8 +229,9 @@ def _loss_inputs(kind, shape, rng):
             kw['sample_weight'] = rng.uniform(0, 2, size=(shape[0], 1, 1)).astype('float32')
     elif kind == 'signed':
         args = [rng.choice([-1., 1.], size=shape).astype('float32')]
-    elif kind == 'triplet':
-        args = [rng.uniform(-2, 2, size=shape).astype('float32') for _ in range(2)]
+    elif kind.startswith('triplet'):
+        args = [rng.uniform(-2, 2, size=shape).astype('float32')
+                for _ in range(1 if kind == 'triplet_one' else 2)]
     elif kind == 'ctc':
         args = [np.array([[1, 2, 2, 0], [0, 1, -1, -1]], 'float32')]
     elif kind == 'ctc_len':

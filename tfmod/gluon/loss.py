@@ -19,7 +19,7 @@ from .parameter import ParameterDict
 __all__ = ['Loss', 'L2Loss', 'L1Loss', 'SigmoidBinaryCrossEntropyLoss', 'SigmoidBCELoss',
            'SoftmaxCrossEntropyLoss', 'SoftmaxCELoss', 'KLDivLoss', 'CTCLoss', 'HuberLoss',
            'HingeLoss', 'SquaredHingeLoss', 'LogisticLoss', 'TripletLoss', 'PoissonNLLLoss',
-           'CosineEmbeddingLoss']
+           'CosineEmbeddingLoss', 'SDMLLoss']
 
 
 def _weighted(F, loss, weight=None, sample_weight=None):
@@ -337,6 +337,33 @@ class CosineEmbeddingLoss(Loss):
         loss = (1 - cos) * (label == 1) + F.broadcast_maximum(
             zero, (label == -1) * (cos - self._margin))
         return _weighted(F, loss, self._weight, sample_weight)
+
+
+
+class SDMLLoss(Loss):
+    """Smoothed deep metric learning: row i of ``x1`` should be nearest to row i of ``x2``;
+    KL divergence of the softmax over negative squared distances from smoothed one-hot labels
+    (arrays only: the batch size must be known)."""
+
+    def __init__(self, smoothing_parameter=0.3, weight=1., batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self.kl_loss = KLDivLoss(from_logits=True)
+        self.smoothing_parameter = smoothing_parameter
+
+    def hybrid_forward(self, F, x1, x2):
+        if F is not _nd_mod:
+            raise MXNetError('SDMLLoss takes NDArrays (it needs the batch size), not Symbols')
+        if x1.shape != x2.shape or len(x1.shape) != 2:
+            raise MXNetError('SDMLLoss: x1 and x2 must be (batch, dim) arrays of one shape, got '
+                             '%s and %s' % (x1.shape, x2.shape))
+        n, dim = x1.shape
+        a = x1.expand_dims(1).broadcast_to((n, n, dim))
+        b = x2.expand_dims(0).broadcast_to((n, n, dim))
+        distances = ((a - b) ** 2).sum(axis=2)
+        gold = F.eye(n, ctx=distances.context)
+        s = self.smoothing_parameter
+        labels = gold * (1 - s) + (1 - gold) * s / (n - 1)
+        return self.kl_loss(F.log_softmax(-distances, axis=1), labels)
 
 
 def __getattr__(attr):
