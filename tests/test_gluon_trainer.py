@@ -181,3 +181,30 @@ def test_allreduce_then_update_equals_step():
         results.append([p.data().asnumpy() for p in net.collect_params().values()])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fine_tuning_loop_as_gluon_users_write_it(tmp_path):
+    """DataLoader(shuffle) + record/backward + Trainer.step for two epochs, then export: the
+    losses per batch and the exported model's outputs are MXNet's."""
+    rec = np.load(os.path.join(FIX, 'loop.npz'))
+    net = _net('plain_convnet')
+    trainer = gluon.Trainer(net.collect_params(), 'sgd',
+                            {'learning_rate': 0.01, 'momentum': 0.9, 'wd': 1e-4})
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    np.random.seed(3)
+    losses = []
+    loader = gluon.data.DataLoader(gluon.data.ArrayDataset(rec['X'], rec['Y']), batch_size=8,
+                                   shuffle=True)
+    for _ in range(2):
+        for data, label in loader:
+            with autograd.record():
+                loss = loss_fn(net(data), label)
+            loss.backward()
+            trainer.step(data.shape[0])
+            losses.append(loss.mean().asscalar())
+    np.testing.assert_allclose(losses, rec['losses'], rtol=1e-4)
+    net.export(str(tmp_path / 'tuned'))
+    tuned = gluon.nn.SymbolBlock.imports(str(tmp_path / 'tuned-symbol.json'), ['data'],
+                                         str(tmp_path / 'tuned-0000.params'))
+    np.testing.assert_allclose(tuned(mx.nd.array(rec['X'][:4])).asnumpy(), rec['out'],
+                               rtol=1e-4, atol=1e-5)

@@ -10,6 +10,9 @@ Writes to OUT_DIR (default tests/fixtures/gluon_trainer/):
                  SymbolBlock fine-tuning on the committed Gluon corpus (tests/fixtures/gluon/)
   trainer.json   the cases' settings, learning rates, errors MXNet raises
   sgd_mom-2.states  MXNet's Trainer.save_states after two steps of the 'states' case (a pickle)
+  loop.npz       a whole fine-tuning loop as Gluon users write it (DataLoader over an
+                 ArrayDataset with shuffle under np.random.seed, Trainer, SoftmaxCrossEntropyLoss,
+                 two epochs): the data, the losses per batch, and the exported model's outputs
   loss.npz       per loss case: inputs, outputs and the gradient of the summed loss wrt pred
   data.json      DataLoader/sampler batches, shuffle orders under np.random.seed, split_data,
                  clip_global_norm, check_sha1, and the errors of bad arguments
@@ -355,11 +358,41 @@ def record_data(out_dir):
         json.dump(rec, f, indent=1, sort_keys=True)
 
 
+def record_loop(out_dir):
+    import tempfile
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, size=(20, 3, 16, 16)).astype('float32')
+    Y = rng.randint(0, 5, size=(20,)).astype('float32')
+    sym, par = _files('plain_convnet')
+    net = gluon.nn.SymbolBlock.imports(sym, ['data'], par)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd',
+                            {'learning_rate': 0.01, 'momentum': 0.9, 'wd': 1e-4})
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    np.random.seed(3)
+    losses = []
+    loader = gluon.data.DataLoader(gluon.data.ArrayDataset(X, Y), batch_size=8, shuffle=True)
+    for _ in range(2):
+        for data, label in loader:
+            with autograd.record():
+                loss = loss_fn(net(data), label)
+            loss.backward()
+            trainer.step(data.shape[0])
+            losses.append(loss.mean().asscalar())
+    with tempfile.TemporaryDirectory() as tmp:
+        net.export(os.path.join(tmp, 'tuned'))
+        tuned = gluon.nn.SymbolBlock.imports(os.path.join(tmp, 'tuned-symbol.json'), ['data'],
+                                             os.path.join(tmp, 'tuned-0000.params'))
+        out = tuned(mx.nd.array(X[:4])).asnumpy()
+    np.savez_compressed(os.path.join(out_dir, 'loop.npz'), X=X, Y=Y, losses=np.array(losses),
+                        out=out)
+
+
 def main(argv):
     out_dir = argv[1] if len(argv) > 1 else os.path.join(HERE, 'tests', 'fixtures',
                                                          'gluon_trainer')
     os.makedirs(out_dir, exist_ok=True)
     record_trainer(out_dir)
+    record_loop(out_dir)
     record_losses(out_dir)
     record_data(out_dir)
 
