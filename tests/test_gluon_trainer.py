@@ -208,3 +208,34 @@ def test_fine_tuning_loop_as_gluon_users_write_it(tmp_path):
                                          str(tmp_path / 'tuned-0000.params'))
     np.testing.assert_allclose(tuned(mx.nd.array(rec['X'][:4])).asnumpy(), rec['out'],
                                rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('update_on_kvstore', [None, False])
+def test_two_contexts_sum_gradients_as_mxnet(update_on_kvstore):
+    """Two contexts (split_and_load, a backward per context): the kvstore sums the gradients
+    and every copy of a parameter ends equal to MXNet's (updated on the store or per context)."""
+    rec = np.load(os.path.join(FIX, 'loop.npz'))
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    net = gluon.nn.SymbolBlock.imports(os.path.join(CORPUS, 'plain_convnet-symbol.json'),
+                                       ['data'], os.path.join(CORPUS, 'plain_convnet-0000.params'),
+                                       ctx=ctx)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.05, 'momentum': 0.9},
+                            update_on_kvstore=update_on_kvstore)
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    for s in range(2):
+        xs = gluon.utils.split_and_load(rec['X'][4 * s:4 * s + 4], ctx)
+        ys = gluon.utils.split_and_load(rec['Y'][4 * s:4 * s + 4], ctx)
+        with autograd.record():
+            losses = [loss_fn(net(x), y) for x, y in zip(xs, ys)]
+        for loss in losses:
+            loss.backward()
+        trainer.step(4)
+    assert (trainer._kvstore is not None) and \
+        trainer._update_on_kvstore is (update_on_kvstore is None)
+    if update_on_kvstore is None:
+        with pytest.raises(mx.base.MXNetError, match='allreduce_grads'):
+            trainer.allreduce_grads()
+    for n, p in net.collect_params().items():
+        for i, c in enumerate(ctx):     # BatchNorm's running statistics are per context
+            np.testing.assert_allclose(p.data(c).asnumpy(), rec['multi/%d/%s' % (i, n)],
+                                       rtol=1e-4, atol=1e-5, err_msg='%s on %s' % (n, c))

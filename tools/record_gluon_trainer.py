@@ -12,7 +12,8 @@ Writes to OUT_DIR (default tests/fixtures/gluon_trainer/):
   sgd_mom-2.states  MXNet's Trainer.save_states after two steps of the 'states' case (a pickle)
   loop.npz       a whole fine-tuning loop as Gluon users write it (DataLoader over an
                  ArrayDataset with shuffle under np.random.seed, Trainer, SoftmaxCrossEntropyLoss,
-                 two epochs): the data, the losses per batch, and the exported model's outputs
+                 two epochs): the data, the losses per batch, and the exported model's outputs;
+                 and two steps on contexts cpu(0), cpu(1) (split_and_load, the 'device' kvstore)
   loss.npz       per loss case: inputs, outputs and the gradient of the summed loss wrt pred
   data.json      DataLoader/sampler batches, shuffle orders under np.random.seed, split_data,
                  clip_global_norm, check_sha1, and the errors of bad arguments
@@ -383,8 +384,23 @@ def record_loop(out_dir):
         tuned = gluon.nn.SymbolBlock.imports(os.path.join(tmp, 'tuned-symbol.json'), ['data'],
                                              os.path.join(tmp, 'tuned-0000.params'))
         out = tuned(mx.nd.array(X[:4])).asnumpy()
+    # two contexts: each computes its half of the batch; the kvstore sums and updates
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    net = gluon.nn.SymbolBlock.imports(sym, ['data'], par, ctx=ctx)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.05,
+                                                           'momentum': 0.9})
+    for s in range(2):
+        xs = gluon.utils.split_and_load(X[4 * s:4 * s + 4], ctx)
+        ys = gluon.utils.split_and_load(Y[4 * s:4 * s + 4], ctx)
+        with autograd.record():
+            ls = [loss_fn(net(x), y) for x, y in zip(xs, ys)]
+        for item in ls:
+            item.backward()
+        trainer.step(4)
+    multi = {'multi/%d/%s' % (i, n): p.data(c).asnumpy()      # running stats differ per context
+             for n, p in net.collect_params().items() for i, c in enumerate(ctx)}
     np.savez_compressed(os.path.join(out_dir, 'loop.npz'), X=X, Y=Y, losses=np.array(losses),
-                        out=out)
+                        out=out, **multi)
 
 
 def main(argv):
