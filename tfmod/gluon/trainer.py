@@ -5,13 +5,15 @@ Parameters are taken in sorted-name order from a dict (their position is the opt
 index, its ``param_dict`` gives each one's ``lr_mult``/``wd_mult``). ``step(batch_size)`` sets
 ``rescale_grad = scale / batch_size``, sums the gradients of parameters held on several
 contexts (the kvstore MXNet would create, tfmod's ``mx.kv``), and updates every parameter whose
-``grad_req`` is not 'null' through the optimizer's Updater -- one Updater per context, or the
+``grad_req`` is not 'null' through the optimizer's Updater -- one Updater per context (a
+built-in optimizer's updates of all parameters are one compiled call: trainer_update.py), or the
 kvstore's when updates happen there. A gradient no ``backward()`` wrote since the last step is
 refused with MXNet's UserWarning unless ``ignore_stale_grad=True``, which skips it.
 """
 from ..base import MXNetError
 from .. import optimizer as opt
 from .parameter import Parameter
+from . import trainer_update
 
 __all__ = ['Trainer']
 
@@ -66,6 +68,7 @@ class Trainer:
             raise MXNetError('optimizer must be an optimizer name (str) or an Optimizer, got %s'
                              % type(optimizer).__name__)
         self._updaters = [opt.get_updater(self._optimizer) for _ in self._contexts]
+        self._compiled = [{} for _ in self._contexts]    # traced updates, per context
 
     # -- kvstore ------------------------------------------------------------------------------
     def _reset_kvstore(self):
@@ -210,10 +213,10 @@ class Trainer:
                     arr._fresh_grad = False
         if on_kv:
             return
-        for updater, upd in zip(self._updaters, updates):
+        for updater, upd, cache in zip(self._updaters, updates, self._compiled):
             if upd:
                 idx, grads, weights = zip(*upd)
-                updater(list(idx), list(grads), list(weights))
+                trainer_update.update(updater, list(idx), list(grads), list(weights), cache)
 
     # -- states -----------------------------------------------------------------------------------
     def save_states(self, fname):
