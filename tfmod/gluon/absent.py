@@ -3,8 +3,8 @@
 tfmod runs Symbol/Module programs; of Gluon it has ``SymbolBlock`` (with ``Parameter`` and
 ``ParameterDict``), ``Trainer`` and the ``loss``/``data``/``utils`` modules: what running and
 fine-tuning an exported model takes. A name a tfmod module defines is found before its
-``__getattr__`` asks here, so only the names tfmod lacks are refused. Every other name MXNet 1.9.1's gluon
-namespaces hold (``mxnet_names.py``, recorded from MXNet) raises an ``MXNetError`` saying so --
+``__getattr__`` asks here. Every other name MXNet 1.9.1's gluon namespaces hold
+(``mxnet_names.py``, recorded from MXNet) raises an ``MXNetError`` saying so --
 on attribute access (``nn.Dense``), on ``from mxnet.gluon.nn import Dense``, and on importing a
 gluon module tfmod lacks (``import mxnet.gluon.data.vision``), which :class:`Finder` answers
 with a module whose every MXNet name raises the same way. The error is not an AttributeError:
