@@ -59,7 +59,7 @@ def update(updater, indices, grads, weights, cache):
     lrs, wds, ts, hnames, hvals, per_param = opt._step_scalars(list(indices))
     pnames = tuple(sorted(per_param))
     flat_states = [flatten_state(s) for s in states]
-    key = (type(opt), opt._tf_structure(), tuple(hnames), pnames, tuple(indices),
+    key = (id(opt), opt._tf_structure(), tuple(hnames), pnames, tuple(indices),
            tuple((w.shape, w._s.dtype) for w in weights),
            tuple(tuple((a.shape, a._s.dtype) for a in f) for f in flat_states),
            tuple(None if s is None else type(s) for s in states))
