@@ -97,6 +97,21 @@ def _pick_infer_inputs(p, ins, outs):
     return ins
 
 
+def _pick_last(moved, idx):
+    """``moved[..., idx]`` (one element per row of the last axis), whose gradient is the upstream
+    gradient at the picked positions as a one-hot product: the same numbers as a batched
+    gather's gradient, in three ops instead of its dozens (eagerly, a gluon loss's backward)."""
+    @tf.custom_gradient
+    def picked(x):
+        out = tf.squeeze(tf.gather(x, tf.expand_dims(idx, -1), axis=-1,
+                                   batch_dims=len(x.shape) - 1), -1)
+
+        def grad(dy):
+            return tf.one_hot(idx, tf.shape(x)[-1], dtype=dy.dtype) * tf.expand_dims(dy, -1)
+        return out, grad
+    return picked(moved)
+
+
 @op('pick', infer_inputs=_pick_infer_inputs, infer_types=_data_type_from_output)
 def pick(ctx, p, data, index):
     """out[i, j] = data[i, index[i, j], j] along ``axis``; index has data's shape without the
@@ -123,8 +138,8 @@ def pick(ctx, p, data, index):
     # Move the picked axis last and gather one element per row.
     perm = [i for i in range(ndim) if i != axis] + [axis]
     moved = tf.transpose(data, perm) if axis != ndim - 1 else data
-    out = tf.gather(moved, tf.expand_dims(idx, -1), axis=ndim - 1, batch_dims=ndim - 1)
-    out = tf.squeeze(out, axis=-1)
+    out = _pick_last(moved, idx) if moved.dtype.is_floating else tf.squeeze(
+        tf.gather(moved, tf.expand_dims(idx, -1), axis=ndim - 1, batch_dims=ndim - 1), -1)
     if p.keepdims:
         out = tf.expand_dims(out, axis)
     return out

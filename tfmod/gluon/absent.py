@@ -1,8 +1,10 @@
 """The Gluon names tfmod does not provide, refused by name.
 
 tfmod runs Symbol/Module programs; of Gluon it has ``SymbolBlock`` (with ``Parameter`` and
-``ParameterDict``), what running an exported model takes. Every other name MXNet 1.9.1's gluon
-namespaces hold (``mxnet_names.py``, recorded from MXNet) raises an ``MXNetError`` saying so --
+``ParameterDict``), ``Trainer`` and the ``loss``/``data``/``utils`` modules: what running and
+fine-tuning an exported model takes. A name a tfmod module defines is found before its
+``__getattr__`` asks here. Every other name MXNet 1.9.1's gluon namespaces hold
+(``mxnet_names.py``, recorded from MXNet) raises an ``MXNetError`` saying so --
 on attribute access (``nn.Dense``), on ``from mxnet.gluon.nn import Dense``, and on importing a
 gluon module tfmod lacks (``import mxnet.gluon.data.vision``), which :class:`Finder` answers
 with a module whose every MXNet name raises the same way. The error is not an AttributeError:
@@ -26,9 +28,10 @@ def _path(module_name):
 
 def error(path):
     return MXNetError(
-        'mx.%s is not provided by tfmod: of Gluon, tfmod provides only what runs exported models '
-        '(mx.gluon.nn.SymbolBlock / mx.gluon.SymbolBlock, with Parameter and ParameterDict); '
-        "Gluon's API beyond SymbolBlock is not provided. Export the model from MXNet "
+        'mx.%s is not provided by tfmod: of Gluon, tfmod provides what runs and fine-tunes '
+        'exported models (mx.gluon.nn.SymbolBlock / mx.gluon.SymbolBlock, Parameter, '
+        'ParameterDict, Trainer, and gluon.loss, gluon.data, gluon.utils); Gluon\'s layers and '
+        'the rest of its API beyond those are not provided. Export the model from MXNet '
         '(net.export) and load it with SymbolBlock.imports, or write the network with mx.sym '
         'and train it with mx.mod.Module' % path)
 

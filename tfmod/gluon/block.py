@@ -35,6 +35,11 @@ from .parameter import (DeferredInitializationError, ParameterDict, brief_list,
 
 __all__ = ['SymbolBlock']
 
+# (graph, input shapes/dtypes, training, parameter dtypes) -> (tf.function, uses_rng), for the
+# most recently used graphs and shapes
+_SHARED_TRAIN_FNS = OrderedDict()
+_SHARED_MAX = 32
+
 
 def _common_prefix(names):
     """The longest string every name starts with (Gluon strips it from saved parameter keys)."""
@@ -124,6 +129,7 @@ class SymbolBlock:
         self._reg_params = OrderedDict((k[cut:], v) for k, v in self._params.items())
         self._execs = {}          # (ctx, input shapes/dtypes) -> inference Executor
         self._train_fns = {}      # (ctx, input shapes/dtypes, is_train) -> (tf.function, rng)
+        self._json = None
         self._gen = generation()
         self._bound = self._array_lists()
 
@@ -302,7 +308,13 @@ class SymbolBlock:
         params = self._param_arrays(ctx, inputs)
         entry = self._train_fns.get(key + (training,))
         if entry is None:
-            entry = self._train_fns[key + (training,)] = self._trace(inputs, params, training)
+            shared = (self._graph_key(), key, training,
+                      tuple(a._s.dtype for a in params.values()))
+            entry = _SHARED_TRAIN_FNS.pop(shared, None) or self._trace(inputs, params, training)
+            _SHARED_TRAIN_FNS[shared] = entry
+            while len(_SHARED_TRAIN_FNS) > _SHARED_MAX:
+                _SHARED_TRAIN_FNS.popitem(last=False)
+            self._train_fns[key + (training,)] = entry
         fn, uses_rng = entry
         g = _tape.current_graph()
         values = {}
@@ -319,6 +331,14 @@ class SymbolBlock:
             params[n]._write(t, track=False)
         return [_nd.from_tensor(o, ctx) for o in outs]
 
+    def _graph_key(self):
+        """The block's graph as text: blocks of one graph share their traced training calls
+        (which take every parameter as an argument), so fine-tuning a re-imported model, or
+        several copies of one, traces once."""
+        if self._json is None:
+            self._json = (self._out.tojson(), tuple(self._input_names), tuple(self._needed))
+        return self._json
+
     def _trace(self, inputs, params, training):
         gf = self._out._graph_function()
         shapes = {n: a.shape for n, a in params.items()}
@@ -330,8 +350,10 @@ class SymbolBlock:
         aux = set(gf.aux_names)
 
         def run(values, seed):
+            # aux states, and in training the ones MXNet writes into a fix_gamma BatchNorm's
+            # gamma (its oneDNN kernel does, so a Trainer step leaves gamma at 1 as in MXNet)
             outs, updates = gf(values, is_train=training, seed=seed)
-            return list(outs), {n: t for n, t in updates.items() if n in aux}
+            return list(outs), {n: t for n, t in updates.items() if training or n in aux}
         return tf.function(run, autograph=False), gf.uses_rng
 
     # -- files ------------------------------------------------------------------------------------

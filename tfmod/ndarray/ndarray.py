@@ -244,6 +244,17 @@ class NDArray:
     def grad(self):
         return self._grad
 
+    @property
+    def _fresh_grad(self):
+        """Whether a backward() wrote this variable's gradient since the flag was last cleared
+        (gluon's Trainer refuses to step on a stale gradient, as MXNet's does)."""
+        return self._ag is not None and self._ag.fresh
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state):
+        if self._ag is not None:
+            self._ag.fresh = bool(state)
+
     def __len__(self):
         return self.shape[0]
 

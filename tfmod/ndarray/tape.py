@@ -92,10 +92,11 @@ class Graph:
 
 class VarInfo:
     """What ``attach_grad``/``mark_variables`` gives an array: grad buffer, grad_req, source."""
-    __slots__ = ('req', 'src', 'base')
+    __slots__ = ('req', 'src', 'base', 'fresh')
 
     def __init__(self, req):
         self.req = req
+        self.fresh = False  # a backward() wrote the gradient since gluon's Trainer last stepped
         self.src = None    # the tensor this array's reads return (watched by the tape)
         self.base = None   # the storage value ``src`` was taken from
 
@@ -396,6 +397,7 @@ def backward(heads, head_grads, retain_graph, train_mode, window):
                 and _source(v, g) is not None:
             v._grad = None
     for a, d in zip(arrs, grads):
+        a._ag.fresh = True      # in the graph: MXNet marks its gradient fresh (Trainer.step)
         if d is None:
             continue
         buf = a._grad
