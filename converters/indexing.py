@@ -99,15 +99,17 @@ def _pick_infer_inputs(p, ins, outs):
 
 def _pick_last(moved, idx):
     """``moved[..., idx]`` (one element per row of the last axis), whose gradient is the upstream
-    gradient at the picked positions as a one-hot product: the same numbers as a batched
-    gather's gradient, in three ops instead of its dozens (eagerly, a gluon loss's backward)."""
+    gradient at the picked positions and 0 elsewhere, selected by a one-hot mask: the same
+    numbers as a batched gather's gradient and MXNet's (a NaN or inf upstream stays at its
+    position), in a few ops instead of its dozens (eagerly, a gluon loss's backward)."""
     @tf.custom_gradient
     def picked(x):
         out = tf.squeeze(tf.gather(x, tf.expand_dims(idx, -1), axis=-1,
                                    batch_dims=len(x.shape) - 1), -1)
 
         def grad(dy):
-            return tf.one_hot(idx, tf.shape(x)[-1], dtype=dy.dtype) * tf.expand_dims(dy, -1)
+            mask = tf.one_hot(idx, tf.shape(x)[-1], on_value=True, off_value=False)
+            return tf.where(mask, tf.expand_dims(dy, -1), tf.zeros([], dy.dtype))
         return out, grad
     return picked(moved)
 

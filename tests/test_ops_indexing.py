@@ -96,3 +96,17 @@ def test_shape_inference_with_unknown_batch():
     tk = S.topk(d, k=2, ret_typ='both', name='tk')
     assert tk.list_outputs() == ['tk_output0', 'tk_output1']
     assert S.sort(d, name='so').list_outputs() == ['so_output0']
+
+
+def test_pick_gradient_keeps_a_non_finite_head_at_its_position():
+    """pick's backward is the head gradient at the picked positions and 0 elsewhere (MXNet
+    1.9.1 gives [[1,0,0,0],[0,0,0,nan],[0,inf,0,0]] here): a NaN / inf head gradient does not
+    spread over the row, as a one-hot product would make it."""
+    x = mx.nd.array(np.arange(12, dtype=np.float32).reshape(3, 4))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.pick(x, mx.nd.array([0, 3, 1]), axis=1)
+    y.backward(mx.nd.array([1.0, np.nan, np.inf]))
+    want = np.zeros((3, 4), np.float32)
+    want[0, 0], want[1, 3], want[2, 1] = 1.0, np.nan, np.inf
+    np.testing.assert_array_equal(x.grad.asnumpy(), want)
