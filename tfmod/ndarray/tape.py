@@ -161,6 +161,10 @@ def _watch_marked():
     _MARKED[:] = alive
 
 
+# the tensors marked arrays' reads return (weakly held: an entry goes with its tensor)
+_SOURCES = weakref.WeakValueDictionary()
+
+
 def var_read(arr, info, value, window):
     """The value a marked array reads: one tensor per storage value, watched while recording.
     ``value`` is the storage's tensor, ``window(arr, value)`` the array's part of it."""
@@ -172,7 +176,14 @@ def var_read(arr, info, value, window):
         return window(arr, value)
     if info.base is not value:
         info.base = value
-        info.src = value if arr._off is None else tf.identity(window(arr, value))
+        src = value if arr._off is None else tf.identity(window(arr, value))
+        if _SOURCES.get(id(src)) is src:
+            # another variable's reads return this very tensor (``b[:] = a`` shares it): a
+            # source of its own, through which no gradient reaches the other's, or a backward
+            # through one would write both gradients
+            src = tf.stop_gradient(src)
+        _SOURCES[id(src)] = src
+        info.src = src
     g = current_graph()
     if g is not None:
         g.watch(info.src)
