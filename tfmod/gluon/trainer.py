@@ -169,12 +169,9 @@ class Trainer:
             if param.grad_req == 'null':
                 continue
             if self._update_on_kvstore:
-                data = param.list_data()
-                self._kvstore.pushpull(i, param.list_grad(), out=data, priority=-i)
-                for d in data[1:]:
-                    # contexts on one TF device would share the pulled tensor, and with it
-                    # their autograd source (each backward then writing every copy's gradient)
-                    d[:] = d.copy()
+                # contexts on one TF device share the pulled tensor; autograd still gives
+                # each copy its own source (ndarray/tape.py var_read)
+                self._kvstore.pushpull(i, param.list_grad(), out=param.list_data(), priority=-i)
             else:
                 self._kvstore.pushpull(i, param.list_grad(), priority=-i)
 
