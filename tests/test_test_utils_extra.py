@@ -283,7 +283,8 @@ def test_download_model_offline(tmp_path, monkeypatch):
     meta = {'mine': {'symbol': 'http://127.0.0.1:9/a', 'params': 'http://127.0.0.1:9/b'}}
     assert list(tu.download_model('mine', dst_dir='new_dir', meta_info=meta)) \
         == env['download_meta_present']
-    got = outcome(lambda: tu.download_model('x', dst_dir='models', meta_info={'x': {'params': 'u'}}))
+    got = outcome(lambda: tu.download_model('x', dst_dir='models',
+                                            meta_info={'x': {'params': 'u'}}))
     assert got == env['download_no_symbol_url']
     # a file that is not there and cannot be fetched: MXNetError naming URL and destination
     with pytest.raises(mx.base.MXNetError, match=r'127\.0\.0\.1:9/a.*fresh-symbol\.json'):

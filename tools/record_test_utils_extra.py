@@ -2,7 +2,8 @@
 and the bucket tables of tests/test_mxnet_unittests_random.py. Run with a python that has the
 oracle's mxnet AND scipy (MXNet's chi_square_check and test_random.py need scipy.stats):
 
-    PY -m venv /tmp/oracle-scipy && echo ORACLE_SITE_PACKAGES > /tmp/oracle-scipy/lib/python3.11/site-packages/oracle.pth
+    PY -m venv /tmp/oracle-scipy   # PY: the python the oracle venv was made with
+    echo ORACLE_SITE_PACKAGES > /tmp/oracle-scipy/lib/python3.11/site-packages/oracle.pth
     /tmp/oracle-scipy/bin/pip install --no-deps scipy==1.10.1
     /tmp/oracle-scipy/bin/python tools/record_test_utils_extra.py
 
