@@ -691,6 +691,8 @@ class Executor:
         if not pending_fwd and self._last_train is None:
             raise MXNetError('backward() needs a forward(is_train=True) first')
         head = self._head_grads(out_grads)  # before the step is consumed: it may raise
+        # head gradients that are this executor's own outputs ran its deferred forward
+        pending_fwd = self._pending is not None and self._pending['stage'] == 'fwd'
         if pending_fwd:
             step = self._pending
             _nd.undefer(self)

@@ -11,10 +11,18 @@ MXNet's; uniform csr arrays, which MXNet draws with scipy or its own generator, 
 helpers (tfmod/io/dataset_files.py) read MXNet's files from ``data/`` (or the working directory
 for ``get_mnist``) and, when a file is missing and cannot be downloaded, raise an MXNetError
 naming the file and where to put it.
+
+The generator checks (``verify_generator``, ``chi_square_check``..., generator_checks.py) and the
+test matrices (test_matrices.py) are MXNet's too. ``check_gluon_hybridize_consistency`` is refused
+(tfmod has no Gluon HybridBlock nor ``mx.np``); ``get_im2rec_path`` finds MXNet's im2rec.py only
+through ``MXNET_HOME`` (tfmod ships none).
 """
+import copy
 import numbers
 import os
+import platform
 import sys
+import time
 import traceback
 from contextlib import contextmanager
 
@@ -33,6 +41,37 @@ from . import io as _io
 from .io.dataset_files import (download, get_mnist, get_mnist_pkl,  # noqa: F401
                                get_mnist_ubyte, get_cifar10, get_mnist_iterator, get_zip_data,
                                get_bz2_data)
+# the generator checks and test matrices are part of mx.test_utils
+from .generator_checks import (chi_square_check, gen_buckets_probs_with_ppf,  # noqa: F401
+                               mean_check, var_check, verify_generator)
+from .test_matrices import (get_identity_mat, get_identity_mat_batch,  # noqa: F401
+                            new_matrix_with_real_eigvals_2d, new_matrix_with_real_eigvals_nd,
+                            new_orthonormal_matrix_2d, new_sym_matrix_with_real_eigvals_2d,
+                            new_sym_matrix_with_real_eigvals_nd)
+
+# MXNet's test files take these from ``from mxnet.test_utils import *`` (``array``, ``mx``, ``sys``,
+# ``json``...): the same names are here. ``mx`` is this package, read from sys.modules (it is
+# being imported when this module is).
+import bz2  # noqa: E402,F401
+import errno  # noqa: E402,F401
+import gzip  # noqa: E402,F401
+import json  # noqa: E402,F401
+import logging  # noqa: E402,F401
+import struct  # noqa: E402,F401
+import zipfile  # noqa: E402,F401
+from collections import OrderedDict  # noqa: E402,F401
+from .ndarray import array  # noqa: E402,F401
+from .runtime import Features  # noqa: E402,F401
+from .util import getenv, setenv, use_np  # noqa: E402,F401
+try:
+    import scipy.stats as ss
+except ImportError:
+    ss = None
+try:
+    import requests  # noqa: F401
+except ImportError:
+    pass
+mx = sys.modules[__package__]
 
 
 # -- contexts, dtypes and tolerances --------------------------------------------------------------
@@ -158,23 +197,37 @@ def _check_csr_request(rows, cols, density, distribution):
                          % (density, rows, cols))
 
 
+def shuffle_csr_column_indices(csr):
+    """Permute the column indices within each row of a csr matrix, in place (its values stay
+    where they are, so they move to other columns of their row): unordered column indices are
+    valid csr. ``csr`` is what MXNet's helper takes -- an object with numpy ``indptr`` and
+    ``indices`` (a scipy csr_matrix) -- or a CSRNDArray. Draws from numpy's global generator
+    as MXNet's does."""
+    is_nd = isinstance(csr, NDArray)
+    indptr = csr.indptr.asnumpy() if is_nd else csr.indptr
+    indices = csr.indices.asnumpy() if is_nd else csr.indices
+    for i in range(len(indptr) - 1):
+        part = np.array(indices[indptr[i]:indptr[i + 1]])
+        rnd.shuffle(part)
+        indices[indptr[i]:indptr[i + 1]] = part
+    if is_nd:
+        csr[:] = _nd.sparse.csr_matrix((csr.data.asnumpy(), indices, indptr), shape=csr.shape,
+                                       dtype=csr.dtype, ctx=csr.context)
+
+
 def _uniform_csr(rows, cols, density, dtype, data_init, shuffle):
     """Entries kept with probability ``density``, values uniform in [0, 1) (numpy's global
     generator); ``shuffle`` permutes each row's column indices, as MXNet's helper does."""
     dense = rnd.rand(rows, cols).astype(dtype)
     dense = dense * (dense < density)
     csr = _nd.array(dense, dtype=dtype).tostype('csr')
-    if data_init is None and not shuffle:
-        return csr
-    data, indices, indptr = csr.data.asnumpy(), csr.indices.asnumpy(), csr.indptr.asnumpy()
     if data_init is not None:
-        data.fill(data_init)
+        data = np.full(csr.data.shape, data_init, dtype=dtype)
+        csr = _nd.sparse.csr_matrix((data, csr.indices.asnumpy(), csr.indptr.asnumpy()),
+                                    shape=(rows, cols), dtype=dtype)
     if shuffle:
-        for i in range(rows):
-            part = np.array(indices[indptr[i]:indptr[i + 1]])
-            rnd.shuffle(part)
-            indices[indptr[i]:indptr[i + 1]] = part
-    return _nd.sparse.csr_matrix((data, indices, indptr), shape=(rows, cols), dtype=dtype)
+        shuffle_csr_column_indices(csr)
+    return csr
 
 
 def _powerlaw_csr(rows, cols, density, dtype):
@@ -549,6 +602,57 @@ def compare_ndarray_tuple(t1, t2, rtol=None, atol=None):
         assert_almost_equal(t1, t2, rtol=rtol, atol=atol)
 
 
+def _optimizer_arrays(shape, dtype, stype, density):
+    """A random weight or gradient for compare_optimizer: (the array for opt2, a dense copy
+    for opt1)."""
+    ctx = default_context()
+    if stype == 'default':
+        arr = _nd.random.uniform(shape=shape, ctx=ctx, dtype=dtype)
+        return arr, arr.copyto(ctx)
+    if stype in ('row_sparse', 'csr'):
+        arr = rand_ndarray(shape, stype, density=density, dtype=dtype)
+        return arr, arr.copyto(ctx).tostype('default')
+    raise MXNetError('compare_optimizer: storage type %r is not supported (w_stype and g_stype '
+                     "take 'default', 'row_sparse' or 'csr')" % (stype,))
+
+
+def compare_optimizer(opt1, opt2, shape, dtype, w_stype='default', g_stype='default',
+                      rtol=1e-4, atol=1e-5, compare_states=True, ntensors=1):
+    """Apply one update of ``opt1`` and of ``opt2`` to the same random weight and gradient
+    (uniform in [0, 1), from ``mx.random``) and assert their states and new weights agree.
+    opt2 may take sparse weights/gradients (opt1 gets dense copies). A list of shapes runs
+    opt2 once over all ``ntensors`` weights (its aggregated update) and opt1 on each."""
+    if not isinstance(shape, list):
+        assert ntensors == 1
+        w2, w1 = _optimizer_arrays(shape, dtype, w_stype, 1)
+        g2, g1 = _optimizer_arrays(shape, dtype, g_stype, None)
+        state1 = opt1.create_state_multi_precision(0, w1)
+        state2 = opt2.create_state_multi_precision(0, w2)
+        if compare_states:
+            compare_ndarray_tuple(state1, state2)
+        opt1.update_multi_precision(0, w1, g1, state1)
+        opt2.update_multi_precision(0, w2, g2, state2)
+        if compare_states:
+            compare_ndarray_tuple(state1, state2, rtol=rtol, atol=atol)
+        assert_almost_equal(w1, w2, rtol=rtol, atol=atol)
+        return
+    ctx = default_context()
+    w1, g1 = [], []
+    for s in shape:
+        w1.append(_nd.random.uniform(shape=s, ctx=ctx, dtype=dtype))
+        g1.append(_nd.random.uniform(shape=s, ctx=ctx, dtype=dtype))
+    w1, g1 = tuple(w1), tuple(g1)
+    w2, g2 = copy.deepcopy(w1), copy.deepcopy(g1)
+    state2 = [opt2.create_state_multi_precision(0, w2[i]) for i in range(ntensors)]
+    opt2.update_multi_precision(list(range(ntensors)), w2, g2, state2)
+    for i in range(ntensors):
+        state1 = opt1.create_state_multi_precision(i, w1[i])
+        opt1.update_multi_precision(i, w1[i], g1[i], state1)
+        if compare_states:
+            compare_ndarray_tuple(state1, state2[i], rtol, atol)
+        compare_ndarray_tuple(w1[i], w2[i], rtol, atol)
+
+
 def same_array(array1, array2):
     """True when two NDArrays share memory (a write to one shows in the other)."""
     array1[:] += 1
@@ -842,6 +946,44 @@ def check_symbolic_backward(sym, location, out_grads, expected, rtol=None, atol=
     return args_grad_data
 
 
+def check_speed(sym, location=None, ctx=None, N=20, grad_req=None, typ='whole', **kwargs):
+    """Seconds per call of ``sym``'s executor, averaged over ``N`` calls after one warm-up:
+    forward(is_train=True) + backward with the outputs as head gradients (``typ='whole'``) or
+    forward(is_train=False) (``typ='forward'``). Inputs are ``location`` (dict of numpy
+    arrays, their shapes bind the symbol) or, without it, standard normal draws for the
+    shapes given as keyword arguments (simple_bind's)."""
+    ctx = default_context() if ctx is None else ctx
+    grad_req = 'write' if grad_req is None else grad_req
+    if location is None:
+        exe = sym.simple_bind(grad_req=grad_req, ctx=ctx, **kwargs)
+        location = {k: np.random.normal(size=arr.shape, scale=1.0)
+                    for k, arr in exe.arg_dict.items()}
+    else:
+        if not isinstance(location, dict):
+            raise AssertionError('Expect dict, get "location"=%s' % str(location))
+        exe = sym.simple_bind(grad_req=grad_req, ctx=ctx,
+                              **{k: v.shape for k, v in location.items()})
+    for name, value in location.items():
+        exe.arg_dict[name][:] = value.astype(exe.arg_dict[name].dtype)
+    if typ == 'whole':
+        def step():
+            exe.forward(is_train=True)
+            exe.backward(out_grads=exe.outputs)
+    elif typ == 'forward':
+        def step():
+            exe.forward(is_train=False)
+    else:
+        raise ValueError('typ can only be "whole" or "forward".')
+    step()
+    for output in exe.outputs:
+        output.wait_to_read()
+    tic = time.time()
+    for _ in range(N):
+        step()
+    _nd.waitall()
+    return (time.time() - tic) * 1.0 / N
+
+
 def check_consistency(sym, ctx_list, scale=1.0, grad_req='write', arg_params=None,
                       aux_params=None, rtol=None, atol=None, raise_on_err=True,
                       ground_truth=None, equal_nan=False, use_uniform=False,
@@ -1030,3 +1172,102 @@ class DummyIter(_io.DataIter):
 
     def next(self):
         return self.the_batch
+
+
+def is_aarch64_run():
+    """True on an aarch64 machine."""
+    return platform.machine() == 'aarch64'
+
+
+def has_tvm_ops():
+    """Whether operators generated by TVM are built in: never in tfmod (runtime feature
+    TVM_OP is off), so False as for MXNet builds without USE_TVM_OP."""
+    return Features().is_enabled('TVM_OP')
+
+
+def is_op_runnable():
+    """Whether the tests of TVM-built operators can run on the current context: True, as in
+    MXNet on every CPU context and on GPUs of builds without TVM operators."""
+    return True
+
+
+class Im2recNotFoundError(MXNetError, OSError):
+    """get_im2rec_path found no im2rec.py (an OSError, as MXNet's IOError)."""
+
+
+def get_im2rec_path(home_env='MXNET_HOME'):
+    """The path of MXNet's ``tools/im2rec.py``: ``$MXNET_HOME/tools/im2rec.py`` or
+    ``$MXNET_HOME/../../tools/im2rec.py`` (a source tree), else next to the installed package.
+    tfmod ships no im2rec.py, so without ``home_env`` pointing at an MXNet tree this raises."""
+    home = os.environ.get(home_env)
+    places = [os.path.dirname(os.path.abspath(__file__))] if home is None else [home]
+    for base in places:
+        for rel in (('tools',), ('..', '..', 'tools')):
+            path = os.path.join(base, *rel, 'im2rec.py')
+            if os.path.isfile(path):
+                return path
+    raise Im2recNotFoundError(
+        'Could not find path to tools/im2rec.py: tfmod ships no im2rec.py; set the environment '
+        'variable %s to an MXNet source tree (or installed mxnet package folder) holding '
+        "tools/im2rec.py, whose .lst/.rec/.idx files tfmod's mx.recordio and "
+        'mx.io.ImageRecordIter read' % home_env)
+
+
+_MODEL_URL = 'http://data.mxnet.io/models/'
+_IMAGENET1K = {
+    'imagenet1k-inception-bn': ('imagenet/inception-bn/', 'Inception-BN', 126),
+    'imagenet1k-resnet-18': ('imagenet/resnet/18-layers/', 'resnet-18', 0),
+    'imagenet1k-resnet-34': ('imagenet/resnet/34-layers/', 'resnet-34', 0),
+    'imagenet1k-resnet-50': ('imagenet/resnet/50-layers/', 'resnet-50', 0),
+    'imagenet1k-resnet-101': ('imagenet/resnet/101-layers/', 'resnet-101', 0),
+    'imagenet1k-resnet-152': ('imagenet/resnet/152-layers/', 'resnet-152', 0),
+    'imagenet1k-resnext-50': ('imagenet/resnext/50-layers/', 'resnext-50', 0),
+    'imagenet1k-resnext-101': ('imagenet/resnext/101-layers/', 'resnext-101', 0),
+    'imagenet1k-resnext-101-64x4d': ('imagenet/resnext/101-layers/', 'resnext-101-64x4d', 0),
+    'imagenet11k-resnet-152': ('imagenet-11k/resnet-152/', 'resnet-152', 0),
+    'imagenet11k-place365ch-resnet-152': ('imagenet-11k-place365-ch/', 'resnet-152', 0),
+    'imagenet11k-place365ch-resnet-50': ('imagenet-11k-place365-ch/', 'resnet-50', 0),
+}
+
+
+def _default_model_info():
+    """MXNet 1.9.1's table of downloadable models: name -> {'symbol': url, 'params': url}."""
+    return {name: {'symbol': '%s%s%s-symbol.json' % (_MODEL_URL, folder, stem),
+                   'params': '%s%s%s-%04d.params' % (_MODEL_URL, folder, stem, epoch)}
+            for name, (folder, stem, epoch) in _IMAGENET1K.items()}
+
+
+def download_model(model_name, dst_dir='./', meta_info=None):
+    """Download ``model_name``'s symbol and parameters (URLs from ``meta_info``, a dict of
+    {'symbol': url, 'params': url} by name, or MXNet's table of ImageNet models) into
+    ``dst_dir`` as ``<model_name>-symbol.json`` / ``<model_name>-0000.params``; files already
+    there are kept. Returns (dst_dir/model_name, 0) to pass to mx.model.load_checkpoint, or
+    (None, 0) for a name not in the table. Offline, a missing file raises MXNetError naming
+    the URL and where to put the file."""
+    meta_info = dict(_default_model_info() if meta_info is None else meta_info)
+    if model_name not in meta_info:
+        return (None, 0)
+    if not os.path.isdir(dst_dir):
+        os.mkdir(dst_dir)
+    meta = dict(meta_info[model_name])
+    if 'symbol' not in meta:
+        raise AssertionError('missing symbol url')
+    prefix = os.path.join(dst_dir, model_name)
+    download(meta['symbol'], prefix + '-symbol.json')
+    if 'params' not in meta:
+        raise AssertionError('mssing parameter file url')
+    download(meta['params'], prefix + '-0000.params')
+    return (prefix, 0)
+
+
+def check_gluon_hybridize_consistency(net_builder, data_l, numpy_func=None, test_grad=True,
+                                      rtol=1E-4, atol=1E-4):
+    """Refused: MXNet's check compares a Gluon HybridBlock built by ``net_builder(prefix=)``
+    before and after ``hybridize()`` on NumPy-interface arrays (``mx.np``); tfmod has neither
+    Gluon's HybridBlock API nor ``mx.np`` (its SymbolBlock is one compiled graph either way,
+    and MXNet 1.9.1 itself fails this check on a SymbolBlock with a TypeError)."""
+    raise MXNetError(
+        'check_gluon_hybridize_consistency is not provided by tfmod: it needs Gluon '
+        'HybridBlocks on the NumPy interface (mx.np arrays, hybridize()), which tfmod does not '
+        'have; compare a symbol against numpy with check_symbolic_forward / '
+        'check_symbolic_backward, or two bindings with check_consistency')

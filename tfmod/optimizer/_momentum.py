@@ -29,6 +29,9 @@ class MomentumState:
         return super()._tf_structure() + (self.momentum != 0.0,)
 
     def update_multi_precision(self, index, weight, grad, state):
+        if isinstance(index, (list, tuple)):
+            self._update_index_list(index, weight, grad, state)
+            return
         if self.multi_precision and weight.dtype == np.float16 and \
                 isinstance(state, (tuple, list)):
             mom, master = state

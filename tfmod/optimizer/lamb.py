@@ -24,6 +24,7 @@ from ._kernels import kbound, kparam, kpow, zeros_state
 class LAMB(Optimizer):
     """LAMB optimizer."""
     _tf_hparams = ('beta1', 'beta2', 'epsilon')
+    _takes_index_lists = True
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6,
                  lower_bound=None, upper_bound=None, bias_correction=True, **kwargs):
@@ -76,6 +77,9 @@ class LAMB(Optimizer):
         return super()._tf_update(weight, grad, state, lr, wd, t, hp)
 
     def update_multi_precision(self, index, weight, grad, state):
+        if isinstance(index, (list, tuple)):
+            self._update_index_list(index, weight, grad, state)
+            return
         if self.multi_precision and weight.dtype == np.float16:
             self._update_chunk([index], [weight], [grad], [state])    # through _tf_update
         else:

@@ -36,6 +36,7 @@ class LARS(MomentumState, Optimizer):
     """The LARS optimizer (state: momentum or None; multi_precision: (momentum, master))."""
     _tf_hparams = ('eta', 'eps')
     _eager_aggregate = True
+    _takes_index_lists = True
     _decayed_suffixes = ('_weight',)  # MXNet's LARS leaves *_gamma undecayed too
 
     def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0,

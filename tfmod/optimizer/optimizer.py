@@ -300,6 +300,9 @@ class Optimizer:
         """Update one weight in place (eager): the built-in optimizers run ``_tf_step``."""
         if type(self)._tf_step is Optimizer._tf_step:
             raise NotImplementedError()
+        if isinstance(index, (list, tuple)):
+            self._update_index_list(index, weight, grad, state)
+            return
         self._update_count(index)
         lr = self._get_lr(index)
         wd = self._get_wd(index)
@@ -362,7 +365,23 @@ class Optimizer:
             if new_g is not None:
                 grad._write(new_g)
 
+    # MXNet's SGD, LAMB and LARS also take lists: update([i, j], [wi, wj], [gi, gj], [si, sj])
+    _takes_index_lists = False
+
+    def _update_index_list(self, indices, weights, grads, states):
+        """One aggregated update of the parameters ``indices`` (MXNet's call with lists, which
+        its multi-tensor tests and aggregated Updater make); float16 weights step on their
+        float32 master copies (_tf_update)."""
+        if not self._takes_index_lists:
+            raise AssertionError('%s updates one parameter index at a time (of MXNet\'s '
+                                 'optimizers, SGD, LAMB and LARS take lists)'
+                                 % type(self).__name__)
+        self._update_chunk(list(indices), list(weights), list(grads), list(states))
+
     def update_multi_precision(self, index, weight, grad, state):
+        if isinstance(index, (list, tuple)):
+            self._update_index_list(index, weight, grad, state)
+            return
         if self.multi_precision and weight.dtype == np.float16:
             master, inner = state[0], state[1]
             self.update(index, master, grad.astype(np.float32), inner)

@@ -15,6 +15,7 @@ from ._kernels import kbound, kparam
 class SGD(MomentumState, Optimizer):
     """Stochastic gradient descent, optionally with momentum."""
     _tf_hparams = ('momentum',)
+    _takes_index_lists = True
 
     def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
         super().__init__(**kwargs)
