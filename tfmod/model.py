@@ -14,6 +14,7 @@ import logging  # noqa: F401
 import os  # noqa: F401
 import pickle  # noqa: F401
 import re  # noqa: F401
+import importlib.util
 from collections import namedtuple  # noqa: F401
 
 import numpy as np  # noqa: F401
@@ -29,3 +30,6 @@ from .states_file import (StatesDict, add_params_digest, check_states_for_weight
                           dumps_optimizer_states, index_named_states, load_optimizer_states_file,
                           loads_optimizer_states, name_positional_states,
                           save_optimizer_states_file, states_params_digest)
+
+# MXNet's flag for FeedForward's scikit-learn base class (it subclasses BaseEstimator when True)
+SKLEARN_INSTALLED = importlib.util.find_spec('sklearn') is not None
