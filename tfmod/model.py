@@ -31,5 +31,6 @@ from .states_file import (StatesDict, add_params_digest, check_states_for_weight
                           loads_optimizer_states, name_positional_states,
                           save_optimizer_states_file, states_params_digest)
 
-# MXNet's flag for FeedForward's scikit-learn base class (it subclasses BaseEstimator when True)
+# whether scikit-learn imports (MXNet's FeedForward then subclasses its BaseEstimator; tfmod's
+# does not)
 SKLEARN_INSTALLED = importlib.util.find_spec('sklearn') is not None
