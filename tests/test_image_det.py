@@ -4,7 +4,7 @@ CreateDetAugmenter and ImageDetIter epochs give MXNet's pixels (within a grey le
 fixed-point resizes), boxes, label shapes, pads and dumps()."""
 import json
 import os
-import random
+import sys
 
 import numpy as np
 import pytest
@@ -12,35 +12,14 @@ import pytest
 import tfmod as mx
 from tfmod.base import MXNetError
 
-FIX = os.path.join(os.path.dirname(__file__), 'fixtures')
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'support'))
+from image_det_cases import (FIXTURES as FIX, IMAGES, NAMES,  # noqa: E402
+                             augmenters, bad_calls, boxes, raw_label, seed)
+
 HERE = os.path.join(FIX, 'image_iter')
-IMAGES = os.path.join(FIX, 'image_record')
 A = np.load(os.path.join(HERE, 'det_cases.npz'))
 with open(os.path.join(HERE, 'det_cases.json')) as _f:
     META = json.load(_f)
-NAMES = ['img%d.%s' % (i, 'png' if i == 3 else 'jpg') for i in range(7)]
-
-
-def seed(s):
-    random.seed(s)
-    np.random.seed(s)
-
-
-def boxes(i):
-    """The recorder's boxes: 1-3 objects per image (image 6 also an empty one)."""
-    rng = np.random.RandomState(100 + i)
-    objs = []
-    for k in range(1 + i % 3):
-        x0, y0 = rng.uniform(0, 0.6, 2)
-        w, h = rng.uniform(0.2, 0.4, 2)
-        objs.append([k + i % 2, x0, y0, min(1.0, x0 + w), min(1.0, y0 + h)])
-    if i == 6:
-        objs.append([1, 0.5, 0.5, 0.4, 0.7])
-    return np.array(objs, np.float32)
-
-
-def raw_label(i):
-    return np.concatenate([[2, 5], boxes(i).ravel()]).astype(np.float32)
 
 
 def image(i):
@@ -53,31 +32,13 @@ def close(got, want, what, levels=1.0):
     assert diff <= levels, '%s: off by %g' % (what, diff)
 
 
-def augmenters():
-    I = mx.image  # noqa: E741
-    return {
-        'borrow': I.DetBorrowAug(I.BrightnessJitterAug(0.3)),
-        'flip': I.DetHorizontalFlipAug(0.5),
-        'crop': I.DetRandomCropAug(),
-        'crop_tight': I.DetRandomCropAug(min_object_covered=0.7, aspect_ratio_range=1.0,
-                                         area_range=(0.3, 0.8), min_eject_coverage=0.5,
-                                         max_attempts=20),
-        'pad': I.DetRandomPadAug(),
-        'pad_number': I.DetRandomPadAug(aspect_ratio_range=(0.5, 2.0), area_range=2.5,
-                                        pad_val=(10, 20, 30)),
-        'select': I.DetRandomSelectAug([I.DetHorizontalFlipAug(1.0), I.DetRandomPadAug()],
-                                       skip_prob=0.3),
-        'multi_crop': I.det.CreateMultiRandCropAugmenter(
-            min_object_covered=[0.1, 0.5, 0.9], area_range=[(0.1, 1.0), (0.3, 1.0), (0.5, 1.0)],
-            skip_prob=0.2),
-    }
-
-
 def test_each_detection_augmenter():
-    augs = augmenters()
-    assert sorted(augs) == sorted(META['augmenters'])
-    for name, aug in augs.items():
+    augs = augmenters(mx)
+    assert sorted(n for n, _, _ in augs) == sorted(META['augmenters'])
+    assert mx.image.det.CreateMultiRandCropAugmenter is mx.image.CreateMultiRandCropAugmenter
+    for name, aug, dtype in augs:
         info = META['augmenters'][name]
+        assert dtype == info['dtype'], name
         for s in range(4):
             seed(s)
             i = s + 1
@@ -163,27 +124,7 @@ def test_sync_label_shape_and_reshape():
     close(batch.data[0].asnumpy(), A['sync/data'], 'sync data')
     np.testing.assert_allclose(batch.label[0].asnumpy(), A['sync/label'], atol=1e-6)
 
-    bad = {
-        'short_label': lambda: mx.image.ImageDetIter(
-            1, (3, 16, 16), imglist=[[2, 5, 0, 0.1, 0.1, NAMES[0]]], path_root=IMAGES),
-        'width_mismatch': lambda: mx.image.ImageDetIter(
-            1, (3, 16, 16), imglist=[[2, 4, 0, 0.1, 0.1, 0.5, 0.5, 1, NAMES[0]]],
-            path_root=IMAGES),
-        'no_valid_box': lambda: mx.image.ImageDetIter(
-            1, (3, 16, 16), imglist=[[2, 5, 0, 0.5, 0.5, 0.1, 0.1, NAMES[0]]],
-            path_root=IMAGES),
-        'reshape_fewer': lambda: a.reshape(label_shape=(1, 5)),
-        'reshape_width': lambda: a.reshape(label_shape=(5, 6)),
-        'reshape_rank': lambda: a.reshape(label_shape=(5,)),
-        'borrow_non_augmenter': lambda: mx.image.DetBorrowAug(lambda x: x),
-        'select_non_det': lambda: mx.image.DetRandomSelectAug([mx.image.CastAug()]),
-        'multi_lengths': lambda: mx.image.CreateMultiRandCropAugmenter(
-            min_object_covered=[0.1, 0.2], area_range=[(0.1, 1.0), (0.2, 1.0), (0.3, 1.0)]),
-        'crop_area_range': lambda: mx.image.DetRandomCropAug(area_range=(0.5, 0.1)),
-        'pad_area_range': lambda: mx.image.DetRandomPadAug(area_range=(1.0, 0.9)),
-        'mean_ndarray': lambda: mx.image.CreateDetAugmenter((3, 16, 16),
-                                                            mean=mx.nd.array([1, 2, 3])),
-    }
+    bad = bad_calls(mx, a)
     assert sorted(bad) == sorted(META['errors'])
     # MXNet's TypeError for crop/pad ranges is its warnings.warn() misuse: tfmod names the range
     ours = {'multi_lengths': 'one length', 'crop_area_range': 'invalid area_range (0.5, 0.1)',
