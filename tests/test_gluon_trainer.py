@@ -2,12 +2,16 @@
 few steps equal MXNet 1.9.1's (tools/record_gluon_trainer.py, tests/fixtures/gluon_trainer/)."""
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
 
 import tfmod as mx
 from tfmod import autograd, gluon
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'support'))
+from gluon_trainer_cases import configure  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, 'fixtures', 'gluon_trainer')
@@ -45,18 +49,8 @@ def test_trajectory_matches_mxnet(case):
     extra = m['extra']
     net = _net(m['net'])
     params = net.collect_params()
-    names = sorted(params.keys())
+    names = configure(params, extra)
     assert names == m['params']
-    if extra.get('null'):
-        params[names[0]].grad_req = 'null'
-    if 'lr_mult' in extra:
-        weights = [n for n in names if n.endswith('_weight')]
-        params[weights[0]].lr_mult = extra['lr_mult']
-        params[weights[-1]].wd_mult = extra['wd_mult']
-    if extra.get('add'):
-        for p in params.values():
-            if p.grad_req != 'null':
-                p.grad_req = 'add'
     trainer = gluon.Trainer(params, m['optimizer'], dict(m['optimizer_params']))
     lrs = []
     for s in range(m['steps']):

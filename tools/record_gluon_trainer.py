@@ -27,6 +27,10 @@ import numpy as np
 import mxnet as mx
 from mxnet import autograd, gluon
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests',
+                                'support'))
+from gluon_trainer_cases import configure  # noqa: E402
+
 warnings.simplefilter('ignore')
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(HERE, 'tests', 'fixtures', 'gluon')
@@ -88,17 +92,7 @@ def record_trainer(out_dir):
         sym, par = _files(net_name)
         net = gluon.nn.SymbolBlock.imports(sym, ['data'], par)
         params = net.collect_params()
-        names = sorted(params.keys())
-        if extra.get('null'):
-            params[names[0]].grad_req = 'null'
-        if 'lr_mult' in extra:
-            weights = [n for n in names if n.endswith('_weight')]
-            params[weights[0]].lr_mult = extra['lr_mult']
-            params[weights[-1]].wd_mult = extra['wd_mult']
-        if extra.get('add'):
-            for p in params.values():
-                if p.grad_req != 'null':
-                    p.grad_req = 'add'
+        names = configure(params, extra)
         trainer = gluon.Trainer(params, optim, dict(oparams))
         losses, lrs = [], []
         for s in range(steps):
